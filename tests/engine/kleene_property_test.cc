@@ -1,0 +1,2 @@
+// Placeholder until this suite lands.
+#include "gtest/gtest.h"
