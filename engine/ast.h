@@ -92,10 +92,10 @@ using LiteralValue = std::variant<bool, int64_t, double, std::string,
 // What a checked name or call refers to.
 enum class Resolution : uint8_t {
   kUnresolved,
-  kField,         // kIdent: a root field; kSelect: a field of args[0]'s message
-  kIterVar,       // kIdent: the comprehension variable `slot` levels out
-  kConstant,      // kIdent: ruleset constant number `slot`
-  kFunction,      // kCall: built-in `function`
+  kField,     // kIdent: a root field; kSelect: a field of args[0]'s message
+  kIterVar,   // kIdent: the comprehension variable `slot` levels out
+  kConstant,  // kIdent: ruleset constant number `slot`
+  kFunction,  // kCall: built-in `function`
 };
 
 enum class Function : uint8_t {
@@ -133,6 +133,13 @@ struct Expr {
   int32_t slot = -1;   // kIterVar depth (0 = innermost), kConstant index
   int32_t id = -1;     // dense node number, unique within one expression
 };
+
+// The tree as an S-expression, for tests, fuzzing and debugging:
+// `a.b == 1 && !c` prints as "(&& (== a.b 1) (! c))". Selects print as
+// "target.field", calls as "(f args...)" or "(.f target args...)" when
+// has_target, lists as "[1 2]", comprehensions as "(exists x in xs pred)",
+// strings double-quoted with C escapes, doubles always with a '.' or exponent.
+std::string ExprToString(const Expr& expr);
 
 }  // namespace lantern
 

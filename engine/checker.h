@@ -43,13 +43,13 @@ namespace lantern {
 struct ConstantDef {
   std::string name;
   SourceLocation location;
-  Type type;  // is_list for lists
+  Type type;                         // is_list for lists
   std::vector<LiteralValue> values;  // one value for a scalar
 };
 
 // What names and functions an expression may use.
 struct CheckEnv {
-  const FactSchema* schema = nullptr;               // required
+  const FactSchema* schema = nullptr;                   // required
   const std::vector<ConstantDef>* constants = nullptr;  // may be null
   // The policy stage (prompt conditions, due times) may also call fired(),
   // concern_score(), concern_level() and total_score(). Their arguments are

@@ -1,1 +1,270 @@
-// Placeholder until this stage lands.
+// Decide: the policy stage. Entry points: MatchWithReference, Decide,
+// AssessWithReference. See decide.h for the algorithm; every figure in the
+// Assessment names the rules that produced it.
+#include "engine/decide.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+
+namespace lantern {
+namespace {
+
+std::string Rfc3339(absl::Time t) {
+  return absl::FormatTime("%Y-%m-%d%ET%H:%M:%E*SZ", t, absl::UTCTimeZone());
+}
+
+void CheckInForce(const RuleSet& ruleset, absl::Time as_of,
+                  absl::Status* status) {
+  const EffectivePeriod& period = ruleset.manifest.effective;
+  if (period.Contains(as_of)) return;
+  *status = absl::FailedPreconditionError(absl::StrCat(
+      "ruleset ", ruleset.manifest.id, " version ", ruleset.manifest.version,
+      " is not in force at ", Rfc3339(as_of), " (effective from ",
+      Rfc3339(period.from),
+      period.to.has_value() ? " to " + Rfc3339(*period.to) : "", ")"));
+}
+
+std::string LevelFor(const Policy& policy, const ConcernDef& concern,
+                     int64_t score) {
+  std::string level = policy.levels.empty() ? "" : policy.levels[0];
+  for (const auto& [name, threshold] : concern.thresholds) {
+    if (score >= threshold) level = name;
+  }
+  return level;
+}
+
+GradeOutcome GradeFor(const Policy& policy,
+                      const std::vector<FiredRule>& fired) {
+  GradeOutcome out;
+  for (const FiredRule& r : fired) out.total_score += r.score;
+  out.band_grade = policy.grades.empty() ? "" : policy.grades[0];
+  for (const auto& [grade, threshold] : policy.grade_bands) {
+    if (out.total_score >= threshold) out.band_grade = grade;
+  }
+  int rank = policy.GradeRank(out.band_grade);
+  for (const FiredRule& r : fired) {
+    if (!r.grade_floor.empty())
+      rank = std::max(rank, policy.GradeRank(r.grade_floor));
+  }
+  out.grade = rank >= 0 ? policy.grades[rank] : out.band_grade;
+  for (const FiredRule& r : fired) {
+    if (!r.grade_floor.empty() && r.grade_floor == out.grade &&
+        out.grade != out.band_grade) {
+      out.floor_rule_ids.push_back(r.id);
+    }
+  }
+  return out;
+}
+
+// The fired() patterns and concern names a policy condition mentions.
+void CollectPolicyRefs(const Expr& expr, std::vector<std::string>* patterns,
+                       std::vector<std::string>* concerns) {
+  if (expr.kind == ExprKind::kCall && !expr.args.empty() &&
+      expr.args[0]->kind == ExprKind::kLiteral &&
+      std::holds_alternative<std::string>(expr.args[0]->literal)) {
+    const std::string& arg = std::get<std::string>(expr.args[0]->literal);
+    if (expr.function == Function::kFired) patterns->push_back(arg);
+    if (expr.function == Function::kConcernScore ||
+        expr.function == Function::kConcernLevel) {
+      concerns->push_back(arg);
+    }
+  }
+  for (const auto& child : expr.args)
+    CollectPolicyRefs(*child, patterns, concerns);
+}
+
+bool MatchesPattern(const std::string& id, const std::string& pattern) {
+  if (absl::EndsWith(pattern, ".*")) {
+    return absl::StartsWith(id, pattern.substr(0, pattern.size() - 1));
+  }
+  return id == pattern;
+}
+
+PolicyInputs InputsFor(const Policy& policy, const Assessment& a) {
+  PolicyInputs in;
+  for (const FiredRule& r : a.fired) in.fired_rule_ids.push_back(r.id);
+  std::sort(in.fired_rule_ids.begin(), in.fired_rule_ids.end());
+  for (const ConcernOutcome& c : a.concerns) {
+    in.concern_scores.emplace_back(c.name, c.score);
+    in.concern_levels.emplace_back(c.name, policy.LevelRank(c.level));
+  }
+  in.total_score = a.grade.total_score;
+  return in;
+}
+
+PromptOutcome DecidePrompt(const RuleSet& ruleset, const PromptDef& def,
+                           const FactRecord& facts, const PolicyInputs& inputs,
+                           const Assessment& a) {
+  PromptOutcome out;
+  out.name = def.name;
+  out.title = def.title;
+  out.cite = def.cite;
+  ReferenceEvaluator evaluator(ruleset.schema.get(), &ruleset.policy.constants);
+  ConditionResult result = evaluator.EvaluateCondition(
+      *def.when.expr, def.when.source, facts, &inputs);
+  out.truth = result.truth;
+  out.raised = result.truth == Truth::kTrue;
+  out.conditions = std::move(result.reasons);
+  out.unknown_paths = std::move(result.unknown_paths);
+  out.error = std::move(result.error);
+  std::vector<std::string> patterns, concerns;
+  CollectPolicyRefs(*def.when.expr, &patterns, &concerns);
+  for (const FiredRule& r : a.fired) {
+    bool named = std::find(concerns.begin(), concerns.end(), r.concern) !=
+                 concerns.end();
+    for (const std::string& p : patterns)
+      named = named || MatchesPattern(r.id, p);
+    if (named) out.rule_ids.push_back(r.id);
+  }
+  return out;
+}
+
+void ComputeDue(const RuleSet& ruleset, const ActionDef& def,
+                const FactRecord& facts, const PolicyInputs& inputs,
+                absl::Time as_of, ActionOutcome* out) {
+  if (!def.due.has_value()) return;
+  ReferenceEvaluator evaluator(ruleset.schema.get(), &ruleset.policy.constants);
+  ValueResult due =
+      evaluator.EvaluateValue(*def.due->expr, def.due->source, facts, &inputs);
+  if (due.truth == Truth::kTrue &&
+      std::holds_alternative<absl::Time>(due.value)) {
+    out->due_by = std::get<absl::Time>(due.value);
+    out->overdue = as_of > *out->due_by;
+  } else if (due.truth == Truth::kError) {
+    out->due_error = due.error;
+  } else {
+    out->due_unknown_paths = std::move(due.unknown_paths);
+  }
+}
+
+std::vector<ActionOutcome> DecideActions(const RuleSet& ruleset,
+                                         const FactRecord& facts,
+                                         const PolicyInputs& inputs,
+                                         absl::Time as_of,
+                                         const Assessment& a) {
+  std::map<std::string, std::vector<std::string>> triggers;  // sorted by code
+  for (const FiredRule& r : a.fired) {
+    const Rule* rule = ruleset.FindRule(r.id);
+    for (const std::string& code : rule->actions)
+      triggers[code].push_back(r.id);
+  }
+  for (const PromptOutcome& p : a.prompts) {
+    if (!p.raised) continue;
+    for (const PromptDef& def : ruleset.policy.prompts) {
+      if (def.name != p.name) continue;
+      for (const std::string& code : def.actions) {
+        triggers[code].push_back(absl::StrCat("prompt:", p.name));
+      }
+    }
+  }
+  std::vector<ActionOutcome> out;
+  for (auto& [code, by] : triggers) {
+    const ActionDef* def = ruleset.policy.FindAction(code);
+    ActionOutcome action;
+    action.code = code;
+    action.title = def->title;
+    action.owner = def->owner;
+    action.cite = def->cite;
+    action.triggered_by = std::move(by);
+    ComputeDue(ruleset, *def, facts, inputs, as_of, &action);
+    out.push_back(std::move(action));
+  }
+  return out;
+}
+
+void CopyMatch(const RuleSet& ruleset, const MatchResult& match,
+               Assessment* a) {
+  for (const RuleMatch& m : match.fired) {
+    const Rule& r = ruleset.rules[m.rule];
+    a->fired.push_back(
+        {r.id, r.title, r.concern, r.cite, r.grade_floor, r.score, m.evidence});
+  }
+  for (const RuleMatch& m : match.blocked) {
+    const Rule& r = ruleset.rules[m.rule];
+    a->blocked.push_back({r.id, r.title, m.unknown_paths});
+  }
+  for (const RuleMatch& m : match.errored) {
+    const Rule& r = ruleset.rules[m.rule];
+    a->errored.push_back({r.id, r.title, m.error});
+  }
+  std::set<std::string> flags;
+  for (const RuleMatch& m : match.fired) {
+    for (const std::string& f : ruleset.rules[m.rule].flags) flags.insert(f);
+  }
+  a->flags.assign(flags.begin(), flags.end());
+}
+
+}  // namespace
+
+MatchResult MatchWithReference(const RuleSet& ruleset, const FactRecord& facts,
+                               absl::Time as_of) {
+  MatchResult out;
+  ReferenceEvaluator evaluator(ruleset.schema.get(), &ruleset.constants);
+  for (int32_t i = 0; i < static_cast<int32_t>(ruleset.rules.size()); ++i) {
+    const Rule& rule = ruleset.rules[i];
+    if (!rule.effective.Contains(as_of)) continue;
+    ConditionResult result =
+        evaluator.EvaluateCondition(*rule.when.expr, rule.when.source, facts);
+    switch (result.truth) {
+      case Truth::kTrue:
+        out.fired.push_back({i, std::move(result.reasons), {}, ""});
+        break;
+      case Truth::kUnknown:
+        out.blocked.push_back({i, {}, std::move(result.unknown_paths), ""});
+        break;
+      case Truth::kError:
+        out.errored.push_back({i, {}, {}, std::move(result.error)});
+        break;
+      case Truth::kFalse:
+        break;
+    }
+  }
+  return out;
+}
+
+absl::StatusOr<Assessment> Decide(const RuleSet& ruleset,
+                                  const FactRecord& facts,
+                                  const MatchResult& match, absl::Time as_of) {
+  absl::Status status;
+  CheckInForce(ruleset, as_of, &status);
+  if (!status.ok()) return status;
+  Assessment a;
+  a.ruleset_id = ruleset.manifest.id;
+  a.ruleset_version = ruleset.manifest.version;
+  a.as_of = as_of;
+  CopyMatch(ruleset, match, &a);
+  const Policy& policy = ruleset.policy;
+  for (const ConcernDef& def : policy.concerns) {
+    ConcernOutcome c;
+    c.name = def.name;
+    for (const FiredRule& r : a.fired) {
+      if (r.concern != def.name) continue;
+      c.score += r.score;
+      c.rule_ids.push_back(r.id);
+    }
+    c.level = LevelFor(policy, def, c.score);
+    a.concerns.push_back(std::move(c));
+  }
+  a.grade = GradeFor(policy, a.fired);
+  const PolicyInputs inputs = InputsFor(policy, a);
+  for (const PromptDef& def : policy.prompts) {
+    a.prompts.push_back(DecidePrompt(ruleset, def, facts, inputs, a));
+  }
+  a.actions = DecideActions(ruleset, facts, inputs, as_of, a);
+  return a;
+}
+
+absl::StatusOr<Assessment> AssessWithReference(const RuleSet& ruleset,
+                                               const FactRecord& facts,
+                                               absl::Time as_of) {
+  return Decide(ruleset, facts, MatchWithReference(ruleset, facts, as_of),
+                as_of);
+}
+
+}  // namespace lantern

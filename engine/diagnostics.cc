@@ -24,7 +24,8 @@ void Diagnostics::Error(SourceLocation location, std::string message) {
 }
 
 void Diagnostics::Warning(SourceLocation location, std::string message) {
-  list_.push_back({std::move(location), Severity::kWarning, std::move(message)});
+  list_.push_back(
+      {std::move(location), Severity::kWarning, std::move(message)});
 }
 
 void Diagnostics::Append(const Diagnostics& other) {
@@ -34,19 +35,19 @@ void Diagnostics::Append(const Diagnostics& other) {
 
 std::vector<Diagnostic> Diagnostics::Sorted() const {
   std::vector<Diagnostic> sorted = list_;
-  std::stable_sort(sorted.begin(), sorted.end(),
-                   [](const Diagnostic& a, const Diagnostic& b) {
-                     return std::tie(a.location.file, a.location.line,
-                                     a.location.column) <
-                            std::tie(b.location.file, b.location.line,
-                                     b.location.column);
-                   });
+  std::stable_sort(
+      sorted.begin(), sorted.end(),
+      [](const Diagnostic& a, const Diagnostic& b) {
+        return std::tie(a.location.file, a.location.line, a.location.column) <
+               std::tie(b.location.file, b.location.line, b.location.column);
+      });
   return sorted;
 }
 
 std::string Diagnostics::ToString() const {
   std::string out;
-  for (const Diagnostic& d : Sorted()) absl::StrAppend(&out, d.ToString(), "\n");
+  for (const Diagnostic& d : Sorted())
+    absl::StrAppend(&out, d.ToString(), "\n");
   return out;
 }
 

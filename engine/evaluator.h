@@ -34,6 +34,43 @@
 // sorted and unique. Both sides of && and || are always evaluated, so the
 // reasons do not depend on operand order.
 //
+// Details pinned by this implementation and its tests (a matcher must
+// reproduce them exactly):
+//  * Paths. A read through an unset message names the full path it tried
+//    ("child.age_years" when `child` is unset); that path is recorded as
+//    "unset" and is the unknown path. Set messages are navigation and are not
+//    recorded. A repeated field records the whole list (a message displays as
+//    "{...}", so "[{...}, {...}]"); comprehension elements are "list[i]". An
+//    enum at a zero_is_unknown zero reads "unset". An empty slot of a
+//    singular field without presence reads its type's zero.
+//  * Readings are unique by (path, value): has() records "set"/"unset" and
+//    never makes a path unknown; a later read of that path records its value
+//    as well. Policy functions record readings named by the call:
+//    (`fired("cse.*")`, "true"), (`concern_score("CSE")`, "12"),
+//    (`concern_level("CSE")`, "2"), (`total_score()`, "25").
+//  * Comprehensions evaluate every element (no early exit). A list literal
+//    with an UNKNOWN element is UNKNOWN as a whole (ERROR if any element is).
+//    Elements of repeated enum fields are never UNKNOWN.
+//  * Inside an atom, an operator's operands settle to the left ERROR, else
+//    the right ERROR, else UNKNOWN if either is UNKNOWN; only then does the
+//    operator run (so `unset / 0` is UNKNOWN). `&& || !` inside an atom are
+//    Kleene as above; comprehension elements combine likewise, an ERROR
+//    result carrying the first failing element's message.
+//  * ConditionResult::error is the error of the first ERROR reason in source
+//    order; runtime errors read "integer overflow in '<text>'", "division by
+//    zero in '<text>'", "modulo by zero in '<text>'", <text> being the
+//    operator's ConditionText. Int division truncates; INT64_MIN / -1 and
+//    INT64_MIN % -1 overflow; double division or modulo (fmod) by zero is an
+//    ERROR too; int meets double as double. size(string) counts UTF-8 code
+//    points. An enum compared with a string constant compares value names.
+//  * Display: doubles are the shortest text that round-trips, as plain
+//    decimals for magnitudes in [1e-4, 1e15) ("0.1", "2", "1500") and the
+//    shortest "%.<p>g" outside it ("1e+21"); strings are JSON-quoted
+//    (\" \\ \b \f \n \r \t, other control bytes \u00XX, all other bytes
+//    verbatim);
+//    timestamps are RFC 3339 in UTC with 'Z' and fractional seconds only when
+//    present ("2023-01-30T10:00:00Z", "2023-01-30T10:00:00.25Z").
+//
 // Thread-safety: a ReferenceEvaluator is immutable; Evaluate* may be called
 // concurrently.
 #ifndef LANTERN_ENGINE_EVALUATOR_H_
@@ -43,6 +80,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "engine/ast.h"
 #include "engine/checker.h"
@@ -57,7 +95,7 @@ const char* TruthName(Truth truth);  // "FALSE", "TRUE", "UNKNOWN", "ERROR"
 
 // One fact an atom read. `value` is a display form: integers in decimal,
 // doubles shortest round-trip, strings JSON-quoted, timestamps RFC 3339 UTC,
-// durations like "72h0m0s" (absl::FormatDuration), enums by value name,
+// durations by absl::FormatDuration ("72h", "1h30m"), enums by value name,
 // lists as "[a, b]", and "unset" for an unknown read.
 struct FactReading {
   std::string path;
@@ -69,8 +107,8 @@ struct FactReading {
 
 // One atom that decided a result.
 struct AtomEvidence {
-  std::string condition;  // the atom's source text, whitespace collapsed
-  int32_t offset = 0;     // where it starts in the expression text
+  std::string condition;        // the atom's source text, whitespace collapsed
+  int32_t offset = 0;           // where it starts in the expression text
   Truth truth = Truth::kFalse;  // what the atom itself evaluated to
   std::vector<FactReading> readings;
   friend bool operator==(const AtomEvidence& a, const AtomEvidence& b) {
@@ -102,6 +140,21 @@ struct PolicyInputs {
   std::vector<std::pair<std::string, int64_t>> concern_levels;  // ordinal
   int64_t total_score = 0;
 };
+
+// The source text of `expr`'s subtree as evidence and error messages quote
+// it: from its leftmost to its rightmost token, widened over the brackets
+// those tokens leave open (a call's ")", a list's "]", the argument list of
+// a call the checker folded into a literal), with every run of whitespace
+// collapsed to one space. `*offset` (if non-null) receives where the text
+// starts in `source`. Matchers must quote atoms with this function.
+std::string ConditionText(const Expr& expr, const SourceText& source,
+                          int32_t* offset);
+
+// mentions(): splits both strings into words (ASCII letters lower-cased;
+// every run of characters outside [a-z0-9] separates words) and returns true
+// iff the phrase's words occur contiguously, in order, among the text's.
+// A phrase with no words mentions nothing.
+bool TextMentions(absl::string_view text, absl::string_view phrase);
 
 class ReferenceEvaluator {
  public:

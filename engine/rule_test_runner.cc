@@ -1,1 +1,169 @@
-// Placeholder until this stage lands.
+// Rule-test runner: entry points RunRuleTests and CompareWithExpectations.
+// Expectations are checked one by one and every difference is reported, so a
+// failing case explains itself ("expected grade HIGH, got MEDIUM").
+#include "engine/rule_test_runner.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+
+namespace lantern {
+namespace {
+
+template <typename T>
+bool Contains(const std::vector<T>& items, const std::string& id) {
+  return std::any_of(items.begin(), items.end(),
+                     [&](const T& item) { return item.id == id; });
+}
+
+void CompareRules(const RuleTestCase& test, const Assessment& a,
+                  std::vector<std::string>* diffs) {
+  for (const std::string& id : test.fires) {
+    if (Contains(a.fired, id)) continue;
+    auto blocked =
+        std::find_if(a.blocked.begin(), a.blocked.end(),
+                     [&](const BlockedRule& b) { return b.id == id; });
+    diffs->push_back(
+        blocked == a.blocked.end()
+            ? absl::StrCat("expected rule ", id, " to fire; it did not")
+            : absl::StrCat("expected rule ", id,
+                           " to fire; it was UNKNOWN for want of ",
+                           absl::StrJoin(blocked->unknown_paths, ", ")));
+  }
+  for (const std::string& id : test.not_fires) {
+    if (Contains(a.fired, id)) {
+      diffs->push_back(
+          absl::StrCat("expected rule ", id, " not to fire; it fired"));
+    }
+  }
+  for (const std::string& id : test.unknown) {
+    if (!Contains(a.blocked, id)) {
+      diffs->push_back(
+          absl::StrCat("expected rule ", id, " to be UNKNOWN; it was not"));
+    }
+  }
+  for (const ErroredRule& e : a.errored) {
+    diffs->push_back(
+        absl::StrCat("rule ", e.id, " failed to evaluate: ", e.error));
+  }
+}
+
+void ComparePolicy(const RuleTestCase& test, const Assessment& a,
+                   std::vector<std::string>* diffs) {
+  if (test.grade.has_value() && *test.grade != a.grade.grade) {
+    diffs->push_back(absl::StrCat("expected grade ", *test.grade, ", got ",
+                                  a.grade.grade, " (score ",
+                                  a.grade.total_score, ")"));
+  }
+  for (const auto& [concern, level] : test.concern_levels) {
+    for (const ConcernOutcome& c : a.concerns) {
+      if (c.name == concern && c.level != level) {
+        diffs->push_back(absl::StrCat("expected ", concern, " level ", level,
+                                      ", got ", c.level, " (score ", c.score,
+                                      ")"));
+      }
+    }
+  }
+  for (const auto& [name, raised] : test.prompts) {
+    for (const PromptOutcome& p : a.prompts) {
+      if (p.name == name && p.raised != raised) {
+        diffs->push_back(absl::StrCat(
+            "expected prompt ", name, " to be ",
+            raised ? "raised" : "not raised", "; it was ",
+            p.raised ? "raised" : "not raised", " (", TruthName(p.truth), ")"));
+      }
+    }
+  }
+}
+
+void CompareActions(const RuleTestCase& test, const Assessment& a,
+                    std::vector<std::string>* diffs) {
+  std::vector<std::string> got;
+  for (const ActionOutcome& action : a.actions) got.push_back(action.code);
+  if (test.actions.has_value()) {
+    std::vector<std::string> want = *test.actions;
+    std::sort(want.begin(), want.end());
+    if (want != got) {
+      diffs->push_back(absl::StrCat("expected actions [",
+                                    absl::StrJoin(want, ", "), "], got [",
+                                    absl::StrJoin(got, ", "), "]"));
+    }
+  }
+  for (const std::string& code : test.overdue) {
+    auto it =
+        std::find_if(a.actions.begin(), a.actions.end(),
+                     [&](const ActionOutcome& x) { return x.code == code; });
+    if (it == a.actions.end() || !it->overdue) {
+      diffs->push_back(
+          absl::StrCat("expected action ", code, " to be overdue; it was ",
+                       it == a.actions.end() ? "not emitted" : "not overdue"));
+    }
+  }
+}
+
+template <typename Items>
+std::vector<std::string> Missing(const Items& all,
+                                 const std::set<std::string>& seen) {
+  std::vector<std::string> out;
+  for (const auto& item : all) {
+    if (seen.count(item) == 0) out.push_back(item);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::string> CompareWithExpectations(const RuleTestCase& test,
+                                                 const Assessment& assessment) {
+  std::vector<std::string> diffs;
+  CompareRules(test, assessment, &diffs);
+  ComparePolicy(test, assessment, &diffs);
+  CompareActions(test, assessment, &diffs);
+  return diffs;
+}
+
+std::vector<std::string> RuleTestReport::RulesNeverFired(
+    const RuleSet& ruleset) const {
+  std::vector<std::string> ids;
+  for (const Rule& r : ruleset.rules) ids.push_back(r.id);
+  return Missing(ids, rules_fired);
+}
+
+std::vector<std::string> RuleTestReport::ActionsNeverEmitted(
+    const RuleSet& ruleset) const {
+  std::vector<std::string> codes;
+  for (const ActionDef& a : ruleset.policy.actions) codes.push_back(a.code);
+  return Missing(codes, actions_emitted);
+}
+
+RuleTestReport RunRuleTests(const RuleSet& ruleset, const AssessFn& assess) {
+  RuleTestReport report;
+  for (const RuleTestCase& test : ruleset.tests) {
+    std::vector<std::string> diffs;
+    absl::StatusOr<Assessment> a =
+        test.facts == nullptr
+            ? absl::InvalidArgumentError("facts were not decoded")
+            : (assess ? assess(ruleset, *test.facts, test.as_of)
+                      : AssessWithReference(ruleset, *test.facts, test.as_of));
+    if (!a.ok()) {
+      diffs.push_back(
+          absl::StrCat("assessment failed: ", a.status().message()));
+    } else {
+      diffs = CompareWithExpectations(test, *a);
+      for (const FiredRule& r : a->fired) report.rules_fired.insert(r.id);
+      for (const ActionOutcome& x : a->actions)
+        report.actions_emitted.insert(x.code);
+    }
+    if (diffs.empty()) {
+      ++report.passed;
+    } else {
+      ++report.failed;
+      report.failures.push_back({test.name, test.location, std::move(diffs)});
+    }
+  }
+  return report;
+}
+
+}  // namespace lantern

@@ -61,7 +61,9 @@ class FactSchema {
   int32_t root() const { return root_; }
   const MessageType& message_type(int32_t i) const { return messages_[i]; }
   const EnumType& enum_type(int32_t i) const { return enums_[i]; }
-  int32_t message_count() const { return static_cast<int32_t>(messages_.size()); }
+  int32_t message_count() const {
+    return static_cast<int32_t>(messages_.size());
+  }
   int32_t enum_count() const { return static_cast<int32_t>(enums_.size()); }
   const MessageType& root_type() const { return messages_[root_]; }
 
@@ -83,18 +85,23 @@ class FactSchemaBuilder {
   int32_t AddMessage(std::string full_name);
   int32_t AddEnum(std::string full_name,
                   std::vector<std::pair<std::string, int32_t>> values);
+  // Marks an enum whose zero value means "not known" (EnumType docs).
+  // REQUIRES: `enum_type` was returned by AddEnum.
+  void SetZeroIsUnknown(int32_t enum_type, bool zero_is_unknown);
   // REQUIRES: `message` was returned by AddMessage; names unique per message.
-  void AddField(int32_t message, std::string name, Type type, bool has_presence);
+  void AddField(int32_t message, std::string name, Type type,
+                bool has_presence);
   // -1 when absent.
   int32_t FindMessage(absl::string_view full_name) const;
   int32_t FindEnum(absl::string_view full_name) const;
 
   // Fails (INVALID_ARGUMENT) on duplicate names, dangling references or a
-  // missing root.
+  // missing root. A violated REQUIRES of the calls above is reported here.
   absl::StatusOr<std::shared_ptr<const FactSchema>> Build(int32_t root) &&;
 
  private:
   FactSchema schema_;
+  std::string misuse_;  // first REQUIRES violation; empty when none
 };
 
 }  // namespace lantern

@@ -27,8 +27,9 @@ SourceText SourceText::FromString(std::string file, std::string text, int line,
   return source;
 }
 
-SourceText SourceText::WithPositions(std::string file, std::string text,
-                                     std::vector<std::pair<int, int>> positions) {
+SourceText SourceText::WithPositions(
+    std::string file, std::string text,
+    std::vector<std::pair<int, int>> positions) {
   SourceText source;
   source.file_ = std::move(file);
   source.text_ = std::move(text);

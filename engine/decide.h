@@ -1,0 +1,123 @@
+// Decide: fired rules → Assessment, by the policy the ruleset declares.
+//
+// Two steps, kept apart so that any matcher can feed the policy:
+//   1. Match: which rules in force at `as_of` are TRUE (with evidence),
+//      UNKNOWN (with the unset fact paths that blocked them) or ERROR.
+//      MatchWithReference does it with the reference evaluator; the
+//      optimised matcher produces the same MatchResult.
+//   2. Decide: concern scores (sum of fired rules' scores per concern) →
+//      levels by thresholds; total score → grade by bands, raised to the
+//      highest grade floor among fired rules; prompts by their policy-stage
+//      conditions over the match and the facts; actions from fired rules and
+//      raised prompts, each due time computed from the facts and judged
+//      overdue against `as_of`.
+// Evaluation is a pure function of (ruleset, facts, as_of): the clock is
+// never read here.
+//
+// Thread-safety: stateless; the RuleSet and facts are only read.
+#ifndef LANTERN_ENGINE_DECIDE_H_
+#define LANTERN_ENGINE_DECIDE_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "engine/evaluator.h"
+#include "engine/facts.h"
+#include "engine/ruleset.h"
+
+namespace lantern {
+
+struct RuleMatch {
+  int32_t rule = 0;                        // index in RuleSet::rules
+  std::vector<AtomEvidence> evidence;      // fired: the conditions that held
+  std::vector<std::string> unknown_paths;  // blocked: the facts it needs
+  std::string error;                       // errored: what went wrong
+};
+
+struct MatchResult {
+  std::vector<RuleMatch> fired;    // by rule index
+  std::vector<RuleMatch> blocked;  // UNKNOWN
+  std::vector<RuleMatch> errored;  // ERROR
+};
+
+// Evaluates every rule in force at `as_of` with the reference evaluator.
+MatchResult MatchWithReference(const RuleSet& ruleset, const FactRecord& facts,
+                               absl::Time as_of);
+
+struct FiredRule {
+  std::string id, title, concern, cite, grade_floor;
+  int64_t score = 0;
+  std::vector<AtomEvidence> evidence;
+};
+
+struct BlockedRule {
+  std::string id, title;
+  std::vector<std::string> unknown_paths;
+};
+
+struct ErroredRule {
+  std::string id, title, error;
+};
+
+struct ConcernOutcome {
+  std::string name, level;
+  int64_t score = 0;
+  std::vector<std::string> rule_ids;  // fired rules of this concern
+};
+
+struct GradeOutcome {
+  std::string grade;       // final
+  std::string band_grade;  // from the total score alone
+  int64_t total_score = 0;
+  std::vector<std::string> floor_rule_ids;  // fired rules whose floor applied
+};
+
+struct PromptOutcome {
+  std::string name, title, cite;
+  bool raised = false;
+  Truth truth = Truth::kFalse;
+  std::vector<AtomEvidence> conditions;    // why (when decided)
+  std::vector<std::string> rule_ids;       // fired rules the condition names
+  std::vector<std::string> unknown_paths;  // when UNKNOWN: what would decide it
+  std::string error;
+};
+
+struct ActionOutcome {
+  std::string code, title, owner, cite;
+  std::vector<std::string> triggered_by;  // rule ids, or "prompt:<name>"
+  std::optional<absl::Time> due_by;
+  bool overdue = false;
+  std::vector<std::string> due_unknown_paths;  // due time not computable
+  std::string due_error;
+};
+
+struct Assessment {
+  std::string ruleset_id, ruleset_version;
+  absl::Time as_of;
+  GradeOutcome grade;
+  std::vector<ConcernOutcome> concerns;  // policy order
+  std::vector<PromptOutcome> prompts;    // policy order
+  std::vector<ActionOutcome> actions;    // by code
+  std::vector<std::string> flags;        // sorted, unique
+  std::vector<FiredRule> fired;          // by id
+  std::vector<BlockedRule> blocked;      // by id
+  std::vector<ErroredRule> errored;      // by id
+};
+
+// FAILED_PRECONDITION when `as_of` is outside the ruleset's effective period.
+absl::StatusOr<Assessment> Decide(const RuleSet& ruleset,
+                                  const FactRecord& facts,
+                                  const MatchResult& match, absl::Time as_of);
+
+// MatchWithReference then Decide.
+absl::StatusOr<Assessment> AssessWithReference(const RuleSet& ruleset,
+                                               const FactRecord& facts,
+                                               absl::Time as_of);
+
+}  // namespace lantern
+
+#endif  // LANTERN_ENGINE_DECIDE_H_

@@ -1,0 +1,52 @@
+// Loader: a ruleset directory → a checked RuleSet, or every problem in it.
+//
+// Entry point: LoadRuleSet. Layout of a ruleset directory:
+//
+//   manifest.yaml   id, version, owner, description, approved_by,
+//                   fact_message, effective_from, effective_to
+//   policy.yaml     grades, grade_bands, levels, concerns, prompts, actions
+//   rules/*.yaml    `constants:` (name → value or list) and `rules:`
+//   tests/*.yaml    `as_of:` default and `cases:` (facts + expectations)
+//
+// Every file is read and every condition parsed and checked against the fact
+// schema the manifest names, so one run reports every problem
+// (`file:line:col: error: ...`) rather than the first. Unknown keys are
+// errors too: a misspelt `grade_flor:` must not be silently ignored.
+//
+// Thread-safety: stateless; safe to call concurrently.
+#ifndef LANTERN_ENGINE_LOADER_H_
+#define LANTERN_ENGINE_LOADER_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "engine/diagnostics.h"
+#include "engine/fact_types.h"
+#include "engine/ruleset.h"
+
+namespace lantern {
+
+struct LoadResult {
+  // Null when `diagnostics` has errors.
+  std::shared_ptr<const RuleSet> ruleset;
+  Diagnostics diagnostics;
+};
+
+// Fails (NOT_FOUND / INVALID_ARGUMENT) only when `dir` is not a readable
+// directory; every problem inside it is a diagnostic in the result. File
+// names in diagnostics are `display_dir` joined with the path inside the
+// ruleset ("rules/example/rules/cse.yaml"); by default `dir` itself.
+absl::StatusOr<LoadResult> LoadRuleSet(const std::string& dir,
+                                       const FactTypes& fact_types,
+                                       const std::string& display_dir = "");
+
+// The same, from files already in memory (paths relative to the ruleset
+// root, '/'-separated). Used by LoadRuleSet, tests and fuzzing.
+LoadResult LoadRuleSetFromFiles(std::vector<SourceFile> files,
+                                const FactTypes& fact_types,
+                                const std::string& display_dir);
+
+}  // namespace lantern
+
+#endif  // LANTERN_ENGINE_LOADER_H_

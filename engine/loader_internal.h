@@ -1,0 +1,48 @@
+// Internal to the loader (loader.cc, policy_loader.cc): the state shared
+// while one ruleset directory is read. Not part of the engine's API.
+#ifndef LANTERN_ENGINE_LOADER_INTERNAL_H_
+#define LANTERN_ENGINE_LOADER_INTERNAL_H_
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/checker.h"
+#include "engine/diagnostics.h"
+#include "engine/fact_types.h"
+#include "engine/ruleset.h"
+#include "engine/yaml_map.h"
+#include "engine/yaml_source.h"
+
+namespace lantern::loader_internal {
+
+struct LoadContext {
+  const FactTypes* fact_types = nullptr;
+  Diagnostics* diagnostics = nullptr;
+  std::string display_dir;
+  RuleSet* ruleset = nullptr;
+  std::map<std::string, YamlFile> yaml;  // by path inside the ruleset
+
+  std::string DisplayPath(const std::string& path) const;
+  const YamlFile* Yaml(const std::string& path) const;
+  const SourceFile* File(const std::string& path) const;
+};
+
+// Parses and checks the scalar `node` as a condition of type `expected`.
+// Returns false (having reported why) when it is not a valid one. Without a
+// schema (the manifest was broken) only the syntax is checked.
+bool ReadCondition(const LoadContext& ctx, const YamlFile& file,
+                   const YAML::Node& node, const CheckEnv& env, Type expected,
+                   Condition* out);
+
+// policy.yaml: everything but conditions, which need the rules first.
+void ReadPolicyShape(LoadContext& ctx);
+// policy.yaml: prompt conditions and due-time formulas.
+void ReadPolicyConditions(LoadContext& ctx);
+// tests/*.yaml: rule test cases, with their facts decoded.
+void ReadRuleTests(LoadContext& ctx);
+
+}  // namespace lantern::loader_internal
+
+#endif  // LANTERN_ENGINE_LOADER_INTERNAL_H_

@@ -1,0 +1,252 @@
+// Policy loader: policy.yaml → Policy (grades, bands, levels, concerns,
+// action catalogue, prompts).
+//
+// Entry points: ReadPolicyShape (names and numbers, read before the rules so
+// rules can be checked against them) and ReadPolicyConditions (prompt
+// conditions and due-time formulas, checked at policy stage after the rules,
+// since they may name rules with fired()).
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "engine/loader_internal.h"
+
+namespace lantern {
+
+int Policy::GradeRank(const std::string& grade) const {
+  auto it = std::find(grades.begin(), grades.end(), grade);
+  return it == grades.end() ? -1 : static_cast<int>(it - grades.begin());
+}
+
+int Policy::LevelRank(const std::string& level) const {
+  auto it = std::find(levels.begin(), levels.end(), level);
+  return it == levels.end() ? -1 : static_cast<int>(it - levels.begin());
+}
+
+const ActionDef* Policy::FindAction(const std::string& code) const {
+  for (const ActionDef& a : actions) {
+    if (a.code == code) return &a;
+  }
+  return nullptr;
+}
+
+namespace loader_internal {
+namespace {
+
+// Reads `name: minimum score` pairs whose names must be in `ranks` (ranked
+// by `rank`), ascending in both rank and score.
+std::vector<std::pair<std::string, int64_t>> ReadThresholds(
+    const LoadContext& ctx, const YamlFile& file, const YAML::Node& node,
+    const std::string& what, const std::vector<std::string>& names) {
+  std::vector<std::pair<std::string, int64_t>> out;
+  YamlMap map(&file, node, what, ctx.diagnostics);
+  if (!map.ok()) return out;
+  map.RejectDuplicateKeys();
+  int last_rank = 0;
+  int64_t last_score = -1;
+  for (const auto& entry : node) {
+    const std::string name = entry.first.Scalar();
+    auto it = std::find(names.begin(), names.end(), name);
+    std::optional<int64_t> score = map.Int(name, Need::kRequired);
+    if (it == names.end() || it == names.begin()) {
+      ctx.diagnostics->Error(
+          file.Locate(entry.first),
+          absl::StrCat("'", name, "' in ", what,
+                       " is not one of the ranks above the lowest"));
+      continue;
+    }
+    const int rank = static_cast<int>(it - names.begin());
+    if (!score.has_value()) continue;
+    if (rank <= last_rank || *score <= last_score) {
+      ctx.diagnostics->Error(
+          file.Locate(entry.first),
+          absl::StrCat(
+              what, " must list ranks in ascending order with rising scores"));
+    }
+    last_rank = rank;
+    last_score = *score;
+    out.emplace_back(name, *score);
+  }
+  return out;
+}
+
+std::vector<std::string> ReadNameList(const LoadContext& ctx,
+                                      const YamlMap& map,
+                                      const std::string& key) {
+  std::vector<std::string> names = map.StringList(key);
+  if (names.size() < 2) {
+    ctx.diagnostics->Error(
+        map.Locate(key),
+        absl::StrCat("'", key, "' must list at least two names, lowest first"));
+  }
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (std::find(names.begin(), names.begin() + i, names[i]) !=
+        names.begin() + i) {
+      ctx.diagnostics->Error(
+          map.Locate(key),
+          absl::StrCat("'", names[i], "' appears twice in '", key, "'"));
+    }
+  }
+  return names;
+}
+
+void ReadActions(LoadContext& ctx, const YamlFile& file,
+                 const YAML::Node& node) {
+  if (!node.IsDefined() || node.IsNull()) return;
+  YamlMap all(&file, node, "actions", ctx.diagnostics);
+  if (!all.ok()) return;
+  all.RejectDuplicateKeys();
+  for (const auto& entry : node) {
+    YamlMap map(&file, entry.second,
+                absl::StrCat("action ", entry.first.Scalar()), ctx.diagnostics);
+    if (!map.ok()) continue;
+    map.AllowOnly({"title", "owner", "cite", "due"});
+    ActionDef action;
+    action.code = entry.first.Scalar();
+    action.title = map.String("title", Need::kRequired).value_or("");
+    action.owner = map.String("owner", Need::kRequired).value_or("");
+    action.cite = map.String("cite", Need::kRequired).value_or("");
+    ctx.ruleset->policy.actions.push_back(std::move(action));
+  }
+}
+
+void AddLevelConstants(LoadContext& ctx, const YamlMap& map) {
+  Policy& policy = ctx.ruleset->policy;
+  policy.constants = ctx.ruleset->constants;
+  for (size_t i = 0; i < policy.levels.size(); ++i) {
+    const std::string& level = policy.levels[i];
+    for (const ConstantDef& c : ctx.ruleset->constants) {
+      if (c.name == level) {
+        ctx.diagnostics->Error(
+            map.Locate("levels"),
+            absl::StrCat("level '", level, "' has the name of a constant"));
+      }
+    }
+    ConstantDef def;
+    def.name = level;
+    def.location = map.Locate("levels");
+    def.type = Type::Int();
+    def.values.push_back(static_cast<int64_t>(i));
+    policy.constants.push_back(std::move(def));
+  }
+}
+
+}  // namespace
+
+void ReadPolicyShape(LoadContext& ctx) {
+  const YamlFile* file = ctx.Yaml("policy.yaml");
+  if (file == nullptr) {
+    if (ctx.File("policy.yaml") == nullptr) {
+      ctx.diagnostics->Error({ctx.DisplayPath("policy.yaml"), 0, 0},
+                             "the ruleset has no policy.yaml");
+    }
+    return;
+  }
+  YamlMap map(file, file->root(), "policy", ctx.diagnostics);
+  if (!map.ok()) return;
+  map.AllowOnly(
+      {"grades", "grade_bands", "levels", "concerns", "prompts", "actions"});
+  Policy& policy = ctx.ruleset->policy;
+  policy.grades = ReadNameList(ctx, map, "grades");
+  policy.levels = ReadNameList(ctx, map, "levels");
+  YAML::Node bands = map.Get("grade_bands", Need::kRequired);
+  if (bands.IsDefined()) {
+    policy.grade_bands =
+        ReadThresholds(ctx, *file, bands, "grade_bands", policy.grades);
+  }
+  YAML::Node concerns = map.Get("concerns", Need::kRequired);
+  if (concerns.IsDefined()) {
+    YamlMap concern_map(file, concerns, "concerns", ctx.diagnostics);
+    concern_map.RejectDuplicateKeys();
+    for (const auto& entry : concern_map.ok() ? concerns : YAML::Node()) {
+      ConcernDef def;
+      def.name = entry.first.Scalar();
+      def.thresholds =
+          ReadThresholds(ctx, *file, entry.second,
+                         absl::StrCat("concern ", def.name), policy.levels);
+      policy.concerns.push_back(std::move(def));
+    }
+  }
+  ReadActions(ctx, *file, map.Get("actions"));
+  AddLevelConstants(ctx, map);
+}
+
+namespace {
+
+CheckEnv PolicyEnv(const LoadContext& ctx, std::vector<std::string>* rule_ids,
+                   std::vector<std::string>* concerns) {
+  for (const Rule& r : ctx.ruleset->rules) rule_ids->push_back(r.id);
+  for (const ConcernDef& c : ctx.ruleset->policy.concerns)
+    concerns->push_back(c.name);
+  CheckEnv env;
+  env.schema = ctx.ruleset->schema.get();
+  env.constants = &ctx.ruleset->policy.constants;
+  env.policy_stage = true;
+  env.rule_ids = rule_ids;
+  env.concerns = concerns;
+  return env;
+}
+
+void ReadDueTimes(LoadContext& ctx, const YamlFile& file, const CheckEnv& env) {
+  YAML::Node actions = file.root()["actions"];
+  if (!actions.IsMap()) return;
+  for (const auto& entry : actions) {
+    if (!entry.second.IsMap()) continue;
+    YAML::Node due = entry.second["due"];
+    if (!due.IsDefined()) continue;
+    ActionDef* action = nullptr;
+    for (ActionDef& a : ctx.ruleset->policy.actions) {
+      if (a.code == entry.first.Scalar()) action = &a;
+    }
+    Condition condition;
+    if (action != nullptr &&
+        ReadCondition(ctx, file, due, env, Type::Timestamp(), &condition)) {
+      action->due = std::move(condition);
+    }
+  }
+}
+
+void ReadPrompt(LoadContext& ctx, const YamlFile& file, const YAML::Node& key,
+                const YAML::Node& node, const CheckEnv& env) {
+  YamlMap map(&file, node, absl::StrCat("prompt ", key.Scalar()),
+              ctx.diagnostics);
+  if (!map.ok()) return;
+  map.AllowOnly({"title", "cite", "when", "actions"});
+  PromptDef prompt;
+  prompt.name = key.Scalar();
+  prompt.title = map.String("title", Need::kRequired).value_or("");
+  prompt.cite = map.String("cite", Need::kRequired).value_or("");
+  prompt.actions = map.StringList("actions");
+  for (const std::string& code : prompt.actions) {
+    if (ctx.ruleset->policy.FindAction(code) == nullptr) {
+      ctx.diagnostics->Error(map.Locate("actions"),
+                             absl::StrCat("unknown action '", code, "'"));
+    }
+  }
+  YAML::Node when = map.Get("when", Need::kRequired);
+  if (when.IsDefined() &&
+      ReadCondition(ctx, file, when, env, Type::Bool(), &prompt.when)) {
+    ctx.ruleset->policy.prompts.push_back(std::move(prompt));
+  }
+}
+
+}  // namespace
+
+void ReadPolicyConditions(LoadContext& ctx) {
+  const YamlFile* file = ctx.Yaml("policy.yaml");
+  if (file == nullptr || !file->root().IsMap()) return;
+  std::vector<std::string> rule_ids, concerns;
+  const CheckEnv env = PolicyEnv(ctx, &rule_ids, &concerns);
+  ReadDueTimes(ctx, *file, env);
+  YAML::Node prompts = file->root()["prompts"];
+  if (!prompts.IsDefined() || prompts.IsNull()) return;
+  YamlMap map(file, prompts, "prompts", ctx.diagnostics);
+  if (!map.ok()) return;
+  map.RejectDuplicateKeys();
+  for (const auto& entry : prompts) {
+    ReadPrompt(ctx, *file, entry.first, entry.second, env);
+  }
+}
+
+}  // namespace loader_internal
+}  // namespace lantern

@@ -1,0 +1,149 @@
+// RuleSet: a loaded, checked ruleset — the model every later stage reads.
+//
+// A ruleset is a directory (see rules/README.md and engine/loader.h for the
+// file layout): a manifest, rule files with constants and rules, a policy
+// file, and rule tests. The loader turns it into this immutable value, in
+// which every condition is parsed and checked against the fact schema the
+// manifest names. Nothing here is safeguarding-specific: concerns, grades,
+// levels, prompts and actions are names the ruleset declares.
+//
+// Thread-safety: immutable after loading; share as
+// std::shared_ptr<const RuleSet> and read concurrently.
+#ifndef LANTERN_ENGINE_RULESET_H_
+#define LANTERN_ENGINE_RULESET_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "engine/ast.h"
+#include "engine/checker.h"
+#include "engine/diagnostics.h"
+#include "engine/facts.h"
+#include "engine/schema.h"
+#include "engine/source_text.h"
+
+namespace lantern {
+
+// A checked expression with the text it came from.
+struct Condition {
+  SourceText source;
+  std::unique_ptr<Expr> expr;  // non-null, checked
+};
+
+// [from, to): `to` absent means open-ended.
+struct EffectivePeriod {
+  absl::Time from = absl::InfinitePast();
+  std::optional<absl::Time> to;
+  bool Contains(absl::Time t) const {
+    return t >= from && (!to.has_value() || t < *to);
+  }
+};
+
+struct Manifest {
+  std::string id;
+  std::string version;
+  std::string owner;
+  std::string description;
+  std::string approved_by;   // optional
+  std::string fact_message;  // fully qualified protobuf message name
+  EffectivePeriod effective;
+};
+
+struct Rule {
+  std::string id;
+  std::string title;
+  std::string concern;  // one of Policy::concerns, or empty
+  int64_t score = 0;
+  std::string grade_floor;           // one of Policy::grades, or empty
+  std::vector<std::string> actions;  // codes in Policy::actions
+  std::vector<std::string> flags;
+  std::string cite;
+  EffectivePeriod effective;
+  Condition when;
+  SourceLocation location;  // the rule's `id:` entry
+};
+
+struct ConcernDef {
+  std::string name;
+  // Level name → minimum concern score, ascending. Scores below the first
+  // threshold are at Policy::levels[0].
+  std::vector<std::pair<std::string, int64_t>> thresholds;
+};
+
+struct ActionDef {
+  std::string code;
+  std::string title;
+  std::string owner;
+  std::string cite;
+  std::optional<Condition> due;  // a timestamp expression, policy stage
+};
+
+struct PromptDef {
+  std::string name;  // e.g. "nrm"
+  std::string title;
+  std::string cite;
+  Condition when;                    // policy stage
+  std::vector<std::string> actions;  // emitted when the prompt is raised
+};
+
+struct Policy {
+  std::vector<std::string> grades;  // ascending; grades[0] is the default
+  // Grade → minimum total score, ascending by grade.
+  std::vector<std::pair<std::string, int64_t>> grade_bands;
+  std::vector<std::string> levels;  // ascending; levels[0] means "none"
+  std::vector<ConcernDef> concerns;
+  std::vector<PromptDef> prompts;
+  std::vector<ActionDef> actions;
+  // The ruleset's constants plus one int constant per level (its rank), the
+  // names policy-stage conditions see: `concern_level("CSE") >= SIGNIFICANT`.
+  std::vector<ConstantDef> constants;
+
+  // Index in `grades` / `levels`, or -1.
+  int GradeRank(const std::string& grade) const;
+  int LevelRank(const std::string& level) const;
+  const ActionDef* FindAction(const std::string& code) const;
+};
+
+// One rule test: facts plus what the answer must contain.
+struct RuleTestCase {
+  std::string name;
+  SourceLocation location;
+  std::string facts_json;  // protobuf JSON of the fact message
+  SourceLocation facts_location;
+  std::shared_ptr<const FactRecord> facts;  // decoded at load
+  absl::Time as_of;
+  std::vector<std::string> fires;      // must fire
+  std::vector<std::string> not_fires;  // must not fire
+  std::vector<std::string> unknown;    // must be blocked by UNKNOWN
+  std::optional<std::string> grade;
+  std::vector<std::pair<std::string, std::string>> concern_levels;
+  std::vector<std::pair<std::string, bool>> prompts;
+  std::optional<std::vector<std::string>> actions;  // exact set of codes
+  std::vector<std::string> overdue;                 // actions overdue
+};
+
+struct SourceFile {
+  std::string path;  // relative to the ruleset directory, '/'-separated
+  std::string content;
+};
+
+struct RuleSet {
+  Manifest manifest;
+  std::shared_ptr<const FactSchema> schema;
+  std::vector<ConstantDef> constants;
+  std::vector<Rule> rules;  // sorted by id
+  Policy policy;
+  std::vector<RuleTestCase> tests;
+  std::vector<SourceFile> files;  // every file read, sorted by path
+
+  const Rule* FindRule(absl::string_view id) const;
+};
+
+}  // namespace lantern
+
+#endif  // LANTERN_ENGINE_RULESET_H_

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Sets up a fresh machine, builds everything and runs every test: unit and
+# golden suites, the real `lantern` binary on the test rulesets, the format
+# check and ~30 s of fuzzing — all as ctest tests, so ctest's summary line
+# is the verdict.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+scripts/build.sh --fuzz
+ctest --test-dir build --output-on-failure -j "${LANTERN_JOBS:-2}"

@@ -1,0 +1,123 @@
+// The `lantern` subcommands: check, test, eval. Entry points RunCheck,
+// RunTest, RunEval; each loads the ruleset through the engine's loader and
+// reports in plain lines (diagnostics as `file:line:col: error: ...`).
+#include "server/cli.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "engine/checker.h"
+#include "engine/decide.h"
+#include "engine/loader.h"
+#include "engine/rule_test_runner.h"
+#include "server/assessment_json.h"
+
+namespace lantern {
+namespace {
+
+// Loads `dir`, printing diagnostics; null (with the exit code in *code) on
+// failure.
+std::shared_ptr<const RuleSet> LoadOrReport(const std::string& dir,
+                                            const FactTypes& types,
+                                            std::ostream& err, int* code) {
+  absl::StatusOr<LoadResult> loaded = LoadRuleSet(dir, types);
+  if (!loaded.ok()) {
+    err << "lantern: " << loaded.status().message() << "\n";
+    *code = kExitUsage;
+    return nullptr;
+  }
+  err << loaded->diagnostics.ToString();
+  if (loaded->ruleset == nullptr) {
+    err << dir << ": " << loaded->diagnostics.error_count() << " error(s)\n";
+    *code = kExitFailed;
+  }
+  return loaded->ruleset;
+}
+
+void PrintList(std::ostream& out, const std::string& title,
+               const std::vector<std::string>& items) {
+  out << title << " (" << items.size() << ")\n";
+  for (const std::string& item : items) out << "  " << item << "\n";
+}
+
+}  // namespace
+
+int RunCheck(const std::string& dir, const FactTypes& types, std::ostream& out,
+             std::ostream& err) {
+  int code = kExitOk;
+  std::shared_ptr<const RuleSet> ruleset = LoadOrReport(dir, types, err, &code);
+  if (ruleset == nullptr) return code;
+  out << dir << ": ok: ruleset " << ruleset->manifest.id << " version "
+      << ruleset->manifest.version << ", " << ruleset->rules.size()
+      << " rules, " << ruleset->constants.size() << " constants, "
+      << ruleset->tests.size() << " test cases\n";
+  return kExitOk;
+}
+
+int RunTest(const std::string& dir, bool coverage, const FactTypes& types,
+            std::ostream& out, std::ostream& err) {
+  int code = kExitOk;
+  std::shared_ptr<const RuleSet> ruleset = LoadOrReport(dir, types, err, &code);
+  if (ruleset == nullptr) return code;
+  RuleTestReport report = RunRuleTests(*ruleset);
+  for (const RuleTestFailure& f : report.failures) {
+    out << "FAIL " << f.name << " (" << f.location.file << ":"
+        << f.location.line << ")\n";
+    for (const std::string& d : f.differences) out << "  - " << d << "\n";
+  }
+  bool uncovered = false;
+  if (coverage) {
+    const std::vector<std::string> rules = report.RulesNeverFired(*ruleset);
+    const std::vector<std::string> actions =
+        report.ActionsNeverEmitted(*ruleset);
+    out << "coverage: " << ruleset->rules.size() - rules.size() << "/"
+        << ruleset->rules.size() << " rules fired, "
+        << ruleset->policy.actions.size() - actions.size() << "/"
+        << ruleset->policy.actions.size() << " actions emitted\n";
+    if (!rules.empty()) PrintList(out, "rules never fired", rules);
+    if (!actions.empty()) PrintList(out, "actions never emitted", actions);
+    uncovered = !rules.empty() || !actions.empty();
+  }
+  out << report.passed << " passed, " << report.failed << " failed\n";
+  return report.failed > 0 || uncovered ? kExitFailed : kExitOk;
+}
+
+int RunEval(const std::string& rules_dir, const std::string& facts_path,
+            const std::optional<std::string>& as_of_text, absl::Time now,
+            const FactTypes& types, std::ostream& out, std::ostream& err) {
+  absl::Time as_of = now;
+  if (as_of_text.has_value() && !ParseTimestampText(*as_of_text, &as_of)) {
+    err << "lantern: --as_of must be an RFC 3339 time such as "
+           "2024-05-01T12:00:00Z, not '"
+        << *as_of_text << "'\n";
+    return kExitUsage;
+  }
+  std::ifstream in(facts_path, std::ios::binary);
+  if (!in) {
+    err << "lantern: cannot read facts file '" << facts_path << "'\n";
+    return kExitUsage;
+  }
+  std::ostringstream json;
+  json << in.rdbuf();
+  int code = kExitOk;
+  std::shared_ptr<const RuleSet> ruleset =
+      LoadOrReport(rules_dir, types, err, &code);
+  if (ruleset == nullptr) return code;
+  absl::StatusOr<FactRecord> facts = types.DecodeJson(
+      *ruleset->schema, ruleset->manifest.fact_message, json.str());
+  if (!facts.ok()) {
+    err << facts_path << ": " << facts.status().message() << "\n";
+    return kExitFailed;
+  }
+  absl::StatusOr<Assessment> assessment =
+      AssessWithReference(*ruleset, *facts, as_of);
+  if (!assessment.ok()) {
+    err << "lantern: " << assessment.status().message() << "\n";
+    return kExitFailed;
+  }
+  out << AssessmentToJson(*assessment);
+  return kExitOk;
+}
+
+}  // namespace lantern

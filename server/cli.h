@@ -1,0 +1,44 @@
+// The `lantern` subcommands, as functions the executable wires to flags.
+//
+// Each takes its inputs and two streams and returns the process exit code:
+// 0 success, 1 the ruleset or facts are wrong (diagnostics, failing tests),
+// 2 the command itself could not run (missing file, bad argument). Errors
+// are one clear line each on `err`; nothing here aborts. Tests call these
+// directly; lantern_main.cc only parses flags.
+//
+// Thread-safety: stateless.
+#ifndef LANTERN_SERVER_CLI_H_
+#define LANTERN_SERVER_CLI_H_
+
+#include <optional>
+#include <ostream>
+#include <string>
+
+#include "absl/time/time.h"
+#include "engine/fact_types.h"
+
+namespace lantern {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailed = 1;
+inline constexpr int kExitUsage = 2;
+
+// `lantern check DIR`: every diagnostic, then a summary line.
+int RunCheck(const std::string& dir, const FactTypes& types, std::ostream& out,
+             std::ostream& err);
+
+// `lantern test DIR [--coverage]`: each failing case with what differed,
+// then "N passed, N failed". With `coverage`, also the rules no case fired
+// and the actions no case emitted; any such is a failure.
+int RunTest(const std::string& dir, bool coverage, const FactTypes& types,
+            std::ostream& out, std::ostream& err);
+
+// `lantern eval --rules DIR --facts FILE [--as_of T]`: the Assessment as
+// JSON. Without `as_of`, `now` (read once by the caller, at the edge) is used.
+int RunEval(const std::string& rules_dir, const std::string& facts_path,
+            const std::optional<std::string>& as_of, absl::Time now,
+            const FactTypes& types, std::ostream& out, std::ostream& err);
+
+}  // namespace lantern
+
+#endif  // LANTERN_SERVER_CLI_H_

@@ -1,0 +1,68 @@
+// The `lantern` executable: parses flags and hands each subcommand to
+// server/cli.h. Nothing else lives here.
+#include <iostream>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/time/clock.h"
+#include "engine/proto_fact_types.h"
+#include "server/cli.h"
+
+ABSL_FLAG(std::string, rules, "", "eval: the ruleset directory");
+ABSL_FLAG(std::string, facts, "", "eval: a JSON file of facts (protobuf JSON)");
+ABSL_FLAG(std::string, as_of, "",
+          "eval: the time to assess at (RFC 3339); default: now, read once");
+ABSL_FLAG(bool, coverage, false,
+          "test: also report rules never fired and actions never emitted, "
+          "and fail if any");
+
+namespace {
+
+constexpr char kUsage[] =
+    "lantern: risk assessment rules engine\n"
+    "\n"
+    "usage:\n"
+    "  lantern check DIR                   check a ruleset; non-zero on any "
+    "error\n"
+    "  lantern test DIR [--coverage]       run a ruleset's own test cases\n"
+    "  lantern eval --rules DIR --facts FILE.json [--as_of RFC3339]\n"
+    "                                      print the Assessment as JSON\n";
+
+int Usage(const std::string& problem) {
+  std::cerr << "lantern: " << problem << "\n" << kUsage;
+  return lantern::kExitUsage;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(kUsage);
+  std::vector<char*> args = absl::ParseCommandLine(argc, argv);
+  if (args.size() < 2) return Usage("no command given");
+  const std::string command = args[1];
+  const lantern::ProtoFactTypes types;
+  if (command == "check" || command == "test") {
+    if (args.size() != 3)
+      return Usage(command + " takes exactly one ruleset directory");
+    if (command == "check")
+      return lantern::RunCheck(args[2], types, std::cout, std::cerr);
+    return lantern::RunTest(args[2], absl::GetFlag(FLAGS_coverage), types,
+                            std::cout, std::cerr);
+  }
+  if (command == "eval") {
+    if (args.size() != 2) return Usage("eval takes no positional arguments");
+    const std::string rules = absl::GetFlag(FLAGS_rules);
+    const std::string facts = absl::GetFlag(FLAGS_facts);
+    if (rules.empty() || facts.empty())
+      return Usage("eval needs --rules and --facts");
+    std::optional<std::string> as_of;
+    if (!absl::GetFlag(FLAGS_as_of).empty()) as_of = absl::GetFlag(FLAGS_as_of);
+    return lantern::RunEval(rules, facts, as_of, absl::Now(), types, std::cout,
+                            std::cerr);
+  }
+  return Usage("unknown command '" + command + "'");
+}

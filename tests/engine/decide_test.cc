@@ -1,0 +1,197 @@
+// Tests engine/decide.h: the policy stage over the example ruleset — grade
+// bands and floors, concern levels, prompts with their reasons, actions with
+// due times and overdue, effective dates, and the unknowns that matter.
+#include "engine/decide.h"
+
+#include "engine/loader.h"
+#include "engine/proto_fact_types.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/testing/test_data.h"
+
+namespace lantern {
+namespace {
+
+using ::lantern::testing::Overlay;
+using ::lantern::testing::ReadTree;
+using ::lantern::testing::TestDataPath;
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+
+absl::Time At(const char* rfc3339) {
+  absl::Time t;
+  std::string err;
+  EXPECT_TRUE(absl::ParseTime(absl::RFC3339_full, rfc3339, &t, &err)) << err;
+  return t;
+}
+
+class DecideTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Load(ReadTree(TestDataPath("rulesets/example"))); }
+  void Load(std::vector<SourceFile> files) {
+    LoadResult result =
+        LoadRuleSetFromFiles(std::move(files), types_, "example");
+    ASSERT_NE(result.ruleset, nullptr) << result.diagnostics.ToString();
+    ruleset_ = result.ruleset;
+  }
+  Assessment Assess(const std::string& json,
+                    const char* as_of = "2024-05-04T12:00:00Z") {
+    absl::StatusOr<FactRecord> facts = types_.DecodeJson(
+        *ruleset_->schema, ruleset_->manifest.fact_message, json);
+    EXPECT_TRUE(facts.ok()) << facts.status();
+    absl::StatusOr<Assessment> a =
+        AssessWithReference(*ruleset_, *facts, At(as_of));
+    EXPECT_TRUE(a.ok()) << a.status();
+    return a.ok() ? *a : Assessment();
+  }
+  static std::vector<std::string> FiredIds(const Assessment& a) {
+    std::vector<std::string> ids;
+    for (const FiredRule& r : a.fired) ids.push_back(r.id);
+    return ids;
+  }
+  static const ConcernOutcome& Concern(const Assessment& a,
+                                       const std::string& name) {
+    for (const ConcernOutcome& c : a.concerns) {
+      if (c.name == name) return c;
+    }
+    static const ConcernOutcome kNone;
+    ADD_FAILURE() << "no concern " << name;
+    return kNone;
+  }
+  ProtoFactTypes types_;
+  std::shared_ptr<const RuleSet> ruleset_;
+};
+
+TEST_F(DecideTest, NothingFiredIsTheLowestGradeAndLevel) {
+  Assessment a = Assess(R"({"child": {"ageYears": 16}, "episodesLast90d": 0})");
+  EXPECT_THAT(FiredIds(a), IsEmpty());
+  EXPECT_EQ(a.grade.grade, "VERY_LOW");
+  EXPECT_EQ(a.grade.total_score, 0);
+  EXPECT_EQ(Concern(a, "CSE").level, "NONE");
+  ASSERT_EQ(a.prompts.size(), 1u);
+  EXPECT_FALSE(a.prompts[0].raised);
+  EXPECT_THAT(a.actions, IsEmpty());
+}
+
+TEST_F(DecideTest, ScoresSumIntoBandsAndConcernLevels) {
+  // repeat missing (10) + trap house (10, CCE) = 20 → LOW; CCE 10 → AT_RISK.
+  Assessment a = Assess(R"({"child": {"ageYears": 16}, "episodesLast90d": 5,
+                            "episode": {"narrative": "went to the TRAP-HOUSE"}})");
+  EXPECT_THAT(FiredIds(a), ElementsAre("cce.trap_house_narrative",
+                                       "general.repeat_missing"));
+  EXPECT_EQ(a.grade.total_score, 20);
+  EXPECT_EQ(a.grade.grade, "LOW");
+  EXPECT_EQ(a.grade.band_grade, "LOW");
+  EXPECT_EQ(Concern(a, "CCE").score, 10);
+  EXPECT_EQ(Concern(a, "CCE").level, "AT_RISK");
+  EXPECT_THAT(Concern(a, "CCE").rule_ids,
+              ElementsAre("cce.trap_house_narrative"));
+}
+
+TEST_F(DecideTest, GradeFloorRaisesTheBandAndNamesItsRule) {
+  Assessment a = Assess(R"({"child": {"ageYears": 11}})");
+  EXPECT_EQ(a.grade.total_score, 10);
+  EXPECT_EQ(a.grade.band_grade, "LOW");
+  EXPECT_EQ(a.grade.grade, "MEDIUM");
+  EXPECT_THAT(a.grade.floor_rule_ids, ElementsAre("general.under_13"));
+}
+
+TEST_F(DecideTest, PromptRaisedByConcernLevelNamesItsRulesAndAddsActions) {
+  Assessment a = Assess(R"({"child": {"ageYears": 15}, "episode": {
+      "found": {"distanceKm": 40}, "observed": ["MULTIPLE_PHONES"]}})");
+  EXPECT_THAT(FiredIds(a), ElementsAre("cce.far_from_home_with_indicators"));
+  ASSERT_EQ(a.prompts.size(), 1u);
+  EXPECT_TRUE(a.prompts[0].raised);
+  EXPECT_THAT(a.prompts[0].rule_ids,
+              ElementsAre("cce.far_from_home_with_indicators"));
+  ASSERT_FALSE(a.prompts[0].conditions.empty());
+  EXPECT_EQ(a.prompts[0].conditions[0].condition,
+            "concern_level(\"CCE\") >= SIGNIFICANT");
+  ASSERT_EQ(a.actions.size(), 2u);
+  EXPECT_EQ(a.actions[0].code, "NRM_REFERRAL");
+  EXPECT_THAT(a.actions[0].triggered_by, ElementsAre("prompt:nrm"));
+  EXPECT_EQ(a.actions[1].code, "STRATEGY_DISCUSSION");
+  EXPECT_THAT(a.actions[1].triggered_by,
+              ElementsAre("cce.far_from_home_with_indicators"));
+}
+
+TEST_F(DecideTest, FiredRuleCarriesEvidenceWithFactValues) {
+  Assessment a = Assess(R"({"child": {"ageYears": 15}, "episode": {
+      "found": {"distanceKm": 40}, "observed": ["MULTIPLE_PHONES"]}})");
+  ASSERT_EQ(a.fired.size(), 1u);
+  const FiredRule& r = a.fired[0];
+  EXPECT_EQ(r.cite, "Example citation: county lines guidance, indicators");
+  ASSERT_EQ(r.evidence.size(), 2u);
+  EXPECT_EQ(r.evidence[0].condition, "episode.found.distance_km >= 20.0");
+  EXPECT_THAT(r.evidence[0].readings,
+              ElementsAre(FactReading{"episode.found.distance_km", "40"}));
+  EXPECT_EQ(r.evidence[1].condition,
+            "episode.observed.exists(i, i in CCE_INDICATORS)");
+}
+
+TEST_F(DecideTest, DueTimeFromFactsAndOverdueAgainstAsOf) {
+  const std::string facts = R"({"episode": {"status": "RETURNED",
+      "foundAt": "2024-05-02T08:00:00Z"}})";
+  Assessment early = Assess(facts, "2024-05-03T08:00:00Z");
+  ASSERT_EQ(early.actions.size(), 1u);
+  EXPECT_EQ(early.actions[0].code, "RHI_OFFER");
+  ASSERT_TRUE(early.actions[0].due_by.has_value());
+  EXPECT_EQ(*early.actions[0].due_by, At("2024-05-05T08:00:00Z"));
+  EXPECT_FALSE(early.actions[0].overdue);
+  Assessment late = Assess(facts, "2024-05-05T08:00:01Z");
+  EXPECT_TRUE(late.actions[0].overdue);
+}
+
+TEST_F(DecideTest, UnknownFactsAreListedPerBlockedRule) {
+  Assessment a = Assess("{}");
+  std::vector<std::string> blocked;
+  for (const BlockedRule& b : a.blocked) {
+    blocked.push_back(b.id);
+    EXPECT_FALSE(b.unknown_paths.empty()) << b.id;
+  }
+  EXPECT_THAT(blocked, ::testing::Contains("general.under_13"));
+  for (const BlockedRule& b : a.blocked) {
+    if (b.id == "general.under_13")
+      EXPECT_THAT(b.unknown_paths, ElementsAre("child.age_years"));
+  }
+}
+
+TEST_F(DecideTest, RulesOutsideTheirEffectivePeriodAreNotEvaluated) {
+  std::vector<SourceFile> files = ReadTree(TestDataPath("rulesets/example"));
+  Overlay(&files, "rules/dated.yaml",
+          "rules:\n  - id: dated.young\n    title: t\n    cite: c\n"
+          "    effective_from: 2023-01-30\n    when: child.age_years < 16\n");
+  Load(std::move(files));
+  EXPECT_THAT(FiredIds(Assess(R"({"child": {"ageYears": 15}})",
+                              "2023-01-29T23:59:59Z")),
+              IsEmpty());
+  EXPECT_THAT(FiredIds(Assess(R"({"child": {"ageYears": 15}})",
+                              "2023-01-30T00:00:00Z")),
+              ElementsAre("dated.young"));
+}
+
+TEST_F(DecideTest, AsOfBeforeTheRulesetIsInForceFails) {
+  absl::StatusOr<FactRecord> facts = types_.DecodeJson(
+      *ruleset_->schema, ruleset_->manifest.fact_message, "{}");
+  ASSERT_TRUE(facts.ok());
+  absl::StatusOr<Assessment> a =
+      AssessWithReference(*ruleset_, *facts, At("2019-12-31T00:00:00Z"));
+  EXPECT_EQ(a.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(a.status().message()),
+              ::testing::HasSubstr("not in force"));
+}
+
+TEST_F(DecideTest, SameInputsGiveTheSameAssessment) {
+  const std::string facts = ::lantern::testing::ReadFileOrDie(
+      TestDataPath("rulesets/example/episodes/runner_at_station.json"));
+  Assessment a = Assess(facts);
+  Assessment b = Assess(facts);
+  EXPECT_EQ(FiredIds(a), FiredIds(b));
+  EXPECT_EQ(a.grade.grade, b.grade.grade);
+  ASSERT_EQ(a.fired.size(), b.fired.size());
+  for (size_t i = 0; i < a.fired.size(); ++i)
+    EXPECT_EQ(a.fired[i].evidence, b.fired[i].evidence);
+}
+
+}  // namespace
+}  // namespace lantern

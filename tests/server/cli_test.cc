@@ -1,0 +1,125 @@
+// Tests server/cli.h: the check, test and eval subcommands — their output
+// and exit codes — called in-process. tests/CMakeLists.txt also runs the
+// real `lantern` binary on the same rulesets.
+#include "server/cli.h"
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_replace.h"
+#include "engine/proto_fact_types.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/testing/test_data.h"
+
+namespace lantern {
+namespace {
+
+using ::lantern::testing::ReadFileOrDie;
+using ::lantern::testing::TestDataPath;
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+absl::Time Noon() {
+  return absl::FromUnixSeconds(1714824000);
+}  // 2024-05-04T12:00Z
+
+class CliTest : public ::testing::Test {
+ protected:
+  ProtoFactTypes types_;
+  std::ostringstream out_, err_;
+};
+
+TEST_F(CliTest, CheckAcceptsTheExample) {
+  EXPECT_EQ(RunCheck(TestDataPath("rulesets/example"), types_, out_, err_),
+            kExitOk);
+  EXPECT_THAT(
+      out_.str(),
+      HasSubstr(": ok: ruleset lantern.example version 1.0.0, 10 rules"));
+  EXPECT_EQ(err_.str(), "");
+}
+
+TEST_F(CliTest, CheckPrintsEveryDiagnosticAndFails) {
+  const std::string dir = TestDataPath("rulesets/broken");
+  EXPECT_EQ(RunCheck(dir, types_, out_, err_), kExitFailed);
+  // The golden diagnostics, with the directory as given, then a count.
+  const std::string golden = absl::StrReplaceAll(
+      ReadFileOrDie(TestDataPath("rulesets/broken.expected")),
+      {{"broken/", dir + "/"}});
+  const auto lines = std::count(golden.begin(), golden.end(), '\n');
+  EXPECT_GE(lines, 8);
+  EXPECT_EQ(err_.str(),
+            golden + dir + ": " + std::to_string(lines) + " error(s)\n");
+}
+
+TEST_F(CliTest, CheckOfAMissingDirectoryIsAUsageError) {
+  EXPECT_EQ(RunCheck("/nonexistent/rules", types_, out_, err_), kExitUsage);
+  EXPECT_EQ(err_.str(),
+            "lantern: ruleset directory '/nonexistent/rules' not found\n");
+}
+
+TEST_F(CliTest, TestEndsWithPassedFailedLine) {
+  EXPECT_EQ(RunTest(TestDataPath("rulesets/example"), /*coverage=*/true, types_,
+                    out_, err_),
+            kExitOk);
+  EXPECT_THAT(out_.str(),
+              HasSubstr("coverage: 10/10 rules fired, 3/3 actions emitted\n"));
+  EXPECT_THAT(out_.str(), ::testing::EndsWith("\n5 passed, 0 failed\n"));
+}
+
+TEST_F(CliTest, EvalPrintsTheAssessmentAsJson) {
+  EXPECT_EQ(
+      RunEval(TestDataPath("rulesets/example"),
+              TestDataPath("rulesets/example/episodes/runner_at_station.json"),
+              std::nullopt, Noon(), types_, out_, err_),
+      kExitOk)
+      << err_.str();
+  const std::string json = out_.str();
+  EXPECT_THAT(json, StartsWith("{\n  \"rulesetId\": \"lantern.example\""));
+  EXPECT_THAT(json, HasSubstr("\"asOf\": \"2024-05-04T12:00:00Z\""));
+  EXPECT_THAT(json, HasSubstr("\"grade\": \"HIGH\""));
+  EXPECT_THAT(json, HasSubstr("\"id\": \"cce.far_from_home_with_indicators\""));
+  EXPECT_THAT(json, HasSubstr("\"path\": \"episode.found.distance_km\""));
+  EXPECT_THAT(json,
+              HasSubstr("\"cite\": \"Example citation: county lines guidance"));
+  EXPECT_THAT(json, HasSubstr("\"code\": \"RHI_OFFER\""));
+  EXPECT_THAT(json, HasSubstr("\"dueBy\": \"2024-05-06T09:30:00Z\""));
+}
+
+TEST_F(CliTest, EvalListsUnknownsForAnEmptyEpisode) {
+  const std::string facts = ::testing::TempDir() + "/empty.json";
+  std::ofstream(facts) << "{}";
+  EXPECT_EQ(
+      RunEval(TestDataPath("rulesets/example"), facts, "2024-05-04T12:00:00Z",
+              absl::InfinitePast(), types_, out_, err_),
+      kExitOk);
+  EXPECT_THAT(out_.str(),
+              HasSubstr("\"missingFacts\": [\n        \"child.age_years\""));
+}
+
+TEST_F(CliTest, EvalRejectsBadInputsWithOneLine) {
+  const std::string rules = TestDataPath("rulesets/example");
+  EXPECT_EQ(RunEval(rules, "/nonexistent.json", std::nullopt, Noon(), types_,
+                    out_, err_),
+            kExitUsage);
+  EXPECT_EQ(err_.str(),
+            "lantern: cannot read facts file '/nonexistent.json'\n");
+
+  err_.str("");
+  const std::string facts = ::testing::TempDir() + "/bad.json";
+  std::ofstream(facts) << R"({"child": {"ageYears": "fifteen"}})";
+  EXPECT_EQ(RunEval(rules, facts, std::nullopt, Noon(), types_, out_, err_),
+            kExitFailed);
+  EXPECT_THAT(err_.str(), StartsWith(facts + ": "));
+  const std::string err = err_.str();
+  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+
+  err_.str("");
+  EXPECT_EQ(RunEval(rules, facts, "yesterday", Noon(), types_, out_, err_),
+            kExitUsage);
+  EXPECT_THAT(err_.str(), HasSubstr("--as_of must be an RFC 3339 time"));
+}
+
+}  // namespace
+}  // namespace lantern
