@@ -256,7 +256,7 @@ void ReadConstants(LoadContext& ctx) {
   absl::flat_hash_map<std::string, SourceLocation> seen;
   for (auto& [path, file] : ctx.yaml) {
     if (!IsRulesFile(path) || !file.root().IsMap()) continue;
-    YAML::Node constants = file.root()["constants"];
+    YAML::Node constants = FindKey(file.root(), "constants");
     if (!constants.IsDefined() || constants.IsNull()) continue;
     if (!constants.IsMap()) {
       ctx.diagnostics->Error(
@@ -428,13 +428,21 @@ LoadResult LoadRuleSetFromFiles(std::vector<SourceFile> files,
   ctx.diagnostics = &result.diagnostics;
   ctx.display_dir = display_dir;
   ctx.ruleset = ruleset.get();
-  ParseYamlFiles(ctx);
-  ReadManifest(ctx);
-  ReadConstants(ctx);
-  loader_internal::ReadPolicyShape(ctx);
-  ReadRules(ctx);
-  loader_internal::ReadPolicyConditions(ctx);
-  loader_internal::ReadRuleTests(ctx);
+  try {
+    ParseYamlFiles(ctx);
+    ReadManifest(ctx);
+    ReadConstants(ctx);
+    loader_internal::ReadPolicyShape(ctx);
+    ReadRules(ctx);
+    loader_internal::ReadPolicyConditions(ctx);
+    loader_internal::ReadRuleTests(ctx);
+  } catch (const std::exception& e) {
+    // yaml-cpp throws on misuse; every access above is meant to be guarded,
+    // so reaching here is a loader bug. Report it rather than crash a
+    // service that is loading a candidate ruleset (the fuzzer traps on it).
+    result.diagnostics.Error({display_dir, 0, 0},
+                             absl::StrCat(kInternalLoaderError, e.what()));
+  }
   if (!result.diagnostics.has_errors()) result.ruleset = std::move(ruleset);
   return result;
 }

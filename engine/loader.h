@@ -27,6 +27,10 @@
 
 namespace lantern {
 
+// Diagnostics that start with this text report a bug in the loader, not in
+// the ruleset (an unexpected yaml-cpp exception).
+inline constexpr char kInternalLoaderError[] = "internal error in the loader: ";
+
 struct LoadResult {
   // Null when `diagnostics` has errors.
   std::shared_ptr<const RuleSet> ruleset;

@@ -188,11 +188,11 @@ CheckEnv PolicyEnv(const LoadContext& ctx, std::vector<std::string>* rule_ids,
 }
 
 void ReadDueTimes(LoadContext& ctx, const YamlFile& file, const CheckEnv& env) {
-  YAML::Node actions = file.root()["actions"];
+  YAML::Node actions = FindKey(file.root(), "actions");
   if (!actions.IsMap()) return;
   for (const auto& entry : actions) {
     if (!entry.second.IsMap()) continue;
-    YAML::Node due = entry.second["due"];
+    YAML::Node due = FindKey(entry.second, "due");
     if (!due.IsDefined()) continue;
     ActionDef* action = nullptr;
     for (ActionDef& a : ctx.ruleset->policy.actions) {
@@ -238,7 +238,7 @@ void ReadPolicyConditions(LoadContext& ctx) {
   std::vector<std::string> rule_ids, concerns;
   const CheckEnv env = PolicyEnv(ctx, &rule_ids, &concerns);
   ReadDueTimes(ctx, *file, env);
-  YAML::Node prompts = file->root()["prompts"];
+  YAML::Node prompts = FindKey(file->root(), "prompts");
   if (!prompts.IsDefined() || prompts.IsNull()) return;
   YamlMap map(file, prompts, "prompts", ctx.diagnostics);
   if (!map.ok()) return;

@@ -29,6 +29,12 @@ void YamlMap::RejectDuplicateKeys() const {
   if (!ok_) return;
   absl::flat_hash_set<std::string> seen;
   for (const auto& entry : node_) {
+    if (!entry.first.IsScalar()) {
+      diagnostics_->Error(
+          file_->Locate(entry.first),
+          absl::StrCat("keys in ", what_, " must be plain names"));
+      continue;
+    }
     const std::string key = entry.first.Scalar();
     if (!seen.insert(key).second) {
       diagnostics_->Error(file_->Locate(entry.first),
@@ -56,15 +62,13 @@ void YamlMap::AllowOnly(
 
 YAML::Node YamlMap::Get(absl::string_view key, Need need) const {
   if (!ok_) return YAML::Node(YAML::NodeType::Undefined);
-  for (const auto& entry : node_) {
-    if (entry.first.Scalar() == key) return entry.second;
-  }
-  if (need == Need::kRequired) {
+  YAML::Node value = FindKey(node_, key);
+  if (!value.IsDefined() && need == Need::kRequired) {
     diagnostics_->Error(
         location(),
         absl::StrCat(what_, " is missing required key '", key, "'"));
   }
-  return YAML::Node(YAML::NodeType::Undefined);
+  return value;
 }
 
 SourceLocation YamlMap::Locate(absl::string_view key) const {

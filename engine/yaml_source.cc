@@ -135,6 +135,16 @@ SourceText YamlFile::ScalarSource(const YAML::Node& node) const {
   return SourceText::WithPositions(path_, value, std::move(positions));
 }
 
+YAML::Node FindKey(const YAML::Node& node, absl::string_view key) {
+  if (node.IsMap()) {
+    for (const auto& entry : node) {
+      if (entry.first.IsScalar() && entry.first.Scalar() == key)
+        return entry.second;
+    }
+  }
+  return YAML::Node(YAML::NodeType::Undefined);
+}
+
 bool IsPlainScalar(const YAML::Node& node) {
   return node.IsScalar() && node.Tag() == "?";
 }
@@ -154,9 +164,11 @@ std::string YamlToJson(const YAML::Node& node) {
     out.push_back('}');
   } else if (node.IsSequence()) {
     out.push_back('[');
-    for (size_t i = 0; i < node.size(); ++i) {
-      if (i > 0) out.push_back(',');
-      out += YamlToJson(node[i]);
+    bool first = true;
+    for (const YAML::Node& item : node) {
+      if (!first) out.push_back(',');
+      first = false;
+      out += YamlToJson(item);
     }
     out.push_back(']');
   } else if (node.IsScalar()) {

@@ -55,6 +55,10 @@ class YamlFile {
   YAML::Node root_;
 };
 
+// The value of `key` in `node` when `node` is a mapping that has it, else an
+// undefined node. Unlike yaml-cpp's operator[], never throws.
+YAML::Node FindKey(const YAML::Node& node, absl::string_view key);
+
 // True for a scalar YAML wrote without quotes (`15`, `true`, `MISSING`),
 // whose text may therefore be read as a number or a boolean.
 bool IsPlainScalar(const YAML::Node& node);

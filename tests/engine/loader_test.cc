@@ -219,6 +219,21 @@ TEST_F(LoaderTest, ReportsPolicyProblems) {
       HasSubstr("policy.yaml:13:1: error: unknown key 'colour' in policy"));
 }
 
+TEST_F(LoaderTest, SectionsOfTheWrongShapeAreReportedNotThrown) {
+  // Found by the ruleset fuzzer: `actions:` holding a scalar made yaml-cpp
+  // throw from operator[].
+  EXPECT_THAT(DiagnosticsOf("policy.yaml",
+                            "grades: [A, B]\nlevels: [N, M]\n"
+                            "grade_bands: {B: 1}\nconcerns: {}\n"
+                            "actions: 3\nprompts: [x]\n"),
+              HasSubstr("policy.yaml:5:10: error: actions must be a mapping"));
+  for (const char* root : {"[1, 2]", "just text", "{[a]: 1}"}) {
+    const std::string out = DiagnosticsOf("policy.yaml", root);
+    EXPECT_THAT(out, HasSubstr("policy.yaml:1:1: error: ")) << root;
+    EXPECT_THAT(out, ::testing::Not(HasSubstr(kInternalLoaderError))) << root;
+  }
+}
+
 TEST_F(LoaderTest, ReportsTestCaseProblems) {
   const std::string out = DiagnosticsOf(
       "tests/more.yaml",
