@@ -7,6 +7,7 @@
 #include "engine/proto_fact_types.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/printers.h"
 #include "tests/testing/test_data.h"
 
 namespace lantern {

@@ -26,13 +26,9 @@
 #include "engine/source_text.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/printers.h"
 
 namespace lantern {
-
-void PrintTo(const FactReading& r, std::ostream* os) {
-  *os << "(" << r.path << ", " << r.value << ")";
-}
-void PrintTo(Truth t, std::ostream* os) { *os << TruthName(t); }
 
 namespace {
 
