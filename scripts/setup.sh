@@ -11,6 +11,7 @@ PACKAGES=(
   libprotobuf-dev protobuf-compiler
   libgrpc++-dev protobuf-compiler-grpc
   libyaml-cpp-dev
+  libssl-dev
   libgtest-dev libgmock-dev googletest
   libbenchmark-dev
 )
