@@ -98,6 +98,23 @@ PolicyInputs InputsFor(const Policy& policy, const Assessment& a) {
   return in;
 }
 
+FindingOutcome DecideFinding(const ReferenceEvaluator& evaluator,
+                             const PromptFinding& def, const FactRecord& facts,
+                             const PolicyInputs& inputs) {
+  FindingOutcome out;
+  out.name = def.name;
+  out.title = def.title;
+  out.cite = def.cite;
+  if (!def.when.has_value()) return out;
+  ConditionResult result = evaluator.EvaluateCondition(
+      *def.when->expr, def.when->source, facts, &inputs);
+  out.truth = result.truth;
+  out.conditions = std::move(result.reasons);
+  out.unknown_paths = std::move(result.unknown_paths);
+  out.error = std::move(result.error);
+  return out;
+}
+
 PromptOutcome DecidePrompt(const RuleSet& ruleset, const PromptDef& def,
                            const FactRecord& facts, const PolicyInputs& inputs,
                            const Assessment& a) {
@@ -113,6 +130,9 @@ PromptOutcome DecidePrompt(const RuleSet& ruleset, const PromptDef& def,
   out.conditions = std::move(result.reasons);
   out.unknown_paths = std::move(result.unknown_paths);
   out.error = std::move(result.error);
+  for (const PromptFinding& finding : def.findings) {
+    out.findings.push_back(DecideFinding(evaluator, finding, facts, inputs));
+  }
   std::vector<std::string> patterns, concerns;
   CollectPolicyRefs(*def.when.expr, &patterns, &concerns);
   for (const FiredRule& r : a.fired) {
@@ -257,6 +277,7 @@ absl::StatusOr<Assessment> Decide(const RuleSet& ruleset,
     a.prompts.push_back(DecidePrompt(ruleset, def, facts, inputs, a));
   }
   a.actions = DecideActions(ruleset, facts, inputs, as_of, a);
+  a.codes = ScanCatalogueCodes(ruleset, facts).known;
   return a;
 }
 

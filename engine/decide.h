@@ -10,7 +10,8 @@
 //      highest grade floor among fired rules; prompts by their policy-stage
 //      conditions over the match and the facts; actions from fired rules and
 //      raised prompts, each due time computed from the facts and judged
-//      overdue against `as_of`.
+//      overdue against `as_of`; and the catalogue codes the facts record,
+//      each with its catalogue entry.
 // Evaluation is a pure function of (ruleset, facts, as_of): the clock is
 // never read here.
 //
@@ -25,6 +26,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "engine/catalogue.h"
 #include "engine/evaluator.h"
 #include "engine/facts.h"
 #include "engine/ruleset.h"
@@ -76,6 +78,16 @@ struct GradeOutcome {
   std::vector<std::string> floor_rule_ids;  // fired rules whose floor applied
 };
 
+// A prompt's finding (PromptFinding), decided with the prompt. A finding
+// without a condition is TRUE with no evidence.
+struct FindingOutcome {
+  std::string name, title, cite;
+  Truth truth = Truth::kTrue;
+  std::vector<AtomEvidence> conditions;    // why (when decided)
+  std::vector<std::string> unknown_paths;  // when UNKNOWN
+  std::string error;
+};
+
 struct PromptOutcome {
   std::string name, title, cite;
   bool raised = false;
@@ -84,6 +96,7 @@ struct PromptOutcome {
   std::vector<std::string> rule_ids;       // fired rules the condition names
   std::vector<std::string> unknown_paths;  // when UNKNOWN: what would decide it
   std::string error;
+  std::vector<FindingOutcome> findings;  // declaration order
 };
 
 struct ActionOutcome {
@@ -103,6 +116,7 @@ struct Assessment {
   std::vector<PromptOutcome> prompts;    // policy order
   std::vector<ActionOutcome> actions;    // by code
   std::vector<std::string> flags;        // sorted, unique
+  std::vector<RecordedCode> codes;       // catalogue codes in the facts
   std::vector<FiredRule> fired;          // by id
   std::vector<BlockedRule> blocked;      // by id
   std::vector<ErroredRule> errored;      // by id

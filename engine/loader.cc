@@ -2,11 +2,12 @@
 //
 // Entry points: LoadRuleSet (from disk) and LoadRuleSetFromFiles (from
 // memory). The order matters because later parts refer to earlier ones:
-// manifest (names the fact schema) → constants → policy shape (grades,
-// levels, concerns, action catalogue) → rules (checked against schema,
-// constants and policy names) → policy conditions (which may name rules) →
-// rule tests (which name everything). Each step reports every problem it
-// finds and carries on, so one run lists them all.
+// manifest (names the fact schema) → constants → catalogues (also
+// constants) → policy shape (grades, levels, concerns, action catalogue) →
+// rules (checked against schema, constants and policy names) → policy
+// conditions (which may name rules) → rule tests (which name everything). Each
+// step reports every problem it finds and carries on, so one run lists them
+// all.
 #include "engine/loader.h"
 
 #include <algorithm>
@@ -45,6 +46,43 @@ const SourceFile* LoadContext::File(const std::string& path) const {
   return nullptr;
 }
 
+bool IsCataloguesFile(const std::string& path) {
+  return absl::StartsWith(path, "catalogues/") && absl::EndsWith(path, ".yaml");
+}
+
+bool ValidName(absl::string_view name) {
+  if (name.empty() || absl::ascii_isdigit(name[0])) return false;
+  for (char c : name) {
+    if (!absl::ascii_isalnum(c) && c != '_') return false;
+  }
+  return name != "true" && name != "false" && name != "in";
+}
+
+bool DeclareConstantName(LoadContext& ctx, const std::string& name,
+                         const SourceLocation& location) {
+  if (!ValidName(name)) {
+    ctx.diagnostics->Error(location,
+                           absl::StrCat("invalid constant name '", name, "'"));
+    return false;
+  }
+  auto [it, inserted] = ctx.constant_names.emplace(name, location);
+  if (!inserted) {
+    ctx.diagnostics->Error(
+        location,
+        absl::StrCat("duplicate constant '", name, "' (first declared at ",
+                     it->second.file, ":", it->second.line, ")"));
+    return false;
+  }
+  const FactSchema* schema = ctx.ruleset->schema.get();
+  if (schema != nullptr && schema->root_type().FindField(name) != nullptr) {
+    ctx.diagnostics->Error(location,
+                           absl::StrCat("constant '", name,
+                                        "' hides the fact field of that name"));
+    return false;
+  }
+  return true;
+}
+
 bool ReadCondition(const LoadContext& ctx, const YamlFile& file,
                    const YAML::Node& node, const CheckEnv& env, Type expected,
                    Condition* out) {
@@ -66,6 +104,8 @@ bool ReadCondition(const LoadContext& ctx, const YamlFile& file,
 
 namespace {
 
+using loader_internal::DeclareConstantName;
+using loader_internal::IsCataloguesFile;
 using loader_internal::LoadContext;
 using loader_internal::ReadCondition;
 
@@ -77,14 +117,6 @@ bool IsRulesFile(const std::string& path) {
 }
 bool IsTestsFile(const std::string& path) {
   return absl::StartsWith(path, "tests/") && absl::EndsWith(path, ".yaml");
-}
-
-bool ValidName(absl::string_view name) {
-  if (name.empty() || absl::ascii_isdigit(name[0])) return false;
-  for (char c : name) {
-    if (!absl::ascii_isalnum(c) && c != '_') return false;
-  }
-  return name != "true" && name != "false" && name != "in";
 }
 
 bool ValidRuleId(absl::string_view id) {
@@ -99,7 +131,8 @@ bool ValidRuleId(absl::string_view id) {
 void ParseYamlFiles(LoadContext& ctx) {
   for (const SourceFile& f : ctx.ruleset->files) {
     const bool wanted = f.path == "manifest.yaml" || f.path == "policy.yaml" ||
-                        IsRulesFile(f.path) || IsTestsFile(f.path);
+                        IsRulesFile(f.path) || IsTestsFile(f.path) ||
+                        IsCataloguesFile(f.path);
     if (!wanted) continue;
     std::optional<YamlFile> parsed =
         YamlFile::Parse(ctx.DisplayPath(f.path), f.content, ctx.diagnostics);
@@ -195,32 +228,12 @@ bool ReadConstantScalar(const LoadContext& ctx, const YamlFile& file,
 }
 
 void ReadConstant(LoadContext& ctx, const YamlFile& file, const YAML::Node& key,
-                  const YAML::Node& value,
-                  absl::flat_hash_map<std::string, SourceLocation>& seen) {
+                  const YAML::Node& value) {
   const std::string& name = key.Scalar();
   ConstantDef def;
   def.name = name;
   def.location = file.Locate(key);
-  if (!ValidName(name)) {
-    ctx.diagnostics->Error(def.location,
-                           absl::StrCat("invalid constant name '", name, "'"));
-    return;
-  }
-  auto [it, inserted] = seen.emplace(name, def.location);
-  if (!inserted) {
-    ctx.diagnostics->Error(
-        def.location,
-        absl::StrCat("duplicate constant '", name, "' (first declared at ",
-                     it->second.file, ":", it->second.line, ")"));
-    return;
-  }
-  const FactSchema* schema = ctx.ruleset->schema.get();
-  if (schema != nullptr && schema->root_type().FindField(name) != nullptr) {
-    ctx.diagnostics->Error(def.location,
-                           absl::StrCat("constant '", name,
-                                        "' hides the fact field of that name"));
-    return;
-  }
+  if (!DeclareConstantName(ctx, name, def.location)) return;
   if (!value.IsSequence()) {
     LiteralValue v;
     if (!ReadConstantScalar(ctx, file, value, &v, &def.type)) return;
@@ -253,7 +266,6 @@ void ReadConstant(LoadContext& ctx, const YamlFile& file, const YAML::Node& key,
 }
 
 void ReadConstants(LoadContext& ctx) {
-  absl::flat_hash_map<std::string, SourceLocation> seen;
   for (auto& [path, file] : ctx.yaml) {
     if (!IsRulesFile(path) || !file.root().IsMap()) continue;
     YAML::Node constants = FindKey(file.root(), "constants");
@@ -265,7 +277,7 @@ void ReadConstants(LoadContext& ctx) {
       continue;
     }
     for (const auto& entry : constants) {
-      ReadConstant(ctx, file, entry.first, entry.second, seen);
+      ReadConstant(ctx, file, entry.first, entry.second);
     }
   }
 }
@@ -374,7 +386,8 @@ void ReadRules(LoadContext& ctx) {
 
 absl::StatusOr<LoadResult> LoadRuleSet(const std::string& dir,
                                        const FactTypes& fact_types,
-                                       const std::string& display_dir) {
+                                       const std::string& display_dir,
+                                       const PolicyVocabulary* vocabulary) {
   namespace fs = std::filesystem;
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) {
@@ -411,12 +424,14 @@ absl::StatusOr<LoadResult> LoadRuleSet(const std::string& dir,
         "cannot read ruleset directory '", dir, "': ", ec.message()));
   }
   return LoadRuleSetFromFiles(std::move(files), fact_types,
-                              display_dir.empty() ? dir : display_dir);
+                              display_dir.empty() ? dir : display_dir,
+                              vocabulary);
 }
 
 LoadResult LoadRuleSetFromFiles(std::vector<SourceFile> files,
                                 const FactTypes& fact_types,
-                                const std::string& display_dir) {
+                                const std::string& display_dir,
+                                const PolicyVocabulary* vocabulary) {
   LoadResult result;
   auto ruleset = std::make_shared<RuleSet>();
   std::sort(
@@ -425,6 +440,7 @@ LoadResult LoadRuleSetFromFiles(std::vector<SourceFile> files,
   ruleset->files = std::move(files);
   LoadContext ctx;
   ctx.fact_types = &fact_types;
+  ctx.vocabulary = vocabulary;
   ctx.diagnostics = &result.diagnostics;
   ctx.display_dir = display_dir;
   ctx.ruleset = ruleset.get();
@@ -432,6 +448,7 @@ LoadResult LoadRuleSetFromFiles(std::vector<SourceFile> files,
     ParseYamlFiles(ctx);
     ReadManifest(ctx);
     ReadConstants(ctx);
+    loader_internal::ReadCatalogues(ctx);
     loader_internal::ReadPolicyShape(ctx);
     ReadRules(ctx);
     loader_internal::ReadPolicyConditions(ctx);
@@ -456,6 +473,13 @@ const Rule* RuleSet::FindRule(absl::string_view id) const {
       rules.begin(), rules.end(), id,
       [](const Rule& r, absl::string_view v) { return r.id < v; });
   return it != rules.end() && it->id == id ? &*it : nullptr;
+}
+
+const Catalogue* RuleSet::FindCatalogue(absl::string_view name) const {
+  auto it = std::lower_bound(
+      catalogues.begin(), catalogues.end(), name,
+      [](const Catalogue& c, absl::string_view v) { return c.name < v; });
+  return it != catalogues.end() && it->name == name ? &*it : nullptr;
 }
 
 }  // namespace lantern

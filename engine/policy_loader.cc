@@ -1,5 +1,6 @@
 // Policy loader: policy.yaml → Policy (grades, bands, levels, concerns,
-// action catalogue, prompts).
+// action catalogue, prompts with their findings), checked against the
+// caller's PolicyVocabulary when one is given.
 //
 // Entry points: ReadPolicyShape (names and numbers, read before the rules so
 // rules can be checked against them) and ReadPolicyConditions (prompt
@@ -9,6 +10,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "engine/loader_internal.h"
 
 namespace lantern {
@@ -110,6 +112,52 @@ void ReadActions(LoadContext& ctx, const YamlFile& file,
   }
 }
 
+// Reports each of `names` (declared at `location`) that `allowed` lacks and,
+// when `ordered`, names that break `allowed`'s order. No check when
+// `allowed` is empty.
+void CheckVocabulary(const LoadContext& ctx, const SourceLocation& location,
+                     const std::string& what,
+                     const std::vector<std::string>& names,
+                     const std::vector<std::string>& allowed, bool ordered) {
+  if (allowed.empty()) return;
+  int last = -1;
+  for (const std::string& name : names) {
+    auto it = std::find(allowed.begin(), allowed.end(), name);
+    if (it == allowed.end()) {
+      ctx.diagnostics->Error(
+          location,
+          absl::StrCat(what, " '", name,
+                       "' cannot be expressed in the answer; use one of ",
+                       absl::StrJoin(allowed, ", ")));
+      continue;
+    }
+    const int rank = static_cast<int>(it - allowed.begin());
+    if (ordered && rank < last) {
+      ctx.diagnostics->Error(
+          location, absl::StrCat(what, " '", name, "' is out of order: ", what,
+                                 "s go ", absl::StrJoin(allowed, ", ")));
+    }
+    last = std::max(last, rank);
+  }
+}
+
+void CheckPolicyVocabulary(const LoadContext& ctx, const YamlFile& file,
+                           const YamlMap& map) {
+  if (ctx.vocabulary == nullptr) return;
+  const PolicyVocabulary& v = *ctx.vocabulary;
+  const Policy& policy = ctx.ruleset->policy;
+  CheckVocabulary(ctx, map.Locate("grades"), "grade", policy.grades, v.grades,
+                  /*ordered=*/true);
+  CheckVocabulary(ctx, map.Locate("levels"), "level", policy.levels, v.levels,
+                  /*ordered=*/true);
+  YAML::Node concerns = map.Get("concerns");
+  if (!concerns.IsMap()) return;
+  for (const auto& entry : concerns) {
+    CheckVocabulary(ctx, file.Locate(entry.first), "concern",
+                    {entry.first.Scalar()}, v.concerns, /*ordered=*/false);
+  }
+}
+
 void AddLevelConstants(LoadContext& ctx, const YamlMap& map) {
   Policy& policy = ctx.ruleset->policy;
   policy.constants = ctx.ruleset->constants;
@@ -169,6 +217,7 @@ void ReadPolicyShape(LoadContext& ctx) {
   }
   ReadActions(ctx, *file, map.Get("actions"));
   AddLevelConstants(ctx, map);
+  CheckPolicyVocabulary(ctx, *file, map);
 }
 
 namespace {
@@ -206,12 +255,62 @@ void ReadDueTimes(LoadContext& ctx, const YamlFile& file, const CheckEnv& env) {
   }
 }
 
+// The finding names the caller understands for prompt `name`, or null when
+// it names none (any finding is then allowed).
+const std::vector<std::string>* KnownFindings(const LoadContext& ctx,
+                                              const std::string& name) {
+  if (ctx.vocabulary == nullptr) return nullptr;
+  for (const auto& [prompt, findings] : ctx.vocabulary->findings) {
+    if (prompt == name) return &findings;
+  }
+  return nullptr;
+}
+
+void ReadFinding(LoadContext& ctx, const YamlFile& file, const YAML::Node& key,
+                 const YAML::Node& node, const CheckEnv& env,
+                 PromptDef* prompt) {
+  PromptFinding finding;
+  finding.name = key.Scalar();
+  if (const std::vector<std::string>* known =
+          KnownFindings(ctx, prompt->name)) {
+    CheckVocabulary(ctx, file.Locate(key),
+                    absl::StrCat("finding of prompt ", prompt->name),
+                    {finding.name}, *known, /*ordered=*/false);
+  }
+  YamlMap map(&file, node, absl::StrCat("finding ", finding.name),
+              ctx.diagnostics);
+  if (!map.ok()) return;
+  map.AllowOnly({"title", "cite", "when"});
+  finding.title = map.String("title", Need::kRequired).value_or("");
+  finding.cite = map.String("cite", Need::kRequired).value_or("");
+  YAML::Node when = map.Get("when");
+  if (when.IsDefined()) {
+    Condition condition;
+    if (!ReadCondition(ctx, file, when, env, Type::Bool(), &condition)) return;
+    finding.when = std::move(condition);
+  }
+  prompt->findings.push_back(std::move(finding));
+}
+
+void ReadFindings(LoadContext& ctx, const YamlFile& file,
+                  const YAML::Node& node, const CheckEnv& env,
+                  PromptDef* prompt) {
+  if (!node.IsDefined() || node.IsNull()) return;
+  YamlMap map(&file, node, absl::StrCat("findings of prompt ", prompt->name),
+              ctx.diagnostics);
+  if (!map.ok()) return;
+  map.RejectDuplicateKeys();
+  for (const auto& entry : node) {
+    ReadFinding(ctx, file, entry.first, entry.second, env, prompt);
+  }
+}
+
 void ReadPrompt(LoadContext& ctx, const YamlFile& file, const YAML::Node& key,
                 const YAML::Node& node, const CheckEnv& env) {
   YamlMap map(&file, node, absl::StrCat("prompt ", key.Scalar()),
               ctx.diagnostics);
   if (!map.ok()) return;
-  map.AllowOnly({"title", "cite", "when", "actions"});
+  map.AllowOnly({"title", "cite", "when", "actions", "findings"});
   PromptDef prompt;
   prompt.name = key.Scalar();
   prompt.title = map.String("title", Need::kRequired).value_or("");
@@ -223,6 +322,7 @@ void ReadPrompt(LoadContext& ctx, const YamlFile& file, const YAML::Node& key,
                              absl::StrCat("unknown action '", code, "'"));
     }
   }
+  ReadFindings(ctx, file, map.Get("findings"), env, &prompt);
   YAML::Node when = map.Get("when", Need::kRequired);
   if (when.IsDefined() &&
       ReadCondition(ctx, file, when, env, Type::Bool(), &prompt.when)) {

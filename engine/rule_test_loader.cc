@@ -5,12 +5,14 @@
 // (`facts_file:`, a JSON file inside the ruleset), an as-of time (its own or
 // the file's default) and expectations. Every name an expectation uses —
 // rule ids, grades, concerns, levels, prompts, actions — is checked here, so
-// a typo in a test is a load error, not a test that can never fail.
+// a typo in a test is a load error, not a test that can never fail; so is a
+// value in a catalogue-bound fact field that no catalogue lists.
 #include <algorithm>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "engine/catalogue.h"
 #include "engine/loader_internal.h"
 
 namespace lantern::loader_internal {
@@ -154,6 +156,11 @@ void DecodeFacts(const LoadContext& ctx, RuleTestCase* test) {
                            absl::StrCat("facts of test '", test->name,
                                         "': ", facts.status().message()));
     return;
+  }
+  for (const std::string& problem : ScanCatalogueCodes(rs, *facts).unknown) {
+    ctx.diagnostics->Error(
+        test->facts_location,
+        absl::StrCat("facts of test '", test->name, "': ", problem));
   }
   test->facts = std::make_shared<const FactRecord>(*std::move(facts));
 }

@@ -131,6 +131,13 @@ std::vector<std::string> RuleTestReport::RulesNeverFired(
   return Missing(ids, rules_fired);
 }
 
+std::vector<std::string> RuleTestReport::RulesWithoutNegativeCase(
+    const RuleSet& ruleset) const {
+  std::vector<std::string> ids;
+  for (const Rule& r : ruleset.rules) ids.push_back(r.id);
+  return Missing(ids, rules_checked_not_to_fire);
+}
+
 std::vector<std::string> RuleTestReport::ActionsNeverEmitted(
     const RuleSet& ruleset) const {
   std::vector<std::string> codes;
@@ -158,6 +165,8 @@ RuleTestReport RunRuleTests(const RuleSet& ruleset, const AssessFn& assess) {
     }
     if (diffs.empty()) {
       ++report.passed;
+      report.rules_checked_not_to_fire.insert(test.not_fires.begin(),
+                                              test.not_fires.end());
     } else {
       ++report.failed;
       report.failures.push_back({test.name, test.location, std::move(diffs)});

@@ -3,8 +3,9 @@
 // Entry point: RunRuleTests. Each case's facts (decoded at load) are assessed
 // at the case's as-of time and compared with its expectations; a case fails
 // with one line per difference. The report also gathers coverage: which
-// rules fired and which actions were emitted in any case, so that rules no
-// test exercises can be named.
+// rules fired and which actions were emitted in any case, and which rules
+// some passing case expects not to fire, so that rules no test exercises —
+// either way — can be named.
 //
 // Thread-safety: stateless; the RuleSet is only read.
 #ifndef LANTERN_ENGINE_RULE_TEST_RUNNER_H_
@@ -33,8 +34,13 @@ struct RuleTestReport {
   std::vector<RuleTestFailure> failures;
   std::set<std::string> rules_fired;
   std::set<std::string> actions_emitted;
+  // Rules a passing case lists under `not_fires`.
+  std::set<std::string> rules_checked_not_to_fire;
 
   std::vector<std::string> RulesNeverFired(const RuleSet& ruleset) const;
+  // Rules no passing case lists under `not_fires`.
+  std::vector<std::string> RulesWithoutNegativeCase(
+      const RuleSet& ruleset) const;
   std::vector<std::string> ActionsNeverEmitted(const RuleSet& ruleset) const;
 };
 

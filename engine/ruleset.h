@@ -1,11 +1,11 @@
 // RuleSet: a loaded, checked ruleset — the model every later stage reads.
 //
 // A ruleset is a directory (see rules/README.md and engine/loader.h for the
-// file layout): a manifest, rule files with constants and rules, a policy
-// file, and rule tests. The loader turns it into this immutable value, in
-// which every condition is parsed and checked against the fact schema the
-// manifest names. Nothing here is safeguarding-specific: concerns, grades,
-// levels, prompts and actions are names the ruleset declares.
+// file layout): a manifest, rule files with constants and rules, catalogues
+// of codes, a policy file, and rule tests. The loader turns it into this
+// immutable value, in which every condition is parsed and checked against
+// the fact schema the manifest names. Nothing here is safeguarding-specific:
+// concerns, grades, levels, prompts and actions are names the ruleset declares.
 //
 // Thread-safety: immutable after loading; share as
 // std::shared_ptr<const RuleSet> and read concurrently.
@@ -19,6 +19,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "engine/ast.h"
 #include "engine/checker.h"
@@ -83,12 +84,23 @@ struct ActionDef {
   std::optional<Condition> due;  // a timestamp expression, policy stage
 };
 
+// A named statement attached to a prompt, for the caller to read alongside
+// it (say, whether the person's consent is needed). Decided with the prompt;
+// without a condition it always holds (a fixed note, such as a route).
+struct PromptFinding {
+  std::string name;
+  std::string title;
+  std::string cite;
+  std::optional<Condition> when;  // policy stage
+};
+
 struct PromptDef {
   std::string name;  // e.g. "nrm"
   std::string title;
   std::string cite;
   Condition when;                    // policy stage
   std::vector<std::string> actions;  // emitted when the prompt is raised
+  std::vector<PromptFinding> findings;
 };
 
 struct Policy {
@@ -100,7 +112,7 @@ struct Policy {
   std::vector<PromptDef> prompts;
   std::vector<ActionDef> actions;
   // The ruleset's constants plus one int constant per level (its rank), the
-  // names policy-stage conditions see: `concern_level("CSE") >= SIGNIFICANT`.
+  // names policy-stage conditions see: `concern_level("CSE") >= MEDIUM`.
   std::vector<ConstantDef> constants;
 
   // Index in `grades` / `levels`, or -1.
@@ -127,6 +139,40 @@ struct RuleTestCase {
   std::vector<std::string> overdue;                 // actions overdue
 };
 
+// One code of a catalogue: what it means and where that comes from.
+struct CatalogueEntry {
+  std::string code;
+  std::string description;
+  std::string source;  // a URL
+  SourceLocation location;
+};
+
+// A list(string) fact field reached from the root through singular message
+// fields: its path ("episode.indicators") and the field index of each step.
+struct CatalogueField {
+  std::string path;
+  std::vector<int32_t> indices;
+};
+
+// A catalogue of codes (catalogues/*.yaml): the vocabulary of a repeated
+// string fact field, such as the indicators a practitioner may record. Rules
+// see it as a list(string) constant of its codes named like the catalogue,
+// and each subset as a constant of its own. A code may appear in several
+// catalogues (an indicator of two concerns), once in each.
+struct Catalogue {
+  std::string name;  // also the constant's name
+  std::string title;
+  // The fact fields whose values are codes of this catalogue.
+  std::vector<CatalogueField> fields;
+  std::vector<CatalogueEntry> entries;  // file order
+  // Subset name → its codes (entries of this catalogue), file order.
+  std::vector<std::pair<std::string, std::vector<std::string>>> subsets;
+  SourceLocation location;
+
+  // Returns nullptr when `code` is not an entry.
+  const CatalogueEntry* Find(absl::string_view code) const;
+};
+
 struct SourceFile {
   std::string path;  // relative to the ruleset directory, '/'-separated
   std::string content;
@@ -135,13 +181,15 @@ struct SourceFile {
 struct RuleSet {
   Manifest manifest;
   std::shared_ptr<const FactSchema> schema;
-  std::vector<ConstantDef> constants;
-  std::vector<Rule> rules;  // sorted by id
+  std::vector<ConstantDef> constants;  // including catalogues and subsets
+  std::vector<Catalogue> catalogues;   // sorted by name
+  std::vector<Rule> rules;             // sorted by id
   Policy policy;
   std::vector<RuleTestCase> tests;
   std::vector<SourceFile> files;  // every file read, sorted by path
 
   const Rule* FindRule(absl::string_view id) const;
+  const Catalogue* FindCatalogue(absl::string_view name) const;
 };
 
 }  // namespace lantern

@@ -91,7 +91,13 @@ std::optional<std::string> YamlMap::String(absl::string_view key,
                                            Need need) const {
   YAML::Node value = Get(key, need);
   if (!value.IsDefined()) return std::nullopt;
-  return ScalarOf(value, key);
+  std::optional<std::string> text = ScalarOf(value, key);
+  // A folded or literal block (`title: >`) ends with a line break that is
+  // YAML's, not the author's.
+  if (text.has_value()) {
+    text->erase(text->find_last_not_of('\n') + 1);
+  }
+  return text;
 }
 
 std::optional<int64_t> YamlMap::Int(absl::string_view key, Need need) const {

@@ -46,6 +46,7 @@ class YamlMap {
   YAML::Node Get(absl::string_view key, Need need = Need::kOptional) const;
   SourceLocation Locate(absl::string_view key) const;
 
+  // Without the line breaks a block scalar (`>`, `|`) ends with.
   std::optional<std::string> String(absl::string_view key, Need need) const;
   std::optional<int64_t> Int(absl::string_view key, Need need) const;
   std::optional<bool> Bool(absl::string_view key, Need need) const;

@@ -4,6 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mapfile -t files < <(git ls-files -co --exclude-standard -- '*.h' '*.cc' | grep -vE '^build' || true)
+# Skip files deleted in the working tree but not yet committed.
+mapfile -t files < <(for f in "${files[@]}"; do [[ -f "$f" ]] && echo "$f"; done)
 if [[ "${1:-}" == "--fix" ]]; then
   clang-format -i "${files[@]}"
   exit 0

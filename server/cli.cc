@@ -1,5 +1,6 @@
 // The `lantern` subcommands: check, test, eval. Entry points RunCheck,
-// RunTest, RunEval; each loads the ruleset through the engine's loader and
+// RunTest, RunEval; each loads the ruleset through the engine's loader,
+// with the names of the answer's enums as the policy's vocabulary, and
 // reports in plain lines (diagnostics as `file:line:col: error: ...`).
 #include "server/cli.h"
 
@@ -11,7 +12,7 @@
 #include "engine/decide.h"
 #include "engine/loader.h"
 #include "engine/rule_test_runner.h"
-#include "server/assessment_json.h"
+#include "server/assessment_proto.h"
 
 namespace lantern {
 namespace {
@@ -21,7 +22,8 @@ namespace {
 std::shared_ptr<const RuleSet> LoadOrReport(const std::string& dir,
                                             const FactTypes& types,
                                             std::ostream& err, int* code) {
-  absl::StatusOr<LoadResult> loaded = LoadRuleSet(dir, types);
+  absl::StatusOr<LoadResult> loaded =
+      LoadRuleSet(dir, types, "", &AssessmentVocabulary());
   if (!loaded.ok()) {
     err << "lantern: " << loaded.status().message() << "\n";
     *code = kExitUsage;
@@ -33,6 +35,12 @@ std::shared_ptr<const RuleSet> LoadOrReport(const std::string& dir,
     *code = kExitFailed;
   }
   return loaded->ruleset;
+}
+
+size_t CodeCount(const RuleSet& ruleset) {
+  size_t n = 0;
+  for (const Catalogue& c : ruleset.catalogues) n += c.entries.size();
+  return n;
 }
 
 void PrintList(std::ostream& out, const std::string& title,
@@ -50,8 +58,9 @@ int RunCheck(const std::string& dir, const FactTypes& types, std::ostream& out,
   if (ruleset == nullptr) return code;
   out << dir << ": ok: ruleset " << ruleset->manifest.id << " version "
       << ruleset->manifest.version << ", " << ruleset->rules.size()
-      << " rules, " << ruleset->constants.size() << " constants, "
-      << ruleset->tests.size() << " test cases\n";
+      << " rules, " << ruleset->catalogues.size() << " catalogues ("
+      << CodeCount(*ruleset) << " codes), " << ruleset->constants.size()
+      << " constants, " << ruleset->tests.size() << " test cases\n";
   return kExitOk;
 }
 
@@ -69,15 +78,22 @@ int RunTest(const std::string& dir, bool coverage, const FactTypes& types,
   bool uncovered = false;
   if (coverage) {
     const std::vector<std::string> rules = report.RulesNeverFired(*ruleset);
+    const std::vector<std::string> unchecked =
+        report.RulesWithoutNegativeCase(*ruleset);
     const std::vector<std::string> actions =
         report.ActionsNeverEmitted(*ruleset);
-    out << "coverage: " << ruleset->rules.size() - rules.size() << "/"
-        << ruleset->rules.size() << " rules fired, "
+    const size_t total = ruleset->rules.size();
+    out << "coverage: " << total - rules.size() << "/" << total
+        << " rules fired, " << total - unchecked.size() << "/" << total
+        << " rules shown not to fire, "
         << ruleset->policy.actions.size() - actions.size() << "/"
         << ruleset->policy.actions.size() << " actions emitted\n";
     if (!rules.empty()) PrintList(out, "rules never fired", rules);
+    if (!unchecked.empty()) {
+      PrintList(out, "rules no case expects not to fire", unchecked);
+    }
     if (!actions.empty()) PrintList(out, "actions never emitted", actions);
-    uncovered = !rules.empty() || !actions.empty();
+    uncovered = !rules.empty() || !unchecked.empty() || !actions.empty();
   }
   out << report.passed << " passed, " << report.failed << " failed\n";
   return report.failed > 0 || uncovered ? kExitFailed : kExitOk;
@@ -116,7 +132,15 @@ int RunEval(const std::string& rules_dir, const std::string& facts_path,
     err << "lantern: " << assessment.status().message() << "\n";
     return kExitFailed;
   }
-  out << AssessmentToJson(*assessment);
+  absl::StatusOr<v1::Assessment> answer =
+      AssessmentToProto(*assessment, {"", "", now});
+  absl::StatusOr<std::string> printed =
+      answer.ok() ? AssessmentJson(*answer) : answer.status();
+  if (!printed.ok()) {
+    err << "lantern: " << printed.status().message() << "\n";
+    return kExitFailed;
+  }
+  out << *printed;
   return kExitOk;
 }
 

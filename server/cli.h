@@ -4,7 +4,9 @@
 // 0 success, 1 the ruleset or facts are wrong (diagnostics, failing tests),
 // 2 the command itself could not run (missing file, bad argument). Errors
 // are one clear line each on `err`; nothing here aborts. Tests call these
-// directly; lantern_main.cc only parses flags.
+// directly; lantern_main.cc only parses flags. Every command loads rulesets
+// with AssessmentVocabulary(), so a ruleset whose names the answer cannot
+// express fails to check.
 //
 // Thread-safety: stateless.
 #ifndef LANTERN_SERVER_CLI_H_
@@ -28,13 +30,17 @@ int RunCheck(const std::string& dir, const FactTypes& types, std::ostream& out,
              std::ostream& err);
 
 // `lantern test DIR [--coverage]`: each failing case with what differed,
-// then "N passed, N failed". With `coverage`, also the rules no case fired
-// and the actions no case emitted; any such is a failure.
+// then "N passed, N failed". With `coverage`, also the rules no case fired,
+// the rules no passing case expects not to fire (`not_fires`), and the
+// actions no case emitted; any such is a failure.
 int RunTest(const std::string& dir, bool coverage, const FactTypes& types,
             std::ostream& out, std::ostream& err);
 
-// `lantern eval --rules DIR --facts FILE [--as_of T]`: the Assessment as
-// JSON. Without `as_of`, `now` (read once by the caller, at the edge) is used.
+// `lantern eval --rules DIR --facts FILE [--as_of T]`: the answer as the
+// protobuf JSON of lantern.v1.Assessment (server/assessment_proto.h), with
+// `now` (read once by the caller, at the edge) as its evaluated_at and,
+// without `as_of`, as its as-of time. The decision id and ruleset digest are
+// left empty: only the service records decisions.
 int RunEval(const std::string& rules_dir, const std::string& facts_path,
             const std::optional<std::string>& as_of, absl::Time now,
             const FactTypes& types, std::ostream& out, std::ostream& err);

@@ -107,7 +107,7 @@ TEST_F(DecideTest, PromptRaisedByConcernLevelNamesItsRulesAndAddsActions) {
               ElementsAre("cce.far_from_home_with_indicators"));
   ASSERT_FALSE(a.prompts[0].conditions.empty());
   EXPECT_EQ(a.prompts[0].conditions[0].condition,
-            "concern_level(\"CCE\") >= SIGNIFICANT");
+            "concern_level(\"CCE\") >= MEDIUM");
   ASSERT_EQ(a.actions.size(), 2u);
   EXPECT_EQ(a.actions[0].code, "NRM_REFERRAL");
   EXPECT_THAT(a.actions[0].triggered_by, ElementsAre("prompt:nrm"));
@@ -192,6 +192,55 @@ TEST_F(DecideTest, SameInputsGiveTheSameAssessment) {
   ASSERT_EQ(a.fired.size(), b.fired.size());
   for (size_t i = 0; i < a.fired.size(); ++i)
     EXPECT_EQ(a.fired[i].evidence, b.fired[i].evidence);
+}
+
+TEST_F(DecideTest, PromptFindingsAreDecidedWithThePrompt) {
+  std::vector<SourceFile> files = ReadTree(TestDataPath("rulesets/example"));
+  const std::string policy = ::lantern::testing::ReadFileOrDie(
+      TestDataPath("rulesets/example/policy.yaml"));
+  const std::string anchor = "    actions: [NRM_REFERRAL]\n";
+  std::string with_findings = policy;
+  with_findings.insert(policy.find(anchor) + anchor.size(),
+                       "    findings:\n"
+                       "      child: {title: A child, cite: c1, "
+                       "when: 'child.age_years < 18'}\n"
+                       "      route: {title: Through a first responder, "
+                       "cite: c2}\n");
+  Overlay(&files, "policy.yaml", with_findings);
+  Load(std::move(files));
+  const std::vector<FindingOutcome> known =
+      Assess(R"({"child": {"ageYears": 15}})").prompts[0].findings;
+  ASSERT_EQ(known.size(), 2u);
+  EXPECT_EQ(known[0].name, "child");
+  EXPECT_EQ(known[0].truth, Truth::kTrue);
+  ASSERT_EQ(known[0].conditions.size(), 1u);
+  EXPECT_THAT(known[0].conditions[0].readings,
+              ElementsAre(FactReading{"child.age_years", "15"}));
+  EXPECT_EQ(known[1].truth, Truth::kTrue);  // no condition: a fixed note
+  EXPECT_EQ(known[1].cite, "c2");
+  EXPECT_THAT(known[1].conditions, IsEmpty());
+  const std::vector<FindingOutcome> unknown = Assess("{}").prompts[0].findings;
+  EXPECT_EQ(unknown[0].truth, Truth::kUnknown);
+  EXPECT_THAT(unknown[0].unknown_paths, ElementsAre("child.age_years"));
+}
+
+TEST_F(DecideTest, RecordedCodesComeWithTheirCatalogueEntries) {
+  std::vector<SourceFile> files = ReadTree(TestDataPath("rulesets/example"));
+  Overlay(
+      &files, "catalogues/signs.yaml",
+      "catalogues:\n  SIGNS:\n    title: t\n    fields: [episode.observed]\n"
+      "    entries:\n"
+      "      - {code: MULTIPLE_PHONES, description: Phones, source: "
+      "https://example.org/p}\n"
+      "      - {code: UNEXPLAINED_CASH, description: Cash, source: "
+      "https://example.org/c}\n");
+  Load(std::move(files));
+  Assessment a = Assess(R"({"episode": {"observed": ["UNEXPLAINED_CASH"]}})");
+  ASSERT_EQ(a.codes.size(), 1u);
+  EXPECT_EQ(a.codes[0].path, "episode.observed[0]");
+  EXPECT_EQ(a.codes[0].catalogue, "SIGNS");
+  EXPECT_EQ(a.codes[0].description, "Cash");
+  EXPECT_EQ(a.codes[0].source, "https://example.org/c");
 }
 
 }  // namespace

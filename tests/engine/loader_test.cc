@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <fstream>
 
+#include "absl/strings/str_replace.h"
 #include "engine/proto_fact_types.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -260,6 +261,181 @@ TEST_F(LoaderTest, ReportsMissingFactsFile) {
       HasSubstr(
           "more.yaml:4:17: error: facts_file 'nowhere.json' is not a file of "
           "this ruleset"));
+}
+
+constexpr char kCatalogue[] =
+    "catalogues:\n"
+    "  CASH_SIGNS:\n"
+    "    title: Signs about money\n"
+    "    fields: [episode.observed]\n"
+    "    entries:\n"
+    "      - code: UNEXPLAINED_CASH\n"
+    "        description: >\n"
+    "          Cash nobody can account for.\n"
+    "        source: https://example.org/cash\n"
+    "      - {code: DRUG_DEBT, description: Owes money, source: "
+    "https://example.org/debt}\n"
+    "      - {code: MULTIPLE_PHONES, description: Several phones, source: "
+    "https://example.org/phones}\n"
+    "    subsets:\n"
+    "      SERIOUS_CASH_SIGNS: [DRUG_DEBT]\n";
+
+TEST_F(LoaderTest, CataloguesLoadWithTheirCodesAsConstants) {
+  LoadResult result = LoadExampleWith("catalogues/cash.yaml", kCatalogue);
+  ASSERT_NE(result.ruleset, nullptr) << result.diagnostics.ToString();
+  const RuleSet& rs = *result.ruleset;
+  const Catalogue* c = rs.FindCatalogue("CASH_SIGNS");
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(c->title, "Signs about money");
+  ASSERT_EQ(c->fields.size(), 1u);
+  EXPECT_EQ(c->fields[0].path, "episode.observed");
+  EXPECT_EQ(c->fields[0].indices.size(), 2u);
+  ASSERT_EQ(c->entries.size(), 3u);
+  EXPECT_EQ(c->entries[0].description, "Cash nobody can account for.");
+  EXPECT_EQ(c->entries[0].location.line, 6);
+  ASSERT_NE(c->Find("DRUG_DEBT"), nullptr);
+  EXPECT_EQ(c->Find("NOPE"), nullptr);
+  std::map<std::string, std::vector<std::string>> constants;
+  for (const ConstantDef& def : rs.constants) {
+    if (def.type != Type::String().AsList()) continue;
+    for (const LiteralValue& v : def.values) {
+      constants[def.name].push_back(std::get<std::string>(v));
+    }
+  }
+  EXPECT_THAT(constants["CASH_SIGNS"],
+              ::testing::ElementsAre("UNEXPLAINED_CASH", "DRUG_DEBT",
+                                     "MULTIPLE_PHONES"));
+  EXPECT_THAT(constants["SERIOUS_CASH_SIGNS"],
+              ::testing::ElementsAre("DRUG_DEBT"));
+}
+
+TEST_F(LoaderTest, RulesAndPolicyUseCatalogueConstants) {
+  std::vector<SourceFile> files = ReadTree(TestDataPath("rulesets/example"));
+  Overlay(&files, "catalogues/cash.yaml", kCatalogue);
+  Overlay(&files, "rules/cash.yaml",
+          "rules:\n  - id: cash.serious\n    title: t\n    cite: c\n"
+          "    when: episode.observed.exists(i, i in SERIOUS_CASH_SIGNS)\n");
+  LoadResult result = LoadRuleSetFromFiles(files, types_, "example");
+  EXPECT_EQ(result.diagnostics.ToString(), "");
+}
+
+TEST_F(LoaderTest, TestFactsWithCodesNoCatalogueListsAreErrors) {
+  std::vector<SourceFile> files = ReadTree(TestDataPath("rulesets/example"));
+  Overlay(&files, "catalogues/cash.yaml", kCatalogue);
+  // The example's own cases record codes outside the catalogue too.
+  Overlay(&files, "tests/cases.yaml",
+          "as_of: 2024-01-01\ncases:\n  - name: typo\n"
+          "    facts: {episode: {observed: [DRUG_DEBT, DRUG_DEBTT]}}\n"
+          "    expect: {}\n");
+  EXPECT_EQ(LoadRuleSetFromFiles(files, types_, "x").diagnostics.ToString(),
+            "x/tests/cases.yaml:4:12: error: facts of test 'typo': "
+            "episode.observed[1]: 'DRUG_DEBTT' is not a code of CASH_SIGNS\n");
+}
+
+TEST_F(LoaderTest, ReportsCatalogueShapeProblems) {
+  const std::string out = DiagnosticsOf(
+      "catalogues/bad.yaml",
+      "catalogues:\n  EMPTY: {title: t, entries: []}\n"
+      "  NO_TITLE:\n    colour: red\n    entries: [{code: A, description: d, "
+      "source: https://x}]\n"
+      "  child: {title: t, fields: [episode.found], entries: [{code: B, "
+      "description: d, source: https://x, weight: 3}]}\n"
+      "  SUBSETS:\n    title: t\n    entries: [{code: C, description: d, "
+      "source: https://x}]\n"
+      "    subsets: {EMPTY_SUBSET: [], WRONG: [C, D]}\n");
+  EXPECT_THAT(out, HasSubstr("bad.yaml:2:30: error: 'entries' must be a "
+                             "non-empty list of codes"));
+  EXPECT_THAT(out, HasSubstr("bad.yaml:4:5: error: catalogue NO_TITLE is "
+                             "missing required key 'title'"));
+  EXPECT_THAT(out, HasSubstr("bad.yaml:4:5: error: unknown key 'colour'"));
+  EXPECT_THAT(out, HasSubstr("bad.yaml:6:3: error: constant 'child' hides the "
+                             "fact field of that name"));
+  EXPECT_THAT(out, HasSubstr("bad.yaml:6:30: error: 'episode.found' is "
+                             "lantern.testing.v1.Found, not list(string)"));
+  EXPECT_THAT(out, HasSubstr("error: unknown key 'weight' in catalogue entry"));
+  EXPECT_THAT(out, HasSubstr("bad.yaml:10:15: error: subset EMPTY_SUBSET is "
+                             "empty"));
+  EXPECT_THAT(out, HasSubstr("error: subset WRONG lists 'D', which is not a "
+                             "code of SUBSETS"));
+}
+
+class VocabularyTest : public LoaderTest {
+ protected:
+  std::string DiagnosticsWith(const std::string& path,
+                              const std::string& content) {
+    std::vector<SourceFile> files = ReadTree(TestDataPath("rulesets/example"));
+    Overlay(&files, path, content);
+    return LoadRuleSetFromFiles(files, types_, "example", &vocabulary_)
+        .diagnostics.ToString();
+  }
+  PolicyVocabulary vocabulary_{{"VERY_LOW", "LOW", "MEDIUM", "HIGH"},
+                               {"NONE", "AT_RISK", "MEDIUM", "HIGH"},
+                               {"CSE", "CCE", "TRAFFICKING"},
+                               {{"nrm", {"consent_not_required"}}}};
+};
+
+TEST_F(VocabularyTest, TheExampleSpeaksTheVocabulary) {
+  EXPECT_EQ(DiagnosticsWith("README", "unused"), "");
+}
+
+TEST_F(VocabularyTest, ReportsNamesOutsideItAtTheirPlace) {
+  const std::string policy =
+      ReadFileOrDie(TestDataPath("rulesets/example/policy.yaml"));
+  std::string changed = absl::StrReplaceAll(
+      policy, {{"grades: [VERY_LOW, LOW, MEDIUM, HIGH]",
+                "grades: [VERY_LOW, MEDIUM, LOW, HIGH]"},
+               {"levels: [NONE, AT_RISK, MEDIUM, HIGH]",
+                "levels: [NONE, AT_RISK, SEVERE, HIGH]"},
+               {"  TRAFFICKING: {AT_RISK: 10, MEDIUM: 30, HIGH: 60}",
+                "  FRAUD: {AT_RISK: 10, HIGH: 60}"}});
+  const std::string out = DiagnosticsWith("policy.yaml", changed);
+  EXPECT_THAT(out, HasSubstr("policy.yaml:1:9: error: grade 'LOW' is out of "
+                             "order: grades go VERY_LOW, LOW, MEDIUM, HIGH"));
+  EXPECT_THAT(out, HasSubstr("policy.yaml:3:9: error: level 'SEVERE' cannot "
+                             "be expressed in the answer; use one of NONE, "
+                             "AT_RISK, MEDIUM, HIGH"));
+  EXPECT_THAT(out, HasSubstr("policy.yaml:7:3: error: concern 'FRAUD' cannot "
+                             "be expressed in the answer; use one of CSE, CCE, "
+                             "TRAFFICKING"));
+}
+
+TEST_F(VocabularyTest, FindingsOfAKnownPromptMustBeOnesTheCallerReads) {
+  const std::string policy =
+      ReadFileOrDie(TestDataPath("rulesets/example/policy.yaml"));
+  const std::string with_findings = absl::StrReplaceAll(
+      policy, {{"    actions: [NRM_REFERRAL]\n",
+                "    actions: [NRM_REFERRAL]\n"
+                "    findings:\n"
+                "      consent_not_required: {title: t, cite: c, when: "
+                "'child.age_years < 18'}\n"
+                "      consent_not_requried: {title: t, cite: c}\n"}});
+  EXPECT_THAT(
+      DiagnosticsWith("policy.yaml", with_findings),
+      HasSubstr("policy.yaml:19:7: error: finding of prompt nrm "
+                "'consent_not_requried' cannot be expressed in the answer; "
+                "use one of consent_not_required"));
+}
+
+TEST_F(LoaderTest, ReadsPromptFindingsWithAndWithoutConditions) {
+  const std::string policy =
+      ReadFileOrDie(TestDataPath("rulesets/example/policy.yaml"));
+  LoadResult result = LoadExampleWith(
+      "policy.yaml",
+      absl::StrReplaceAll(
+          policy, {{"    actions: [NRM_REFERRAL]\n",
+                    "    actions: [NRM_REFERRAL]\n"
+                    "    findings:\n"
+                    "      child: {title: A child, cite: c, when: "
+                    "'child.age_years < 18 && fired(\"general.*\")'}\n"
+                    "      route:\n        title: >\n          Through a "
+                    "first responder\n        cite: c\n"}}));
+  ASSERT_NE(result.ruleset, nullptr) << result.diagnostics.ToString();
+  const PromptDef& nrm = result.ruleset->policy.prompts[0];
+  ASSERT_EQ(nrm.findings.size(), 2u);
+  EXPECT_EQ(nrm.findings[0].name, "child");
+  EXPECT_TRUE(nrm.findings[0].when.has_value());
+  EXPECT_EQ(nrm.findings[1].title, "Through a first responder");
+  EXPECT_FALSE(nrm.findings[1].when.has_value());
 }
 
 }  // namespace

@@ -58,7 +58,7 @@ TEST_F(RuleTestRunnerTest, EveryWrongExpectationIsReported) {
       "      not_fires: [general.under_13]\n"
       "      unknown: [cse.hotel_or_linked_address]\n"
       "      grade: HIGH\n"
-      "      concerns: {CSE: SEVERE}\n"
+      "      concerns: {CSE: HIGH}\n"
       "      prompts: {nrm: true}\n"
       "      actions: [RHI_OFFER]\n"
       "      overdue: [RHI_OFFER]\n");
@@ -81,7 +81,7 @@ TEST_F(RuleTestRunnerTest, EveryWrongExpectationIsReported) {
           "expected rule general.under_13 not to fire; it fired",
           "expected rule cse.hotel_or_linked_address to be UNKNOWN; it was not",
           "expected grade HIGH, got MEDIUM (score 30)",
-          "expected CSE level SEVERE, got AT_RISK (score 20)",
+          "expected CSE level HIGH, got AT_RISK (score 20)",
           "expected prompt nrm to be raised; it was not raised (FALSE)",
           "expected actions [RHI_OFFER], got []",
           "expected action RHI_OFFER to be overdue; it was not emitted"));
@@ -99,6 +99,22 @@ TEST_F(RuleTestRunnerTest, CoverageNamesRulesAndActionsNoCaseReached) {
   EXPECT_EQ(never.size(), rs->rules.size() - 1);
   EXPECT_THAT(report.ActionsNeverEmitted(*rs),
               ElementsAre("RHI_OFFER", "STRATEGY_DISCUSSION", "NRM_REFERRAL"));
+}
+
+TEST_F(RuleTestRunnerTest, CoverageNamesRulesNoPassingCaseHoldsBack) {
+  std::shared_ptr<const RuleSet> rs = LoadWithTests(
+      "as_of: 2024-05-04T12:00:00Z\ncases:\n"
+      "  - name: passes\n    facts: {child: {age_years: 15}}\n"
+      "    expect: {not_fires: [general.under_13]}\n"
+      "  - name: fails\n    facts: {child: {age_years: 15}}\n"
+      "    expect: {not_fires: [general.repeat_missing], grade: HIGH}\n");
+  ASSERT_NE(rs, nullptr);
+  RuleTestReport report = RunRuleTests(*rs);
+  EXPECT_THAT(report.rules_checked_not_to_fire,
+              ElementsAre("general.under_13"));
+  std::vector<std::string> without = report.RulesWithoutNegativeCase(*rs);
+  EXPECT_EQ(without.size(), rs->rules.size() - 1);
+  EXPECT_THAT(without, ::testing::Contains("general.repeat_missing"));
 }
 
 TEST_F(RuleTestRunnerTest, AnAlternativeAssessorIsUsedWhenGiven) {

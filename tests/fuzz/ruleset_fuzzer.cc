@@ -1,9 +1,9 @@
 // libFuzzer target for the ruleset loader: arbitrary bytes, split at lines
-// "--- next file ---", become rules/a.yaml, tests/t.yaml, policy.yaml and
-// manifest.yaml (the last two default to a small valid policy and
-// manifest over lantern.testing.v1.ExampleFacts). Whatever loads is then run
-// through its own tests, so the checker, evaluator and policy stage are
-// fuzzed too. Nothing may crash, hang or leak.
+// "--- next file ---", become rules/a.yaml, tests/t.yaml, policy.yaml,
+// manifest.yaml and catalogues/c.yaml (policy and manifest default to a
+// small valid policy and manifest over lantern.testing.v1.ExampleFacts).
+// Whatever loads is then run through its own tests, so the checker, evaluator
+// and policy stage are fuzzed too. Nothing may crash, hang or leak.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -36,7 +36,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string input(reinterpret_cast<const char*>(data), size);
   std::vector<std::string> parts;
   size_t start = 0;
-  while (parts.size() < 3) {
+  while (parts.size() < 4) {
     const size_t at = input.find(kSeparator, start);
     if (at == std::string::npos) break;
     parts.push_back(input.substr(start, at - start));
@@ -44,7 +44,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   parts.push_back(input.substr(start));
   const char* names[] = {"rules/a.yaml", "tests/t.yaml", "policy.yaml",
-                         "manifest.yaml"};
+                         "manifest.yaml", "catalogues/c.yaml"};
   std::vector<lantern::SourceFile> files;
   for (size_t i = 0; i < parts.size(); ++i)
     files.push_back({names[i], parts[i]});

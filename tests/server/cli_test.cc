@@ -4,19 +4,23 @@
 #include "server/cli.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "absl/strings/str_replace.h"
 #include "engine/proto_fact_types.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
+#include "lantern/v1/assessment.pb.h"
 #include "tests/testing/test_data.h"
 
 namespace lantern {
 namespace {
 
 using ::lantern::testing::ReadFileOrDie;
+using ::lantern::testing::ReadTree;
 using ::lantern::testing::TestDataPath;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
@@ -64,11 +68,12 @@ TEST_F(CliTest, TestEndsWithPassedFailedLine) {
                     out_, err_),
             kExitOk);
   EXPECT_THAT(out_.str(),
-              HasSubstr("coverage: 10/10 rules fired, 3/3 actions emitted\n"));
+              HasSubstr("coverage: 10/10 rules fired, 10/10 rules shown not to "
+                        "fire, 3/3 actions emitted\n"));
   EXPECT_THAT(out_.str(), ::testing::EndsWith("\n5 passed, 0 failed\n"));
 }
 
-TEST_F(CliTest, EvalPrintsTheAssessmentAsJson) {
+TEST_F(CliTest, EvalPrintsTheAssessmentAsProtobufJson) {
   EXPECT_EQ(
       RunEval(TestDataPath("rulesets/example"),
               TestDataPath("rulesets/example/episodes/runner_at_station.json"),
@@ -76,26 +81,59 @@ TEST_F(CliTest, EvalPrintsTheAssessmentAsJson) {
       kExitOk)
       << err_.str();
   const std::string json = out_.str();
-  EXPECT_THAT(json, StartsWith("{\n  \"rulesetId\": \"lantern.example\""));
-  EXPECT_THAT(json, HasSubstr("\"asOf\": \"2024-05-04T12:00:00Z\""));
-  EXPECT_THAT(json, HasSubstr("\"grade\": \"HIGH\""));
+  v1::Assessment parsed;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(json, &parsed).ok())
+      << json;
+  EXPECT_EQ(parsed.ruleset().id(), "lantern.example");
+  EXPECT_EQ(parsed.decision_id(), "");
+  EXPECT_EQ(parsed.as_of().seconds(), absl::ToUnixSeconds(Noon()));
+  EXPECT_EQ(parsed.evaluated_at().seconds(), absl::ToUnixSeconds(Noon()));
+  EXPECT_EQ(parsed.grade().grade(), v1::HIGH);
+  EXPECT_TRUE(parsed.nrm().prompt().raised());
   EXPECT_THAT(json, HasSubstr("\"id\": \"cce.far_from_home_with_indicators\""));
   EXPECT_THAT(json, HasSubstr("\"path\": \"episode.found.distance_km\""));
   EXPECT_THAT(json,
               HasSubstr("\"cite\": \"Example citation: county lines guidance"));
   EXPECT_THAT(json, HasSubstr("\"code\": \"RHI_OFFER\""));
   EXPECT_THAT(json, HasSubstr("\"dueBy\": \"2024-05-06T09:30:00Z\""));
+  // Defaults are printed, not left out.
+  EXPECT_THAT(json, HasSubstr("\"decisionId\": \"\""));
+  EXPECT_THAT(json, HasSubstr("\"overdue\": false"));
 }
 
 TEST_F(CliTest, EvalListsUnknownsForAnEmptyEpisode) {
   const std::string facts = ::testing::TempDir() + "/empty.json";
   std::ofstream(facts) << "{}";
-  EXPECT_EQ(
-      RunEval(TestDataPath("rulesets/example"), facts, "2024-05-04T12:00:00Z",
-              absl::InfinitePast(), types_, out_, err_),
-      kExitOk);
-  EXPECT_THAT(out_.str(),
-              HasSubstr("\"missingFacts\": [\n        \"child.age_years\""));
+  EXPECT_EQ(RunEval(TestDataPath("rulesets/example"), facts,
+                    "2024-05-04T12:00:00Z", Noon(), types_, out_, err_),
+            kExitOk);
+  v1::Assessment parsed;
+  ASSERT_TRUE(
+      google::protobuf::util::JsonStringToMessage(out_.str(), &parsed).ok());
+  ASSERT_GT(parsed.unknown_facts_size(), 0);
+  EXPECT_EQ(parsed.unknown_facts(0).path(), "child.age_years");
+  EXPECT_THAT(
+      parsed.unknown_facts(0).decides(),
+      ::testing::ElementsAre("cse.older_associate", "general.under_13"));
+}
+
+TEST_F(CliTest, ANameTheAnswerCannotExpressFailsTheCheck) {
+  const std::string dir = ::testing::TempDir() + "/odd_levels";
+  std::filesystem::remove_all(dir);
+  for (const SourceFile& f : ReadTree(TestDataPath("rulesets/example"))) {
+    std::filesystem::create_directories(
+        std::filesystem::path(dir + "/" + f.path).parent_path());
+    std::string content = f.content;
+    if (f.path == "policy.yaml") {
+      content = absl::StrReplaceAll(content, {{"MEDIUM", "SIGNIFICANT"}});
+    }
+    std::ofstream(dir + "/" + f.path) << content;
+  }
+  EXPECT_EQ(RunCheck(dir, types_, out_, err_), kExitFailed);
+  EXPECT_THAT(err_.str(),
+              HasSubstr("policy.yaml:3:9: error: level 'SIGNIFICANT' cannot be "
+                        "expressed in the answer; use one of NONE, AT_RISK, "
+                        "MEDIUM, HIGH"));
 }
 
 TEST_F(CliTest, EvalRejectsBadInputsWithOneLine) {
