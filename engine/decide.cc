@@ -39,25 +39,53 @@ std::string LevelFor(const Policy& policy, const ConcernDef& concern,
   return level;
 }
 
-GradeOutcome GradeFor(const Policy& policy,
-                      const std::vector<FiredRule>& fired) {
-  GradeOutcome out;
-  for (const FiredRule& r : fired) out.total_score += r.score;
-  out.band_grade = policy.grades.empty() ? "" : policy.grades[0];
+// The grade `total_score` gives by the bands, raised by `floors`.
+int GradeRankFor(const Policy& policy, int64_t total_score,
+                 const std::vector<const Rule*>& floors, std::string* band) {
+  *band = policy.grades.empty() ? "" : policy.grades[0];
   for (const auto& [grade, threshold] : policy.grade_bands) {
-    if (out.total_score >= threshold) out.band_grade = grade;
+    if (total_score >= threshold) *band = grade;
   }
-  int rank = policy.GradeRank(out.band_grade);
-  for (const FiredRule& r : fired) {
-    if (!r.grade_floor.empty())
-      rank = std::max(rank, policy.GradeRank(r.grade_floor));
+  int rank = policy.GradeRank(*band);
+  for (const Rule* r : floors) {
+    if (!r->grade_floor.empty())
+      rank = std::max(rank, policy.GradeRank(r->grade_floor));
   }
+  return rank;
+}
+
+// The grade of the fired rules, and the highest grade the blocked ones could
+// raise it to: an UNKNOWN rule may yet fire, so its positive score and its
+// floor count towards the ceiling (a negative score could only lower it).
+GradeOutcome GradeFor(const Policy& policy,
+                      const std::vector<const Rule*>& fired,
+                      const std::vector<const Rule*>& blocked) {
+  GradeOutcome out;
+  for (const Rule* r : fired) out.total_score += r->score;
+  int rank = GradeRankFor(policy, out.total_score, fired, &out.band_grade);
   out.grade = rank >= 0 ? policy.grades[rank] : out.band_grade;
-  for (const FiredRule& r : fired) {
-    if (!r.grade_floor.empty() && r.grade_floor == out.grade &&
+  for (const Rule* r : fired) {
+    if (!r->grade_floor.empty() && r->grade_floor == out.grade &&
         out.grade != out.band_grade) {
-      out.floor_rule_ids.push_back(r.id);
+      out.floor_rule_ids.push_back(r->id);
     }
+  }
+  int64_t ceiling_score = out.total_score;
+  std::vector<const Rule*> all = fired;
+  for (const Rule* r : blocked) {
+    ceiling_score += std::max<int64_t>(r->score, 0);
+    all.push_back(r);
+  }
+  std::string ceiling_band;
+  int ceiling = GradeRankFor(policy, ceiling_score, all, &ceiling_band);
+  out.highest_possible = ceiling >= 0 ? policy.grades[ceiling] : ceiling_band;
+  if (ceiling > rank) {
+    for (const Rule* r : blocked) {
+      if (r->score > 0 || policy.GradeRank(r->grade_floor) > rank) {
+        out.raising_rule_ids.push_back(r->id);
+      }
+    }
+    std::sort(out.raising_rule_ids.begin(), out.raising_rule_ids.end());
   }
   return out;
 }
@@ -260,6 +288,12 @@ absl::StatusOr<Assessment> Decide(const RuleSet& ruleset,
   a.as_of = as_of;
   CopyMatch(ruleset, match, &a);
   const Policy& policy = ruleset.policy;
+  std::vector<const Rule*> fired, blocked;
+  for (const RuleMatch& m : match.fired)
+    fired.push_back(&ruleset.rules[m.rule]);
+  for (const RuleMatch& m : match.blocked) {
+    blocked.push_back(&ruleset.rules[m.rule]);
+  }
   for (const ConcernDef& def : policy.concerns) {
     ConcernOutcome c;
     c.name = def.name;
@@ -269,9 +303,14 @@ absl::StatusOr<Assessment> Decide(const RuleSet& ruleset,
       c.rule_ids.push_back(r.id);
     }
     c.level = LevelFor(policy, def, c.score);
+    int64_t ceiling = c.score;
+    for (const Rule* r : blocked) {
+      if (r->concern == def.name) ceiling += std::max<int64_t>(r->score, 0);
+    }
+    c.highest_possible_level = LevelFor(policy, def, ceiling);
     a.concerns.push_back(std::move(c));
   }
-  a.grade = GradeFor(policy, a.fired);
+  a.grade = GradeFor(policy, fired, blocked);
   const PolicyInputs inputs = InputsFor(policy, a);
   for (const PromptDef& def : policy.prompts) {
     a.prompts.push_back(DecidePrompt(ruleset, def, facts, inputs, a));

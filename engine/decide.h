@@ -69,6 +69,9 @@ struct ConcernOutcome {
   std::string name, level;
   int64_t score = 0;
   std::vector<std::string> rule_ids;  // fired rules of this concern
+  // The level if every blocked rule of this concern fired: what the missing
+  // facts could still raise it to. Equal to `level` when they cannot.
+  std::string highest_possible_level;
 };
 
 struct GradeOutcome {
@@ -76,6 +79,12 @@ struct GradeOutcome {
   std::string band_grade;  // from the total score alone
   int64_t total_score = 0;
   std::vector<std::string> floor_rule_ids;  // fired rules whose floor applied
+  // The grade if every blocked (UNKNOWN) rule fired, by their scores and
+  // floors: what the missing facts could still raise the grade to. Equal to
+  // `grade` when no unknown can raise it; otherwise the grade is provisional
+  // and `raising_rule_ids` names the blocked rules that could raise it.
+  std::string highest_possible;
+  std::vector<std::string> raising_rule_ids;  // sorted
 };
 
 // A prompt's finding (PromptFinding), decided with the prompt. A finding

@@ -89,24 +89,31 @@ void ReadPromptExpectations(const LoadContext& ctx, const YamlFile& file,
   }
 }
 
+std::optional<std::string> ReadGrade(const LoadContext& ctx, const YamlMap& map,
+                                     const char* key) {
+  std::optional<std::string> grade = map.String(key, Need::kOptional);
+  if (grade.has_value() && ctx.ruleset->policy.GradeRank(*grade) < 0) {
+    ctx.diagnostics->Error(map.Locate(key),
+                           absl::StrCat("unknown grade '", *grade, "'"));
+  }
+  return grade;
+}
+
 void ReadExpectations(const LoadContext& ctx, const YamlFile& file,
                       const YAML::Node& node, RuleTestCase* test) {
   YamlMap map(&file, node, "expect", ctx.diagnostics);
   if (!map.ok()) return;
-  map.AllowOnly({"fires", "not_fires", "unknown", "grade", "concerns",
-                 "prompts", "actions", "overdue"});
+  map.AllowOnly({"fires", "not_fires", "unknown", "grade",
+                 "highest_possible_grade", "concerns", "prompts", "actions",
+                 "overdue"});
   test->fires = map.StringList("fires");
   test->not_fires = map.StringList("not_fires");
   test->unknown = map.StringList("unknown");
   CheckRuleIds(ctx, map, "fires", test->fires);
   CheckRuleIds(ctx, map, "not_fires", test->not_fires);
   CheckRuleIds(ctx, map, "unknown", test->unknown);
-  test->grade = map.String("grade", Need::kOptional);
-  if (test->grade.has_value() &&
-      ctx.ruleset->policy.GradeRank(*test->grade) < 0) {
-    ctx.diagnostics->Error(map.Locate("grade"),
-                           absl::StrCat("unknown grade '", *test->grade, "'"));
-  }
+  test->grade = ReadGrade(ctx, map, "grade");
+  test->highest_possible_grade = ReadGrade(ctx, map, "highest_possible_grade");
   ReadConcernExpectations(ctx, file, map.Get("concerns"), test);
   ReadPromptExpectations(ctx, file, map.Get("prompts"), test);
   if (map.Get("actions").IsDefined()) {

@@ -57,6 +57,13 @@ void ComparePolicy(const RuleTestCase& test, const Assessment& a,
                                   a.grade.grade, " (score ",
                                   a.grade.total_score, ")"));
   }
+  if (test.highest_possible_grade.has_value() &&
+      *test.highest_possible_grade != a.grade.highest_possible) {
+    diffs->push_back(absl::StrCat(
+        "expected highest possible grade ", *test.highest_possible_grade,
+        ", got ", a.grade.highest_possible,
+        " (raised by: ", absl::StrJoin(a.grade.raising_rule_ids, ", "), ")"));
+  }
   for (const auto& [concern, level] : test.concern_levels) {
     for (const ConcernOutcome& c : a.concerns) {
       if (c.name == concern && c.level != level) {

@@ -133,6 +133,9 @@ struct RuleTestCase {
   std::vector<std::string> not_fires;  // must not fire
   std::vector<std::string> unknown;    // must be blocked by UNKNOWN
   std::optional<std::string> grade;
+  // The grade the unknown facts could still raise it to
+  // (GradeOutcome::highest_possible).
+  std::optional<std::string> highest_possible_grade;
   std::vector<std::pair<std::string, std::string>> concern_levels;
   std::vector<std::pair<std::string, bool>> prompts;
   std::optional<std::vector<std::string>> actions;  // exact set of codes

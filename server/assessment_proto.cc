@@ -81,24 +81,35 @@ void AddEvidence(const std::vector<AtomEvidence>& from,
 }
 
 absl::Status AddGrade(const GradeOutcome& from, v1::GradeOutcome* to) {
-  v1::RiskGrade grade, band;
+  v1::RiskGrade grade, band, highest;
   absl::Status s = ParseName(v1::RiskGrade_Parse, "grade", from.grade, &grade);
   if (s.ok())
     s = ParseName(v1::RiskGrade_Parse, "grade", from.band_grade, &band);
+  if (s.ok())
+    s = ParseName(v1::RiskGrade_Parse, "grade", from.highest_possible,
+                  &highest);
   if (!s.ok()) return s;
   to->set_grade(grade);
   to->set_band_grade(band);
   to->set_total_score(from.total_score);
   for (const std::string& id : from.floor_rule_ids) to->add_floor_rules(id);
+  to->set_highest_possible(highest);
+  for (const std::string& id : from.raising_rule_ids) {
+    to->add_raising_rules(id);
+  }
   return absl::OkStatus();
 }
 
 absl::Status AddConcern(const ConcernOutcome& from, v1::Assessment* to) {
   v1::Concern concern;
-  v1::ConcernOutcome::Level level;
+  v1::ConcernOutcome::Level level, highest;
   absl::Status s = ParseName(v1::Concern_Parse, "concern", from.name, &concern);
   if (s.ok()) {
     s = ParseName(v1::ConcernOutcome::Level_Parse, "level", from.level, &level);
+  }
+  if (s.ok()) {
+    s = ParseName(v1::ConcernOutcome::Level_Parse, "level",
+                  from.highest_possible_level, &highest);
   }
   if (!s.ok()) return s;
   v1::ConcernOutcome* c = to->add_concerns();
@@ -106,6 +117,7 @@ absl::Status AddConcern(const ConcernOutcome& from, v1::Assessment* to) {
   c->set_level(level);
   c->set_score(from.score);
   for (const std::string& id : from.rule_ids) c->add_rules(id);
+  c->set_highest_possible_level(highest);
   return absl::OkStatus();
 }
 

@@ -16,6 +16,9 @@ namespace {
 using ::lantern::testing::Overlay;
 using ::lantern::testing::ReadTree;
 using ::lantern::testing::TestDataPath;
+using ::testing::AnyOfArray;
+using ::testing::Contains;
+using ::testing::Each;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
@@ -48,6 +51,11 @@ class DecideTest : public ::testing::Test {
   static std::vector<std::string> FiredIds(const Assessment& a) {
     std::vector<std::string> ids;
     for (const FiredRule& r : a.fired) ids.push_back(r.id);
+    return ids;
+  }
+  static std::vector<std::string> BlockedIds(const Assessment& a) {
+    std::vector<std::string> ids;
+    for (const BlockedRule& r : a.blocked) ids.push_back(r.id);
     return ids;
   }
   static const ConcernOutcome& Concern(const Assessment& a,
@@ -95,6 +103,32 @@ TEST_F(DecideTest, GradeFloorRaisesTheBandAndNamesItsRule) {
   EXPECT_EQ(a.grade.band_grade, "LOW");
   EXPECT_EQ(a.grade.grade, "MEDIUM");
   EXPECT_THAT(a.grade.floor_rule_ids, ElementsAre("general.under_13"));
+}
+
+TEST_F(DecideTest, UnknownFactsThatCouldRaiseTheGradeMakeItProvisional) {
+  // Age unknown: the under-13 floor (MEDIUM) is blocked, not false, so the
+  // grade could still rise and the answer says by which rules.
+  Assessment a = Assess(R"({"episodesLast90d": 0})");
+  EXPECT_EQ(a.grade.grade, "VERY_LOW");
+  EXPECT_THAT(BlockedIds(a), Contains("general.under_13"));
+  EXPECT_EQ(a.grade.highest_possible, "HIGH");
+  EXPECT_THAT(a.grade.raising_rule_ids, Contains("general.under_13"));
+  EXPECT_THAT(a.grade.raising_rule_ids, Each(AnyOfArray(BlockedIds(a))));
+  EXPECT_EQ(Concern(a, "CSE").level, "NONE");
+  EXPECT_EQ(Concern(a, "CSE").highest_possible_level, "HIGH");
+}
+
+TEST_F(DecideTest, KnownFactsLeaveTheGradeFinal) {
+  Assessment a = Assess(R"({"child": {"ageYears": 11, "markers": []},
+      "episodesLast90d": 0, "episode": {"narrative": "", "status": "RETURNED",
+      "reportedAt": "2024-05-01T10:00:00Z", "foundAt": "2024-05-01T12:00:00Z",
+      "found": {"distanceKm": 1, "location": "HOME", "with": []},
+      "observed": []}})");
+  ASSERT_THAT(BlockedIds(a), IsEmpty());
+  EXPECT_EQ(a.grade.grade, "MEDIUM");
+  EXPECT_EQ(a.grade.highest_possible, "MEDIUM");
+  EXPECT_THAT(a.grade.raising_rule_ids, IsEmpty());
+  EXPECT_EQ(Concern(a, "CSE").highest_possible_level, "NONE");
 }
 
 TEST_F(DecideTest, PromptRaisedByConcernLevelNamesItsRulesAndAddsActions) {

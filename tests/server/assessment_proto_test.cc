@@ -41,8 +41,9 @@ Assessment Sample() {
   a.ruleset_id = "r";
   a.ruleset_version = "1";
   a.as_of = kNoon;
-  a.grade = {"HIGH", "MEDIUM", 45, {"immediate.x"}};
-  a.concerns = {{"CSE", "AT_RISK", 10, {"cse.x"}}, {"CCE", "NONE", 0, {}}};
+  a.grade = {"HIGH", "MEDIUM", 45, {"immediate.x"}, "HIGH", {}};
+  a.concerns = {{"CSE", "AT_RISK", 10, {"cse.x"}, "HIGH"},
+                {"CCE", "NONE", 0, {}, "NONE"}};
   FiredRule fired;
   fired.id = "nrm.moved";
   fired.title = "Moved for exploitation";
@@ -112,6 +113,8 @@ TEST(AssessmentToProto, MapsNamesToEnumsAndKeepsTheExplanations) {
   EXPECT_EQ(p.concerns(0).concern(), v1::CSE);
   EXPECT_EQ(p.concerns(0).level(), v1::ConcernOutcome::AT_RISK);
   EXPECT_EQ(p.concerns(1).level(), v1::ConcernOutcome::NONE);
+  EXPECT_EQ(p.concerns(0).highest_possible_level(), v1::ConcernOutcome::HIGH);
+  EXPECT_EQ(p.concerns(1).highest_possible_level(), v1::ConcernOutcome::NONE);
   ASSERT_EQ(p.fired_rules_size(), 1);
   const v1::FiredRule& r = p.fired_rules(0);
   EXPECT_EQ(r.concern(), v1::TRAFFICKING);
@@ -194,7 +197,7 @@ TEST(AssessmentToProto, ANameTheAnswerCannotSayIsAnError) {
 TEST(AssessmentJson, PrintsEveryFieldEvenAtItsDefault) {
   Assessment a;
   a.as_of = kNoon;
-  a.grade = {"VERY_LOW", "VERY_LOW", 0, {}};
+  a.grade = {"VERY_LOW", "VERY_LOW", 0, {}, "VERY_LOW", {}};
   absl::StatusOr<v1::Assessment> p = AssessmentToProto(a, {"", "", kNoon});
   ASSERT_TRUE(p.ok()) << p.status();
   absl::StatusOr<std::string> json = AssessmentJson(*p);
