@@ -161,6 +161,9 @@ PromptOutcome DecidePrompt(const RuleSet& ruleset, const PromptDef& def,
   for (const PromptFinding& finding : def.findings) {
     out.findings.push_back(DecideFinding(evaluator, finding, facts, inputs));
   }
+  // Fired rules are reasons only for a prompt that was raised: naming them
+  // beside a prompt that was not would read as reasons for it.
+  if (!out.raised) return out;
   std::vector<std::string> patterns, concerns;
   CollectPolicyRefs(*def.when.expr, &patterns, &concerns);
   for (const FiredRule& r : a.fired) {

@@ -102,7 +102,7 @@ struct PromptOutcome {
   bool raised = false;
   Truth truth = Truth::kFalse;
   std::vector<AtomEvidence> conditions;    // why (when decided)
-  std::vector<std::string> rule_ids;       // fired rules the condition names
+  std::vector<std::string> rule_ids;       // raised: fired rules it names
   std::vector<std::string> unknown_paths;  // when UNKNOWN: what would decide it
   std::string error;
   std::vector<FindingOutcome> findings;  // declaration order

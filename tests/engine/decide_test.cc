@@ -95,6 +95,11 @@ TEST_F(DecideTest, ScoresSumIntoBandsAndConcernLevels) {
   EXPECT_EQ(Concern(a, "CCE").level, "AT_RISK");
   EXPECT_THAT(Concern(a, "CCE").rule_ids,
               ElementsAre("cce.trap_house_narrative"));
+  // CCE at AT_RISK does not raise the NRM prompt, so the CCE rule that
+  // fired is not given as a reason for it.
+  ASSERT_EQ(a.prompts.size(), 1u);
+  EXPECT_FALSE(a.prompts[0].raised);
+  EXPECT_THAT(a.prompts[0].rule_ids, IsEmpty());
 }
 
 TEST_F(DecideTest, GradeFloorRaisesTheBandAndNamesItsRule) {
