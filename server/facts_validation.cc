@@ -84,8 +84,8 @@ void CheckSizes(const Message& message, const std::string& path,
 void CheckRange(bool present, int64_t value, int64_t low, int64_t high,
                 const std::string& path, Problems* problems) {
   if (present && (value < low || value > high)) {
-    problems->push_back(absl::StrCat(path, ": ", value, " is out of range ",
-                                     low, "..", high));
+    problems->push_back(
+        absl::StrCat(path, ": ", value, " is out of range ", low, "..", high));
   }
 }
 
@@ -151,10 +151,9 @@ absl::StatusOr<FactRecord> ValidateAndDecodeFacts(
     const RequestLimits& limits) {
   Problems problems;
   if (request.client_request_id().size() > kMaxClientRequestIdBytes) {
-    problems.push_back(absl::StrCat("client_request_id: ",
-                                    request.client_request_id().size(),
-                                    " bytes, at most ",
-                                    kMaxClientRequestIdBytes, " allowed"));
+    problems.push_back(
+        absl::StrCat("client_request_id: ", request.client_request_id().size(),
+                     " bytes, at most ", kMaxClientRequestIdBytes, " allowed"));
   }
   if (!request.has_facts()) {
     problems.push_back("facts: required");

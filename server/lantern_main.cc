@@ -34,8 +34,10 @@ constexpr char kUsage[] =
     "  lantern eval --rules DIR --facts FILE.json [--as_of RFC3339]\n"
     "                                      print the Assessment as JSON\n"
     "  lantern serve [--listen HOST:PORT] [--rules DIR]\n"
-    "                                      serve gRPC (default 127.0.0.1:50051,\n"
-    "                                      rules/); see --helpfull for limits\n";
+    "                                      serve gRPC (default "
+    "127.0.0.1:50051,\n"
+    "                                      rules/); see --helpfull for "
+    "limits\n";
 
 int Usage(const std::string& problem) {
   std::cerr << "lantern: " << problem << "\n" << kUsage;

@@ -75,16 +75,15 @@ absl::StatusOr<v1::Assessment> RequestAssessor::Assess(
     if (assessment.status().code() == absl::StatusCode::kFailedPrecondition) {
       return assessment.status();  // as_of outside the effective dates
     }
-    return absl::InternalError(absl::StrCat("assessment failed: ",
-                                            assessment.status().message()));
+    return absl::InternalError(
+        absl::StrCat("assessment failed: ", assessment.status().message()));
   }
   const DecisionStamp stamp{
-      absl::StrCat(id_prefix_, "-", next_id_.fetch_add(1)), v.digest,
-      received};
+      absl::StrCat(id_prefix_, "-", next_id_.fetch_add(1)), v.digest, received};
   absl::StatusOr<v1::Assessment> answer = AssessmentToProto(*assessment, stamp);
   if (!answer.ok()) {
-    return absl::InternalError(absl::StrCat("cannot express the answer: ",
-                                            answer.status().message()));
+    return absl::InternalError(
+        absl::StrCat("cannot express the answer: ", answer.status().message()));
   }
   return answer;
 }

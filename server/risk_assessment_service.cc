@@ -63,10 +63,9 @@ class AssessStreamReactor
 
 }  // namespace
 
-absl::StatusOr<v1::Assessment> AssessCall(RequestAssessor& assessor,
-                                          const grpc::ServerContextBase& context,
-                                          const v1::AssessRequest& request,
-                                          absl::Time received) {
+absl::StatusOr<v1::Assessment> AssessCall(
+    RequestAssessor& assessor, const grpc::ServerContextBase& context,
+    const v1::AssessRequest& request, absl::Time received) {
   if (context.IsCancelled()) {
     return absl::CancelledError("the client cancelled the call");
   }

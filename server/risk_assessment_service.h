@@ -25,8 +25,7 @@ namespace lantern {
 
 using Clock = std::function<absl::Time()>;
 
-class RiskAssessmentService final
-    : public v1::RiskAssessment::CallbackService {
+class RiskAssessmentService final : public v1::RiskAssessment::CallbackService {
  public:
   // REQUIRES: `assessor` outlives the service.
   RiskAssessmentService(RequestAssessor* assessor, Clock clock)
@@ -46,10 +45,9 @@ class RiskAssessmentService final
 
 // The answer to one request as the service gives it: refused if `context`
 // is cancelled or past its deadline at `received`, else assessed.
-absl::StatusOr<v1::Assessment> AssessCall(RequestAssessor& assessor,
-                                          const grpc::ServerContextBase& context,
-                                          const v1::AssessRequest& request,
-                                          absl::Time received);
+absl::StatusOr<v1::Assessment> AssessCall(
+    RequestAssessor& assessor, const grpc::ServerContextBase& context,
+    const v1::AssessRequest& request, absl::Time received);
 
 }  // namespace lantern
 

@@ -31,7 +31,8 @@ Candidate RuleSetRegistry::Evaluate(LoadResult loaded,
       CompileRuleSet(loaded.ruleset);
   if (!program.ok()) {
     candidate.diagnostics.Error(
-        {"", 0, 0}, absl::StrCat("does not compile: ", program.status().message()));
+        {"", 0, 0},
+        absl::StrCat("does not compile: ", program.status().message()));
     return candidate;
   }
   candidate.tests = RunRuleTests(*loaded.ruleset, MatcherAssessFn(*program));
@@ -48,9 +49,9 @@ Candidate RuleSetRegistry::Evaluate(LoadResult loaded,
 Candidate RuleSetRegistry::Validate(std::vector<SourceFile> files,
                                     const std::string& display_dir) const {
   std::string digest = RulesetDigest(files);
-  return Evaluate(LoadRuleSetFromFiles(std::move(files), *types_, display_dir,
-                                       vocabulary_),
-                  std::move(digest));
+  return Evaluate(
+      LoadRuleSetFromFiles(std::move(files), *types_, display_dir, vocabulary_),
+      std::move(digest));
 }
 
 Candidate RuleSetRegistry::Activate(std::vector<SourceFile> files,
@@ -60,7 +61,8 @@ Candidate RuleSetRegistry::Activate(std::vector<SourceFile> files,
 
 absl::StatusOr<Candidate> RuleSetRegistry::ActivateDirectory(
     const std::string& dir) {
-  absl::StatusOr<LoadResult> loaded = LoadRuleSet(dir, *types_, "", vocabulary_);
+  absl::StatusOr<LoadResult> loaded =
+      LoadRuleSet(dir, *types_, "", vocabulary_);
   if (!loaded.ok()) return loaded.status();
   return Install(Evaluate(*std::move(loaded), ""));
 }
@@ -69,8 +71,8 @@ absl::StatusOr<std::shared_ptr<const RuleSetVersion>>
 RuleSetRegistry::Reactivate(absl::string_view version_or_digest) {
   std::shared_ptr<const RuleSetVersion> version = Find(version_or_digest);
   if (version == nullptr) {
-    return absl::NotFoundError(absl::StrCat("no ruleset version '",
-                                            version_or_digest, "' is held"));
+    return absl::NotFoundError(
+        absl::StrCat("no ruleset version '", version_or_digest, "' is held"));
   }
   absl::MutexLock lock(&mu_);
   active_ = version;

@@ -36,7 +36,7 @@ namespace lantern {
 struct RuleSetVersion {
   std::shared_ptr<const RuleSet> ruleset;
   std::shared_ptr<const CompiledRuleSet> program;  // compiled from `ruleset`
-  std::string digest;  // "sha256:..." of the exact files (ruleset_digest.h)
+  std::string digest;    // "sha256:..." of the exact files (ruleset_digest.h)
   int tests_passed = 0;  // its own test cases, all of which passed
 };
 

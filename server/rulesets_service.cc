@@ -53,9 +53,8 @@ absl::StatusOr<v1::ActivateRuleSetResponse> ActivateFromDirectory(
     RuleSetRegistry& registry, const std::string& dir) {
   absl::StatusOr<Candidate> candidate = registry.ActivateDirectory(dir);
   if (!candidate.ok()) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("cannot read the rules directory: ",
-                     candidate.status().message()));
+    return absl::FailedPreconditionError(absl::StrCat(
+        "cannot read the rules directory: ", candidate.status().message()));
   }
   v1::ActivateRuleSetResponse response;
   response.set_outcome(candidate->passed()
@@ -97,10 +96,9 @@ grpc::ServerUnaryReactor* RuleSetsService::Get(
   }
   *response->mutable_info() = RuleSetInfoProto(*version, version == active);
   std::vector<SourceFile> files = version->ruleset->files;
-  std::sort(files.begin(), files.end(),
-            [](const SourceFile& a, const SourceFile& b) {
-              return a.path < b.path;
-            });
+  std::sort(
+      files.begin(), files.end(),
+      [](const SourceFile& a, const SourceFile& b) { return a.path < b.path; });
   for (const SourceFile& file : files) {
     v1::RuleSetFile* f = response->add_files();
     f->set_path(file.path);
@@ -117,8 +115,8 @@ grpc::ServerUnaryReactor* RuleSetsService::Validate(
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   const std::vector<std::string> bad = BadPaths(*request);
   if (!bad.empty()) {
-    reactor->Finish(ToGrpcStatus(absl::InvalidArgumentError(absl::StrCat(
-        "invalid request: ", absl::StrJoin(bad, "; ")))));
+    reactor->Finish(ToGrpcStatus(absl::InvalidArgumentError(
+        absl::StrCat("invalid request: ", absl::StrJoin(bad, "; ")))));
     return reactor;
   }
   std::vector<SourceFile> files;

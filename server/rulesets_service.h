@@ -33,7 +33,9 @@ class RuleSetsService final : public v1::RuleSets::CallbackService {
   // outlives the server's shutdown.
   RuleSetsService(RuleSetRegistry* registry, RuleSetWorker* worker,
                   std::string rules_dir)
-      : registry_(registry), worker_(worker), rules_dir_(std::move(rules_dir)) {}
+      : registry_(registry),
+        worker_(worker),
+        rules_dir_(std::move(rules_dir)) {}
 
   grpc::ServerUnaryReactor* List(grpc::CallbackServerContext* context,
                                  const v1::ListRuleSetsRequest* request,

@@ -55,12 +55,17 @@ void LogActivation(const absl::StatusOr<v1::ActivateRuleSetResponse>& result,
   for (const v1::RuleTestFailure& f : result->tests().failures()) {
     err << f.location() << ": test failed: " << f.name() << "\n";
   }
-  const bool activated =
-      result->outcome() == v1::ActivateRuleSetResponse::ACTIVATED;
   err << "lantern serve: " << dir << ": "
-      << (activated ? "active" : "rejected, still serving") << " "
-      << result->active().id() << " " << result->active().version() << " ("
-      << result->active().digest() << ")" << std::endl;
+      << (result->outcome() == v1::ActivateRuleSetResponse::ACTIVATED
+              ? "activated; "
+              : "rejected; ");
+  if (result->has_active()) {
+    err << "active: " << result->active().id() << " "
+        << result->active().version() << " (" << result->active().digest()
+        << ")" << std::endl;
+  } else {
+    err << "nothing active" << std::endl;
+  }
 }
 
 // Waits for SIGTERM or SIGINT; reloads on each SIGHUP meanwhile.

@@ -38,7 +38,8 @@ int RunServeCommand(const FactTypes& types) {
   options.drain_timeout = absl::Seconds(absl::GetFlag(FLAGS_drain_seconds));
   if (options.max_message_bytes <= 0 || options.limits.max_repeated <= 0 ||
       options.limits.max_narrative_bytes <= 0 ||
-      options.limits.max_string_bytes <= 0 || options.drain_timeout < absl::ZeroDuration()) {
+      options.limits.max_string_bytes <= 0 ||
+      options.drain_timeout < absl::ZeroDuration()) {
     std::cerr << "lantern: serve limits must be positive\n";
     return kExitUsage;
   }

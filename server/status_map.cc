@@ -9,9 +9,9 @@
 namespace lantern {
 namespace {
 
-#define LANTERN_SAME_CODE_2(absl_name, grpc_name)                    \
-  static_assert(static_cast<int>(absl::StatusCode::k##absl_name) ==  \
-                    static_cast<int>(grpc::StatusCode::grpc_name),   \
+#define LANTERN_SAME_CODE_2(absl_name, grpc_name)                   \
+  static_assert(static_cast<int>(absl::StatusCode::k##absl_name) == \
+                    static_cast<int>(grpc::StatusCode::grpc_name),  \
                 "absl and grpc disagree on " #grpc_name)
 LANTERN_SAME_CODE_2(Ok, OK);
 LANTERN_SAME_CODE_2(Cancelled, CANCELLED);

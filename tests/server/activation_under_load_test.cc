@@ -45,15 +45,11 @@ TEST_F(ServeTest, ActivationUnderLoadNeverFailsOrMixesVersions) {
           failures.fetch_add(1);
           continue;
         }
-        seen[c].push_back({answer.ruleset().digest(),
-                           answer.ruleset().version(),
-                           answer.grade().total_score(),
-                           answer.concerns_size() > 0
-                               ? answer.concerns(0).score()
-                               : -1,
-                           answer.fired_rules_size() == 1
-                               ? answer.fired_rules(0).id()
-                               : ""});
+        seen[c].push_back(
+            {answer.ruleset().digest(), answer.ruleset().version(),
+             answer.grade().total_score(),
+             answer.concerns_size() > 0 ? answer.concerns(0).score() : -1,
+             answer.fired_rules_size() == 1 ? answer.fired_rules(0).id() : ""});
       }
     });
   }
@@ -64,7 +60,10 @@ TEST_F(ServeTest, ActivationUnderLoadNeverFailsOrMixesVersions) {
     ASSERT_TRUE(rulesets_->Activate(Context().get(), {}, &good).ok());
     ASSERT_EQ(good.outcome(), v1::ActivateRuleSetResponse::ACTIVATED);
     version_of_digest[good.active().digest()] = version;
-    if (round % 2 == 0) BrokenSyntax(); else BrokenTests();
+    if (round % 2 == 0)
+      BrokenSyntax();
+    else
+      BrokenTests();
     v1::ActivateRuleSetResponse broken;
     ASSERT_TRUE(rulesets_->Activate(Context().get(), {}, &broken).ok());
     ASSERT_EQ(broken.outcome(), v1::ActivateRuleSetResponse::REJECTED);
@@ -89,8 +88,7 @@ TEST_F(ServeTest, ActivationUnderLoadNeverFailsOrMixesVersions) {
       EXPECT_EQ(s.fired, "test.gifts");
     }
   }
-  std::cout << answers << " answers across " << 2 * kRounds
-            << " activations\n";
+  std::cout << answers << " answers across " << 2 * kRounds << " activations\n";
 }
 
 }  // namespace

@@ -57,9 +57,10 @@ TEST_F(FactsValidationTest, NegativeCountsAndDistances) {
       ->set_distance_from_home_km(-3);
   const absl::Status status = Check(request);
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(status.message(),
-              AllOf(HasSubstr("facts.history.episodes_last_90_days: -1"),
-                    HasSubstr("facts.episode.found.distance_from_home_km: -3")));
+  EXPECT_THAT(
+      status.message(),
+      AllOf(HasSubstr("facts.history.episodes_last_90_days: -1"),
+            HasSubstr("facts.episode.found.distance_from_home_km: -3")));
 }
 
 TEST_F(FactsValidationTest, LongOrdinaryStringUsesTheStringLimit) {

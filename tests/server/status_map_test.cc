@@ -19,8 +19,7 @@ TEST(StatusMap, CarriesCodeAndMessage) {
        grpc::StatusCode::FAILED_PRECONDITION},
       {absl::ResourceExhaustedError("bad"),
        grpc::StatusCode::RESOURCE_EXHAUSTED},
-      {absl::DeadlineExceededError("bad"),
-       grpc::StatusCode::DEADLINE_EXCEEDED},
+      {absl::DeadlineExceededError("bad"), grpc::StatusCode::DEADLINE_EXCEEDED},
       {absl::InternalError("bad"), grpc::StatusCode::INTERNAL},
   };
   for (const auto& c : cases) {

@@ -43,9 +43,9 @@ class ServerProcess {
     const std::string line = server->ReadLine();
     const std::string prefix = "lantern serve: listening on ";
     if (line.rfind(prefix, 0) != 0) {
-      return Fail("no listening line; stdout '" + line + "'; stderr:\n" +
-                      server->log(),
-                  error);
+      return Fail(
+          "no listening line; stdout '" + line + "'; stderr:\n" + server->log(),
+          error);
     }
     server->address_ = line.substr(prefix.size());
     server->port_ = std::atoi(
