@@ -9,28 +9,8 @@ set -euo pipefail
 lantern=$1
 src=$2
 tmp=$(mktemp -d)
-pid=
-cleanup() {
-  if [[ -n "$pid" ]]; then kill -KILL "$pid" 2>/dev/null || true; fi
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail() {
-  echo "FAIL: $*"
-  echo "--- server stderr:"
-  cat "$tmp/err"
-  exit 1
-}
-
-"$lantern" serve --listen 127.0.0.1:0 --rules "$src/rules" >"$tmp/out" 2>"$tmp/err" &
-pid=$!
-for _ in $(seq 1200); do
-  grep -q "listening on" "$tmp/out" && break
-  kill -0 "$pid" 2>/dev/null || fail "server exited"
-  sleep 0.1
-done
-addr=$(sed -n 's/^lantern serve: listening on //p' "$tmp/out")
-[[ -n "$addr" ]] || fail "no listening line"
+source "$(dirname "$0")/start_server.sh"
+start_server "$lantern" "$src/rules"
 
 call=(/usr/bin/python3 "$src/scripts/grpc_call.py" "$addr")
 services=$("${call[@]}")
@@ -50,9 +30,5 @@ if "${call[@]}" lantern.v1.RiskAssessment/Assess \
 fi
 grep -q "INVALID_ARGUMENT: .*facts.child.age_years" "$tmp/bad" || fail "$(cat "$tmp/bad")"
 
-kill -TERM "$pid"
-status=0
-wait "$pid" || status=$?
-pid=
-[[ $status -eq 0 ]] || fail "exit status $status after SIGTERM"
+stop_server
 echo "PASS"

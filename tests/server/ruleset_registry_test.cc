@@ -7,9 +7,9 @@
 #include <thread>
 
 #include "engine/proto_fact_types.h"
-#include "server/ruleset_digest.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "server/ruleset_digest.h"
 #include "tests/testing/test_data.h"
 
 namespace lantern {
