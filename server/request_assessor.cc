@@ -58,8 +58,9 @@ RequestAssessor::ChooseVersion(const v1::AssessRequest& request) const {
   return version;
 }
 
-absl::StatusOr<v1::Assessment> RequestAssessor::Assess(
-    const v1::AssessRequest& request, absl::Time received) {
+absl::Status RequestAssessor::Assess(const v1::AssessRequest& request,
+                                     absl::Time received,
+                                     v1::Assessment* answer) {
   absl::StatusOr<std::shared_ptr<const RuleSetVersion>> version =
       ChooseVersion(request);
   if (!version.ok()) return version.status();
@@ -80,12 +81,12 @@ absl::StatusOr<v1::Assessment> RequestAssessor::Assess(
   }
   const DecisionStamp stamp{
       absl::StrCat(id_prefix_, "-", next_id_.fetch_add(1)), v.digest, received};
-  absl::StatusOr<v1::Assessment> answer = AssessmentToProto(*assessment, stamp);
-  if (!answer.ok()) {
+  absl::Status converted = AssessmentToProto(*assessment, stamp, answer);
+  if (!converted.ok()) {
     return absl::InternalError(
-        absl::StrCat("cannot express the answer: ", answer.status().message()));
+        absl::StrCat("cannot express the answer: ", converted.message()));
   }
-  return answer;
+  return absl::OkStatus();
 }
 
 }  // namespace lantern

@@ -45,10 +45,11 @@ class RequestAssessor {
         limits_(limits),
         id_prefix_(std::move(id_prefix)) {}
 
+  // Fills `answer` (REQUIRES: empty; on error its content is unspecified).
   // `received` is the time the edge stamped on the request: the answer's
   // evaluated_at, and its as-of time when the request gives none.
-  absl::StatusOr<v1::Assessment> Assess(const v1::AssessRequest& request,
-                                        absl::Time received);
+  absl::Status Assess(const v1::AssessRequest& request, absl::Time received,
+                      v1::Assessment* answer);
 
  private:
   absl::StatusOr<std::shared_ptr<const RuleSetVersion>> ChooseVersion(

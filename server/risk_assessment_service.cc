@@ -30,15 +30,12 @@ class AssessStreamReactor
     }
     response_.Clear();
     response_.set_client_request_id(request_.client_request_id());
-    absl::StatusOr<v1::Assessment> answer =
-        AssessCall(*assessor_, *context_, request_, (*clock_)());
-    if (answer.ok()) {
-      *response_.mutable_assessment() = *std::move(answer);
-    } else {
-      response_.mutable_error()->set_code(
-          static_cast<int>(answer.status().code()));
-      response_.mutable_error()->set_message(
-          std::string(answer.status().message()));
+    absl::Status status =
+        AssessCall(*assessor_, *context_, request_, (*clock_)(),
+                   response_.mutable_assessment());
+    if (!status.ok()) {  // the oneof drops any partial assessment
+      response_.mutable_error()->set_code(static_cast<int>(status.code()));
+      response_.mutable_error()->set_message(std::string(status.message()));
     }
     StartWrite(&response_);
   }
@@ -61,11 +58,39 @@ class AssessStreamReactor
   v1::AssessStreamResponse response_;
 };
 
+// Request and response on one arena, freed together when the call ends.
+class ArenaMessages
+    : public grpc::MessageHolder<v1::AssessRequest, v1::Assessment> {
+ public:
+  ArenaMessages() {
+    set_request(
+        google::protobuf::Arena::CreateMessage<v1::AssessRequest>(&arena_));
+    set_response(
+        google::protobuf::Arena::CreateMessage<v1::Assessment>(&arena_));
+  }
+  void Release() override { delete this; }
+
+ private:
+  google::protobuf::Arena arena_;
+};
+
 }  // namespace
 
-absl::StatusOr<v1::Assessment> AssessCall(
-    RequestAssessor& assessor, const grpc::ServerContextBase& context,
-    const v1::AssessRequest& request, absl::Time received) {
+grpc::MessageHolder<v1::AssessRequest, v1::Assessment>*
+RiskAssessmentService::ArenaAllocator::AllocateMessages() {
+  return new ArenaMessages;
+}
+
+RiskAssessmentService::RiskAssessmentService(RequestAssessor* assessor,
+                                             Clock clock)
+    : assessor_(assessor), clock_(std::move(clock)) {
+  SetMessageAllocatorFor_Assess(&allocator_);
+}
+
+absl::Status AssessCall(RequestAssessor& assessor,
+                        const grpc::ServerContextBase& context,
+                        const v1::AssessRequest& request, absl::Time received,
+                        v1::Assessment* answer) {
   if (context.IsCancelled()) {
     return absl::CancelledError("the client cancelled the call");
   }
@@ -73,17 +98,15 @@ absl::StatusOr<v1::Assessment> AssessCall(
     return absl::DeadlineExceededError(
         "the call's deadline passed before it could be assessed");
   }
-  return assessor.Assess(request, received);
+  return assessor.Assess(request, received, answer);
 }
 
 grpc::ServerUnaryReactor* RiskAssessmentService::Assess(
     grpc::CallbackServerContext* context, const v1::AssessRequest* request,
     v1::Assessment* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  absl::StatusOr<v1::Assessment> answer =
-      AssessCall(*assessor_, *context, *request, clock_());
-  if (answer.ok()) *response = *std::move(answer);
-  reactor->Finish(ToGrpcStatus(answer.status()));
+  reactor->Finish(ToGrpcStatus(
+      AssessCall(*assessor_, *context, *request, clock_(), response)));
   return reactor;
 }
 
