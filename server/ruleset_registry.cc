@@ -27,6 +27,14 @@ Candidate RuleSetRegistry::Evaluate(LoadResult loaded,
   }
   if (digest.empty()) digest = RulesetDigest(loaded.ruleset->files);
   candidate.digest = digest;
+  const std::string& message = loaded.ruleset->manifest.fact_message;
+  if (!fact_message_.empty() && message != fact_message_) {
+    candidate.diagnostics.Error(
+        {"manifest.yaml", 0, 0},
+        absl::StrCat("fact_message is ", message, "; this server assesses ",
+                     fact_message_));
+    return candidate;
+  }
   absl::StatusOr<std::shared_ptr<const CompiledRuleSet>> program =
       CompileRuleSet(loaded.ruleset);
   if (!program.ok()) {

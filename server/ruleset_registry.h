@@ -20,6 +20,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -57,10 +58,15 @@ class RuleSetRegistry {
  public:
   // REQUIRES: `types` (and `vocabulary`, when given) outlive the registry.
   // Candidates are loaded with `vocabulary` (engine/loader.h), so a server
-  // passes the names its answer can express.
+  // passes the names its answer can express. With `fact_message`, a
+  // candidate whose manifest names another fact message fails (an error
+  // at manifest.yaml), since the server could answer no request with it.
   explicit RuleSetRegistry(const FactTypes* types,
-                           const PolicyVocabulary* vocabulary = nullptr)
-      : types_(types), vocabulary_(vocabulary) {}
+                           const PolicyVocabulary* vocabulary = nullptr,
+                           std::string fact_message = "")
+      : types_(types),
+        vocabulary_(vocabulary),
+        fact_message_(std::move(fact_message)) {}
 
   // Loads, checks and tests `files` without activating them.
   Candidate Validate(std::vector<SourceFile> files,
@@ -100,6 +106,7 @@ class RuleSetRegistry {
 
   const FactTypes* types_;
   const PolicyVocabulary* vocabulary_;
+  const std::string fact_message_;
   mutable absl::Mutex mu_;
   std::shared_ptr<const RuleSetVersion> active_ ABSL_GUARDED_BY(mu_);
   std::vector<std::shared_ptr<const RuleSetVersion>> history_

@@ -20,6 +20,7 @@
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "lantern/v1/episode.pb.h"
 #include "server/assessment_proto.h"
 #include "server/request_assessor.h"
 #include "server/risk_assessment_service.h"
@@ -95,7 +96,8 @@ int RunServe(const ServeOptions& options, const FactTypes& types,
   // in the tests.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
 
-  RuleSetRegistry registry(&types, &AssessmentVocabulary());
+  RuleSetRegistry registry(&types, &AssessmentVocabulary(),
+                           v1::EpisodeFacts::descriptor()->full_name());
   absl::StatusOr<v1::ActivateRuleSetResponse> first =
       ActivateFromDirectory(registry, options.rules_dir);
   LogActivation(first, options.rules_dir, err);

@@ -141,6 +141,16 @@ TEST_F(RegistryTest, ReactivateRollsBackToAHeldVersion) {
   EXPECT_EQ(registry_.Active(), v1.version);
 }
 
+TEST_F(RegistryTest, CandidateForAnotherFactMessageFails) {
+  RuleSetRegistry episodes(&types_, nullptr, "lantern.v1.EpisodeFacts");
+  Candidate c = episodes.Activate(Example(), "v1");
+  EXPECT_FALSE(c.passed());
+  EXPECT_THAT(c.diagnostics.ToString(),
+              ::testing::HasSubstr("manifest.yaml: error: fact_message is "
+                                   "lantern.testing.v1.ExampleFacts"));
+  EXPECT_EQ(episodes.Active(), nullptr);
+}
+
 TEST_F(RegistryTest, ReadersAlwaysSeeAWholeVersion) {
   ASSERT_TRUE(registry_.Activate(ExampleVersion("1.0.0"), "v1").passed());
   std::atomic<bool> stop{false};
