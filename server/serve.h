@@ -14,7 +14,13 @@
 // Signals: SIGHUP re-reads `rules_dir` (activated only if it passes; the
 // outcome is logged on `err`). SIGTERM or SIGINT stops accepting calls,
 // marks health NOT_SERVING, lets calls in flight finish for at most
-// `drain_timeout` (then cancels them) and returns 0.
+// `drain_timeout` (then cancels them) and returns 0. A Validate or Activate
+// already loading a candidate on the ruleset worker is let finish (its
+// reactor must be finished before gRPC can shut down), so the bound is
+// `drain_timeout` plus at most one candidate's load-and-test time.
+//
+// Only rulesets over lantern.v1.EpisodeFacts are accepted (the registry
+// rejects others at activation).
 //
 // Thread-safety: RunServe is called once per process, from the main thread
 // before any other thread exists (it blocks the signals it waits for, and
