@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Sets up a fresh machine, builds Lantern and runs its main job on its
-# embedded defaults: assess an example episode (a county lines runner found
-# far from home) with the shipped safeguarding ruleset in rules/ and print
-# the answer, lantern.v1.Assessment, as JSON.
+# embedded defaults: the gRPC service on 127.0.0.1:50051 with the shipped
+# safeguarding ruleset in rules/. Call it from another terminal with any
+# gRPC client that uses server reflection, for example:
+#   scripts/grpc_call.py 127.0.0.1:50051 lantern.v1.RiskAssessment/Assess \
+#     "{\"facts\": $(cat rules/examples/county_lines_runner.json)}"
+# Stop it with Ctrl-C (or SIGTERM): calls in flight finish, then it exits 0.
+# SIGHUP re-reads rules/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 scripts/build.sh
-exec build/server/lantern eval --rules rules \
-  --facts rules/examples/county_lines_runner.json --as_of 2024-05-04T12:00:00Z
+exec build/server/lantern serve

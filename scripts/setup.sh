@@ -14,6 +14,7 @@ PACKAGES=(
   libssl-dev
   libgtest-dev libgmock-dev googletest
   libbenchmark-dev
+  python3-grpcio python3-protobuf
 )
 
 missing=()

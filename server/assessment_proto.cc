@@ -290,9 +290,9 @@ const PolicyVocabulary& AssessmentVocabulary() {
   return *vocabulary;
 }
 
-absl::StatusOr<v1::Assessment> AssessmentToProto(const Assessment& a,
-                                                 const DecisionStamp& stamp) {
-  v1::Assessment out;
+absl::Status AssessmentToProto(const Assessment& a, const DecisionStamp& stamp,
+                               v1::Assessment* out_ptr) {
+  v1::Assessment& out = *out_ptr;
   out.set_decision_id(stamp.decision_id);
   out.mutable_ruleset()->set_id(a.ruleset_id);
   out.mutable_ruleset()->set_version(a.ruleset_version);
@@ -313,6 +313,14 @@ absl::StatusOr<v1::Assessment> AssessmentToProto(const Assessment& a,
   for (const std::string& flag : a.flags) out.add_flags(flag);
   AddRulesNotFired(a, &out);
   AddUnknownFacts(a, &out);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::Assessment> AssessmentToProto(const Assessment& a,
+                                                 const DecisionStamp& stamp) {
+  v1::Assessment out;
+  absl::Status status = AssessmentToProto(a, stamp, &out);
+  if (!status.ok()) return status;
   return out;
 }
 

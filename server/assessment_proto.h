@@ -42,6 +42,11 @@ struct DecisionStamp {
 absl::StatusOr<v1::Assessment> AssessmentToProto(const Assessment& assessment,
                                                  const DecisionStamp& stamp);
 
+// The same, filling `out` (which must be empty) in place, so a server can
+// build the answer straight into a response message on its arena.
+absl::Status AssessmentToProto(const Assessment& assessment,
+                               const DecisionStamp& stamp, v1::Assessment* out);
+
 // Protobuf JSON as `lantern eval` prints it: the canonical proto3 JSON
 // mapping (lowerCamelCase names, enums by name, int64 as strings,
 // timestamps RFC 3339), as gRPC-JSON gateways give it; indented as

@@ -11,8 +11,10 @@
 #include "absl/time/clock.h"
 #include "engine/proto_fact_types.h"
 #include "server/cli.h"
+#include "server/serve.h"
 
-ABSL_FLAG(std::string, rules, "", "eval: the ruleset directory");
+ABSL_FLAG(std::string, rules, "",
+          "eval, serve: the ruleset directory (serve: default rules)");
 ABSL_FLAG(std::string, facts, "", "eval: a JSON file of facts (protobuf JSON)");
 ABSL_FLAG(std::string, as_of, "",
           "eval: the time to assess at (RFC 3339); default: now, read once");
@@ -30,7 +32,12 @@ constexpr char kUsage[] =
     "error\n"
     "  lantern test DIR [--coverage]       run a ruleset's own test cases\n"
     "  lantern eval --rules DIR --facts FILE.json [--as_of RFC3339]\n"
-    "                                      print the Assessment as JSON\n";
+    "                                      print the Assessment as JSON\n"
+    "  lantern serve [--listen HOST:PORT] [--rules DIR]\n"
+    "                                      serve gRPC (default "
+    "127.0.0.1:50051,\n"
+    "                                      rules/); see --helpfull for "
+    "limits\n";
 
 int Usage(const std::string& problem) {
   std::cerr << "lantern: " << problem << "\n" << kUsage;
@@ -63,6 +70,10 @@ int main(int argc, char** argv) {
     if (!absl::GetFlag(FLAGS_as_of).empty()) as_of = absl::GetFlag(FLAGS_as_of);
     return lantern::RunEval(rules, facts, as_of, absl::Now(), types, std::cout,
                             std::cerr);
+  }
+  if (command == "serve") {
+    if (args.size() != 2) return Usage("serve takes no positional arguments");
+    return lantern::RunServeCommand(types);
   }
   return Usage("unknown command '" + command + "'");
 }

@@ -1,38 +1,65 @@
 // RuleSetRegistry: entry points Validate, Activate, ActivateDirectory,
-// Active, Find, List. Candidates are built with no lock held (loading and
-// testing can take a while); the lock guards only the pointer swap and the
-// history.
+// Reactivate, Active, Find, List. Candidates are built with no lock held
+// (loading, compiling and testing can take a while); the lock guards only
+// the pointer swap and the history.
 #include "server/ruleset_registry.h"
 
 #include <utility>
 
+#include "absl/strings/str_cat.h"
+#include "engine/compiler.h"
 #include "engine/loader.h"
+#include "engine/matcher.h"
 #include "server/ruleset_digest.h"
 
 namespace lantern {
 
-namespace {
-
-// Tests a loaded candidate; it passes when it loaded cleanly and every one
-// of its own test cases passed.
-Candidate Evaluate(LoadResult loaded) {
+// Compiles a loaded candidate and runs its own tests through the compiled
+// program; it passes when it loaded cleanly, compiled, and every one of its
+// test cases passed.
+Candidate RuleSetRegistry::Evaluate(LoadResult loaded,
+                                    std::string digest) const {
   Candidate candidate;
   candidate.diagnostics = std::move(loaded.diagnostics);
-  if (loaded.ruleset == nullptr) return candidate;
-  candidate.tests = RunRuleTests(*loaded.ruleset);
+  if (loaded.ruleset == nullptr) {
+    candidate.digest = std::move(digest);
+    return candidate;
+  }
+  if (digest.empty()) digest = RulesetDigest(loaded.ruleset->files);
+  candidate.digest = digest;
+  const std::string& message = loaded.ruleset->manifest.fact_message;
+  if (!fact_message_.empty() && message != fact_message_) {
+    candidate.diagnostics.Error(
+        {"manifest.yaml", 0, 0},
+        absl::StrCat("fact_message is ", message, "; this server assesses ",
+                     fact_message_));
+    return candidate;
+  }
+  absl::StatusOr<std::shared_ptr<const CompiledRuleSet>> program =
+      CompileRuleSet(loaded.ruleset);
+  if (!program.ok()) {
+    candidate.diagnostics.Error(
+        {"", 0, 0},
+        absl::StrCat("does not compile: ", program.status().message()));
+    return candidate;
+  }
+  candidate.tests = RunRuleTests(*loaded.ruleset, MatcherAssessFn(*program));
   if (candidate.tests.failed > 0) return candidate;
   auto version = std::make_shared<RuleSetVersion>();
-  version->digest = RulesetDigest(loaded.ruleset->files);
+  version->digest = std::move(digest);
   version->ruleset = std::move(loaded.ruleset);
+  version->program = *std::move(program);
+  version->tests_passed = candidate.tests.passed;
   candidate.version = std::move(version);
   return candidate;
 }
 
-}  // namespace
-
 Candidate RuleSetRegistry::Validate(std::vector<SourceFile> files,
                                     const std::string& display_dir) const {
-  return Evaluate(LoadRuleSetFromFiles(std::move(files), *types_, display_dir));
+  std::string digest = RulesetDigest(files);
+  return Evaluate(
+      LoadRuleSetFromFiles(std::move(files), *types_, display_dir, vocabulary_),
+      std::move(digest));
 }
 
 Candidate RuleSetRegistry::Activate(std::vector<SourceFile> files,
@@ -42,9 +69,22 @@ Candidate RuleSetRegistry::Activate(std::vector<SourceFile> files,
 
 absl::StatusOr<Candidate> RuleSetRegistry::ActivateDirectory(
     const std::string& dir) {
-  absl::StatusOr<LoadResult> loaded = LoadRuleSet(dir, *types_);
+  absl::StatusOr<LoadResult> loaded =
+      LoadRuleSet(dir, *types_, "", vocabulary_);
   if (!loaded.ok()) return loaded.status();
-  return Install(Evaluate(*std::move(loaded)));
+  return Install(Evaluate(*std::move(loaded), ""));
+}
+
+absl::StatusOr<std::shared_ptr<const RuleSetVersion>>
+RuleSetRegistry::Reactivate(absl::string_view version_or_digest) {
+  std::shared_ptr<const RuleSetVersion> version = Find(version_or_digest);
+  if (version == nullptr) {
+    return absl::NotFoundError(
+        absl::StrCat("no ruleset version '", version_or_digest, "' is held"));
+  }
+  absl::MutexLock lock(&mu_);
+  active_ = version;
+  return version;
 }
 
 Candidate RuleSetRegistry::Install(Candidate candidate) {

@@ -9,6 +9,7 @@
 #include "engine/proto_fact_types.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "server/ruleset_digest.h"
 #include "tests/testing/test_data.h"
 
 namespace lantern {
@@ -107,6 +108,47 @@ TEST_F(RegistryTest, EarlierVersionsStayFindableByVersionAndDigest) {
   EXPECT_EQ(again.version, v1.version);
   EXPECT_EQ(registry_.Active(), v1.version);
   EXPECT_EQ(registry_.List().size(), 2u);
+}
+
+TEST_F(RegistryTest, VersionsCarryTheirCompiledProgramAndTestCount) {
+  Candidate c = registry_.Activate(Example(), "v1");
+  ASSERT_TRUE(c.passed());
+  EXPECT_NE(c.version->program, nullptr);
+  EXPECT_EQ(c.version->tests_passed, c.tests.passed);
+  EXPECT_GT(c.version->tests_passed, 0);
+  EXPECT_EQ(c.digest, c.version->digest);
+}
+
+TEST_F(RegistryTest, FailedCandidateStillHasItsDigest) {
+  std::vector<SourceFile> files = Example();
+  testing::Overlay(&files, "rules/extra.yaml", "rules: [{id: x}]\n");
+  Candidate c = registry_.Validate(files, "bad");
+  EXPECT_FALSE(c.passed());
+  EXPECT_EQ(c.digest, RulesetDigest(files));
+}
+
+TEST_F(RegistryTest, ReactivateRollsBackToAHeldVersion) {
+  Candidate v1 = registry_.Activate(ExampleVersion("1.0.0"), "v1");
+  Candidate v2 = registry_.Activate(ExampleVersion("2.0.0"), "v2");
+  ASSERT_TRUE(v1.passed() && v2.passed());
+  absl::StatusOr<std::shared_ptr<const RuleSetVersion>> back =
+      registry_.Reactivate("1.0.0");
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(*back, v1.version);
+  EXPECT_EQ(registry_.Active(), v1.version);
+  EXPECT_EQ(registry_.Reactivate("9.9.9").status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(registry_.Active(), v1.version);
+}
+
+TEST_F(RegistryTest, CandidateForAnotherFactMessageFails) {
+  RuleSetRegistry episodes(&types_, nullptr, "lantern.v1.EpisodeFacts");
+  Candidate c = episodes.Activate(Example(), "v1");
+  EXPECT_FALSE(c.passed());
+  EXPECT_THAT(c.diagnostics.ToString(),
+              ::testing::HasSubstr("manifest.yaml: error: fact_message is "
+                                   "lantern.testing.v1.ExampleFacts"));
+  EXPECT_EQ(episodes.Active(), nullptr);
 }
 
 TEST_F(RegistryTest, ReadersAlwaysSeeAWholeVersion) {

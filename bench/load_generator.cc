@@ -1,0 +1,235 @@
+// lantern_load: an async gRPC load generator for `lantern serve`.
+//
+// Measures, against one running server in one run, two RPCs side by side:
+// RiskAssessment.Assess on realistic episodes (the shipped examples,
+// rules/examples/*.json, cycled) and the empty baseline, grpc.health.v1
+// Health.Check. Both go through a generic stub with pre-serialized
+// requests, so the client does the same (small) work for each and the
+// difference is the server's. For each RPC, two phases:
+//   max   closed loop: --concurrency calls always outstanding, for
+//         --duration; throughput and latency at saturation;
+//   half  open loop at half the max throughput just measured: calls are
+//         sent on a fixed schedule and latency counts from each call's
+//         scheduled time (no coordinated omission).
+// Reports throughput, p50/p99/p99.9 latency and failed calls per phase,
+// and the Assess/Check throughput ratio.
+//
+// Thread-safety: completions run on gRPC's threads and record into a
+// mutex-guarded Recorder; the main thread paces and reports.
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "google/protobuf/util/json_util.h"
+#include "grpcpp/generic/generic_stub.h"
+#include "grpcpp/grpcpp.h"
+#include "lantern/v1/service.pb.h"
+
+ABSL_FLAG(std::string, address, "127.0.0.1:50051", "the server");
+ABSL_FLAG(std::string, examples, "rules/examples",
+          "a directory of EpisodeFacts JSON files to assess");
+ABSL_FLAG(int, concurrency, 32, "calls outstanding in the closed-loop phase");
+ABSL_FLAG(int, duration_s, 10, "seconds per phase");
+ABSL_FLAG(int, channels, 2, "client channels (connections) to spread over");
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Latencies (ns) and failures of one phase.
+class Recorder {
+ public:
+  void Add(int64_t nanos, bool ok) {
+    absl::MutexLock lock(&mu_);
+    if (ok) {
+      latencies_.push_back(nanos);
+    } else {
+      ++failed_;
+    }
+  }
+  void Report(const char* rpc, const char* phase, double seconds) {
+    absl::MutexLock lock(&mu_);
+    std::sort(latencies_.begin(), latencies_.end());
+    auto at = [&](double q) -> double {
+      if (latencies_.empty()) return 0;
+      size_t i = static_cast<size_t>(q * (latencies_.size() - 1));
+      return latencies_[i] / 1e6;
+    };
+    throughput_ = latencies_.size() / seconds;
+    std::printf(
+        "%-7s %-5s %9.0f calls/s  p50 %7.3f ms  p99 %7.3f ms  p99.9 %7.3f ms"
+        "  (%zu ok, %ld failed)\n",
+        rpc, phase, throughput_, at(0.5), at(0.99), at(0.999),
+        latencies_.size(), failed_);
+    std::fflush(stdout);
+  }
+  double throughput() const { return throughput_; }
+
+ private:
+  absl::Mutex mu_;
+  std::vector<int64_t> latencies_ ABSL_GUARDED_BY(mu_);
+  long failed_ ABSL_GUARDED_BY(mu_) = 0;
+  double throughput_ = 0;
+};
+
+// One RPC to load: its method and the requests to cycle through.
+struct Target {
+  const char* name;
+  std::string method;
+  std::vector<grpc::ByteBuffer> requests;
+};
+
+grpc::ByteBuffer Buffer(const std::string& bytes) {
+  grpc::Slice slice(bytes);
+  return grpc::ByteBuffer(&slice, 1);
+}
+
+std::vector<grpc::ByteBuffer> AssessRequests(const std::string& dir) {
+  std::vector<grpc::ByteBuffer> requests;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (entry.path().extension() != ".json") continue;
+    std::ifstream in(entry.path());
+    std::ostringstream json;
+    json << in.rdbuf();
+    lantern::v1::AssessRequest request;
+    if (!google::protobuf::util::JsonStringToMessage(json.str(),
+                                                     request.mutable_facts())
+             .ok()) {
+      std::fprintf(stderr, "skipping %s\n", entry.path().c_str());
+      continue;
+    }
+    request.mutable_as_of()->set_seconds(1714824000);  // 2024-05-04T12:00Z
+    requests.push_back(Buffer(request.SerializeAsString()));
+  }
+  return requests;
+}
+
+// One call in flight: its context, response and scheduled start.
+struct Call {
+  grpc::ClientContext context;
+  grpc::ByteBuffer response;
+  Clock::time_point start;
+};
+
+class LoadRunner {
+ public:
+  LoadRunner(const std::string& address, int channels) {
+    for (int i = 0; i < channels; ++i) {
+      grpc::ChannelArguments args;
+      args.SetInt("lantern_channel", i);  // distinct channels, distinct TCP
+      stubs_.push_back(
+          std::make_unique<grpc::GenericStub>(grpc::CreateCustomChannel(
+              address, grpc::InsecureChannelCredentials(), args)));
+    }
+  }
+
+  // Starts a call scheduled at `start`; `done` runs on completion.
+  void Issue(const Target& target, size_t n, Clock::time_point start,
+             Recorder* recorder, std::function<void()> done) {
+    auto* call = new Call;
+    call->start = start;
+    call->context.set_deadline(std::chrono::system_clock::now() +
+                               std::chrono::seconds(10));
+    outstanding_.fetch_add(1);
+    stubs_[n % stubs_.size()]->UnaryCall(
+        &call->context, target.method, {},
+        &target.requests[n % target.requests.size()], &call->response,
+        [this, call, recorder, done](grpc::Status status) {
+          const auto nanos =
+              std::chrono::duration_cast<std::chrono::nanoseconds>(
+                  Clock::now() - call->start)
+                  .count();
+          recorder->Add(nanos, status.ok());
+          delete call;
+          if (done) done();
+          outstanding_.fetch_sub(1);
+        });
+  }
+
+  void WaitIdle() {
+    while (outstanding_.load() > 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
+
+  // Closed loop: `concurrency` chains of back-to-back calls.
+  double Max(const Target& target, int concurrency, absl::Duration duration) {
+    Recorder recorder;
+    const auto end = Clock::now() + absl::ToChronoNanoseconds(duration);
+    std::atomic<size_t> n{0};
+    std::function<void()> next = [&] {
+      if (Clock::now() >= end) return;
+      Issue(target, n.fetch_add(1), Clock::now(), &recorder, next);
+    };
+    for (int i = 0; i < concurrency; ++i) next();
+    WaitIdle();
+    recorder.Report(target.name, "max", absl::ToDoubleSeconds(duration));
+    return recorder.throughput();
+  }
+
+  // Open loop at `rate` calls/s.
+  void Paced(const Target& target, double rate, absl::Duration duration) {
+    Recorder recorder;
+    const auto begin = Clock::now();
+    const auto interval =
+        std::chrono::nanoseconds(static_cast<int64_t>(1e9 / rate));
+    const size_t total =
+        static_cast<size_t>(rate * absl::ToDoubleSeconds(duration));
+    for (size_t i = 0; i < total; ++i) {
+      const auto at = begin + i * interval;
+      std::this_thread::sleep_until(at);
+      Issue(target, i, at, &recorder, nullptr);
+    }
+    WaitIdle();
+    recorder.Report(target.name, "half", absl::ToDoubleSeconds(duration));
+  }
+
+ private:
+  std::vector<std::unique_ptr<grpc::GenericStub>> stubs_;
+  std::atomic<int> outstanding_{0};
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::ParseCommandLine(argc, argv);
+  Target health{"Check", "/grpc.health.v1.Health/Check", {Buffer("")}};
+  Target assess{"Assess", "/lantern.v1.RiskAssessment/Assess",
+                AssessRequests(absl::GetFlag(FLAGS_examples))};
+  if (assess.requests.empty()) {
+    std::fprintf(stderr, "no episodes in %s\n",
+                 absl::GetFlag(FLAGS_examples).c_str());
+    return 2;
+  }
+  LoadRunner runner(absl::GetFlag(FLAGS_address),
+                    absl::GetFlag(FLAGS_channels));
+  const absl::Duration duration =
+      absl::Seconds(absl::GetFlag(FLAGS_duration_s));
+  const int concurrency = absl::GetFlag(FLAGS_concurrency);
+  std::printf(
+      "lantern_load: %s, %zu episodes, concurrency %d, %d channels, %d s per "
+      "phase\n",
+      absl::GetFlag(FLAGS_address).c_str(), assess.requests.size(), concurrency,
+      absl::GetFlag(FLAGS_channels), absl::GetFlag(FLAGS_duration_s));
+  runner.Max(assess, concurrency, absl::Seconds(1));  // warm-up (first line)
+  const double check_max = runner.Max(health, concurrency, duration);
+  const double assess_max = runner.Max(assess, concurrency, duration);
+  runner.Paced(health, check_max / 2, duration);
+  runner.Paced(assess, assess_max / 2, duration);
+  std::printf("Assess/Check max throughput: %.1f%%\n",
+              100.0 * assess_max / check_max);
+  return 0;
+}

@@ -1,0 +1,179 @@
+// ValidateAndDecodeFacts: a reflection walk over the whole request for the
+// size limits (so a new repeated or string field is covered without code
+// here), then the value checks that protobuf types cannot express, then the
+// engine's decoding and the catalogue scan. Problems are collected as
+// "<path>: <problem>" lines and joined into one INVALID_ARGUMENT.
+#include "server/facts_validation.h"
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "engine/catalogue.h"
+#include "engine/proto_adapter.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/reflection.h"
+#include "google/protobuf/util/time_util.h"
+
+namespace lantern {
+namespace {
+
+using google::protobuf::FieldDescriptor;
+using google::protobuf::Message;
+using google::protobuf::Timestamp;
+using Problems = std::vector<std::string>;
+
+std::string Join(const std::string& path, const std::string& name) {
+  return path.empty() ? name : absl::StrCat(path, ".", name);
+}
+
+void CheckString(const FieldDescriptor& field, const std::string& value,
+                 const std::string& path, const RequestLimits& limits,
+                 Problems* problems) {
+  const bool narrative = field.containing_type()->full_name() ==
+                             v1::Narrative::descriptor()->full_name() &&
+                         field.name() == "text";
+  const int64_t max =
+      narrative ? limits.max_narrative_bytes : limits.max_string_bytes;
+  if (static_cast<int64_t>(value.size()) > max) {
+    problems->push_back(absl::StrCat(path, ": ", value.size(),
+                                     " bytes, at most ", max, " allowed"));
+  }
+}
+
+// Size limits on every set field of `message`, recursively.
+void CheckSizes(const Message& message, const std::string& path,
+                const RequestLimits& limits, Problems* problems) {
+  const google::protobuf::Reflection* reflection = message.GetReflection();
+  std::vector<const FieldDescriptor*> fields;
+  reflection->ListFields(message, &fields);
+  for (const FieldDescriptor* field : fields) {
+    const std::string field_path = Join(path, field->name());
+    if (!field->is_repeated()) {
+      if (field->type() == FieldDescriptor::TYPE_STRING) {
+        CheckString(*field, reflection->GetString(message, field), field_path,
+                    limits, problems);
+      } else if (field->type() == FieldDescriptor::TYPE_MESSAGE) {
+        CheckSizes(reflection->GetMessage(message, field), field_path, limits,
+                   problems);
+      }
+      continue;
+    }
+    const int size = reflection->FieldSize(message, field);
+    if (size > limits.max_repeated) {
+      problems->push_back(absl::StrCat(field_path, ": ", size,
+                                       " elements, at most ",
+                                       limits.max_repeated, " allowed"));
+      continue;  // one line for the field, not one per element
+    }
+    for (int i = 0; i < size; ++i) {
+      const std::string element = absl::StrCat(field_path, "[", i, "]");
+      if (field->type() == FieldDescriptor::TYPE_STRING) {
+        CheckString(*field, reflection->GetRepeatedString(message, field, i),
+                    element, limits, problems);
+      } else if (field->type() == FieldDescriptor::TYPE_MESSAGE) {
+        CheckSizes(reflection->GetRepeatedMessage(message, field, i), element,
+                   limits, problems);
+      }
+    }
+  }
+}
+
+void CheckRange(bool present, int64_t value, int64_t low, int64_t high,
+                const std::string& path, Problems* problems) {
+  if (present && (value < low || value > high)) {
+    problems->push_back(
+        absl::StrCat(path, ": ", value, " is out of range ", low, "..", high));
+  }
+}
+
+// `later` must not be before `earlier` when both are set.
+void CheckOrder(const v1::Episode& episode, bool has_earlier,
+                const Timestamp& earlier, const std::string& earlier_name,
+                const Timestamp& later, const std::string& later_name,
+                Problems* problems) {
+  using google::protobuf::util::TimeUtil;
+  if (!has_earlier || !episode.has_found_at()) return;
+  if (TimeUtil::TimestampToNanoseconds(later) <
+      TimeUtil::TimestampToNanoseconds(earlier)) {
+    problems->push_back(absl::StrCat("facts.episode.", later_name, ": ",
+                                     TimeUtil::ToString(later), " is before ",
+                                     "facts.episode.", earlier_name, " (",
+                                     TimeUtil::ToString(earlier), ")"));
+  }
+}
+
+void CheckValues(const v1::EpisodeFacts& facts, Problems* problems) {
+  const v1::Child& child = facts.child();
+  CheckRange(child.has_age_years(), child.age_years(), 0, 25,
+             "facts.child.age_years", problems);
+  const v1::Episode& episode = facts.episode();
+  const v1::Found& found = episode.found();
+  for (int i = 0; i < found.with_size(); ++i) {
+    CheckRange(found.with(i).has_age_years(), found.with(i).age_years(), 0, 120,
+               absl::StrCat("facts.episode.found.with[", i, "].age_years"),
+               problems);
+  }
+  if (found.has_distance_from_home_km() &&
+      !(std::isfinite(found.distance_from_home_km()) &&
+        found.distance_from_home_km() >= 0)) {
+    problems->push_back(absl::StrCat(
+        "facts.episode.found.distance_from_home_km: ",
+        found.distance_from_home_km(), " is not a distance (0 or more)"));
+  }
+  const v1::History& history = facts.history();
+  CheckRange(history.has_episodes_last_30_days(),
+             history.episodes_last_30_days(), 0, 10000,
+             "facts.history.episodes_last_30_days", problems);
+  CheckRange(history.has_episodes_last_90_days(),
+             history.episodes_last_90_days(), 0, 10000,
+             "facts.history.episodes_last_90_days", problems);
+  CheckRange(history.has_episodes_last_365_days(),
+             history.episodes_last_365_days(), 0, 10000,
+             "facts.history.episodes_last_365_days", problems);
+  CheckOrder(episode, episode.has_reported_at(), episode.reported_at(),
+             "reported_at", episode.found_at(), "found_at", problems);
+  CheckOrder(episode, episode.has_last_seen_at(), episode.last_seen_at(),
+             "last_seen_at", episode.found_at(), "found_at", problems);
+}
+
+absl::Status Invalid(const Problems& problems) {
+  return absl::InvalidArgumentError(
+      absl::StrCat("invalid request: ", absl::StrJoin(problems, "; ")));
+}
+
+}  // namespace
+
+absl::StatusOr<FactRecord> ValidateAndDecodeFacts(
+    const v1::AssessRequest& request, const RuleSet& ruleset,
+    const RequestLimits& limits) {
+  Problems problems;
+  if (request.client_request_id().size() > kMaxClientRequestIdBytes) {
+    problems.push_back(
+        absl::StrCat("client_request_id: ", request.client_request_id().size(),
+                     " bytes, at most ", kMaxClientRequestIdBytes, " allowed"));
+  }
+  if (!request.has_facts()) {
+    problems.push_back("facts: required");
+  } else {
+    CheckSizes(request.facts(), "facts", limits, &problems);
+    CheckValues(request.facts(), &problems);
+  }
+  if (!problems.empty()) return Invalid(problems);
+  absl::StatusOr<FactRecord> decoded =
+      FactsFromMessage(*ruleset.schema, request.facts());
+  if (!decoded.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("invalid request: facts.", decoded.status().message()));
+  }
+  for (const std::string& unknown :
+       ScanCatalogueCodes(ruleset, *decoded).unknown) {
+    problems.push_back(absl::StrCat("facts.", unknown));
+  }
+  if (!problems.empty()) return Invalid(problems);
+  return decoded;
+}
+
+}  // namespace lantern

@@ -1,0 +1,161 @@
+// RuleSetsService: List/Get/Activate-by-version answer inline from the
+// registry; Validate and Activate-from-directory post their work to the
+// worker, which fills the response and finishes the reactor. Candidate
+// files sent to Validate must have relative, '/'-separated paths without
+// ".." (INVALID_ARGUMENT naming each bad one).
+#include "server/rulesets_service.h"
+
+#include <algorithm>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "server/ruleset_proto.h"
+#include "server/status_map.h"
+
+namespace lantern {
+namespace {
+
+// Every problem with the candidate's file paths, as "files[i].path: ...".
+std::vector<std::string> BadPaths(const v1::ValidateRuleSetRequest& request) {
+  std::vector<std::string> problems;
+  if (request.files().empty()) problems.push_back("files: required");
+  for (int i = 0; i < request.files_size(); ++i) {
+    const std::string& path = request.files(i).path();
+    const std::vector<absl::string_view> parts = absl::StrSplit(path, '/');
+    const bool bad =
+        path.empty() || path[0] == '/' ||
+        std::any_of(parts.begin(), parts.end(), [](absl::string_view part) {
+          return part.empty() || part == "." || part == "..";
+        });
+    if (bad) {
+      problems.push_back(absl::StrCat(
+          "files[", i, "].path: '", path,
+          "' is not a relative '/'-separated path without '.' or '..'"));
+    }
+  }
+  return problems;
+}
+
+void FillActive(const RuleSetRegistry& registry,
+                v1::ActivateRuleSetResponse* response) {
+  std::shared_ptr<const RuleSetVersion> active = registry.Active();
+  if (active != nullptr) {
+    *response->mutable_active() = RuleSetInfoProto(*active, true);
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<v1::ActivateRuleSetResponse> ActivateFromDirectory(
+    RuleSetRegistry& registry, const std::string& dir) {
+  absl::StatusOr<Candidate> candidate = registry.ActivateDirectory(dir);
+  if (!candidate.ok()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "cannot read the rules directory: ", candidate.status().message()));
+  }
+  v1::ActivateRuleSetResponse response;
+  response.set_outcome(candidate->passed()
+                           ? v1::ActivateRuleSetResponse::ACTIVATED
+                           : v1::ActivateRuleSetResponse::REJECTED);
+  DiagnosticsToProto(candidate->diagnostics, response.mutable_diagnostics());
+  *response.mutable_tests() = RuleTestSummaryProto(candidate->tests);
+  FillActive(registry, &response);
+  return response;
+}
+
+grpc::ServerUnaryReactor* RuleSetsService::List(
+    grpc::CallbackServerContext* context, const v1::ListRuleSetsRequest*,
+    v1::ListRuleSetsResponse* response) {
+  std::shared_ptr<const RuleSetVersion> active = registry_->Active();
+  for (const auto& version : registry_->List()) {
+    *response->add_rulesets() = RuleSetInfoProto(*version, version == active);
+  }
+  if (active != nullptr) response->set_active_digest(active->digest);
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(grpc::Status::OK);
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* RuleSetsService::Get(
+    grpc::CallbackServerContext* context, const v1::GetRuleSetRequest* request,
+    v1::GetRuleSetResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  std::shared_ptr<const RuleSetVersion> active = registry_->Active();
+  std::shared_ptr<const RuleSetVersion> version =
+      request->version().empty() ? active : registry_->Find(request->version());
+  if (version == nullptr) {
+    reactor->Finish(ToGrpcStatus(
+        request->version().empty()
+            ? absl::FailedPreconditionError("no ruleset is active")
+            : absl::NotFoundError(absl::StrCat("no ruleset version '",
+                                               request->version(), "'"))));
+    return reactor;
+  }
+  *response->mutable_info() = RuleSetInfoProto(*version, version == active);
+  std::vector<SourceFile> files = version->ruleset->files;
+  std::sort(
+      files.begin(), files.end(),
+      [](const SourceFile& a, const SourceFile& b) { return a.path < b.path; });
+  for (const SourceFile& file : files) {
+    v1::RuleSetFile* f = response->add_files();
+    f->set_path(file.path);
+    f->set_content(file.content);
+  }
+  reactor->Finish(grpc::Status::OK);
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* RuleSetsService::Validate(
+    grpc::CallbackServerContext* context,
+    const v1::ValidateRuleSetRequest* request,
+    v1::ValidateRuleSetResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  const std::vector<std::string> bad = BadPaths(*request);
+  if (!bad.empty()) {
+    reactor->Finish(ToGrpcStatus(absl::InvalidArgumentError(
+        absl::StrCat("invalid request: ", absl::StrJoin(bad, "; ")))));
+    return reactor;
+  }
+  std::vector<SourceFile> files;
+  for (const v1::RuleSetFile& f : request->files()) {
+    files.push_back({f.path(), f.content()});
+  }
+  worker_->Post([this, reactor, response, files = std::move(files)]() mutable {
+    Candidate candidate = registry_->Validate(std::move(files), "");
+    response->set_passed(candidate.passed());
+    response->set_digest(candidate.digest);
+    DiagnosticsToProto(candidate.diagnostics, response->mutable_diagnostics());
+    *response->mutable_tests() = RuleTestSummaryProto(candidate.tests);
+    reactor->Finish(grpc::Status::OK);
+  });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* RuleSetsService::Activate(
+    grpc::CallbackServerContext* context,
+    const v1::ActivateRuleSetRequest* request,
+    v1::ActivateRuleSetResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (!request->version().empty()) {
+    absl::StatusOr<std::shared_ptr<const RuleSetVersion>> version =
+        registry_->Reactivate(request->version());
+    if (version.ok()) {
+      response->set_outcome(v1::ActivateRuleSetResponse::ACTIVATED);
+      FillActive(*registry_, response);
+    }
+    reactor->Finish(ToGrpcStatus(version.status()));
+    return reactor;
+  }
+  worker_->Post([this, reactor, response] {
+    absl::StatusOr<v1::ActivateRuleSetResponse> result =
+        ActivateFromDirectory(*registry_, rules_dir_);
+    if (result.ok()) *response = *std::move(result);
+    reactor->Finish(ToGrpcStatus(result.status()));
+  });
+  return reactor;
+}
+
+}  // namespace lantern

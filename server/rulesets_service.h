@@ -1,0 +1,63 @@
+// RuleSetsService: the lantern.v1.RuleSets gRPC service on the callback
+// API, a thin edge over RuleSetRegistry.
+//
+// List, Get and Activate-by-version only read or swap a pointer and answer
+// inline. Validate and Activate-from-directory load, compile and test a
+// candidate, which takes milliseconds to seconds, so they run on the
+// RuleSetWorker and finish their reactor from there: no gRPC thread waits.
+//
+// Thread-safety: handlers run on many threads; all shared state is in the
+// registry and the worker, both thread-safe.
+#ifndef LANTERN_SERVER_RULESETS_SERVICE_H_
+#define LANTERN_SERVER_RULESETS_SERVICE_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "lantern/v1/service.grpc.pb.h"
+#include "server/ruleset_registry.h"
+#include "server/ruleset_worker.h"
+
+namespace lantern {
+
+// Loads `dir` as a candidate and activates it if it passes: the work of
+// Activate without a version and of SIGHUP. FAILED_PRECONDITION when `dir`
+// cannot be read; a candidate that fails is an OK response with outcome
+// REJECTED.
+absl::StatusOr<v1::ActivateRuleSetResponse> ActivateFromDirectory(
+    RuleSetRegistry& registry, const std::string& dir);
+
+class RuleSetsService final : public v1::RuleSets::CallbackService {
+ public:
+  // REQUIRES: `registry` and `worker` outlive the service; the worker
+  // outlives the server's shutdown.
+  RuleSetsService(RuleSetRegistry* registry, RuleSetWorker* worker,
+                  std::string rules_dir)
+      : registry_(registry),
+        worker_(worker),
+        rules_dir_(std::move(rules_dir)) {}
+
+  grpc::ServerUnaryReactor* List(grpc::CallbackServerContext* context,
+                                 const v1::ListRuleSetsRequest* request,
+                                 v1::ListRuleSetsResponse* response) override;
+  grpc::ServerUnaryReactor* Get(grpc::CallbackServerContext* context,
+                                const v1::GetRuleSetRequest* request,
+                                v1::GetRuleSetResponse* response) override;
+  grpc::ServerUnaryReactor* Validate(
+      grpc::CallbackServerContext* context,
+      const v1::ValidateRuleSetRequest* request,
+      v1::ValidateRuleSetResponse* response) override;
+  grpc::ServerUnaryReactor* Activate(
+      grpc::CallbackServerContext* context,
+      const v1::ActivateRuleSetRequest* request,
+      v1::ActivateRuleSetResponse* response) override;
+
+ private:
+  RuleSetRegistry* registry_;
+  RuleSetWorker* worker_;
+  const std::string rules_dir_;
+};
+
+}  // namespace lantern
+
+#endif  // LANTERN_SERVER_RULESETS_SERVICE_H_

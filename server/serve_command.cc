@@ -1,0 +1,49 @@
+// `lantern serve` flags → ServeOptions → RunServe. The flags live here, not
+// in lantern_main.cc, so that the serve command is one unit; `--rules` is
+// shared with `eval` and declared here.
+#include <iostream>
+
+#include "absl/flags/declare.h"
+#include "absl/flags/flag.h"
+#include "server/cli.h"
+#include "server/serve.h"
+
+ABSL_DECLARE_FLAG(std::string, rules);
+ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
+          "serve: the address to listen on; port 0 picks a free port, "
+          "printed as 'lantern serve: listening on HOST:PORT'");
+ABSL_FLAG(int, max_message_bytes, 1 << 20,
+          "serve: the largest request accepted (RESOURCE_EXHAUSTED beyond)");
+ABSL_FLAG(int, max_repeated, 100,
+          "serve: the most elements any repeated fact field may hold");
+ABSL_FLAG(int64_t, max_narrative_bytes, 64 * 1024,
+          "serve: the longest narrative text accepted");
+ABSL_FLAG(int64_t, max_string_bytes, 1024,
+          "serve: the longest other string fact accepted");
+ABSL_FLAG(int, drain_seconds, 10,
+          "serve: on SIGTERM, how long calls in flight may take to finish");
+
+namespace lantern {
+
+int RunServeCommand(const FactTypes& types) {
+  ServeOptions options;
+  options.listen = absl::GetFlag(FLAGS_listen);
+  if (!absl::GetFlag(FLAGS_rules).empty()) {
+    options.rules_dir = absl::GetFlag(FLAGS_rules);
+  }
+  options.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
+  options.limits.max_repeated = absl::GetFlag(FLAGS_max_repeated);
+  options.limits.max_narrative_bytes = absl::GetFlag(FLAGS_max_narrative_bytes);
+  options.limits.max_string_bytes = absl::GetFlag(FLAGS_max_string_bytes);
+  options.drain_timeout = absl::Seconds(absl::GetFlag(FLAGS_drain_seconds));
+  if (options.max_message_bytes <= 0 || options.limits.max_repeated <= 0 ||
+      options.limits.max_narrative_bytes <= 0 ||
+      options.limits.max_string_bytes <= 0 ||
+      options.drain_timeout < absl::ZeroDuration()) {
+    std::cerr << "lantern: serve limits must be positive\n";
+    return kExitUsage;
+  }
+  return RunServe(options, types, std::cout, std::cerr);
+}
+
+}  // namespace lantern
