@@ -50,8 +50,8 @@ std::shared_ptr<const CompiledRuleSet> CompileOrReport(
   absl::StatusOr<std::shared_ptr<const CompiledRuleSet>> program =
       CompileRuleSet(std::move(ruleset));
   if (!program.ok()) {
-    err << "lantern: cannot compile the ruleset: "
-        << program.status().message() << "\n";
+    err << "lantern: cannot compile the ruleset: " << program.status().message()
+        << "\n";
     *code = kExitFailed;
     return nullptr;
   }
@@ -80,8 +80,8 @@ std::string FirstDifference(const std::string& a, const std::string& b) {
     if (!more_a) la = "(end)";
     if (!more_b) lb = "(end)";
     if (la != lb) {
-      return absl::StrCat(absl::StripAsciiWhitespace(la), " / reference: ",
-                          absl::StripAsciiWhitespace(lb));
+      return absl::StrCat(absl::StripAsciiWhitespace(la),
+                          " / reference: ", absl::StripAsciiWhitespace(lb));
     }
   }
 }
@@ -146,8 +146,7 @@ int RunTest(const std::string& dir, bool coverage, const FactTypes& types,
   std::shared_ptr<const CompiledRuleSet> program =
       CompileOrReport(ruleset, err, &code);
   if (program == nullptr) return code;
-  RuleTestReport report =
-      RunRuleTests(*ruleset, CrossCheckedAssessFn(program));
+  RuleTestReport report = RunRuleTests(*ruleset, CrossCheckedAssessFn(program));
   for (const RuleTestFailure& f : report.failures) {
     out << "FAIL " << f.name << " (" << f.location.file << ":"
         << f.location.line << ")\n";
