@@ -232,7 +232,6 @@ int64_t Touch(const FactRecord& record) {
 
 constexpr int kBatch = 16;
 
-
 // Times `run(episode)` over batches of kBatch episodes by the thread's CPU
 // time, which a shared machine's other processes do not inflate (Google
 // Benchmark's manual time). With `warm`, each batch's episodes are first
@@ -439,8 +438,8 @@ int Main(int argc, char** argv) {
       "allocs_per_explained_eval=%.1f reference_us=%.1f ratio=%.0f "
       "mean_fired=%.2f mean_candidates=%.1f mismatches=%d\n",
       static_cast<long long>(rules), setup.episodes.size(), setup.compile_s,
-      setup.compile_cpu_s,
-      setup.load_s, setup.program->MemoryBytes() / 1048576.0, match_us,
+      setup.compile_cpu_s, setup.load_s,
+      setup.program->MemoryBytes() / 1048576.0, match_us,
       match_us > 0 ? 1e6 / match_us : 0, p50, p99, explained_us,
       allocations.match, allocations.explained, reference_us,
       match_us > 0 ? reference_us / match_us : 0, allocations.mean_fired,
