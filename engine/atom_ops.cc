@@ -1,6 +1,8 @@
 // Operators of the compiled-atom VM: comparison, `in`, arithmetic and
 // Kleene logic over FrameValues, a line-for-line port of the reference
-// evaluator's (engine/evaluator_values.cc) onto values that own nothing.
+// evaluator's (engine/evaluator_values.cc) onto values that own nothing;
+// the type-independent core (orderings, comparison results, checked
+// arithmetic) is shared with it through engine/value_ops.h.
 //
 // Entry points: ApplyUnary, ApplyBinary, KleeneAnd, KleeneOr. Every
 // operator first settles its operands (the left ERROR, else the right
@@ -13,6 +15,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/atom_vm_internal.h"
+#include "engine/value_ops.h"
 
 namespace lantern {
 namespace atom_vm_internal {
@@ -71,14 +74,8 @@ FrameValue ElementAt(const FrameValue& list, int32_t i, const OpContext& ctx) {
 
 namespace {
 
-enum class Order { kLess, kEqual, kGreater, kUnordered, kIncomparable };
-
-template <typename T>
-Order OrderOf(const T& a, const T& b) {
-  if (a < b) return Order::kLess;
-  if (b < a) return Order::kGreater;
-  return Order::kEqual;
-}
+using value_ops::Order;
+using value_ops::OrderOf;
 
 bool IsNumber(const FrameValue& v) {
   return v.kind == VKind::kInt || v.kind == VKind::kDouble;
@@ -90,9 +87,7 @@ double AsDouble(const FrameValue& v) {
 
 Order OrderNumbers(const FrameValue& a, const FrameValue& b) {
   if (a.kind == VKind::kInt && b.kind == VKind::kInt) return OrderOf(a.i, b.i);
-  const double x = AsDouble(a), y = AsDouble(b);
-  if (std::isnan(x) || std::isnan(y)) return Order::kUnordered;
-  return OrderOf(x, y);
+  return value_ops::OrderDoubles(AsDouble(a), AsDouble(b));
 }
 
 Order OrderEnumName(const FrameValue& e, const FrameValue& s,
@@ -154,22 +149,10 @@ FrameValue CompareOp(Op op, const FrameValue& a, const FrameValue& b,
     return QuotedError(
         ctx, absl::StrCat("cannot compare with '", OpSpelling(op), "'"));
   }
-  switch (op) {
-    case Op::kEq:
-      return BoolValue(order == Order::kEqual);
-    case Op::kNe:
-      return BoolValue(order != Order::kEqual);
-    case Op::kLt:
-      return BoolValue(order == Order::kLess);
-    case Op::kLe:
-      return BoolValue(order == Order::kLess || order == Order::kEqual);
-    case Op::kGt:
-      return BoolValue(order == Order::kGreater);
-    case Op::kGe:
-      return BoolValue(order == Order::kGreater || order == Order::kEqual);
-    default:
-      return QuotedError(ctx, "not a comparison");
-  }
+  bool is_comparison = true;
+  const bool holds = value_ops::ComparisonHolds(op, order, &is_comparison);
+  if (!is_comparison) return QuotedError(ctx, "not a comparison");
+  return BoolValue(holds);
 }
 
 FrameValue InOp(const FrameValue& element, const FrameValue& list,
@@ -187,30 +170,9 @@ FrameValue InOp(const FrameValue& element, const FrameValue& list,
 
 FrameValue IntOp(Op op, int64_t x, int64_t y, const OpContext& ctx) {
   int64_t out = 0;
-  bool overflow = false;
-  switch (op) {
-    case Op::kAdd:
-      overflow = __builtin_add_overflow(x, y, &out);
-      break;
-    case Op::kSub:
-      overflow = __builtin_sub_overflow(x, y, &out);
-      break;
-    case Op::kMul:
-      overflow = __builtin_mul_overflow(x, y, &out);
-      break;
-    case Op::kDiv:
-    case Op::kMod:
-      if (y == 0) {
-        return QuotedError(
-            ctx, op == Op::kDiv ? "division by zero" : "modulo by zero");
-      }
-      overflow = x == std::numeric_limits<int64_t>::min() && y == -1;
-      if (!overflow) out = op == Op::kDiv ? x / y : x % y;
-      break;
-    default:
-      return QuotedError(ctx, "unsupported int operator");
+  if (const char* e = value_ops::IntArithmetic(op, x, y, &out)) {
+    return QuotedError(ctx, e);
   }
-  if (overflow) return QuotedError(ctx, "integer overflow");
   return IntValue(out);
 }
 
@@ -222,22 +184,11 @@ FrameValue DoubleValue(double d) {
 }
 
 FrameValue DoubleOp(Op op, double x, double y, const OpContext& ctx) {
-  switch (op) {
-    case Op::kAdd:
-      return DoubleValue(x + y);
-    case Op::kSub:
-      return DoubleValue(x - y);
-    case Op::kMul:
-      return DoubleValue(x * y);
-    case Op::kDiv:
-      if (y == 0) return QuotedError(ctx, "division by zero");
-      return DoubleValue(x / y);
-    case Op::kMod:
-      if (y == 0) return QuotedError(ctx, "modulo by zero");
-      return DoubleValue(std::fmod(x, y));
-    default:
-      return QuotedError(ctx, "unsupported double operator");
+  double out = 0;
+  if (const char* e = value_ops::DoubleArithmetic(op, x, y, &out)) {
+    return QuotedError(ctx, e);
   }
+  return DoubleValue(out);
 }
 
 FrameValue TimeValue(absl::Time t) {

@@ -19,6 +19,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "engine/evaluator_value.h"
+#include "engine/value_ops.h"
 
 namespace lantern {
 namespace evaluator_internal {
@@ -271,23 +272,16 @@ Value KleeneOr(const Value& left, const Value& right) {
 
 namespace {
 
-enum class Order { kLess, kEqual, kGreater, kUnordered, kIncomparable };
-
-template <typename T>
-Order OrderOf(const T& a, const T& b) {
-  if (a < b) return Order::kLess;
-  if (b < a) return Order::kGreater;
-  return Order::kEqual;
-}
+using value_ops::Order;
+using value_ops::OrderOf;
 
 Order OrderNumbers(const Value& a, const Value& b) {
   if (a.kind == ValueKind::kInt && b.kind == ValueKind::kInt) {
     return OrderOf(a.i, b.i);
   }
-  const double x = a.kind == ValueKind::kInt ? static_cast<double>(a.i) : a.d;
-  const double y = b.kind == ValueKind::kInt ? static_cast<double>(b.i) : b.d;
-  if (std::isnan(x) || std::isnan(y)) return Order::kUnordered;
-  return OrderOf(x, y);
+  return value_ops::OrderDoubles(
+      a.kind == ValueKind::kInt ? static_cast<double>(a.i) : a.d,
+      b.kind == ValueKind::kInt ? static_cast<double>(b.i) : b.d);
 }
 
 bool IsNumber(const Value& v) {
@@ -350,22 +344,10 @@ Value CompareOp(Op op, const Value& a, const Value& b,
     return Value::Error(
         absl::StrCat("cannot compare with '", OpSpelling(op), "'"));
   }
-  switch (op) {
-    case Op::kEq:
-      return Value::Bool(order == Order::kEqual);
-    case Op::kNe:
-      return Value::Bool(order != Order::kEqual);
-    case Op::kLt:
-      return Value::Bool(order == Order::kLess);
-    case Op::kLe:
-      return Value::Bool(order == Order::kLess || order == Order::kEqual);
-    case Op::kGt:
-      return Value::Bool(order == Order::kGreater);
-    case Op::kGe:
-      return Value::Bool(order == Order::kGreater || order == Order::kEqual);
-    default:
-      return Value::Error("not a comparison");
-  }
+  bool is_comparison = true;
+  const bool holds = value_ops::ComparisonHolds(op, order, &is_comparison);
+  if (!is_comparison) return Value::Error("not a comparison");
+  return Value::Bool(holds);
 }
 
 Value InOp(const Value& element, const Value& list, const FactSchema& schema) {
@@ -385,50 +367,18 @@ std::string Quoted(absl::string_view what, TextFn text) {
 
 Value IntOp(Op op, int64_t x, int64_t y, TextFn text) {
   int64_t out = 0;
-  bool overflow = false;
-  switch (op) {
-    case Op::kAdd:
-      overflow = __builtin_add_overflow(x, y, &out);
-      break;
-    case Op::kSub:
-      overflow = __builtin_sub_overflow(x, y, &out);
-      break;
-    case Op::kMul:
-      overflow = __builtin_mul_overflow(x, y, &out);
-      break;
-    case Op::kDiv:
-    case Op::kMod:
-      if (y == 0) {
-        return Value::Error(Quoted(
-            op == Op::kDiv ? "division by zero" : "modulo by zero", text));
-      }
-      overflow = x == std::numeric_limits<int64_t>::min() && y == -1;
-      if (!overflow) out = op == Op::kDiv ? x / y : x % y;
-      break;
-    default:
-      return Value::Error(Quoted("unsupported int operator", text));
+  if (const char* e = value_ops::IntArithmetic(op, x, y, &out)) {
+    return Value::Error(Quoted(e, text));
   }
-  if (overflow) return Value::Error(Quoted("integer overflow", text));
   return Value::Int(out);
 }
 
 Value DoubleOp(Op op, double x, double y, TextFn text) {
-  switch (op) {
-    case Op::kAdd:
-      return Value::Double(x + y);
-    case Op::kSub:
-      return Value::Double(x - y);
-    case Op::kMul:
-      return Value::Double(x * y);
-    case Op::kDiv:
-      if (y == 0) return Value::Error(Quoted("division by zero", text));
-      return Value::Double(x / y);
-    case Op::kMod:
-      if (y == 0) return Value::Error(Quoted("modulo by zero", text));
-      return Value::Double(std::fmod(x, y));
-    default:
-      return Value::Error(Quoted("unsupported double operator", text));
+  double out = 0;
+  if (const char* e = value_ops::DoubleArithmetic(op, x, y, &out)) {
+    return Value::Error(Quoted(e, text));
   }
+  return Value::Double(out);
 }
 
 double AsDouble(const Value& v) {

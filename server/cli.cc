@@ -1,16 +1,22 @@
 // The `lantern` subcommands: check, test, eval. Entry points RunCheck,
 // RunTest, RunEval; each loads the ruleset through the engine's loader,
-// with the names of the answer's enums as the policy's vocabulary, and
-// reports in plain lines (diagnostics as `file:line:col: error: ...`).
+// with the names of the answer's enums as the policy's vocabulary, compiles
+// it for the optimised matcher (engine/compiler.h), and reports in plain
+// lines (diagnostics as `file:line:col: error: ...`). `eval` assesses with
+// the matcher; `test` assesses every case with both the matcher and the
+// reference evaluator and fails the case on any difference between them.
 #include "server/cli.h"
 
 #include <fstream>
 #include <sstream>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "engine/checker.h"
+#include "engine/compiler.h"
 #include "engine/decide.h"
 #include "engine/loader.h"
+#include "engine/matcher.h"
 #include "engine/rule_test_runner.h"
 #include "server/assessment_proto.h"
 
@@ -37,6 +43,70 @@ std::shared_ptr<const RuleSet> LoadOrReport(const std::string& dir,
   return loaded->ruleset;
 }
 
+// Compiles `ruleset` for the matcher; null (with the exit code in *code)
+// on failure.
+std::shared_ptr<const CompiledRuleSet> CompileOrReport(
+    std::shared_ptr<const RuleSet> ruleset, std::ostream& err, int* code) {
+  absl::StatusOr<std::shared_ptr<const CompiledRuleSet>> program =
+      CompileRuleSet(std::move(ruleset));
+  if (!program.ok()) {
+    err << "lantern: cannot compile the ruleset: " << program.status().message()
+        << "\n";
+    *code = kExitFailed;
+    return nullptr;
+  }
+  return *program;
+}
+
+// The answer's JSON of `assessment`, or the error's text; what `test`
+// compares between the two paths.
+std::string AnswerText(const absl::StatusOr<Assessment>& assessment) {
+  if (!assessment.ok()) return assessment.status().ToString();
+  absl::StatusOr<v1::Assessment> answer =
+      AssessmentToProto(*assessment, {"", "", absl::UnixEpoch()});
+  absl::StatusOr<std::string> printed =
+      answer.ok() ? AssessmentJson(*answer) : answer.status();
+  return printed.ok() ? *printed : printed.status().ToString();
+}
+
+// The first line where `a` and `b` differ, as "a-line / b-line".
+std::string FirstDifference(const std::string& a, const std::string& b) {
+  std::istringstream sa(a), sb(b);
+  std::string la, lb;
+  while (true) {
+    const bool more_a = static_cast<bool>(std::getline(sa, la));
+    const bool more_b = static_cast<bool>(std::getline(sb, lb));
+    if (!more_a && !more_b) return "";
+    if (!more_a) la = "(end)";
+    if (!more_b) lb = "(end)";
+    if (la != lb) {
+      return absl::StrCat(absl::StripAsciiWhitespace(la),
+                          " / reference: ", absl::StripAsciiWhitespace(lb));
+    }
+  }
+}
+
+// Assesses with the matcher and with the reference evaluator; a case whose
+// answers differ in anything (fired rules, evidence, unknowns, outcome)
+// fails with the first difference.
+AssessFn CrossCheckedAssessFn(std::shared_ptr<const CompiledRuleSet> program) {
+  return [assess = MatcherAssessFn(std::move(program))](
+             const RuleSet& ruleset, const FactRecord& facts,
+             absl::Time as_of) -> absl::StatusOr<Assessment> {
+    absl::StatusOr<Assessment> got = assess(ruleset, facts, as_of);
+    const std::string matcher = AnswerText(got);
+    const std::string reference =
+        AnswerText(AssessWithReference(ruleset, facts, as_of));
+    if (matcher != reference) {
+      return absl::InternalError(
+          absl::StrCat("the matcher and the reference evaluator disagree: "
+                       "matcher: ",
+                       FirstDifference(matcher, reference)));
+    }
+    return got;
+  };
+}
+
 size_t CodeCount(const RuleSet& ruleset) {
   size_t n = 0;
   for (const Catalogue& c : ruleset.catalogues) n += c.entries.size();
@@ -61,6 +131,10 @@ int RunCheck(const std::string& dir, const FactTypes& types, std::ostream& out,
       << " rules, " << ruleset->catalogues.size() << " catalogues ("
       << CodeCount(*ruleset) << " codes), " << ruleset->constants.size()
       << " constants, " << ruleset->tests.size() << " test cases\n";
+  std::shared_ptr<const CompiledRuleSet> program =
+      CompileOrReport(ruleset, err, &code);
+  if (program == nullptr) return code;
+  out << dir << ": compiled: " << program->report.ToString() << "\n";
   return kExitOk;
 }
 
@@ -69,7 +143,10 @@ int RunTest(const std::string& dir, bool coverage, const FactTypes& types,
   int code = kExitOk;
   std::shared_ptr<const RuleSet> ruleset = LoadOrReport(dir, types, err, &code);
   if (ruleset == nullptr) return code;
-  RuleTestReport report = RunRuleTests(*ruleset);
+  std::shared_ptr<const CompiledRuleSet> program =
+      CompileOrReport(ruleset, err, &code);
+  if (program == nullptr) return code;
+  RuleTestReport report = RunRuleTests(*ruleset, CrossCheckedAssessFn(program));
   for (const RuleTestFailure& f : report.failures) {
     out << "FAIL " << f.name << " (" << f.location.file << ":"
         << f.location.line << ")\n";
@@ -126,8 +203,11 @@ int RunEval(const std::string& rules_dir, const std::string& facts_path,
     err << facts_path << ": " << facts.status().message() << "\n";
     return kExitFailed;
   }
+  std::shared_ptr<const CompiledRuleSet> program =
+      CompileOrReport(ruleset, err, &code);
+  if (program == nullptr) return code;
   absl::StatusOr<Assessment> assessment =
-      AssessWithReference(*ruleset, *facts, as_of);
+      AssessWithMatcher(*program, *facts, as_of);
   if (!assessment.ok()) {
     err << "lantern: " << assessment.status().message() << "\n";
     return kExitFailed;

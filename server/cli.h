@@ -25,18 +25,23 @@ inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailed = 1;
 inline constexpr int kExitUsage = 2;
 
-// `lantern check DIR`: every diagnostic, then a summary line.
+// `lantern check DIR`: every diagnostic, then a summary line, then the
+// compiler's report: how many rules the matcher indexes, evaluates always
+// or serves with compiled atoms (CompileReport::ToString).
 int RunCheck(const std::string& dir, const FactTypes& types, std::ostream& out,
              std::ostream& err);
 
 // `lantern test DIR [--coverage]`: each failing case with what differed,
-// then "N passed, N failed". With `coverage`, also the rules no case fired,
+// then "N passed, N failed". Every case is assessed by the optimised matcher
+// and by the reference evaluator; a case whose two answers differ fails,
+// naming the first difference. With `coverage`, also the rules no case fired,
 // the rules no passing case expects not to fire (`not_fires`), and the
 // actions no case emitted; any such is a failure.
 int RunTest(const std::string& dir, bool coverage, const FactTypes& types,
             std::ostream& out, std::ostream& err);
 
-// `lantern eval --rules DIR --facts FILE [--as_of T]`: the answer as the
+// `lantern eval --rules DIR --facts FILE [--as_of T]`: the matcher's
+// answer (engine/matcher.h) as the
 // protobuf JSON of lantern.v1.Assessment (server/assessment_proto.h), with
 // `now` (read once by the caller, at the edge) as its evaluated_at and,
 // without `as_of`, as its as-of time. The decision id and ruleset digest are

@@ -41,6 +41,7 @@ TEST_F(CliTest, CheckAcceptsTheExample) {
   EXPECT_THAT(
       out_.str(),
       HasSubstr(": ok: ruleset lantern.example version 1.0.0, 10 rules"));
+  EXPECT_THAT(out_.str(), HasSubstr(": compiled: 10 rules: "));
   EXPECT_EQ(err_.str(), "");
 }
 
