@@ -11,6 +11,7 @@
 #include "absl/time/clock.h"
 #include "engine/proto_fact_types.h"
 #include "server/cli.h"
+#include "server/ledger/verifier.h"
 
 ABSL_FLAG(std::string, rules, "", "eval: the ruleset directory");
 ABSL_FLAG(std::string, facts, "", "eval: a JSON file of facts (protobuf JSON)");
@@ -30,7 +31,8 @@ constexpr char kUsage[] =
     "error\n"
     "  lantern test DIR [--coverage]       run a ruleset's own test cases\n"
     "  lantern eval --rules DIR --facts FILE.json [--as_of RFC3339]\n"
-    "                                      print the Assessment as JSON\n";
+    "                                      print the Assessment as JSON\n"
+    "  lantern ledger verify PATH          check an audit ledger offline\n";
 
 int Usage(const std::string& problem) {
   std::cerr << "lantern: " << problem << "\n" << kUsage;
@@ -63,6 +65,11 @@ int main(int argc, char** argv) {
     if (!absl::GetFlag(FLAGS_as_of).empty()) as_of = absl::GetFlag(FLAGS_as_of);
     return lantern::RunEval(rules, facts, as_of, absl::Now(), types, std::cout,
                             std::cerr);
+  }
+  if (command == "ledger") {
+    if (args.size() != 4 || std::string(args[2]) != "verify")
+      return Usage("ledger takes: verify PATH");
+    return lantern::ledger::RunLedgerVerify(args[3], std::cout, std::cerr);
   }
   return Usage("unknown command '" + command + "'");
 }

@@ -96,7 +96,7 @@ std::string TreeHeadSigningInput(const TreeHead& head) {
   AppendBigEndian(head.tree_size, out);
   AppendBigEndian(static_cast<uint64_t>(absl::ToUnixMicros(head.timestamp)),
                   out);
-  out.append(HashBytes(head.root));
+  out.append(reinterpret_cast<const char*>(head.root.data()), head.root.size());
   return out;
 }
 
