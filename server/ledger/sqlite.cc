@@ -11,9 +11,12 @@ namespace lantern::ledger {
 namespace {
 
 absl::Status ErrorFor(int rc, absl::string_view what, sqlite3* db) {
+  const std::string detail = db ? sqlite3_errmsg(db) : "";
+  const std::string code = sqlite3_errstr(rc);
   const std::string message =
-      absl::StrCat("sqlite: ", what, ": ", db ? sqlite3_errmsg(db) : "", " (",
-                   sqlite3_errstr(rc), ")");
+      detail.empty() || detail == code
+          ? absl::StrCat("sqlite: ", what, ": ", code)
+          : absl::StrCat("sqlite: ", what, ": ", detail, " (", code, ")");
   switch (rc & 0xff) {
     case SQLITE_CORRUPT:
     case SQLITE_NOTADB:
