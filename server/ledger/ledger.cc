@@ -43,16 +43,17 @@ absl::Status CheckDecision(const v1::DecisionRecord& record) {
 absl::StatusOr<MerkleTree> LoadTree(LedgerStore& store,
                                     const std::string& path) {
   MerkleTree tree;
-  absl::Status s = store.ForEachRecord([&](const StoredRecord& row) {
-    absl::StatusOr<Hash> hash = HashFromBytes(row.leaf_hash);
-    if (row.leaf_index != tree.size() || !hash.ok()) {
-      return absl::DataLossError(absl::StrCat(
-          path, ": record ", row.leaf_index, " is damaged or out of place; ",
-          "run `lantern ledger verify ", path, "`"));
-    }
-    tree.AppendLeafHash(*hash);
-    return absl::OkStatus();
-  });
+  absl::Status s = store.ForEachLeafHash(
+      [&](uint64_t leaf_index, const std::string& leaf_hash) {
+        absl::StatusOr<Hash> hash = HashFromBytes(leaf_hash);
+        if (leaf_index != tree.size() || !hash.ok()) {
+          return absl::DataLossError(absl::StrCat(
+              path, ": record ", leaf_index, " is damaged or out of place; ",
+              "run `lantern ledger verify ", path, "`"));
+        }
+        tree.AppendLeafHash(*hash);
+        return absl::OkStatus();
+      });
   if (!s.ok()) return s;
   return tree;
 }

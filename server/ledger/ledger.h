@@ -22,10 +22,15 @@
 // tree size up to the latest head.
 //
 // Usage (the service):
-//   LedgerOptions options;  options.path = "lantern-ledger.db";
-//   options.clock = [&] { return clock.Now(); };
-//   ASSIGN_OR_RETURN(std::unique_ptr<Ledger> ledger, Ledger::Open(options));
-//   AppendedDecision a = ledger->AppendDecision(record);   // before replying
+//   LedgerOptions options;
+//   options.path = flags.ledger_path;            // e.g. "lantern-ledger.db"
+//   options.clock = [&clock] { return clock.Now(); };
+//   absl::StatusOr<std::unique_ptr<Ledger>> ledger = Ledger::Open(options);
+//   ... per Assess, before replying:
+//   absl::StatusOr<AppendedDecision> a = ledger->AppendDecision(record);
+//   if (!a.ok()) reply with a.status() (UNAVAILABLE when not durable);
+//   else reply with a->record.assessment() (the stored one on a retry).
+//   ... on activation: ledger->AppendActivation(record, version files).
 //
 // Thread-safety: every method may be called concurrently from any thread.
 // Appends block their caller until durable; reads do not wait for appends.

@@ -293,6 +293,15 @@ absl::Status LedgerStore::ForEachRecord(
       [&](const SqliteStatement& s) { return fn(ReadRecord(s)); });
 }
 
+absl::Status LedgerStore::ForEachLeafHash(
+    const std::function<absl::Status(uint64_t, const std::string&)>& fn) {
+  return ForEachRow(
+      *db_, "SELECT leaf_index, leaf_hash FROM records ORDER BY leaf_index",
+      [&](const SqliteStatement& s) {
+        return fn(static_cast<uint64_t>(s.Int(0)), s.Bytes(1));
+      });
+}
+
 absl::Status LedgerStore::ForEachTreeHead(
     const std::function<absl::Status(const SignedTreeHead&)>& fn) {
   return ForEachRow(

@@ -82,6 +82,10 @@ class LedgerStore {
   // Visit every row in key order; stop at the first error `fn` returns.
   absl::Status ForEachRecord(
       const std::function<absl::Status(const StoredRecord&)>& fn);
+  // Only (leaf index, leaf hash), cheap enough to rebuild the tree at open.
+  absl::Status ForEachLeafHash(
+      const std::function<absl::Status(uint64_t leaf_index,
+                                       const std::string& leaf_hash)>& fn);
   absl::Status ForEachTreeHead(
       const std::function<absl::Status(const SignedTreeHead&)>& fn);
   absl::Status ForEachRuleSet(

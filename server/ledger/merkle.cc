@@ -154,27 +154,46 @@ absl::StatusOr<std::vector<Hash>> MerkleTree::ConsistencyProof(
   return proof;
 }
 
-bool VerifyInclusion(uint64_t index, uint64_t tree_size, const Hash& leaf_hash,
-                     const std::vector<Hash>& proof, const Hash& root) {
-  if (index >= tree_size) return false;
-  uint64_t fn = index;
-  uint64_t sn = tree_size - 1;
-  Hash r = leaf_hash;
-  for (const Hash& p : proof) {
-    if (sn == 0) return false;
-    if ((fn & 1) == 1 || fn == sn) {
-      r = NodeHash(p, r);
-      while ((fn & 1) == 0 && fn != 0) {
-        fn >>= 1;
-        sn >>= 1;
-      }
-    } else {
-      r = NodeHash(r, p);
-    }
+namespace {
+
+// Where a verifier stands, as RFC 9162 §2.1.3.2 tracks it: fn is the node
+// the running hash stands for, sn the last node, both at the current level.
+struct Position {
+  uint64_t fn;
+  uint64_t sn;
+
+  // The next proof hash is a left sibling when fn is a right child or the
+  // last node at its level.
+  bool SiblingOnLeft() const { return (fn & 1) == 1 || fn == sn; }
+  void Up() {
     fn >>= 1;
     sn >>= 1;
   }
-  return sn == 0 && r == root;
+  // After a left sibling, skip the levels where the node is the last one
+  // and so had no sibling.
+  void SkipRightEdge() {
+    while ((fn & 1) == 0 && fn != 0) Up();
+  }
+};
+
+}  // namespace
+
+bool VerifyInclusion(uint64_t index, uint64_t tree_size, const Hash& leaf_hash,
+                     const std::vector<Hash>& proof, const Hash& root) {
+  if (index >= tree_size) return false;
+  Position at{index, tree_size - 1};
+  Hash r = leaf_hash;
+  for (const Hash& p : proof) {
+    if (at.sn == 0) return false;
+    if (at.SiblingOnLeft()) {
+      r = NodeHash(p, r);
+      at.SkipRightEdge();
+    } else {
+      r = NodeHash(r, p);
+    }
+    at.Up();
+  }
+  return at.sn == 0 && r == root;
 }
 
 bool VerifyConsistency(uint64_t first, uint64_t second, const Hash& first_root,
@@ -186,31 +205,23 @@ bool VerifyConsistency(uint64_t first, uint64_t second, const Hash& first_root,
   std::vector<Hash> path = proof;
   if (IsPowerOfTwo(first)) path.insert(path.begin(), first_root);
   if (path.empty()) return false;
-  uint64_t fn = first - 1;
-  uint64_t sn = second - 1;
-  while ((fn & 1) == 1) {
-    fn >>= 1;
-    sn >>= 1;
-  }
+  Position at{first - 1, second - 1};
+  while ((at.fn & 1) == 1) at.Up();
   Hash fr = path[0];
   Hash sr = path[0];
   for (size_t i = 1; i < path.size(); ++i) {
     const Hash& c = path[i];
-    if (sn == 0) return false;
-    if ((fn & 1) == 1 || fn == sn) {
+    if (at.sn == 0) return false;
+    if (at.SiblingOnLeft()) {
       fr = NodeHash(c, fr);
       sr = NodeHash(c, sr);
-      while ((fn & 1) == 0 && fn != 0) {
-        fn >>= 1;
-        sn >>= 1;
-      }
+      at.SkipRightEdge();
     } else {
       sr = NodeHash(sr, c);
     }
-    fn >>= 1;
-    sn >>= 1;
+    at.Up();
   }
-  return fr == first_root && sr == second_root && sn == 0;
+  return fr == first_root && sr == second_root && at.sn == 0;
 }
 
 }  // namespace lantern::ledger

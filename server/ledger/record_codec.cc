@@ -30,19 +30,17 @@ absl::StatusOr<v1::LedgerRecord> DecodeRecord(absl::string_view bytes) {
 }
 
 v1::RuleSetBlob MakeRuleSetBlob(const std::vector<SourceFile>& files) {
-  std::vector<const SourceFile*> sorted;
-  for (const SourceFile& f : files) sorted.push_back(&f);
-  std::sort(sorted.begin(), sorted.end(),
-            [](const SourceFile* a, const SourceFile* b) {
-              return a->path < b->path;
-            });
   v1::RuleSetBlob blob;
   blob.set_digest(RulesetDigest(files));
-  for (const SourceFile* f : sorted) {
+  for (const SourceFile& f : files) {
     v1::RuleSetFile* file = blob.add_files();
-    file->set_path(f->path);
-    file->set_content(f->content);
+    file->set_path(f.path);
+    file->set_content(f.content);
   }
+  std::sort(blob.mutable_files()->begin(), blob.mutable_files()->end(),
+            [](const v1::RuleSetFile& a, const v1::RuleSetFile& b) {
+              return a.path() < b.path();
+            });
   return blob;
 }
 

@@ -259,6 +259,25 @@ TEST_F(LedgerTest, AppendIsUnavailableWhenTheStoreRefusesAndRecordsNothing) {
   EXPECT_TRUE(ledger->GetDecision("d-1").ok());
 }
 
+TEST_F(LedgerTest, RefusesToOpenWhenTheRecordsDoNotMatchTheLatestHead) {
+  {
+    std::unique_ptr<Ledger> ledger = OpenLedger();
+    ASSERT_TRUE(ledger->AppendDecision(SampleDecision(0)).ok());
+    ASSERT_TRUE(ledger->AppendDecision(SampleDecision(1)).ok());
+  }
+  std::unique_ptr<SqliteDb> db =
+      *SqliteDb::Open(dir_.File("ledger/audit.db"), false, false);
+  ASSERT_TRUE(db->Exec("UPDATE records SET leaf_hash = zeroblob(32) "
+                       "WHERE leaf_index = 1")
+                  .ok());
+  LedgerOptions options;
+  options.path = dir_.File("ledger/audit.db");
+  absl::Status status = Ledger::Open(options).status();
+  EXPECT_TRUE(absl::IsDataLoss(status)) << status;
+  EXPECT_THAT(std::string(status.message()),
+              ::testing::HasSubstr("lantern ledger verify"));
+}
+
 TEST_F(LedgerTest, RefusesAKeyThatDidNotSignTheLedger) {
   OpenLedger().reset();
   ASSERT_EQ(std::remove(dir_.File("ledger/audit.db.key").c_str()), 0);
