@@ -85,6 +85,11 @@ struct StoredDecision {
   uint64_t leaf_index = 0;
 };
 
+struct StoredActivation {
+  v1::ActivationRecord record;
+  uint64_t leaf_index = 0;
+};
+
 struct DecisionPage {
   std::vector<StoredDecision> decisions;
   std::string next_page_token;  // empty on the last page
@@ -132,6 +137,9 @@ class Ledger {
   absl::StatusOr<DecisionPage> ListDecisions(absl::Time from, absl::Time to,
                                              int page_size,
                                              const std::string& page_token);
+  // Every activation, oldest first: the rulesets ever active, so a restarted
+  // service can list them and load any by digest.
+  absl::StatusOr<std::vector<StoredActivation>> ListActivations();
   // The files of a ruleset ever stored; NOT_FOUND otherwise.
   absl::StatusOr<std::vector<SourceFile>> GetRuleSetFiles(
       const std::string& digest);

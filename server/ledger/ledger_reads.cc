@@ -82,6 +82,22 @@ absl::StatusOr<DecisionPage> Ledger::ListDecisions(
   return page;
 }
 
+absl::StatusOr<std::vector<StoredActivation>> Ledger::ListActivations() {
+  absl::StatusOr<std::vector<StoredRecord>> rows;
+  {
+    absl::MutexLock lock(&reader_mu_);
+    rows = reader_->Activations();
+  }
+  if (!rows.ok()) return rows.status();
+  std::vector<StoredActivation> out;
+  for (const StoredRecord& row : *rows) {
+    absl::StatusOr<v1::LedgerRecord> record = DecodeRecord(row.record);
+    if (!record.ok()) return record.status();
+    out.push_back({record->activation(), row.leaf_index});
+  }
+  return out;
+}
+
 absl::StatusOr<std::vector<SourceFile>> Ledger::GetRuleSetFiles(
     const std::string& digest) {
   absl::StatusOr<std::optional<std::string>> blob;

@@ -293,6 +293,18 @@ absl::Status LedgerStore::ForEachRecord(
       [&](const SqliteStatement& s) { return fn(ReadRecord(s)); });
 }
 
+absl::StatusOr<std::vector<StoredRecord>> LedgerStore::Activations() {
+  std::vector<StoredRecord> out;
+  absl::Status s = ForEachRow(
+      *db_, std::string(kRecordColumns) + "WHERE kind = 2 ORDER BY leaf_index",
+      [&](const SqliteStatement& row) {
+        out.push_back(ReadRecord(row));
+        return absl::OkStatus();
+      });
+  if (!s.ok()) return s;
+  return out;
+}
+
 absl::Status LedgerStore::ForEachLeafHash(
     const std::function<absl::Status(uint64_t, const std::string&)>& fn) {
   return ForEachRow(

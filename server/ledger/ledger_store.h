@@ -78,6 +78,8 @@ class LedgerStore {
       int64_t from_micros, int64_t to_micros, int64_t after_time_micros,
       int64_t after_leaf_index, int limit);
   absl::StatusOr<std::optional<std::string>> RuleSet(const std::string& digest);
+  // Every activation record, oldest first.
+  absl::StatusOr<std::vector<StoredRecord>> Activations();
 
   // Visit every row in key order; stop at the first error `fn` returns.
   absl::Status ForEachRecord(

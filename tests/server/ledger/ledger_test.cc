@@ -233,6 +233,13 @@ TEST_F(LedgerTest, ActivationsStoreTheRulesetContentAddressed) {
   EXPECT_EQ((*stored)[1].path, "rules/a.yaml");
   EXPECT_EQ((*stored)[1].content, "rules: []\n");
   EXPECT_TRUE(absl::IsNotFound(ledger->GetRuleSetFiles("sha256:00").status()));
+  ASSERT_TRUE(ledger->AppendDecision(SampleDecision(5)).ok());
+  absl::StatusOr<std::vector<StoredActivation>> activations =
+      ledger->ListActivations();
+  ASSERT_TRUE(activations.ok()) << activations.status();
+  ASSERT_EQ(activations->size(), 2u);
+  EXPECT_EQ((*activations)[1].leaf_index, 1u);
+  EXPECT_EQ((*activations)[1].record.ruleset_id(), "x");
   activation.set_ruleset_digest("sha256:00");
   EXPECT_TRUE(absl::IsInvalidArgument(
       ledger->AppendActivation(activation, files).status()));
