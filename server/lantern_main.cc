@@ -12,6 +12,7 @@
 #include "engine/proto_fact_types.h"
 #include "server/cli.h"
 #include "server/serve.h"
+#include "server/ledger/verifier.h"
 
 ABSL_FLAG(std::string, rules, "",
           "eval, serve: the ruleset directory (serve: default rules)");
@@ -37,7 +38,8 @@ constexpr char kUsage[] =
     "                                      serve gRPC (default "
     "127.0.0.1:50051,\n"
     "                                      rules/); see --helpfull for "
-    "limits\n";
+    "limits\n"
+    "  lantern ledger verify PATH          check an audit ledger offline\n";
 
 int Usage(const std::string& problem) {
   std::cerr << "lantern: " << problem << "\n" << kUsage;
@@ -74,6 +76,10 @@ int main(int argc, char** argv) {
   if (command == "serve") {
     if (args.size() != 2) return Usage("serve takes no positional arguments");
     return lantern::RunServeCommand(types);
+  if (command == "ledger") {
+    if (args.size() != 4 || std::string(args[2]) != "verify")
+      return Usage("ledger takes: verify PATH");
+    return lantern::ledger::RunLedgerVerify(args[3], std::cout, std::cerr);
   }
   return Usage("unknown command '" + command + "'");
 }

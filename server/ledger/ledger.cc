@@ -1,0 +1,237 @@
+// Ledger: opening, appending and group commit (see ledger.h); reads and
+// proofs are in ledger_reads.cc.
+//
+// Append encodes and hashes its record on the caller's thread, queues it and
+// waits. The committer thread takes everything queued (up to max_batch),
+// writes it in one transaction with one new signed tree head, commits (one
+// fsync of the WAL) and wakes the waiters.
+#include "server/ledger/ledger.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "server/ledger/record_codec.h"
+#include "server/ruleset_digest.h"
+
+namespace lantern::ledger {
+
+namespace {
+
+int64_t Micros(const google::protobuf::Timestamp& t) {
+  return t.seconds() * 1000000 + t.nanos() / 1000;
+}
+
+absl::Status CheckDecision(const v1::DecisionRecord& record) {
+  if (record.decision_id().empty()) {
+    return absl::InvalidArgumentError("decision_id: required");
+  }
+  if (!record.has_received_at()) {
+    return absl::InvalidArgumentError("received_at: required");
+  }
+  if (!record.assessment().decision_id().empty() &&
+      record.assessment().decision_id() != record.decision_id()) {
+    return absl::InvalidArgumentError(
+        "assessment.decision_id: differs from decision_id");
+  }
+  return absl::OkStatus();
+}
+
+// Reads every leaf hash into a tree; the rows must be 0, 1, 2, ...
+absl::StatusOr<MerkleTree> LoadTree(LedgerStore& store,
+                                    const std::string& path) {
+  MerkleTree tree;
+  absl::Status s = store.ForEachLeafHash(
+      [&](uint64_t leaf_index, const std::string& leaf_hash) {
+        absl::StatusOr<Hash> hash = HashFromBytes(leaf_hash);
+        if (leaf_index != tree.size() || !hash.ok()) {
+          return absl::DataLossError(absl::StrCat(
+              path, ": record ", leaf_index, " is damaged or out of place; ",
+              "run `lantern ledger verify ", path, "`"));
+        }
+        tree.AppendLeafHash(*hash);
+        return absl::OkStatus();
+      });
+  if (!s.ok()) return s;
+  return tree;
+}
+
+absl::Status CheckKey(LedgerStore& store, const TreeHeadSigner& signer,
+                      const LedgerOptions& options) {
+  absl::StatusOr<std::string> stored = store.Meta("public_key");
+  if (!stored.ok()) return stored.status();
+  if (stored->empty()) return store.SetMeta("public_key", signer.public_key());
+  if (*stored != signer.public_key()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        options.key_path, " is not the key that signed ", options.path));
+  }
+  return absl::OkStatus();
+}
+
+// The latest signed head must cover exactly the stored records.
+absl::Status CheckLatest(const std::optional<SignedTreeHead>& latest,
+                         const MerkleTree& tree, const std::string& path) {
+  if (!latest.has_value() && tree.size() == 0) return absl::OkStatus();
+  if (!latest.has_value() || latest->head.tree_size != tree.size() ||
+      latest->head.root != tree.Root()) {
+    return absl::DataLossError(absl::StrCat(
+        path, ": the latest signed tree head does not cover the stored ",
+        "records; run `lantern ledger verify ", path, "`"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(LedgerOptions options) {
+  if (options.path.empty()) {
+    return absl::InvalidArgumentError("ledger path: required");
+  }
+  if (options.key_path.empty()) options.key_path = options.path + ".key";
+  if (!options.clock) options.clock = [] { return absl::Now(); };
+  options.max_batch = std::max(1, options.max_batch);
+  const std::filesystem::path dir =
+      std::filesystem::path(options.path).parent_path();
+  std::error_code ec;
+  if (!dir.empty()) std::filesystem::create_directories(dir, ec);
+
+  absl::StatusOr<std::unique_ptr<LedgerStore>> writer =
+      LedgerStore::OpenForWriting(options.path);
+  if (!writer.ok()) return writer.status();
+  absl::StatusOr<std::unique_ptr<TreeHeadSigner>> signer =
+      TreeHeadSigner::LoadOrCreate(options.key_path);
+  if (!signer.ok()) return signer.status();
+  if (absl::Status s = CheckKey(**writer, **signer, options); !s.ok()) return s;
+  absl::StatusOr<MerkleTree> tree = LoadTree(**writer, options.path);
+  if (!tree.ok()) return tree.status();
+  absl::StatusOr<std::optional<SignedTreeHead>> latest =
+      (*writer)->LatestTreeHead();
+  if (!latest.ok()) return latest.status();
+  if (absl::Status s = CheckLatest(*latest, *tree, options.path); !s.ok()) {
+    return s;
+  }
+  if (!latest->has_value()) {
+    // A new ledger: sign its empty tree, so there is always a head.
+    const absl::Time now =
+        absl::FromUnixMicros(absl::ToUnixMicros(options.clock()));
+    *latest = (*signer)->Sign({0, tree->Root(), now});
+    if (absl::Status s = (*writer)->InsertTreeHead(**latest); !s.ok()) return s;
+  }
+  absl::StatusOr<std::unique_ptr<LedgerStore>> reader =
+      LedgerStore::OpenReadOnly(options.path);
+  if (!reader.ok()) return reader.status();
+  return std::unique_ptr<Ledger>(
+      new Ledger(std::move(options), *std::move(writer), *std::move(reader),
+                 *std::move(signer), *std::move(tree), **latest));
+}
+
+Ledger::Ledger(LedgerOptions options, std::unique_ptr<LedgerStore> writer,
+               std::unique_ptr<LedgerStore> reader,
+               std::unique_ptr<TreeHeadSigner> signer, MerkleTree tree,
+               SignedTreeHead latest)
+    : options_(std::move(options)),
+      signer_(std::move(signer)),
+      writer_(std::move(writer)),
+      reader_(std::move(reader)),
+      tree_(std::move(tree)),
+      latest_(std::move(latest)) {
+  committer_ = std::thread([this] { CommitLoop(); });
+}
+
+Ledger::~Ledger() {
+  {
+    absl::MutexLock lock(&queue_mu_);
+    stopping_ = true;
+  }
+  committer_.join();
+}
+
+absl::StatusOr<AppendedDecision> Ledger::AppendDecision(
+    v1::DecisionRecord record) {
+  if (absl::Status s = CheckDecision(record); !s.ok()) return s;
+  if (!record.client_request_id().empty()) {
+    absl::MutexLock lock(&reader_mu_);
+    absl::StatusOr<std::optional<StoredRecord>> earlier =
+        reader_->FindByClientRequestId(record.client_request_id());
+    if (!earlier.ok()) return earlier.status();
+    if (earlier->has_value()) {
+      absl::StatusOr<v1::LedgerRecord> stored =
+          DecodeRecord((*earlier)->record);
+      if (!stored.ok()) return stored.status();
+      absl::MutexLock stats_lock(&queue_mu_);
+      ++stats_.duplicates;
+      return AppendedDecision{stored->decision(), (*earlier)->leaf_index, true};
+    }
+  }
+  Pending pending;
+  pending.row.kind = RecordKind::kDecision;
+  pending.row.decision_id = record.decision_id();
+  pending.row.client_request_id = record.client_request_id();
+  pending.row.time_micros = Micros(record.received_at());
+  v1::LedgerRecord leaf;
+  leaf.mutable_decision()->Swap(&record);
+  pending.row.record = EncodeCanonical(leaf);
+  pending.row.leaf_hash = std::string(HashBytes(LeafHash(pending.row.record)));
+  Submit(pending);
+  if (!pending.status.ok()) return pending.status;
+  if (!pending.duplicate) {
+    return AppendedDecision{std::move(*leaf.mutable_decision()),
+                            pending.row.leaf_index, false};
+  }
+  absl::StatusOr<v1::LedgerRecord> stored = DecodeRecord(pending.stored_record);
+  if (!stored.ok()) return stored.status();
+  return AppendedDecision{stored->decision(), pending.row.leaf_index, true};
+}
+
+absl::StatusOr<uint64_t> Ledger::AppendActivation(
+    v1::ActivationRecord record, const std::vector<SourceFile>& files) {
+  const v1::RuleSetBlob blob = MakeRuleSetBlob(files);
+  if (record.ruleset_digest() != blob.digest()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("ruleset_digest: ", record.ruleset_digest(),
+                     " is not the digest of the files (", blob.digest(), ")"));
+  }
+  Pending pending;
+  pending.row.kind = RecordKind::kActivation;
+  pending.row.time_micros = Micros(record.activated_at());
+  pending.ruleset_digest = blob.digest();
+  pending.ruleset_blob = EncodeCanonical(blob);
+  v1::LedgerRecord leaf;
+  *leaf.mutable_activation() = std::move(record);
+  pending.row.record = EncodeCanonical(leaf);
+  pending.row.leaf_hash = std::string(HashBytes(LeafHash(pending.row.record)));
+  Submit(pending);
+  if (!pending.status.ok()) return pending.status;
+  return pending.row.leaf_index;
+}
+
+void Ledger::Submit(Pending& pending) {
+  absl::MutexLock lock(&queue_mu_);
+  queue_.push_back(&pending);
+  queue_mu_.Await(absl::Condition(&pending.done));
+}
+
+void Ledger::CommitLoop() {
+  while (true) {
+    std::vector<Pending*> batch;
+    {
+      absl::MutexLock lock(&queue_mu_);
+      queue_mu_.Await(absl::Condition(
+          +[](Ledger* l) ABSL_EXCLUSIVE_LOCKS_REQUIRED(l->queue_mu_) {
+            return !l->queue_.empty() || l->stopping_;
+          },
+          this));
+      if (queue_.empty()) return;  // stopping, and nothing left to do
+      const size_t limit = options_.group_commit ? options_.max_batch : 1;
+      while (!queue_.empty() && batch.size() < limit) {
+        batch.push_back(queue_.front());
+        queue_.pop_front();
+      }
+    }
+    CommitBatch(batch);
+  }
+}
+
+}  // namespace lantern::ledger

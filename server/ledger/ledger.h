@@ -1,0 +1,216 @@
+// Ledger: the audit ledger's seam. The service appends every decision and
+// every ruleset activation here before it answers, and reads them back for
+// audit; everything is kept in one SQLite file and covered by an RFC 6962
+// Merkle tree whose heads are signed with Ed25519.
+//
+// Durability: an Append returns only after the transaction holding its record
+// has committed with synchronous=FULL (fsync of the write-ahead log), or with
+// an error (UNAVAILABLE: the service must then answer UNAVAILABLE, never an
+// unrecorded decision). Concurrent Appends share transactions: one committer
+// thread takes everything queued, writes it, signs one tree head covering it
+// and commits once (group commit). A failed commit makes the ledger refuse
+// every later Append (fail-stop) until it is reopened, since after a failed
+// fsync the file's state is unknown until re-read.
+//
+// Idempotency: a DecisionRecord with a client_request_id already in the ledger
+// is not appended again; the stored record comes back (`duplicate`). The
+// stored one wins even if the retry's facts differ; comparing them is the
+// caller's business.
+//
+// Every committed state has a signed tree head in the same transaction, so
+// the file never holds records no head covers. Proofs are answered for any
+// tree size up to the latest head.
+//
+// Usage (the service):
+//   LedgerOptions options;
+//   options.path = flags.ledger_path;            // e.g. "lantern-ledger.db"
+//   options.clock = [&clock] { return clock.Now(); };
+//   absl::StatusOr<std::unique_ptr<Ledger>> ledger = Ledger::Open(options);
+//   ... per Assess, before replying:
+//   absl::StatusOr<AppendedDecision> a = ledger->AppendDecision(record);
+//   if (!a.ok()) reply with a.status() (UNAVAILABLE when not durable);
+//   else reply with a->record.assessment() (the stored one on a retry).
+//   ... on activation: ledger->AppendActivation(record, version files).
+//
+// Thread-safety: every method may be called concurrently from any thread.
+// Appends block their caller until durable; reads do not wait for appends.
+#ifndef LANTERN_SERVER_LEDGER_LEDGER_H_
+#define LANTERN_SERVER_LEDGER_LEDGER_H_
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "engine/ruleset.h"
+#include "lantern/v1/ledger.pb.h"
+#include "server/ledger/ledger_store.h"
+#include "server/ledger/merkle.h"
+#include "server/ledger/tree_head.h"
+
+namespace lantern::ledger {
+
+struct LedgerOptions {
+  // The SQLite file; it and its directory are created when absent.
+  std::string path;
+  // The Ed25519 signing key (PEM); created (0600) when absent. Default:
+  // `path` + ".key".
+  std::string key_path;
+  // Tree head timestamps. Default: absl::Now. Heads never go back in time:
+  // a clock behind the last head's timestamp is read as that timestamp.
+  std::function<absl::Time()> clock;
+  // Most records in one transaction.
+  int max_batch = 512;
+  // False: one transaction (and one sync) per record. For measuring only.
+  bool group_commit = true;
+};
+
+struct AppendedDecision {
+  v1::DecisionRecord record;  // as stored (the original, for a duplicate)
+  uint64_t leaf_index = 0;
+  bool duplicate = false;
+};
+
+struct StoredDecision {
+  v1::DecisionRecord record;
+  uint64_t leaf_index = 0;
+};
+
+struct StoredActivation {
+  v1::ActivationRecord record;
+  uint64_t leaf_index = 0;
+};
+
+struct DecisionPage {
+  std::vector<StoredDecision> decisions;
+  std::string next_page_token;  // empty on the last page
+};
+
+// One leaf as stored: what an inclusion proof is about.
+struct LeafEntry {
+  uint64_t leaf_index = 0;
+  std::string record;  // canonical LedgerRecord bytes
+  Hash leaf_hash{};
+};
+
+struct LedgerStats {
+  uint64_t appended = 0;    // records written
+  uint64_t duplicates = 0;  // Appends answered with an earlier record
+  uint64_t commits = 0;     // transactions committed (each one fsync)
+};
+
+class Ledger {
+ public:
+  // Opens or creates the ledger; checks that its records, latest tree head
+  // and key agree (DATA_LOSS or FAILED_PRECONDITION if not: run `lantern
+  // ledger verify`). REQUIRES: options.path is set.
+  static absl::StatusOr<std::unique_ptr<Ledger>> Open(LedgerOptions options);
+  // Commits whatever is queued, then stops.
+  ~Ledger();
+  Ledger(const Ledger&) = delete;
+  Ledger& operator=(const Ledger&) = delete;
+
+  // INVALID_ARGUMENT without a decision_id or received_at, or when the
+  // assessment names another decision id; ALREADY_EXISTS when the decision
+  // id is taken (by a record with another client_request_id); UNAVAILABLE
+  // when it could not be made durable.
+  absl::StatusOr<AppendedDecision> AppendDecision(v1::DecisionRecord record);
+  // Stores `files` under their digest (once) and appends the activation.
+  // INVALID_ARGUMENT when record.ruleset_digest is not RulesetDigest(files).
+  // Returns the leaf index.
+  absl::StatusOr<uint64_t> AppendActivation(
+      v1::ActivationRecord record, const std::vector<SourceFile>& files);
+
+  // NOT_FOUND when no decision has that id.
+  absl::StatusOr<StoredDecision> GetDecision(const std::string& decision_id);
+  // Decisions received in [from, to), oldest first, `page_size` (1..1000) at
+  // a time; pass the previous page's token for the next.
+  absl::StatusOr<DecisionPage> ListDecisions(absl::Time from, absl::Time to,
+                                             int page_size,
+                                             const std::string& page_token);
+  // Every activation, oldest first: the rulesets ever active, so a restarted
+  // service can list them and load any by digest.
+  absl::StatusOr<std::vector<StoredActivation>> ListActivations();
+  // The files of a ruleset ever stored; NOT_FOUND otherwise.
+  absl::StatusOr<std::vector<SourceFile>> GetRuleSetFiles(
+      const std::string& digest);
+  // NOT_FOUND beyond the latest tree head.
+  absl::StatusOr<LeafEntry> GetLeaf(uint64_t leaf_index);
+
+  SignedTreeHead LatestTreeHead() const;
+  // Raw 32-byte Ed25519 public key that verifies every tree head.
+  const std::string& public_key() const;
+  // INVALID_ARGUMENT unless index < tree_size <= LatestTreeHead() size.
+  absl::StatusOr<std::vector<Hash>> InclusionProof(uint64_t leaf_index,
+                                                   uint64_t tree_size) const;
+  // INVALID_ARGUMENT unless 0 < first <= second <= LatestTreeHead() size.
+  absl::StatusOr<std::vector<Hash>> ConsistencyProof(uint64_t first,
+                                                     uint64_t second) const;
+
+  LedgerStats stats() const;
+
+ private:
+  // One queued Append.
+  struct Pending {
+    StoredRecord row;  // leaf_index is set by the committer
+    std::string ruleset_digest;
+    std::string ruleset_blob;  // empty for decisions
+
+    // Set by the committer.
+    bool done = false;
+    absl::Status status;
+    bool duplicate = false;
+    std::string stored_record;   // the earlier record, for a duplicate
+    Pending* same_as = nullptr;  // an earlier Append in the same batch
+  };
+  Ledger(LedgerOptions options, std::unique_ptr<LedgerStore> writer,
+         std::unique_ptr<LedgerStore> reader,
+         std::unique_ptr<TreeHeadSigner> signer, MerkleTree tree,
+         SignedTreeHead latest);
+
+  // Queues `pending` and waits until the committer has dealt with it.
+  void Submit(Pending& pending);
+  void CommitLoop();
+  void CommitBatch(const std::vector<Pending*>& batch);
+  absl::Status WriteBatch(const std::vector<Pending*>& batch);
+  absl::Status WriteOne(Pending& pending,
+                        absl::flat_hash_map<std::string, Pending*>& by_client);
+  SignedTreeHead NextTreeHead(uint64_t tree_size, const Hash& root);
+  absl::Status CheckProofSize(uint64_t tree_size) const;
+
+  const LedgerOptions options_;
+  const std::unique_ptr<TreeHeadSigner> signer_;
+
+  // Owned by the committer thread (and Open, before it starts).
+  std::unique_ptr<LedgerStore> writer_;
+
+  mutable absl::Mutex reader_mu_;
+  std::unique_ptr<LedgerStore> reader_ ABSL_GUARDED_BY(reader_mu_);
+
+  // The tree may run ahead of `latest_` while a batch is being written; only
+  // sizes up to latest_ are ever answered.
+  mutable absl::Mutex tree_mu_;
+  MerkleTree tree_ ABSL_GUARDED_BY(tree_mu_);
+  SignedTreeHead latest_ ABSL_GUARDED_BY(tree_mu_);
+
+  mutable absl::Mutex queue_mu_;
+  std::deque<Pending*> queue_ ABSL_GUARDED_BY(queue_mu_);
+  bool stopping_ ABSL_GUARDED_BY(queue_mu_) = false;
+  absl::Status failed_ ABSL_GUARDED_BY(queue_mu_);
+  LedgerStats stats_ ABSL_GUARDED_BY(queue_mu_);
+
+  std::thread committer_;
+};
+
+}  // namespace lantern::ledger
+
+#endif  // LANTERN_SERVER_LEDGER_LEDGER_H_

@@ -1,0 +1,138 @@
+// Ledger's committer (see ledger.h): one batch of queued Appends becomes one
+// transaction with one signed tree head.
+//
+// Within a batch, a record whose client_request_id is already stored, or
+// appears earlier in the same batch, is answered with that record instead of
+// being written. A record whose decision_id is taken fails alone
+// (ALREADY_EXISTS); any other write error fails the whole batch and leaves
+// the file as it was. A failed COMMIT fails the batch and every later Append.
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "server/ledger/ledger.h"
+
+namespace lantern::ledger {
+
+absl::Status Ledger::WriteOne(
+    Pending& p, absl::flat_hash_map<std::string, Pending*>& by_client) {
+  const std::string& client_id = p.row.client_request_id;
+  if (!client_id.empty()) {
+    auto [it, inserted] = by_client.try_emplace(client_id, &p);
+    if (!inserted) {
+      p.same_as = it->second;
+      return absl::OkStatus();
+    }
+    absl::StatusOr<std::optional<StoredRecord>> earlier =
+        writer_->FindByClientRequestId(client_id);
+    if (!earlier.ok()) return earlier.status();
+    if (earlier->has_value()) {
+      p.duplicate = true;
+      p.row.leaf_index = (*earlier)->leaf_index;
+      p.stored_record = (*earlier)->record;
+      return absl::OkStatus();
+    }
+  }
+  absl::MutexLock lock(&tree_mu_);
+  p.row.leaf_index = tree_.size();
+  absl::Status s = writer_->InsertRecord(p.row);
+  if (absl::IsAlreadyExists(s)) {
+    p.status = absl::AlreadyExistsError(absl::StrCat(
+        "decision_id ", p.row.decision_id, " is already recorded"));
+    if (!client_id.empty()) by_client.erase(client_id);
+    return absl::OkStatus();
+  }
+  if (!s.ok()) return s;
+  if (!p.ruleset_blob.empty()) {
+    s = writer_->InsertRuleSet(p.ruleset_digest, p.ruleset_blob);
+    if (!s.ok()) return s;
+  }
+  tree_.AppendLeafHash(*HashFromBytes(p.row.leaf_hash));
+  return absl::OkStatus();
+}
+
+SignedTreeHead Ledger::NextTreeHead(uint64_t tree_size, const Hash& root) {
+  absl::Time now = absl::FromUnixMicros(absl::ToUnixMicros(options_.clock()));
+  {
+    absl::MutexLock lock(&tree_mu_);
+    now = std::max(now, latest_.head.timestamp);
+  }
+  return signer_->Sign({tree_size, root, now});
+}
+
+absl::Status Ledger::WriteBatch(const std::vector<Pending*>& batch) {
+  if (absl::Status s = writer_->Begin(); !s.ok()) return s;
+  absl::flat_hash_map<std::string, Pending*> by_client;
+  uint64_t old_size;
+  {
+    absl::MutexLock lock(&tree_mu_);
+    old_size = tree_.size();
+  }
+  for (Pending* p : batch) {
+    if (absl::Status s = WriteOne(*p, by_client); !s.ok()) return s;
+  }
+  uint64_t new_size;
+  Hash root;
+  {
+    absl::MutexLock lock(&tree_mu_);
+    new_size = tree_.size();
+    root = tree_.Root();
+  }
+  if (new_size == old_size) return writer_->Rollback();  // nothing new
+  const SignedTreeHead sth = NextTreeHead(new_size, root);
+  if (absl::Status s = writer_->InsertTreeHead(sth); !s.ok()) return s;
+  if (absl::Status s = writer_->Commit(); !s.ok()) {
+    absl::MutexLock lock(&queue_mu_);
+    failed_ = absl::UnavailableError(absl::StrCat(
+        "the ledger stopped accepting records after a failed commit (",
+        s.message(), "); restart to re-read it"));
+    return s;
+  }
+  absl::MutexLock lock(&tree_mu_);
+  latest_ = sth;
+  return absl::OkStatus();
+}
+
+void Ledger::CommitBatch(const std::vector<Pending*>& batch) {
+  absl::Status status;
+  {
+    absl::MutexLock lock(&queue_mu_);
+    status = failed_;
+  }
+  uint64_t old_size;
+  {
+    absl::MutexLock lock(&tree_mu_);
+    old_size = latest_.head.tree_size;
+  }
+  if (status.ok()) status = WriteBatch(batch);
+  if (!status.ok()) {
+    (void)writer_->Rollback();  // fails harmlessly if nothing is open
+    absl::MutexLock lock(&tree_mu_);
+    tree_.Truncate(old_size);
+    status = absl::UnavailableError(
+        absl::StrCat("the ledger could not record: ", status.message()));
+  }
+  absl::MutexLock lock(&queue_mu_);
+  bool wrote = false;
+  for (Pending* p : batch) {
+    if (!status.ok()) {
+      p->status = status;
+    } else if (p->same_as != nullptr) {
+      const Pending& first = *p->same_as;
+      p->status = first.status;
+      p->duplicate = true;
+      p->row.leaf_index = first.row.leaf_index;
+      p->stored_record =
+          first.duplicate ? first.stored_record : first.row.record;
+    }
+    if (p->status.ok() && !p->duplicate) {
+      ++stats_.appended;
+      wrote = true;
+    } else if (p->status.ok()) {
+      ++stats_.duplicates;
+    }
+  }
+  if (wrote) ++stats_.commits;
+  for (Pending* p : batch) p->done = true;
+}
+
+}  // namespace lantern::ledger

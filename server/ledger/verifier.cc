@@ -1,0 +1,190 @@
+// VerifyLedger (see verifier.h): three passes over the read-only file —
+// records (rebuilding the tree from recomputed leaf hashes), tree heads
+// against that tree, rulesets against their digests.
+#include "server/ledger/verifier.h"
+
+#include <set>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "server/ledger/ledger_store.h"
+#include "server/ledger/record_codec.h"
+#include "server/ledger/tree_head.h"
+#include "server/ruleset_digest.h"
+
+namespace lantern::ledger {
+namespace {
+
+struct Context {
+  LedgerStore* store;
+  VerifyReport report;
+  MerkleTree tree;  // from recomputed leaf hashes
+  std::set<std::string> activated_digests;
+};
+
+std::string Name(const StoredRecord& row) {
+  if (row.kind == RecordKind::kDecision && !row.decision_id.empty()) {
+    return absl::StrCat("record ", row.leaf_index, " (decision ",
+                        row.decision_id, ")");
+  }
+  return absl::StrCat("record ", row.leaf_index);
+}
+
+// The index columns must say what the record says.
+std::string ColumnMismatch(const StoredRecord& row,
+                           const v1::LedgerRecord& record) {
+  if (record.has_decision()) {
+    const v1::DecisionRecord& d = record.decision();
+    if (row.kind != RecordKind::kDecision) return "kind";
+    if (row.decision_id != d.decision_id()) return "decision_id";
+    if (row.client_request_id != d.client_request_id()) {
+      return "client_request_id";
+    }
+    const int64_t t =
+        d.received_at().seconds() * 1000000 + d.received_at().nanos() / 1000;
+    if (row.time_micros != t) return "time";
+    return "";
+  }
+  if (record.has_activation()) {
+    if (row.kind != RecordKind::kActivation) return "kind";
+    if (!row.decision_id.empty() || !row.client_request_id.empty()) {
+      return "decision_id";
+    }
+    return "";
+  }
+  return "kind";
+}
+
+absl::Status CheckRecord(Context& c, const StoredRecord& row) {
+  VerifyReport& r = c.report;
+  if (row.leaf_index != c.tree.size()) {
+    r.problems.push_back(absl::StrCat("record ", c.tree.size(),
+                                      " is missing (next stored is ",
+                                      row.leaf_index, ")"));
+    return absl::DataLossError("records out of sequence");
+  }
+  const Hash leaf = LeafHash(row.record);
+  c.tree.AppendLeafHash(leaf);
+  ++r.records;
+  if (row.leaf_hash != HashBytes(leaf)) {
+    r.problems.push_back(absl::StrCat(
+        Name(row), ": its bytes do not match its stored leaf hash"));
+    return absl::OkStatus();
+  }
+  absl::StatusOr<v1::LedgerRecord> record = DecodeRecord(row.record);
+  if (!record.ok()) {
+    r.problems.push_back(absl::StrCat(Name(row), ": not a ledger record"));
+    return absl::OkStatus();
+  }
+  if (std::string column = ColumnMismatch(row, *record); !column.empty()) {
+    r.problems.push_back(absl::StrCat(Name(row), ": its ", column,
+                                      " column differs from the record"));
+  }
+  if (record->has_decision()) ++r.decisions;
+  if (record->has_activation()) {
+    ++r.activations;
+    c.activated_digests.insert(record->activation().ruleset_digest());
+  }
+  return absl::OkStatus();
+}
+
+void CheckTreeHeads(Context& c) {
+  VerifyReport& r = c.report;
+  uint64_t last_good = 0;
+  uint64_t latest = 0;
+  absl::Status s = c.store->ForEachTreeHead([&](const SignedTreeHead& sth) {
+    ++r.tree_heads;
+    const uint64_t n = sth.head.tree_size;
+    latest = n;
+    const std::string name =
+        absl::StrCat("tree head at size ", n, " (",
+                     absl::FormatTime(sth.head.timestamp), ")");
+    if (!VerifyTreeHead(sth, r.public_key)) {
+      r.problems.push_back(absl::StrCat(name, ": signature does not verify"));
+    } else if (n > c.tree.size()) {
+      r.problems.push_back(absl::StrCat(name, ": covers more records than the ",
+                                        c.tree.size(), " stored"));
+    } else if (sth.head.root != c.tree.Root(n)) {
+      r.problems.push_back(absl::StrCat(
+          name, ": its signed root does not match the records; one of records ",
+          last_good, "..", n - 1, " was altered"));
+    } else {
+      last_good = n;
+    }
+    return absl::OkStatus();
+  });
+  if (!s.ok()) r.problems.push_back(absl::StrCat("tree heads: ", s.message()));
+  if (r.tree_heads == 0) {
+    r.problems.push_back("no signed tree head");
+  } else if (latest < c.tree.size()) {
+    r.problems.push_back(
+        absl::StrCat("records ", latest, "..", c.tree.size() - 1,
+                     " are not covered by any signed tree head"));
+  }
+}
+
+void CheckRuleSets(Context& c) {
+  VerifyReport& r = c.report;
+  std::set<std::string> stored;
+  absl::Status s = c.store->ForEachRuleSet(
+      [&](const std::string& digest, const std::string& bytes) {
+        ++r.rulesets;
+        stored.insert(digest);
+        v1::RuleSetBlob blob;
+        if (!blob.ParseFromString(bytes) || blob.digest() != digest ||
+            RulesetDigest(FilesOf(blob)) != digest) {
+          r.problems.push_back(absl::StrCat(
+              "ruleset ", digest, ": its files do not hash to its digest"));
+        }
+        return absl::OkStatus();
+      });
+  if (!s.ok()) r.problems.push_back(absl::StrCat("rulesets: ", s.message()));
+  for (const std::string& digest : c.activated_digests) {
+    if (stored.count(digest) == 0) {
+      r.problems.push_back(
+          absl::StrCat("ruleset ", digest, " was activated but is not stored"));
+    }
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<VerifyReport> VerifyLedger(
+    const std::string& path, const std::string& trusted_public_key) {
+  absl::StatusOr<std::unique_ptr<LedgerStore>> store =
+      LedgerStore::OpenReadOnly(path);
+  if (!store.ok()) return store.status();
+  Context c{store->get()};
+  absl::StatusOr<std::string> key = c.store->Meta("public_key");
+  if (!key.ok()) return key.status();
+  c.report.public_key = trusted_public_key.empty() ? *key : trusted_public_key;
+  absl::Status s = c.store->ForEachRecord(
+      [&](const StoredRecord& row) { return CheckRecord(c, row); });
+  if (!s.ok() && !absl::IsDataLoss(s)) return s;
+  c.report.root = c.tree.Root();
+  CheckTreeHeads(c);
+  CheckRuleSets(c);
+  return std::move(c.report);
+}
+
+int RunLedgerVerify(const std::string& path, std::ostream& out,
+                    std::ostream& err) {
+  absl::StatusOr<VerifyReport> report = VerifyLedger(path);
+  if (!report.ok()) {
+    err << "lantern: cannot verify " << path << ": "
+        << report.status().message() << "\n";
+    return 2;
+  }
+  const VerifyReport& r = *report;
+  for (const std::string& problem : r.problems) {
+    out << "FAIL: " << problem << "\n";
+  }
+  out << (r.ok() ? "ok: " : "checked: ") << r.records << " records ("
+      << r.decisions << " decisions, " << r.activations << " activations), "
+      << r.tree_heads << " signed tree heads, " << r.rulesets << " rulesets\n"
+      << "root: " << HashToHex(r.root) << " (tree size " << r.records << ")\n"
+      << "public key: " << absl::BytesToHexString(r.public_key) << "\n";
+  return r.ok() ? 0 : 1;
+}
+
+}  // namespace lantern::ledger

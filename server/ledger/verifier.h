@@ -1,0 +1,60 @@
+// VerifyLedger: offline check of a ledger file, for auditors and for
+// `lantern ledger verify PATH`.
+//
+// Recomputes every leaf hash from the stored record bytes and the whole
+// Merkle tree from those, checks that each record's index columns agree with
+// the record, that every signed tree head's signature verifies under the
+// ledger's public key and that its root is the recomputed root at its size,
+// that the latest head covers every record, and that every stored ruleset's
+// files hash to its digest and every activation's ruleset is stored.
+// Problems are reported in order: records by leaf index, then tree heads by
+// size, then rulesets; the first one names the first record (or tree head)
+// that does not match. A record changed together with its stored leaf hash is
+// caught by the first tree head covering it, which names the leaves between
+// the last head that matched and itself.
+//
+// The public key checked against is the one stored in the file unless the
+// caller passes the key it trusts: compare the printed key with a trusted
+// copy, since whoever can rewrite the file can also re-sign it.
+//
+// Thread-safety: stateless; opens the file read-only.
+#ifndef LANTERN_SERVER_LEDGER_VERIFIER_H_
+#define LANTERN_SERVER_LEDGER_VERIFIER_H_
+
+#include <cstdint>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "server/ledger/merkle.h"
+
+namespace lantern::ledger {
+
+struct VerifyReport {
+  uint64_t records = 0;
+  uint64_t decisions = 0;
+  uint64_t activations = 0;
+  uint64_t tree_heads = 0;
+  uint64_t rulesets = 0;
+  Hash root{};             // recomputed over every record
+  std::string public_key;  // raw, as checked against
+  std::vector<std::string> problems;
+
+  bool ok() const { return problems.empty(); }
+};
+
+// A status error only when the file cannot be read as a ledger at all.
+// `trusted_public_key`: raw 32 bytes, or empty to use the stored key.
+absl::StatusOr<VerifyReport> VerifyLedger(
+    const std::string& path, const std::string& trusted_public_key = "");
+
+// `lantern ledger verify PATH`: 0 and a summary when everything matches; 1
+// and every problem, the first naming the first record or tree head that
+// does not match; 2 when the file cannot be read as a ledger.
+int RunLedgerVerify(const std::string& path, std::ostream& out,
+                    std::ostream& err);
+
+}  // namespace lantern::ledger
+
+#endif  // LANTERN_SERVER_LEDGER_VERIFIER_H_
