@@ -11,8 +11,8 @@
 #include "absl/time/clock.h"
 #include "engine/proto_fact_types.h"
 #include "server/cli.h"
-#include "server/serve.h"
 #include "server/ledger/verifier.h"
+#include "server/serve.h"
 
 ABSL_FLAG(std::string, rules, "",
           "eval, serve: the ruleset directory (serve: default rules)");
@@ -76,6 +76,7 @@ int main(int argc, char** argv) {
   if (command == "serve") {
     if (args.size() != 2) return Usage("serve takes no positional arguments");
     return lantern::RunServeCommand(types);
+  }
   if (command == "ledger") {
     if (args.size() != 4 || std::string(args[2]) != "verify")
       return Usage("ledger takes: verify PATH");

@@ -33,12 +33,12 @@ v1::RuleSetBlob MakeRuleSetBlob(const std::vector<SourceFile>& files) {
   v1::RuleSetBlob blob;
   blob.set_digest(RulesetDigest(files));
   for (const SourceFile& f : files) {
-    v1::RuleSetFile* file = blob.add_files();
+    v1::RuleSetBlob::File* file = blob.add_files();
     file->set_path(f.path);
     file->set_content(f.content);
   }
   std::sort(blob.mutable_files()->begin(), blob.mutable_files()->end(),
-            [](const v1::RuleSetFile& a, const v1::RuleSetFile& b) {
+            [](const v1::RuleSetBlob::File& a, const v1::RuleSetBlob::File& b) {
               return a.path() < b.path();
             });
   return blob;
@@ -46,7 +46,7 @@ v1::RuleSetBlob MakeRuleSetBlob(const std::vector<SourceFile>& files) {
 
 std::vector<SourceFile> FilesOf(const v1::RuleSetBlob& blob) {
   std::vector<SourceFile> files;
-  for (const v1::RuleSetFile& f : blob.files()) {
+  for (const v1::RuleSetBlob::File& f : blob.files()) {
     files.push_back({f.path(), f.content()});
   }
   return files;
