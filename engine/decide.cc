@@ -229,23 +229,26 @@ std::vector<ActionOutcome> DecideActions(const RuleSet& ruleset,
   return out;
 }
 
-void CopyMatch(const RuleSet& ruleset, const MatchResult& match,
-               Assessment* a) {
-  for (const RuleMatch& m : match.fired) {
+// Moves the evidence, paths and errors out of `match` (its rule indices
+// stay).
+void MoveMatch(const RuleSet& ruleset, MatchResult* match, Assessment* a) {
+  a->fired.reserve(match->fired.size());
+  for (RuleMatch& m : match->fired) {
     const Rule& r = ruleset.rules[m.rule];
-    a->fired.push_back(
-        {r.id, r.title, r.concern, r.cite, r.grade_floor, r.score, m.evidence});
+    a->fired.push_back({r.id, r.title, r.concern, r.cite, r.grade_floor,
+                        r.score, std::move(m.evidence)});
   }
-  for (const RuleMatch& m : match.blocked) {
+  a->blocked.reserve(match->blocked.size());
+  for (RuleMatch& m : match->blocked) {
     const Rule& r = ruleset.rules[m.rule];
-    a->blocked.push_back({r.id, r.title, m.unknown_paths});
+    a->blocked.push_back({r.id, r.title, std::move(m.unknown_paths)});
   }
-  for (const RuleMatch& m : match.errored) {
+  for (RuleMatch& m : match->errored) {
     const Rule& r = ruleset.rules[m.rule];
-    a->errored.push_back({r.id, r.title, m.error});
+    a->errored.push_back({r.id, r.title, std::move(m.error)});
   }
   std::set<std::string> flags;
-  for (const RuleMatch& m : match.fired) {
+  for (const RuleMatch& m : match->fired) {
     for (const std::string& f : ruleset.rules[m.rule].flags) flags.insert(f);
   }
   a->flags.assign(flags.begin(), flags.end());
@@ -280,8 +283,8 @@ MatchResult MatchWithReference(const RuleSet& ruleset, const FactRecord& facts,
 }
 
 absl::StatusOr<Assessment> Decide(const RuleSet& ruleset,
-                                  const FactRecord& facts,
-                                  const MatchResult& match, absl::Time as_of) {
+                                  const FactRecord& facts, MatchResult match,
+                                  absl::Time as_of) {
   absl::Status status;
   CheckInForce(ruleset, as_of, &status);
   if (!status.ok()) return status;
@@ -289,7 +292,7 @@ absl::StatusOr<Assessment> Decide(const RuleSet& ruleset,
   a.ruleset_id = ruleset.manifest.id;
   a.ruleset_version = ruleset.manifest.version;
   a.as_of = as_of;
-  CopyMatch(ruleset, match, &a);
+  MoveMatch(ruleset, &match, &a);
   const Policy& policy = ruleset.policy;
   std::vector<const Rule*> fired, blocked;
   for (const RuleMatch& m : match.fired)

@@ -157,23 +157,38 @@ std::string CollapseSpace(absl::string_view text) {
   return out;
 }
 
+// Where ConditionText's text lies in `source`: [*begin, *end), or an empty
+// range at the expression's start when it has no tokens.
+void ConditionBounds(const Expr& expr, const SourceText& source, int32_t* begin,
+                     int32_t* end) {
+  *begin = INT32_MAX;
+  *end = INT32_MIN;
+  TokenBounds(expr, begin, end);
+  if (*end < *begin) {
+    *begin = *end = expr.span.begin;
+    return;
+  }
+  const absl::string_view text = source.text();
+  *begin = std::clamp(*begin, 0, static_cast<int32_t>(text.size()));
+  *end = std::clamp(*end, *begin, static_cast<int32_t>(text.size()));
+  *end = ExtendOverFoldedCall(text, *end);
+  Balance(text, begin, end);
+}
+
+// ConditionText of bounds from ConditionBounds.
+std::string BoundedText(const SourceText& source, int32_t begin, int32_t end) {
+  if (end <= begin) return "";
+  return CollapseSpace(source.text().substr(begin, end - begin));
+}
+
 }  // namespace
 
 std::string ConditionText(const Expr& expr, const SourceText& source,
                           int32_t* offset) {
-  int32_t begin = INT32_MAX, end = INT32_MIN;
-  TokenBounds(expr, &begin, &end);
-  if (end < begin) {
-    if (offset != nullptr) *offset = expr.span.begin;
-    return "";
-  }
-  const absl::string_view text = source.text();
-  begin = std::clamp(begin, 0, static_cast<int32_t>(text.size()));
-  end = std::clamp(end, begin, static_cast<int32_t>(text.size()));
-  end = ExtendOverFoldedCall(text, end);
-  Balance(text, &begin, &end);
+  int32_t begin, end;
+  ConditionBounds(expr, source, &begin, &end);
   if (offset != nullptr) *offset = begin;
-  return CollapseSpace(text.substr(begin, end - begin));
+  return BoundedText(source, begin, end);
 }
 
 // ---------------------------------------------------------------------------
@@ -212,8 +227,11 @@ bool TextMentions(absl::string_view text, absl::string_view phrase) {
 
 namespace {
 
+// An atom's evidence, its quoted text left empty until it is a reason
+// (`text_end` keeps where the text ends; evidence.offset where it starts).
 struct AtomRecord {
   AtomEvidence evidence;
+  int32_t text_end = 0;
   std::vector<std::string> unknown_paths;  // unset reads (not has())
   std::string error;
 };
@@ -289,7 +307,8 @@ class ConditionWalker {
     return Combine(expr.op, left, right);
   }
 
-  ConditionResult Finish(const Outcome& outcome) const;
+  // Moves the reasons' evidence out: call once.
+  ConditionResult Finish(const Outcome& outcome);
 
  private:
   Outcome Atom(const Expr& expr) {
@@ -298,8 +317,7 @@ class ConditionWalker {
                                  &trace);
     const Value value = interpreter.Eval(expr);
     AtomRecord atom;
-    atom.evidence.condition =
-        ConditionText(expr, *source_, &atom.evidence.offset);
+    ConditionBounds(expr, *source_, &atom.evidence.offset, &atom.text_end);
     atom.evidence.truth = TruthOf(value);
     atom.evidence.readings = std::move(trace.readings);
     atom.unknown_paths = std::move(trace.unknown_paths);
@@ -320,7 +338,7 @@ class ConditionWalker {
   std::vector<AtomRecord> atoms_;  // in evaluation (= source) order
 };
 
-ConditionResult ConditionWalker::Finish(const Outcome& outcome) const {
+ConditionResult ConditionWalker::Finish(const Outcome& outcome) {
   std::vector<int> reasons = outcome.reasons;
   std::sort(reasons.begin(), reasons.end(), [this](int a, int b) {
     const int32_t oa = atoms_[a].evidence.offset;
@@ -331,8 +349,10 @@ ConditionResult ConditionWalker::Finish(const Outcome& outcome) const {
   ConditionResult result;
   result.truth = outcome.truth;
   for (int i : reasons) {
-    const AtomRecord& atom = atoms_[i];
-    result.reasons.push_back(atom.evidence);
+    AtomRecord& atom = atoms_[i];
+    atom.evidence.condition =
+        BoundedText(*source_, atom.evidence.offset, atom.text_end);
+    result.reasons.push_back(std::move(atom.evidence));
     if (outcome.truth == Truth::kUnknown) {
       result.unknown_paths.insert(result.unknown_paths.end(),
                                   atom.unknown_paths.begin(),
