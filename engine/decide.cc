@@ -128,14 +128,14 @@ PolicyInputs InputsFor(const Policy& policy, const Assessment& a) {
 
 FindingOutcome DecideFinding(const ReferenceEvaluator& evaluator,
                              const PromptFinding& def, const FactRecord& facts,
-                             const PolicyInputs& inputs) {
+                             const PolicyInputs& inputs, AtomMemo* memo) {
   FindingOutcome out;
   out.name = def.name;
   out.title = def.title;
   out.cite = def.cite;
   if (!def.when.has_value()) return out;
   ConditionResult result = evaluator.EvaluateCondition(
-      *def.when->expr, def.when->source, facts, &inputs);
+      *def.when->expr, def.when->source, facts, &inputs, memo);
   out.truth = result.truth;
   out.conditions = std::move(result.reasons);
   out.unknown_paths = std::move(result.unknown_paths);
@@ -143,23 +143,25 @@ FindingOutcome DecideFinding(const ReferenceEvaluator& evaluator,
   return out;
 }
 
+// `memo` holds the policy-stage atoms already evaluated for this request.
 PromptOutcome DecidePrompt(const RuleSet& ruleset, const PromptDef& def,
                            const FactRecord& facts, const PolicyInputs& inputs,
-                           const Assessment& a) {
+                           const Assessment& a, AtomMemo* memo) {
   PromptOutcome out;
   out.name = def.name;
   out.title = def.title;
   out.cite = def.cite;
   ReferenceEvaluator evaluator(ruleset.schema.get(), &ruleset.policy.constants);
   ConditionResult result = evaluator.EvaluateCondition(
-      *def.when.expr, def.when.source, facts, &inputs);
+      *def.when.expr, def.when.source, facts, &inputs, memo);
   out.truth = result.truth;
   out.raised = result.truth == Truth::kTrue;
   out.conditions = std::move(result.reasons);
   out.unknown_paths = std::move(result.unknown_paths);
   out.error = std::move(result.error);
   for (const PromptFinding& finding : def.findings) {
-    out.findings.push_back(DecideFinding(evaluator, finding, facts, inputs));
+    out.findings.push_back(
+        DecideFinding(evaluator, finding, facts, inputs, memo));
   }
   // Fired rules are reasons only for a prompt that was raised: naming them
   // beside a prompt that was not would read as reasons for it.
@@ -318,8 +320,10 @@ absl::StatusOr<Assessment> Decide(const RuleSet& ruleset,
   }
   a.grade = GradeFor(policy, fired, blocked);
   const PolicyInputs inputs = InputsFor(policy, a);
+  AtomMemo memo;  // prompts and findings share atoms (an age test, levels)
+  a.prompts.reserve(policy.prompts.size());
   for (const PromptDef& def : policy.prompts) {
-    a.prompts.push_back(DecidePrompt(ruleset, def, facts, inputs, a));
+    a.prompts.push_back(DecidePrompt(ruleset, def, facts, inputs, a, &memo));
   }
   a.actions = DecideActions(ruleset, facts, inputs, as_of, a);
   a.codes = ScanCatalogueCodes(ruleset, facts).known;

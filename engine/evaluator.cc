@@ -178,7 +178,8 @@ void ConditionBounds(const Expr& expr, const SourceText& source, int32_t* begin,
 // ConditionText of bounds from ConditionBounds.
 std::string BoundedText(const SourceText& source, int32_t begin, int32_t end) {
   if (end <= begin) return "";
-  return CollapseSpace(source.text().substr(begin, end - begin));
+  return CollapseSpace(
+      absl::string_view(source.text()).substr(begin, end - begin));
 }
 
 }  // namespace
@@ -288,12 +289,13 @@ class ConditionWalker {
   ConditionWalker(const FactSchema* schema,
                   const std::vector<ConstantDef>* constants,
                   const SourceText* source, const FactRecord* facts,
-                  const PolicyInputs* policy)
+                  const PolicyInputs* policy, AtomMemo* memo)
       : schema_(schema),
         constants_(constants),
         source_(source),
         facts_(facts),
-        policy_(policy) {}
+        policy_(policy),
+        memo_(memo) {}
 
   Outcome Walk(const Expr& expr) {
     if (!IsLogical(expr)) return Atom(expr);
@@ -312,22 +314,46 @@ class ConditionWalker {
 
  private:
   Outcome Atom(const Expr& expr) {
-    ReadTrace trace;
-    ValueInterpreter interpreter(schema_, constants_, source_, facts_, policy_,
-                                 &trace);
-    const Value value = interpreter.Eval(expr);
     AtomRecord atom;
     ConditionBounds(expr, *source_, &atom.evidence.offset, &atom.text_end);
-    atom.evidence.truth = TruthOf(value);
-    atom.evidence.readings = std::move(trace.readings);
-    atom.unknown_paths = std::move(trace.unknown_paths);
-    if (value.kind == ValueKind::kError) atom.error = value.error;
-    if (atom.evidence.truth == Truth::kError && atom.error.empty()) {
-      atom.error = "condition is not bool";
+    const absl::string_view text =
+        absl::string_view(source_->text())
+            .substr(atom.evidence.offset, atom.text_end - atom.evidence.offset);
+    if (memo_ == nullptr || text.empty()) {
+      AtomMemo::Entry entry = Evaluate(expr);
+      atom.evidence.truth = entry.truth;
+      atom.evidence.readings = std::move(entry.readings);
+      atom.unknown_paths = std::move(entry.unknown_paths);
+      atom.error = std::move(entry.error);
+    } else {
+      auto it = memo_->atoms.find(text);
+      if (it == memo_->atoms.end()) {
+        it = memo_->atoms.emplace(std::string(text), Evaluate(expr)).first;
+      }
+      atom.evidence.truth = it->second.truth;
+      atom.evidence.readings = it->second.readings;
+      atom.unknown_paths = it->second.unknown_paths;
+      atom.error = it->second.error;
     }
     Outcome out{atom.evidence.truth, {static_cast<int>(atoms_.size())}};
     atoms_.push_back(std::move(atom));
     return out;
+  }
+
+  AtomMemo::Entry Evaluate(const Expr& expr) const {
+    ReadTrace trace;
+    ValueInterpreter interpreter(schema_, constants_, source_, facts_, policy_,
+                                 &trace);
+    const Value value = interpreter.Eval(expr);
+    AtomMemo::Entry entry;
+    entry.truth = TruthOf(value);
+    entry.readings = std::move(trace.readings);
+    entry.unknown_paths = std::move(trace.unknown_paths);
+    if (value.kind == ValueKind::kError) entry.error = value.error;
+    if (entry.truth == Truth::kError && entry.error.empty()) {
+      entry.error = "condition is not bool";
+    }
+    return entry;
   }
 
   const FactSchema* schema_;
@@ -335,6 +361,7 @@ class ConditionWalker {
   const SourceText* source_;
   const FactRecord* facts_;
   const PolicyInputs* policy_;
+  AtomMemo* memo_;
   std::vector<AtomRecord> atoms_;  // in evaluation (= source) order
 };
 
@@ -402,8 +429,8 @@ bool ToLiteral(const Value& value, LiteralValue* out) {
 
 ConditionResult ReferenceEvaluator::EvaluateCondition(
     const Expr& expr, const SourceText& source, const FactRecord& facts,
-    const PolicyInputs* policy) const {
-  ConditionWalker walker(schema_, constants_, &source, &facts, policy);
+    const PolicyInputs* policy, AtomMemo* memo) const {
+  ConditionWalker walker(schema_, constants_, &source, &facts, policy, memo);
   const Outcome outcome = walker.Walk(expr);
   return walker.Finish(outcome);
 }
