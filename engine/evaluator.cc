@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -228,13 +229,17 @@ bool TextMentions(absl::string_view text, absl::string_view phrase) {
 
 namespace {
 
-// An atom's evidence, its quoted text left empty until it is a reason
-// (`text_end` keeps where the text ends; evidence.offset where it starts).
+// An atom's result: in `own`, or (with a memo) in the memo's entry. Its
+// quoted text is made only if it is a reason: [offset, text_end) of the
+// source.
 struct AtomRecord {
-  AtomEvidence evidence;
+  int32_t offset = 0;
   int32_t text_end = 0;
-  std::vector<std::string> unknown_paths;  // unset reads (not has())
-  std::string error;
+  AtomMemo::Entry own;
+  const AtomMemo::Entry* shared = nullptr;  // owned by the memo
+  const AtomMemo::Entry& entry() const {
+    return shared != nullptr ? *shared : own;
+  }
 };
 
 // A node's truth and the atoms (indices into the walker's list) deciding it.
@@ -315,27 +320,23 @@ class ConditionWalker {
  private:
   Outcome Atom(const Expr& expr) {
     AtomRecord atom;
-    ConditionBounds(expr, *source_, &atom.evidence.offset, &atom.text_end);
+    ConditionBounds(expr, *source_, &atom.offset, &atom.text_end);
     const absl::string_view text =
         absl::string_view(source_->text())
-            .substr(atom.evidence.offset, atom.text_end - atom.evidence.offset);
+            .substr(atom.offset, atom.text_end - atom.offset);
     if (memo_ == nullptr || text.empty()) {
-      AtomMemo::Entry entry = Evaluate(expr);
-      atom.evidence.truth = entry.truth;
-      atom.evidence.readings = std::move(entry.readings);
-      atom.unknown_paths = std::move(entry.unknown_paths);
-      atom.error = std::move(entry.error);
+      atom.own = Evaluate(expr);
     } else {
       auto it = memo_->atoms.find(text);
       if (it == memo_->atoms.end()) {
-        it = memo_->atoms.emplace(std::string(text), Evaluate(expr)).first;
+        it = memo_->atoms
+                 .emplace(std::string(text),
+                          std::make_unique<AtomMemo::Entry>(Evaluate(expr)))
+                 .first;
       }
-      atom.evidence.truth = it->second.truth;
-      atom.evidence.readings = it->second.readings;
-      atom.unknown_paths = it->second.unknown_paths;
-      atom.error = it->second.error;
+      atom.shared = it->second.get();
     }
-    Outcome out{atom.evidence.truth, {static_cast<int>(atoms_.size())}};
+    Outcome out{atom.entry().truth, {static_cast<int>(atoms_.size())}};
     atoms_.push_back(std::move(atom));
     return out;
   }
@@ -368,8 +369,8 @@ class ConditionWalker {
 ConditionResult ConditionWalker::Finish(const Outcome& outcome) {
   std::vector<int> reasons = outcome.reasons;
   std::sort(reasons.begin(), reasons.end(), [this](int a, int b) {
-    const int32_t oa = atoms_[a].evidence.offset;
-    const int32_t ob = atoms_[b].evidence.offset;
+    const int32_t oa = atoms_[a].offset;
+    const int32_t ob = atoms_[b].offset;
     return oa != ob ? oa < ob : a < b;
   });
   reasons.erase(std::unique(reasons.begin(), reasons.end()), reasons.end());
@@ -377,16 +378,24 @@ ConditionResult ConditionWalker::Finish(const Outcome& outcome) {
   result.truth = outcome.truth;
   for (int i : reasons) {
     AtomRecord& atom = atoms_[i];
-    atom.evidence.condition =
-        BoundedText(*source_, atom.evidence.offset, atom.text_end);
-    result.reasons.push_back(std::move(atom.evidence));
+    AtomEvidence evidence;
+    evidence.condition = BoundedText(*source_, atom.offset, atom.text_end);
+    evidence.offset = atom.offset;
+    evidence.truth = atom.entry().truth;
+    if (atom.shared == nullptr) {
+      evidence.readings = std::move(atom.own.readings);
+    } else {
+      evidence.readings = atom.shared->readings;
+    }
+    result.reasons.push_back(std::move(evidence));
+    const AtomMemo::Entry& entry = atom.entry();
     if (outcome.truth == Truth::kUnknown) {
       result.unknown_paths.insert(result.unknown_paths.end(),
-                                  atom.unknown_paths.begin(),
-                                  atom.unknown_paths.end());
+                                  entry.unknown_paths.begin(),
+                                  entry.unknown_paths.end());
     }
     if (outcome.truth == Truth::kError && result.error.empty()) {
-      result.error = atom.error;
+      result.error = entry.error;
     }
   }
   std::sort(result.unknown_paths.begin(), result.unknown_paths.end());

@@ -77,6 +77,7 @@
 #define LANTERN_ENGINE_EVALUATOR_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -176,7 +177,8 @@ class AtomMemo {
     std::vector<std::string> unknown_paths;
     std::string error;
   };
-  absl::flat_hash_map<std::string, Entry> atoms;
+  // By atom text; entries stay put (conditions point at them).
+  absl::flat_hash_map<std::string, std::unique_ptr<Entry>> atoms;
 };
 
 class ReferenceEvaluator {

@@ -628,7 +628,7 @@ TEST_F(EvaluatorTest, AtomMemoGivesTheSameResults) {
   // Each distinct atom text was evaluated once.
   EXPECT_EQ(memo.atoms.size(), 4u);
   EXPECT_EQ(memo.atoms.count("child.age_years  <  16"), 1u);
-  EXPECT_EQ(memo.atoms.at("episode.found_at > episode.reported_at").truth,
+  EXPECT_EQ(memo.atoms.at("episode.found_at > episode.reported_at")->truth,
             Truth::kUnknown);
 }
 
