@@ -4,8 +4,8 @@
 // RiskAssessment.Assess on realistic episodes (the shipped examples,
 // rules/examples/*.json, cycled) and the empty baseline, grpc.health.v1
 // Health.Check. Both go through a generic stub with pre-serialized
-// requests, so the client does the same (small) work for each and the
-// difference is the server's. For each RPC, two phases:
+// requests and unparsed responses, so the client's work differs only by
+// the bytes it receives. For each RPC, two phases:
 //   max   closed loop: --concurrency calls always outstanding, for
 //         --duration; throughput and latency at saturation;
 //   half  open loop at half the max throughput just measured: calls are
@@ -13,8 +13,8 @@
 //         scheduled time (no coordinated omission).
 // Reports throughput, p50/p99/p99.9 latency and failed calls per phase,
 // and the Assess/Check throughput ratio. Responses are received as raw
-// bytes (a ByteBuffer), never parsed: only the status counts, and the size
-// of the first answer is printed. On a 2-core box the client's CPU competes
+// bytes (a ByteBuffer), never parsed: only the status counts, and the mean
+// answer size is printed. On a 2-core box the client's CPU competes
 // with the server's, so the client does as little as it can; the answers'
 // correctness is the tests' business. With --server_pid (a server on this
 // machine) each phase also prints the CPU time per call of the server
