@@ -4,18 +4,27 @@
 // RiskAssessment.Assess on realistic episodes (the shipped examples,
 // rules/examples/*.json, cycled) and the empty baseline, grpc.health.v1
 // Health.Check. Both go through a generic stub with pre-serialized
-// requests, so the client does the same (small) work for each and the
-// difference is the server's. For each RPC, two phases:
+// requests and unparsed responses, so the client's work differs only by
+// the bytes it receives. For each RPC, two phases:
 //   max   closed loop: --concurrency calls always outstanding, for
 //         --duration; throughput and latency at saturation;
 //   half  open loop at half the max throughput just measured: calls are
 //         sent on a fixed schedule and latency counts from each call's
 //         scheduled time (no coordinated omission).
 // Reports throughput, p50/p99/p99.9 latency and failed calls per phase,
-// and the Assess/Check throughput ratio.
+// and the Assess/Check throughput ratio. Responses are received as raw
+// bytes (a ByteBuffer), never parsed: only the status counts, and the mean
+// answer size is printed. On a 2-core box the client's CPU competes
+// with the server's, so the client does as little as it can; the answers'
+// correctness is the tests' business. With --server_pid (a server on this
+// machine) each phase also prints the CPU time per call of the server
+// process (from /proc/PID/stat) and of this client (getrusage).
 //
 // Thread-safety: completions run on gRPC's threads and record into a
 // mutex-guarded Recorder; the main thread paces and reports.
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -44,6 +53,9 @@ ABSL_FLAG(std::string, examples, "rules/examples",
 ABSL_FLAG(int, concurrency, 32, "calls outstanding in the closed-loop phase");
 ABSL_FLAG(int, duration_s, 10, "seconds per phase");
 ABSL_FLAG(int, channels, 2, "client channels (connections) to spread over");
+ABSL_FLAG(int, server_pid, 0,
+          "the server's process id, to report its CPU time per call "
+          "(0: do not)");
 
 namespace {
 
@@ -52,9 +64,10 @@ using Clock = std::chrono::steady_clock;
 // Latencies (ns) and failures of one phase.
 class Recorder {
  public:
-  void Add(int64_t nanos, bool ok) {
+  void Add(int64_t nanos, bool ok, size_t bytes) {
     absl::MutexLock lock(&mu_);
     if (ok) {
+      bytes_ += bytes;
       latencies_.push_back(nanos);
     } else {
       ++failed_;
@@ -71,18 +84,68 @@ class Recorder {
     throughput_ = latencies_.size() / seconds;
     std::printf(
         "%-7s %-5s %9.0f calls/s  p50 %7.3f ms  p99 %7.3f ms  p99.9 %7.3f ms"
-        "  (%zu ok, %ld failed)\n",
+        "  (%zu ok, %ld failed, %.0f B/answer)\n",
         rpc, phase, throughput_, at(0.5), at(0.99), at(0.999),
-        latencies_.size(), failed_);
+        latencies_.size(), failed_,
+        latencies_.empty() ? 0.0 : 1.0 * bytes_ / latencies_.size());
+    calls_ = latencies_.size() + failed_;
     std::fflush(stdout);
   }
   double throughput() const { return throughput_; }
+  size_t calls() const { return calls_; }
 
  private:
   absl::Mutex mu_;
   std::vector<int64_t> latencies_ ABSL_GUARDED_BY(mu_);
   long failed_ ABSL_GUARDED_BY(mu_) = 0;
+  size_t bytes_ ABSL_GUARDED_BY(mu_) = 0;
   double throughput_ = 0;
+  size_t calls_ = 0;
+};
+
+// CPU seconds (user + system) of `pid` from /proc, or of this process when
+// `pid` is 0; -1 when unreadable.
+double CpuSeconds(int pid) {
+  if (pid == 0) {
+    rusage usage;
+    getrusage(RUSAGE_SELF, &usage);
+    return usage.ru_utime.tv_sec + usage.ru_stime.tv_sec +
+           (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+  }
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)),
+                   std::istreambuf_iterator<char>());
+  const size_t close = stat.rfind(')');  // the command name may hold spaces
+  if (close == std::string::npos) return -1;
+  std::istringstream fields(stat.substr(close + 2));
+  std::string field;
+  double ticks = 0;
+  for (int i = 3; i <= 15 && fields >> field; ++i) {  // utime 14, stime 15
+    if (i >= 14) ticks += std::stod(field);
+  }
+  return ticks / sysconf(_SC_CLK_TCK);
+}
+
+// CPU time of the server and of this client over one phase.
+class CpuMeter {
+ public:
+  explicit CpuMeter(int server_pid)
+      : server_pid_(server_pid),
+        server_(server_pid > 0 ? CpuSeconds(server_pid) : -1),
+        client_(CpuSeconds(0)) {}
+  // Prints microseconds of CPU per call for `calls` calls since creation.
+  void Report(double calls) const {
+    if (server_pid_ <= 0 || calls <= 0) return;
+    const double server = CpuSeconds(server_pid_) - server_;
+    const double client = CpuSeconds(0) - client_;
+    std::printf("        cpu per call: server %6.1f us, client %6.1f us\n",
+                server * 1e6 / calls, client * 1e6 / calls);
+    std::fflush(stdout);
+  }
+
+ private:
+  int server_pid_;
+  double server_, client_;
 };
 
 // One RPC to load: its method and the requests to cycle through.
@@ -126,7 +189,8 @@ struct Call {
 
 class LoadRunner {
  public:
-  LoadRunner(const std::string& address, int channels) {
+  LoadRunner(const std::string& address, int channels, int server_pid)
+      : server_pid_(server_pid) {
     for (int i = 0; i < channels; ++i) {
       grpc::ChannelArguments args;
       args.SetInt("lantern_channel", i);  // distinct channels, distinct TCP
@@ -152,7 +216,7 @@ class LoadRunner {
               std::chrono::duration_cast<std::chrono::nanoseconds>(
                   Clock::now() - call->start)
                   .count();
-          recorder->Add(nanos, status.ok());
+          recorder->Add(nanos, status.ok(), call->response.Length());
           delete call;
           if (done) done();
           outstanding_.fetch_sub(1);
@@ -168,6 +232,7 @@ class LoadRunner {
   // Closed loop: `concurrency` chains of back-to-back calls.
   double Max(const Target& target, int concurrency, absl::Duration duration) {
     Recorder recorder;
+    const CpuMeter cpu(server_pid_);
     const auto end = Clock::now() + absl::ToChronoNanoseconds(duration);
     std::atomic<size_t> n{0};
     std::function<void()> next = [&] {
@@ -177,12 +242,14 @@ class LoadRunner {
     for (int i = 0; i < concurrency; ++i) next();
     WaitIdle();
     recorder.Report(target.name, "max", absl::ToDoubleSeconds(duration));
+    cpu.Report(recorder.calls());
     return recorder.throughput();
   }
 
   // Open loop at `rate` calls/s.
   void Paced(const Target& target, double rate, absl::Duration duration) {
     Recorder recorder;
+    const CpuMeter cpu(server_pid_);
     const auto begin = Clock::now();
     const auto interval =
         std::chrono::nanoseconds(static_cast<int64_t>(1e9 / rate));
@@ -195,11 +262,13 @@ class LoadRunner {
     }
     WaitIdle();
     recorder.Report(target.name, "half", absl::ToDoubleSeconds(duration));
+    cpu.Report(recorder.calls());
   }
 
  private:
   std::vector<std::unique_ptr<grpc::GenericStub>> stubs_;
   std::atomic<int> outstanding_{0};
+  int server_pid_;
 };
 
 }  // namespace
@@ -214,8 +283,8 @@ int main(int argc, char** argv) {
                  absl::GetFlag(FLAGS_examples).c_str());
     return 2;
   }
-  LoadRunner runner(absl::GetFlag(FLAGS_address),
-                    absl::GetFlag(FLAGS_channels));
+  LoadRunner runner(absl::GetFlag(FLAGS_address), absl::GetFlag(FLAGS_channels),
+                    absl::GetFlag(FLAGS_server_pid));
   const absl::Duration duration =
       absl::Seconds(absl::GetFlag(FLAGS_duration_s));
   const int concurrency = absl::GetFlag(FLAGS_concurrency);

@@ -128,14 +128,14 @@ PolicyInputs InputsFor(const Policy& policy, const Assessment& a) {
 
 FindingOutcome DecideFinding(const ReferenceEvaluator& evaluator,
                              const PromptFinding& def, const FactRecord& facts,
-                             const PolicyInputs& inputs) {
+                             const PolicyInputs& inputs, AtomMemo* memo) {
   FindingOutcome out;
   out.name = def.name;
   out.title = def.title;
   out.cite = def.cite;
   if (!def.when.has_value()) return out;
   ConditionResult result = evaluator.EvaluateCondition(
-      *def.when->expr, def.when->source, facts, &inputs);
+      *def.when->expr, def.when->source, facts, &inputs, memo);
   out.truth = result.truth;
   out.conditions = std::move(result.reasons);
   out.unknown_paths = std::move(result.unknown_paths);
@@ -143,23 +143,25 @@ FindingOutcome DecideFinding(const ReferenceEvaluator& evaluator,
   return out;
 }
 
+// `memo` holds the policy-stage atoms already evaluated for this request.
 PromptOutcome DecidePrompt(const RuleSet& ruleset, const PromptDef& def,
                            const FactRecord& facts, const PolicyInputs& inputs,
-                           const Assessment& a) {
+                           const Assessment& a, AtomMemo* memo) {
   PromptOutcome out;
   out.name = def.name;
   out.title = def.title;
   out.cite = def.cite;
   ReferenceEvaluator evaluator(ruleset.schema.get(), &ruleset.policy.constants);
   ConditionResult result = evaluator.EvaluateCondition(
-      *def.when.expr, def.when.source, facts, &inputs);
+      *def.when.expr, def.when.source, facts, &inputs, memo);
   out.truth = result.truth;
   out.raised = result.truth == Truth::kTrue;
   out.conditions = std::move(result.reasons);
   out.unknown_paths = std::move(result.unknown_paths);
   out.error = std::move(result.error);
   for (const PromptFinding& finding : def.findings) {
-    out.findings.push_back(DecideFinding(evaluator, finding, facts, inputs));
+    out.findings.push_back(
+        DecideFinding(evaluator, finding, facts, inputs, memo));
   }
   // Fired rules are reasons only for a prompt that was raised: naming them
   // beside a prompt that was not would read as reasons for it.
@@ -229,23 +231,26 @@ std::vector<ActionOutcome> DecideActions(const RuleSet& ruleset,
   return out;
 }
 
-void CopyMatch(const RuleSet& ruleset, const MatchResult& match,
-               Assessment* a) {
-  for (const RuleMatch& m : match.fired) {
+// Moves the evidence, paths and errors out of `match` (its rule indices
+// stay).
+void MoveMatch(const RuleSet& ruleset, MatchResult* match, Assessment* a) {
+  a->fired.reserve(match->fired.size());
+  for (RuleMatch& m : match->fired) {
     const Rule& r = ruleset.rules[m.rule];
-    a->fired.push_back(
-        {r.id, r.title, r.concern, r.cite, r.grade_floor, r.score, m.evidence});
+    a->fired.push_back({r.id, r.title, r.concern, r.cite, r.grade_floor,
+                        r.score, std::move(m.evidence)});
   }
-  for (const RuleMatch& m : match.blocked) {
+  a->blocked.reserve(match->blocked.size());
+  for (RuleMatch& m : match->blocked) {
     const Rule& r = ruleset.rules[m.rule];
-    a->blocked.push_back({r.id, r.title, m.unknown_paths});
+    a->blocked.push_back({r.id, r.title, std::move(m.unknown_paths)});
   }
-  for (const RuleMatch& m : match.errored) {
+  for (RuleMatch& m : match->errored) {
     const Rule& r = ruleset.rules[m.rule];
-    a->errored.push_back({r.id, r.title, m.error});
+    a->errored.push_back({r.id, r.title, std::move(m.error)});
   }
   std::set<std::string> flags;
-  for (const RuleMatch& m : match.fired) {
+  for (const RuleMatch& m : match->fired) {
     for (const std::string& f : ruleset.rules[m.rule].flags) flags.insert(f);
   }
   a->flags.assign(flags.begin(), flags.end());
@@ -280,8 +285,8 @@ MatchResult MatchWithReference(const RuleSet& ruleset, const FactRecord& facts,
 }
 
 absl::StatusOr<Assessment> Decide(const RuleSet& ruleset,
-                                  const FactRecord& facts,
-                                  const MatchResult& match, absl::Time as_of) {
+                                  const FactRecord& facts, MatchResult match,
+                                  absl::Time as_of) {
   absl::Status status;
   CheckInForce(ruleset, as_of, &status);
   if (!status.ok()) return status;
@@ -289,7 +294,7 @@ absl::StatusOr<Assessment> Decide(const RuleSet& ruleset,
   a.ruleset_id = ruleset.manifest.id;
   a.ruleset_version = ruleset.manifest.version;
   a.as_of = as_of;
-  CopyMatch(ruleset, match, &a);
+  MoveMatch(ruleset, &match, &a);
   const Policy& policy = ruleset.policy;
   std::vector<const Rule*> fired, blocked;
   for (const RuleMatch& m : match.fired)
@@ -315,8 +320,10 @@ absl::StatusOr<Assessment> Decide(const RuleSet& ruleset,
   }
   a.grade = GradeFor(policy, fired, blocked);
   const PolicyInputs inputs = InputsFor(policy, a);
+  AtomMemo memo;  // prompts and findings share atoms (an age test, levels)
+  a.prompts.reserve(policy.prompts.size());
   for (const PromptDef& def : policy.prompts) {
-    a.prompts.push_back(DecidePrompt(ruleset, def, facts, inputs, a));
+    a.prompts.push_back(DecidePrompt(ruleset, def, facts, inputs, a, &memo));
   }
   a.actions = DecideActions(ruleset, facts, inputs, as_of, a);
   a.codes = ScanCatalogueCodes(ruleset, facts).known;

@@ -132,9 +132,11 @@ struct Assessment {
 };
 
 // FAILED_PRECONDITION when `as_of` is outside the ruleset's effective period.
+// Takes `match` by value: its evidence and paths move into the Assessment
+// (pass a temporary or std::move to avoid copying them).
 absl::StatusOr<Assessment> Decide(const RuleSet& ruleset,
-                                  const FactRecord& facts,
-                                  const MatchResult& match, absl::Time as_of);
+                                  const FactRecord& facts, MatchResult match,
+                                  absl::Time as_of);
 
 // MatchWithReference then Decide.
 absl::StatusOr<Assessment> AssessWithReference(const RuleSet& ruleset,

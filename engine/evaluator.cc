@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -157,23 +158,39 @@ std::string CollapseSpace(absl::string_view text) {
   return out;
 }
 
+// Where ConditionText's text lies in `source`: [*begin, *end), or an empty
+// range at the expression's start when it has no tokens.
+void ConditionBounds(const Expr& expr, const SourceText& source, int32_t* begin,
+                     int32_t* end) {
+  *begin = INT32_MAX;
+  *end = INT32_MIN;
+  TokenBounds(expr, begin, end);
+  if (*end < *begin) {
+    *begin = *end = expr.span.begin;
+    return;
+  }
+  const absl::string_view text = source.text();
+  *begin = std::clamp(*begin, 0, static_cast<int32_t>(text.size()));
+  *end = std::clamp(*end, *begin, static_cast<int32_t>(text.size()));
+  *end = ExtendOverFoldedCall(text, *end);
+  Balance(text, begin, end);
+}
+
+// ConditionText of bounds from ConditionBounds.
+std::string BoundedText(const SourceText& source, int32_t begin, int32_t end) {
+  if (end <= begin) return "";
+  return CollapseSpace(
+      absl::string_view(source.text()).substr(begin, end - begin));
+}
+
 }  // namespace
 
 std::string ConditionText(const Expr& expr, const SourceText& source,
                           int32_t* offset) {
-  int32_t begin = INT32_MAX, end = INT32_MIN;
-  TokenBounds(expr, &begin, &end);
-  if (end < begin) {
-    if (offset != nullptr) *offset = expr.span.begin;
-    return "";
-  }
-  const absl::string_view text = source.text();
-  begin = std::clamp(begin, 0, static_cast<int32_t>(text.size()));
-  end = std::clamp(end, begin, static_cast<int32_t>(text.size()));
-  end = ExtendOverFoldedCall(text, end);
-  Balance(text, &begin, &end);
+  int32_t begin, end;
+  ConditionBounds(expr, source, &begin, &end);
   if (offset != nullptr) *offset = begin;
-  return CollapseSpace(text.substr(begin, end - begin));
+  return BoundedText(source, begin, end);
 }
 
 // ---------------------------------------------------------------------------
@@ -212,10 +229,17 @@ bool TextMentions(absl::string_view text, absl::string_view phrase) {
 
 namespace {
 
+// An atom's result: in `own`, or (with a memo) in the memo's entry. Its
+// quoted text is made only if it is a reason: [offset, text_end) of the
+// source.
 struct AtomRecord {
-  AtomEvidence evidence;
-  std::vector<std::string> unknown_paths;  // unset reads (not has())
-  std::string error;
+  int32_t offset = 0;
+  int32_t text_end = 0;
+  AtomMemo::Entry own;
+  const AtomMemo::Entry* shared = nullptr;  // owned by the memo
+  const AtomMemo::Entry& entry() const {
+    return shared != nullptr ? *shared : own;
+  }
 };
 
 // A node's truth and the atoms (indices into the walker's list) deciding it.
@@ -270,12 +294,13 @@ class ConditionWalker {
   ConditionWalker(const FactSchema* schema,
                   const std::vector<ConstantDef>* constants,
                   const SourceText* source, const FactRecord* facts,
-                  const PolicyInputs* policy)
+                  const PolicyInputs* policy, AtomMemo* memo)
       : schema_(schema),
         constants_(constants),
         source_(source),
         facts_(facts),
-        policy_(policy) {}
+        policy_(policy),
+        memo_(memo) {}
 
   Outcome Walk(const Expr& expr) {
     if (!IsLogical(expr)) return Atom(expr);
@@ -289,27 +314,47 @@ class ConditionWalker {
     return Combine(expr.op, left, right);
   }
 
-  ConditionResult Finish(const Outcome& outcome) const;
+  // Moves the reasons' evidence out: call once.
+  ConditionResult Finish(const Outcome& outcome);
 
  private:
   Outcome Atom(const Expr& expr) {
+    AtomRecord atom;
+    ConditionBounds(expr, *source_, &atom.offset, &atom.text_end);
+    const absl::string_view text =
+        absl::string_view(source_->text())
+            .substr(atom.offset, atom.text_end - atom.offset);
+    if (memo_ == nullptr || text.empty()) {
+      atom.own = Evaluate(expr);
+    } else {
+      auto it = memo_->atoms.find(text);
+      if (it == memo_->atoms.end()) {
+        it = memo_->atoms
+                 .emplace(std::string(text),
+                          std::make_unique<AtomMemo::Entry>(Evaluate(expr)))
+                 .first;
+      }
+      atom.shared = it->second.get();
+    }
+    Outcome out{atom.entry().truth, {static_cast<int>(atoms_.size())}};
+    atoms_.push_back(std::move(atom));
+    return out;
+  }
+
+  AtomMemo::Entry Evaluate(const Expr& expr) const {
     ReadTrace trace;
     ValueInterpreter interpreter(schema_, constants_, source_, facts_, policy_,
                                  &trace);
     const Value value = interpreter.Eval(expr);
-    AtomRecord atom;
-    atom.evidence.condition =
-        ConditionText(expr, *source_, &atom.evidence.offset);
-    atom.evidence.truth = TruthOf(value);
-    atom.evidence.readings = std::move(trace.readings);
-    atom.unknown_paths = std::move(trace.unknown_paths);
-    if (value.kind == ValueKind::kError) atom.error = value.error;
-    if (atom.evidence.truth == Truth::kError && atom.error.empty()) {
-      atom.error = "condition is not bool";
+    AtomMemo::Entry entry;
+    entry.truth = TruthOf(value);
+    entry.readings = std::move(trace.readings);
+    entry.unknown_paths = std::move(trace.unknown_paths);
+    if (value.kind == ValueKind::kError) entry.error = value.error;
+    if (entry.truth == Truth::kError && entry.error.empty()) {
+      entry.error = "condition is not bool";
     }
-    Outcome out{atom.evidence.truth, {static_cast<int>(atoms_.size())}};
-    atoms_.push_back(std::move(atom));
-    return out;
+    return entry;
   }
 
   const FactSchema* schema_;
@@ -317,29 +362,40 @@ class ConditionWalker {
   const SourceText* source_;
   const FactRecord* facts_;
   const PolicyInputs* policy_;
+  AtomMemo* memo_;
   std::vector<AtomRecord> atoms_;  // in evaluation (= source) order
 };
 
-ConditionResult ConditionWalker::Finish(const Outcome& outcome) const {
+ConditionResult ConditionWalker::Finish(const Outcome& outcome) {
   std::vector<int> reasons = outcome.reasons;
   std::sort(reasons.begin(), reasons.end(), [this](int a, int b) {
-    const int32_t oa = atoms_[a].evidence.offset;
-    const int32_t ob = atoms_[b].evidence.offset;
+    const int32_t oa = atoms_[a].offset;
+    const int32_t ob = atoms_[b].offset;
     return oa != ob ? oa < ob : a < b;
   });
   reasons.erase(std::unique(reasons.begin(), reasons.end()), reasons.end());
   ConditionResult result;
   result.truth = outcome.truth;
   for (int i : reasons) {
-    const AtomRecord& atom = atoms_[i];
-    result.reasons.push_back(atom.evidence);
+    AtomRecord& atom = atoms_[i];
+    AtomEvidence evidence;
+    evidence.condition = BoundedText(*source_, atom.offset, atom.text_end);
+    evidence.offset = atom.offset;
+    evidence.truth = atom.entry().truth;
+    if (atom.shared == nullptr) {
+      evidence.readings = std::move(atom.own.readings);
+    } else {
+      evidence.readings = atom.shared->readings;
+    }
+    result.reasons.push_back(std::move(evidence));
+    const AtomMemo::Entry& entry = atom.entry();
     if (outcome.truth == Truth::kUnknown) {
       result.unknown_paths.insert(result.unknown_paths.end(),
-                                  atom.unknown_paths.begin(),
-                                  atom.unknown_paths.end());
+                                  entry.unknown_paths.begin(),
+                                  entry.unknown_paths.end());
     }
     if (outcome.truth == Truth::kError && result.error.empty()) {
-      result.error = atom.error;
+      result.error = entry.error;
     }
   }
   std::sort(result.unknown_paths.begin(), result.unknown_paths.end());
@@ -382,8 +438,8 @@ bool ToLiteral(const Value& value, LiteralValue* out) {
 
 ConditionResult ReferenceEvaluator::EvaluateCondition(
     const Expr& expr, const SourceText& source, const FactRecord& facts,
-    const PolicyInputs* policy) const {
-  ConditionWalker walker(schema_, constants_, &source, &facts, policy);
+    const PolicyInputs* policy, AtomMemo* memo) const {
+  ConditionWalker walker(schema_, constants_, &source, &facts, policy, memo);
   const Outcome outcome = walker.Walk(expr);
   return walker.Finish(outcome);
 }

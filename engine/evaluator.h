@@ -77,9 +77,11 @@
 #define LANTERN_ENGINE_EVALUATOR_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "engine/ast.h"
@@ -156,6 +158,29 @@ std::string ConditionText(const Expr& expr, const SourceText& source,
 // A phrase with no words mentions nothing.
 bool TextMentions(absl::string_view text, absl::string_view phrase);
 
+// Atoms already evaluated over one set of facts and policy inputs, by
+// their source text (as written, whitespace and all). Conditions of one
+// stage often share atoms (the policy's prompts repeat an age test and
+// `concern_level(...)` comparisons); with a memo each distinct atom runs
+// once. An atom's result depends only on its text (checked in one stage,
+// with one schema and constants — atoms hold no comprehension variables of
+// an enclosing condition) and on the facts and inputs, so the evidence is
+// identical with or without a memo; only the offset is per condition.
+// Use one memo for one (evaluator, facts, policy inputs) only.
+//
+// Thread-safety: not thread-safe; one per request.
+class AtomMemo {
+ public:
+  struct Entry {
+    Truth truth = Truth::kFalse;
+    std::vector<FactReading> readings;
+    std::vector<std::string> unknown_paths;
+    std::string error;
+  };
+  // By atom text; entries stay put (conditions point at them).
+  absl::flat_hash_map<std::string, std::unique_ptr<Entry>> atoms;
+};
+
 class ReferenceEvaluator {
  public:
   // REQUIRES: both outlive the evaluator; expressions were checked against
@@ -166,9 +191,12 @@ class ReferenceEvaluator {
 
   // REQUIRES: `expr` is checked with type bool; `facts` has the schema's
   // root type; `policy` is non-null iff `expr` was checked at policy stage.
+  // With a non-null `memo`, atoms it holds are not evaluated again and new
+  // ones are added to it (see AtomMemo); the result is the same.
   ConditionResult EvaluateCondition(const Expr& expr, const SourceText& source,
                                     const FactRecord& facts,
-                                    const PolicyInputs* policy = nullptr) const;
+                                    const PolicyInputs* policy = nullptr,
+                                    AtomMemo* memo = nullptr) const;
 
   // REQUIRES: `expr` is checked (any non-list type).
   ValueResult EvaluateValue(const Expr& expr, const SourceText& source,

@@ -4,11 +4,13 @@
 // AssessmentJson (protobuf's JSON printer with fixed options).
 #include "server/assessment_proto.h"
 
-#include <map>
+#include <algorithm>
+#include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "google/protobuf/util/json_util.h"
 
 namespace lantern {
@@ -66,21 +68,31 @@ absl::Status ParseName(bool (*parse)(const std::string&, Enum*),
   return absl::OkStatus();
 }
 
-void AddEvidence(const std::vector<AtomEvidence>& from,
+// Strings move from the Assessment into the answer (no copy of their text).
+void AddStrings(std::vector<std::string>* from,
+                google::protobuf::RepeatedPtrField<std::string>* to) {
+  to->Reserve(static_cast<int>(from->size()));
+  for (std::string& s : *from) to->Add(std::move(s));
+}
+
+void AddEvidence(std::vector<AtomEvidence>* from,
                  google::protobuf::RepeatedPtrField<v1::Evidence>* to) {
-  for (const AtomEvidence& atom : from) {
+  to->Reserve(static_cast<int>(from->size()));
+  for (AtomEvidence& atom : *from) {
     v1::Evidence* e = to->Add();
-    e->set_condition(atom.condition);
+    e->set_condition(std::move(atom.condition));
     e->set_truth(TruthOf(atom.truth));
-    for (const FactReading& r : atom.readings) {
+    e->mutable_facts()->Reserve(static_cast<int>(atom.readings.size()));
+    for (FactReading& r : atom.readings) {
       v1::FactValue* fact = e->add_facts();
-      fact->set_path(r.path);
-      fact->set_value(r.value);
+      fact->set_path(std::move(r.path));
+      fact->set_value(std::move(r.value));
     }
   }
 }
 
-absl::Status AddGrade(const GradeOutcome& from, v1::GradeOutcome* to) {
+absl::Status AddGrade(GradeOutcome* from_ptr, v1::GradeOutcome* to) {
+  GradeOutcome& from = *from_ptr;
   v1::RiskGrade grade, band, highest;
   absl::Status s = ParseName(v1::RiskGrade_Parse, "grade", from.grade, &grade);
   if (s.ok())
@@ -92,15 +104,14 @@ absl::Status AddGrade(const GradeOutcome& from, v1::GradeOutcome* to) {
   to->set_grade(grade);
   to->set_band_grade(band);
   to->set_total_score(from.total_score);
-  for (const std::string& id : from.floor_rule_ids) to->add_floor_rules(id);
+  AddStrings(&from.floor_rule_ids, to->mutable_floor_rules());
   to->set_highest_possible(highest);
-  for (const std::string& id : from.raising_rule_ids) {
-    to->add_raising_rules(id);
-  }
+  AddStrings(&from.raising_rule_ids, to->mutable_raising_rules());
   return absl::OkStatus();
 }
 
-absl::Status AddConcern(const ConcernOutcome& from, v1::Assessment* to) {
+absl::Status AddConcern(ConcernOutcome* from_ptr, v1::Assessment* to) {
+  ConcernOutcome& from = *from_ptr;
   v1::Concern concern;
   v1::ConcernOutcome::Level level, highest;
   absl::Status s = ParseName(v1::Concern_Parse, "concern", from.name, &concern);
@@ -116,7 +127,7 @@ absl::Status AddConcern(const ConcernOutcome& from, v1::Assessment* to) {
   c->set_concern(concern);
   c->set_level(level);
   c->set_score(from.score);
-  for (const std::string& id : from.rule_ids) c->add_rules(id);
+  AddStrings(&from.rule_ids, c->mutable_rules());
   c->set_highest_possible_level(highest);
   return absl::OkStatus();
 }
@@ -128,20 +139,23 @@ const FiredRule* FindFired(const Assessment& a, const std::string& id) {
   return nullptr;
 }
 
-void AddFinding(const FindingOutcome& from, v1::Prompt* to) {
+// Copies the strings that FillNrm and AddUnknownFacts read afterwards.
+void AddFinding(FindingOutcome* from_ptr, v1::Prompt* to) {
+  FindingOutcome& from = *from_ptr;
   v1::Finding* f = to->add_findings();
   f->set_name(from.name);
   f->set_title(from.title);
   f->set_truth(TruthOf(from.truth));
-  AddEvidence(from.conditions, f->mutable_evidence());
+  AddEvidence(&from.conditions, f->mutable_evidence());
   for (const std::string& p : from.unknown_paths) f->add_unknown_facts(p);
-  f->set_cite(from.cite);
+  f->set_cite(std::move(from.cite));
 }
 
-void FillPrompt(const Assessment& a, const PromptOutcome& from,
-                v1::Prompt* to) {
+// Copies the strings that AddUnknownFacts reads afterwards.
+void FillPrompt(const Assessment& a, PromptOutcome* from_ptr, v1::Prompt* to) {
+  PromptOutcome& from = *from_ptr;
   to->set_name(from.name);
-  to->set_title(from.title);
+  to->set_title(std::move(from.title));
   to->set_raised(from.raised);
   to->set_truth(TruthOf(from.truth));
   for (const std::string& id : from.rule_ids) {
@@ -152,17 +166,16 @@ void FillPrompt(const Assessment& a, const PromptOutcome& from,
       reason->set_cite(rule->cite);
     }
   }
-  AddEvidence(from.conditions, to->mutable_evidence());
+  AddEvidence(&from.conditions, to->mutable_evidence());
   for (const std::string& p : from.unknown_paths) to->add_unknown_facts(p);
-  for (const FindingOutcome& f : from.findings) AddFinding(f, to);
-  to->set_error(from.error);
-  to->set_cite(from.cite);
+  for (FindingOutcome& f : from.findings) AddFinding(&f, to);
+  to->set_error(std::move(from.error));
+  to->set_cite(std::move(from.cite));
 }
 
-void FillNrm(const Assessment& a, const PromptOutcome& from,
-             v1::NrmPrompt* to) {
+void FillNrm(const Assessment& a, PromptOutcome* from, v1::NrmPrompt* to) {
   FillPrompt(a, from, to->mutable_prompt());
-  for (const FindingOutcome& f : from.findings) {
+  for (const FindingOutcome& f : from->findings) {
     if (f.name == kRouteFinding) to->set_referral_route(f.title);
     if (f.name != kConsentFinding) continue;
     to->set_consent_basis(f.title);
@@ -174,34 +187,38 @@ void FillNrm(const Assessment& a, const PromptOutcome& from,
   }
 }
 
-void AddAction(const ActionOutcome& from, v1::Assessment* to) {
+// Copies the strings that AddUnknownFacts reads afterwards.
+void AddAction(ActionOutcome* from_ptr, v1::Assessment* to) {
+  ActionOutcome& from = *from_ptr;
   v1::Action* action = to->add_actions();
   action->set_code(from.code);
-  action->set_title(from.title);
-  action->set_owner_agency(from.owner);
+  action->set_title(std::move(from.title));
+  action->set_owner_agency(std::move(from.owner));
   if (from.due_by.has_value()) SetTime(*from.due_by, action->mutable_due_by());
   action->set_overdue(from.overdue);
   for (const std::string& p : from.due_unknown_paths) {
     action->add_due_unknown_facts(p);
   }
-  for (const std::string& t : from.triggered_by) action->add_triggered_by(t);
-  action->set_cite(from.cite);
-  action->set_due_error(from.due_error);
+  AddStrings(&from.triggered_by, action->mutable_triggered_by());
+  action->set_cite(std::move(from.cite));
+  action->set_due_error(std::move(from.due_error));
 }
 
-void AddCode(const RecordedCode& from, v1::Assessment* to) {
+void AddCode(RecordedCode* from_ptr, v1::Assessment* to) {
+  RecordedCode& from = *from_ptr;
   v1::RecordedCode* code =
       from.catalogue == "PUSH_FACTORS"   ? to->add_push_factors()
       : from.catalogue == "PULL_FACTORS" ? to->add_pull_factors()
                                          : to->add_indicators();
-  code->set_code(from.code);
-  code->set_catalogue(from.catalogue);
-  code->set_description(from.description);
-  code->set_source(from.source);
-  code->set_path(from.path);
+  code->set_code(std::move(from.code));
+  code->set_catalogue(std::move(from.catalogue));
+  code->set_description(std::move(from.description));
+  code->set_source(std::move(from.source));
+  code->set_path(std::move(from.path));
 }
 
-absl::Status AddFiredRule(const FiredRule& from, v1::Assessment* to) {
+absl::Status AddFiredRule(FiredRule* from_ptr, v1::Assessment* to) {
+  FiredRule& from = *from_ptr;
   v1::Concern concern;
   v1::RiskGrade floor;
   absl::Status s =
@@ -211,67 +228,86 @@ absl::Status AddFiredRule(const FiredRule& from, v1::Assessment* to) {
   }
   if (!s.ok()) return s;
   v1::FiredRule* rule = to->add_fired_rules();
-  rule->set_id(from.id);
-  rule->set_title(from.title);
+  rule->set_id(std::move(from.id));
+  rule->set_title(std::move(from.title));
   rule->set_concern(concern);
   rule->set_score(from.score);
   rule->set_grade_floor(floor);
-  AddEvidence(from.evidence, rule->mutable_evidence());
-  rule->set_cite(from.cite);
+  AddEvidence(&from.evidence, rule->mutable_evidence());
+  rule->set_cite(std::move(from.cite));
   return absl::OkStatus();
 }
 
-// Every unset fact that would decide a rule, prompt, finding or deadline.
+// One (unset path, what it would decide) pair: `what` is `prefix` + `name`,
+// then "/" + `*sub` when `sub` is set (a prompt's finding).
+struct Decides {
+  absl::string_view path, prefix, name;
+  const std::string* sub = nullptr;
+};
+
+// Every unset fact that would decide a rule, prompt, finding or deadline:
+// by path, and for each path in the order collected (a stable sort).
 void AddUnknownFacts(const Assessment& a, v1::Assessment* to) {
-  std::map<std::string, std::vector<std::string>> decides;
+  std::vector<Decides> decides;
   for (const BlockedRule& r : a.blocked) {
-    for (const std::string& p : r.unknown_paths) decides[p].push_back(r.id);
+    for (const std::string& p : r.unknown_paths) {
+      decides.push_back({p, "", r.id});
+    }
   }
   for (const PromptOutcome& prompt : a.prompts) {
-    const std::string name = absl::StrCat("prompt:", prompt.name);
     for (const std::string& p : prompt.unknown_paths) {
-      decides[p].push_back(name);
+      decides.push_back({p, "prompt:", prompt.name});
     }
     for (const FindingOutcome& f : prompt.findings) {
       for (const std::string& p : f.unknown_paths) {
-        decides[p].push_back(absl::StrCat(name, "/", f.name));
+        decides.push_back({p, "prompt:", prompt.name, &f.name});
       }
     }
   }
   for (const ActionOutcome& action : a.actions) {
     for (const std::string& p : action.due_unknown_paths) {
-      decides[p].push_back(absl::StrCat("action:", action.code));
+      decides.push_back({p, "action:", action.code});
     }
   }
-  for (auto& [path, what] : decides) {
-    v1::UnknownFact* fact = to->add_unknown_facts();
-    fact->set_path(path);
-    for (const std::string& w : what) fact->add_decides(w);
+  std::stable_sort(
+      decides.begin(), decides.end(),
+      [](const Decides& x, const Decides& y) { return x.path < y.path; });
+  v1::UnknownFact* fact = nullptr;
+  for (const Decides& d : decides) {
+    if (fact == nullptr || fact->path() != d.path) {
+      fact = to->add_unknown_facts();
+      fact->set_path(std::string(d.path));
+    }
+    std::string* what = fact->add_decides();
+    absl::StrAppend(what, d.prefix, d.name);
+    if (d.sub != nullptr) absl::StrAppend(what, "/", *d.sub);
   }
 }
 
-void AddRulesNotFired(const Assessment& a, v1::Assessment* to) {
-  for (const BlockedRule& r : a.blocked) {
+void AddRulesNotFired(Assessment* a, v1::Assessment* to) {
+  to->mutable_blocked_rules()->Reserve(static_cast<int>(a->blocked.size()));
+  for (BlockedRule& r : a->blocked) {
     v1::BlockedRule* b = to->add_blocked_rules();
-    b->set_id(r.id);
-    b->set_title(r.title);
-    for (const std::string& p : r.unknown_paths) b->add_unknown_facts(p);
+    b->set_id(std::move(r.id));
+    b->set_title(std::move(r.title));
+    AddStrings(&r.unknown_paths, b->mutable_unknown_facts());
   }
-  for (const ErroredRule& r : a.errored) {
+  for (ErroredRule& r : a->errored) {
     v1::ErroredRule* e = to->add_errored_rules();
-    e->set_id(r.id);
-    e->set_title(r.title);
-    e->set_error(r.error);
+    e->set_id(std::move(r.id));
+    e->set_title(std::move(r.title));
+    e->set_error(std::move(r.error));
   }
 }
 
-absl::Status AddOutcomes(const Assessment& a, v1::Assessment* to) {
-  absl::Status s = AddGrade(a.grade, to->mutable_grade());
-  for (const ConcernOutcome& c : a.concerns) {
-    if (s.ok()) s = AddConcern(c, to);
+absl::Status AddOutcomes(Assessment* a, v1::Assessment* to) {
+  absl::Status s = AddGrade(&a->grade, to->mutable_grade());
+  for (ConcernOutcome& c : a->concerns) {
+    if (s.ok()) s = AddConcern(&c, to);
   }
-  for (const FiredRule& r : a.fired) {
-    if (s.ok()) s = AddFiredRule(r, to);
+  to->mutable_fired_rules()->Reserve(static_cast<int>(a->fired.size()));
+  for (FiredRule& r : a->fired) {
+    if (s.ok()) s = AddFiredRule(&r, to);
   }
   return s;
 }
@@ -290,36 +326,40 @@ const PolicyVocabulary& AssessmentVocabulary() {
   return *vocabulary;
 }
 
-absl::Status AssessmentToProto(const Assessment& a, const DecisionStamp& stamp,
+// The parts are added in an order that lets each move the strings no later
+// part reads: prompts read the fired rules' titles and cites, and the
+// unknown facts read the paths of blocked rules, prompts and actions. The
+// order of the calls does not change the answer: each fills its own fields.
+absl::Status AssessmentToProto(Assessment a, const DecisionStamp& stamp,
                                v1::Assessment* out_ptr) {
   v1::Assessment& out = *out_ptr;
   out.set_decision_id(stamp.decision_id);
-  out.mutable_ruleset()->set_id(a.ruleset_id);
-  out.mutable_ruleset()->set_version(a.ruleset_version);
+  out.mutable_ruleset()->set_id(std::move(a.ruleset_id));
+  out.mutable_ruleset()->set_version(std::move(a.ruleset_version));
   out.mutable_ruleset()->set_digest(stamp.ruleset_digest);
   SetTime(stamp.evaluated_at, out.mutable_evaluated_at());
   SetTime(a.as_of, out.mutable_as_of());
-  absl::Status s = AddOutcomes(a, &out);
-  if (!s.ok()) return s;
-  for (const PromptOutcome& p : a.prompts) {
+  for (PromptOutcome& p : a.prompts) {
     if (p.name == kNrmPrompt) {
-      FillNrm(a, p, out.mutable_nrm());
+      FillNrm(a, &p, out.mutable_nrm());
     } else {
-      FillPrompt(a, p, out.add_prompts());
+      FillPrompt(a, &p, out.add_prompts());
     }
   }
-  for (const ActionOutcome& action : a.actions) AddAction(action, &out);
-  for (const RecordedCode& code : a.codes) AddCode(code, &out);
-  for (const std::string& flag : a.flags) out.add_flags(flag);
-  AddRulesNotFired(a, &out);
+  for (ActionOutcome& action : a.actions) AddAction(&action, &out);
   AddUnknownFacts(a, &out);
+  absl::Status s = AddOutcomes(&a, &out);
+  if (!s.ok()) return s;
+  for (RecordedCode& code : a.codes) AddCode(&code, &out);
+  AddStrings(&a.flags, out.mutable_flags());
+  AddRulesNotFired(&a, &out);
   return absl::OkStatus();
 }
 
-absl::StatusOr<v1::Assessment> AssessmentToProto(const Assessment& a,
+absl::StatusOr<v1::Assessment> AssessmentToProto(Assessment a,
                                                  const DecisionStamp& stamp) {
   v1::Assessment out;
-  absl::Status status = AssessmentToProto(a, stamp, &out);
+  absl::Status status = AssessmentToProto(std::move(a), stamp, &out);
   if (!status.ok()) return status;
   return out;
 }

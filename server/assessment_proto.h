@@ -38,13 +38,15 @@ struct DecisionStamp {
 };
 
 // INVALID_ARGUMENT when a grade, level or concern name has no enum value
-// (the ruleset was not loaded with AssessmentVocabulary()).
-absl::StatusOr<v1::Assessment> AssessmentToProto(const Assessment& assessment,
+// (the ruleset was not loaded with AssessmentVocabulary()). Takes the
+// assessment by value and moves its strings into the answer: pass a
+// temporary or std::move to avoid copying them.
+absl::StatusOr<v1::Assessment> AssessmentToProto(Assessment assessment,
                                                  const DecisionStamp& stamp);
 
 // The same, filling `out` (which must be empty) in place, so a server can
 // build the answer straight into a response message on its arena.
-absl::Status AssessmentToProto(const Assessment& assessment,
+absl::Status AssessmentToProto(Assessment assessment,
                                const DecisionStamp& stamp, v1::Assessment* out);
 
 // Protobuf JSON as `lantern eval` prints it: the canonical proto3 JSON

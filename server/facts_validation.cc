@@ -25,16 +25,12 @@ using google::protobuf::Message;
 using google::protobuf::Timestamp;
 using Problems = std::vector<std::string>;
 
-std::string Join(const std::string& path, const std::string& name) {
-  return path.empty() ? name : absl::StrCat(path, ".", name);
-}
-
 void CheckString(const FieldDescriptor& field, const std::string& value,
                  const std::string& path, const RequestLimits& limits,
                  Problems* problems) {
-  const bool narrative = field.containing_type()->full_name() ==
-                             v1::Narrative::descriptor()->full_name() &&
-                         field.name() == "text";
+  const bool narrative =
+      field.containing_type() == v1::Narrative::descriptor() &&
+      field.name() == "text";
   const int64_t max =
       narrative ? limits.max_narrative_bytes : limits.max_string_bytes;
   if (static_cast<int64_t>(value.size()) > max) {
@@ -43,42 +39,50 @@ void CheckString(const FieldDescriptor& field, const std::string& value,
   }
 }
 
-// Size limits on every set field of `message`, recursively.
-void CheckSizes(const Message& message, const std::string& path,
+// Size limits on every set field of `message`, recursively. `path` names
+// `message`; it is extended for each field and restored before returning,
+// so one buffer serves the whole walk.
+void CheckSizes(const Message& message, std::string* path,
                 const RequestLimits& limits, Problems* problems) {
   const google::protobuf::Reflection* reflection = message.GetReflection();
   std::vector<const FieldDescriptor*> fields;
   reflection->ListFields(message, &fields);
+  const size_t base = path->size();
   for (const FieldDescriptor* field : fields) {
-    const std::string field_path = Join(path, field->name());
+    path->resize(base);
+    absl::StrAppend(path, base == 0 ? "" : ".", field->name());
     if (!field->is_repeated()) {
       if (field->type() == FieldDescriptor::TYPE_STRING) {
-        CheckString(*field, reflection->GetString(message, field), field_path,
+        CheckString(*field, reflection->GetString(message, field), *path,
                     limits, problems);
       } else if (field->type() == FieldDescriptor::TYPE_MESSAGE) {
-        CheckSizes(reflection->GetMessage(message, field), field_path, limits,
+        CheckSizes(reflection->GetMessage(message, field), path, limits,
                    problems);
       }
       continue;
     }
     const int size = reflection->FieldSize(message, field);
     if (size > limits.max_repeated) {
-      problems->push_back(absl::StrCat(field_path, ": ", size,
-                                       " elements, at most ",
+      problems->push_back(absl::StrCat(*path, ": ", size, " elements, at most ",
                                        limits.max_repeated, " allowed"));
       continue;  // one line for the field, not one per element
     }
+    const bool strings = field->type() == FieldDescriptor::TYPE_STRING;
+    if (!strings && field->type() != FieldDescriptor::TYPE_MESSAGE) continue;
+    const size_t field_end = path->size();
     for (int i = 0; i < size; ++i) {
-      const std::string element = absl::StrCat(field_path, "[", i, "]");
-      if (field->type() == FieldDescriptor::TYPE_STRING) {
+      path->resize(field_end);
+      absl::StrAppend(path, "[", i, "]");
+      if (strings) {
         CheckString(*field, reflection->GetRepeatedString(message, field, i),
-                    element, limits, problems);
-      } else if (field->type() == FieldDescriptor::TYPE_MESSAGE) {
-        CheckSizes(reflection->GetRepeatedMessage(message, field, i), element,
+                    *path, limits, problems);
+      } else {
+        CheckSizes(reflection->GetRepeatedMessage(message, field, i), path,
                    limits, problems);
       }
     }
   }
+  path->resize(base);
 }
 
 void CheckRange(bool present, int64_t value, int64_t low, int64_t high,
@@ -158,7 +162,8 @@ absl::StatusOr<FactRecord> ValidateAndDecodeFacts(
   if (!request.has_facts()) {
     problems.push_back("facts: required");
   } else {
-    CheckSizes(request.facts(), "facts", limits, &problems);
+    std::string path = "facts";
+    CheckSizes(request.facts(), &path, limits, &problems);
     CheckValues(request.facts(), &problems);
   }
   if (!problems.empty()) return Invalid(problems);

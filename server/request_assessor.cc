@@ -81,7 +81,8 @@ absl::Status RequestAssessor::Assess(const v1::AssessRequest& request,
   }
   const DecisionStamp stamp{
       absl::StrCat(id_prefix_, "-", next_id_.fetch_add(1)), v.digest, received};
-  absl::Status converted = AssessmentToProto(*assessment, stamp, answer);
+  absl::Status converted =
+      AssessmentToProto(*std::move(assessment), stamp, answer);
   if (!converted.ok()) {
     return absl::InternalError(
         absl::StrCat("cannot express the answer: ", converted.message()));
