@@ -159,7 +159,7 @@ int WriteAndCheck(const Setup& s, const std::string& out_path, int check) {
 
 struct Allocations {
   double match = 0, explained = 0;
-  double mean_fired = 0, mean_candidates = 0;
+  double mean_fired = 0, mean_candidates = 0, mean_lead_groups_tested = 0;
 };
 
 Allocations CountAllocations(const Setup& s) {
@@ -169,15 +169,17 @@ Allocations CountAllocations(const Setup& s) {
     Match(*s.program, e, s.as_of, &scratch);
   const double n = static_cast<double>(s.episodes.size());
   int64_t before = g_allocations.load();
-  int64_t fired = 0, candidates = 0;
+  int64_t fired = 0, candidates = 0, scanned = 0;
   for (const FactRecord& e : s.episodes) {
     Match(*s.program, e, s.as_of, &scratch);
     fired += static_cast<int64_t>(scratch.fired().size());
     candidates += scratch.candidates();
+    scanned += scratch.lead_groups_tested();
   }
   a.match = static_cast<double>(g_allocations.load() - before) / n;
   a.mean_fired = static_cast<double>(fired) / n;
   a.mean_candidates = static_cast<double>(candidates) / n;
+  a.mean_lead_groups_tested = static_cast<double>(scanned) / n;
   before = g_allocations.load();
   for (const FactRecord& e : s.episodes) {
     benchmark::DoNotOptimize(MatchWithMatcher(*s.program, e, s.as_of));
@@ -436,14 +438,16 @@ int Main(int argc, char** argv) {
       "memory_mib=%.1f match_us=%.3f episodes_per_s=%.0f p50_us=%.3f "
       "p99_us=%.3f explained_us=%.3f allocs_per_eval=%.2f "
       "allocs_per_explained_eval=%.1f reference_us=%.1f ratio=%.0f "
-      "mean_fired=%.2f mean_candidates=%.1f mismatches=%d\n",
+      "mean_fired=%.2f mean_candidates=%.1f mean_lead_groups_tested=%.0f "
+      "mismatches=%d\n",
       static_cast<long long>(rules), setup.episodes.size(), setup.compile_s,
       setup.compile_cpu_s, setup.load_s,
       setup.program->MemoryBytes() / 1048576.0, match_us,
       match_us > 0 ? 1e6 / match_us : 0, p50, p99, explained_us,
       allocations.match, allocations.explained, reference_us,
       match_us > 0 ? reference_us / match_us : 0, allocations.mean_fired,
-      allocations.mean_candidates, mismatches);
+      allocations.mean_candidates, allocations.mean_lead_groups_tested,
+      mismatches);
   return mismatches == 0 ? 0 : 1;
 }
 

@@ -18,9 +18,10 @@
 //
 // BuildRules then lays the rules out: occurrences, the post-order tree, the
 // short-circuit jump code, lead entries grouped by their first bit (a
-// counting sort), and for every source and compiled atom the rules that
-// must be re-evaluated when it is UNKNOWN or ERROR.
+// counting sort) and then by their second, and for every source and compiled
+// atom the rules that must be re-evaluated when it is UNKNOWN or ERROR.
 #include <algorithm>
+#include <tuple>
 #include <utility>
 
 #include "absl/container/flat_hash_set.h"
@@ -30,7 +31,7 @@ namespace lantern {
 namespace compiler_internal {
 namespace {
 
-constexpr size_t kMaxKeys = 3;
+constexpr size_t kMaxKeys = 4;
 constexpr size_t kMaxJoin = 8;
 constexpr size_t kMaxUnion = 16;
 
@@ -179,6 +180,48 @@ void ToCsr(int32_t keys, const std::vector<std::pair<int32_t, int32_t>>& pairs,
   for (const auto& [key, value] : pairs) (*values)[next[key]++] = value;
 }
 
+// A lead entry before grouping.
+struct KeyedEntry {
+  int32_t second = 0;
+  int32_t third = 0;
+  int32_t fourth = 0;
+  int32_t rule = 0;
+  bool operator<(const KeyedEntry& o) const {
+    return std::tie(second, third, fourth, rule) <
+           std::tie(o.second, o.third, o.fourth, o.rule);
+  }
+};
+
+// Lays out the lead index from (first bit, entry) pairs: by first bit, then
+// in groups of one second bit (program.h, LeadGroup).
+void GroupLeads(int32_t bits,
+                const std::vector<std::pair<int32_t, int32_t>>& leads,
+                const std::vector<KeyedEntry>& entries,
+                CompiledRuleSet* program) {
+  std::vector<int32_t> entry_begin, order;
+  ToCsr(bits, leads, &entry_begin, &order);
+  program->lead_begin.assign(bits + 1, 0);
+  program->leads.reserve(order.size());
+  std::vector<KeyedEntry> list;
+  for (int32_t bit = 0; bit < bits; ++bit) {
+    list.clear();
+    for (int32_t k = entry_begin[bit]; k < entry_begin[bit + 1]; ++k) {
+      list.push_back(entries[order[k]]);
+    }
+    std::sort(list.begin(), list.end());
+    for (size_t k = 0; k < list.size(); ++k) {
+      if (k == 0 || list[k].second != list[k - 1].second) {
+        program->lead_groups.push_back({list[k].second, 0});
+      }
+      program->leads.push_back({list[k].rule, list[k].third, list[k].fourth});
+      program->lead_groups.back().end =
+          static_cast<int32_t>(program->leads.size());
+    }
+    program->lead_begin[bit + 1] =
+        static_cast<int32_t>(program->lead_groups.size());
+  }
+}
+
 void AddPostings(const AtomCatalog& catalog, const RuleBuild& rule,
                  int32_t index,
                  std::vector<std::pair<int32_t, int32_t>>* by_source,
@@ -221,7 +264,7 @@ void ChooseLeads(AtomCatalog* catalog, RuleBuild* rule) {
 void BuildRules(const AtomCatalog& catalog, const std::vector<RuleBuild>& rules,
                 CompiledRuleSet* program) {
   std::vector<std::pair<int32_t, int32_t>> leads, by_source, by_compiled;
-  std::vector<LeadEntry> entries;
+  std::vector<KeyedEntry> entries;
   program->occ_begin.push_back(0);
   program->node_begin.push_back(0);
   for (int32_t r = 0; r < static_cast<int32_t>(rules.size()); ++r) {
@@ -248,16 +291,14 @@ void BuildRules(const AtomCatalog& catalog, const std::vector<RuleBuild>& rules,
       }
       leads.emplace_back(BitOf(catalog, alt, 0),
                          static_cast<int32_t>(entries.size()));
-      entries.push_back({r, BitOf(catalog, alt, 1), BitOf(catalog, alt, 2)});
+      entries.push_back({BitOf(catalog, alt, 1), BitOf(catalog, alt, 2),
+                         BitOf(catalog, alt, 3), r});
     }
     if (always) program->always.push_back(r);
     AddPostings(catalog, rule, r, &by_source, &by_compiled);
   }
   const int32_t bits = program->words * 64;
-  std::vector<int32_t> order;
-  ToCsr(bits, leads, &program->lead_begin, &order);
-  program->leads.reserve(order.size());
-  for (int32_t e : order) program->leads.push_back(entries[e]);
+  GroupLeads(bits, leads, entries, program);
   program->lead_mask.assign(program->words, 0);
   for (const auto& [bit, e] : leads) {
     program->lead_mask[bit >> 6] |= uint64_t{1} << (bit & 63);

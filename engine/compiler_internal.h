@@ -108,7 +108,7 @@ struct RuleBuild {
   std::vector<int32_t> occ_atoms;    // catalog id per occurrence
   std::vector<int32_t> occ_offsets;  // evidence offset per occurrence
   std::vector<int32_t> occ_texts;    // evidence text per occurrence
-  // Lead alternatives, catalog ids, most selective first (at most three
+  // Lead alternatives, catalog ids, most selective first (at most four
   // each). An empty alternative means "no index key": always evaluate.
   std::vector<std::vector<int32_t>> leads;
 };

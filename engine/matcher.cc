@@ -10,7 +10,8 @@
 //   3. Candidates: the rules reading any UNKNOWN or ERROR source or compiled
 //      atom (three-valued), the always-evaluated rules, and every rule with
 //      a lead entry whose atoms are all TRUE — found by scanning the TRUE
-//      bits of lead atoms only (two-valued). A bitset over rules keeps each
+//      bits of lead atoms only, and under each the groups of entries whose
+//      second atom is TRUE (two-valued). A bitset over rules keeps each
 //      candidate once.
 //   4. Evaluation of the candidates in force at `as_of`: Kleene logic over
 //      the post-order tree, or the short-circuit jump code when every atom
@@ -63,6 +64,7 @@ class MatchRun {
   void ScanLeads();
   void EvaluateCandidates(absl::Time as_of);
   bool InForce(int32_t rule, absl::Time as_of) const {
+    if (p_.periods.empty()) return true;  // no rule has a period
     const int32_t period = p_.period[rule];
     return period < 0 || p_.periods[period].Contains(as_of);
   }
@@ -236,21 +238,31 @@ void MatchRun::CollectCandidates() {
 }
 
 void MatchRun::ScanLeads() {
+  int32_t scanned = 0;
+  const LeadGroup* groups = p_.lead_groups.data();
+  const LeadEntry* entries = p_.leads.data();
   for (int32_t w = 0; w < p_.words; ++w) {
     uint64_t m = s_.true_[w] & p_.lead_mask[w];
     while (m != 0) {
       const int32_t bit = w * 64 + __builtin_ctzll(m);
       m &= m - 1;
-      const LeadEntry* e = p_.leads.data() + p_.lead_begin[bit];
-      const LeadEntry* end = p_.leads.data() + p_.lead_begin[bit + 1];
-      for (; e != end; ++e) {
-        if (Test(s_.true_, e->second) && Test(s_.true_, e->third) &&
-            Mark(e->rule)) {
-          s_.boolean_.push_back(e->rule);
+      const int32_t first = p_.lead_begin[bit];
+      const int32_t last = p_.lead_begin[bit + 1];
+      scanned += last - first;
+      for (int32_t g = first; g < last; ++g) {
+        if (!Test(s_.true_, groups[g].second)) continue;
+        const LeadEntry* e = entries + (g == 0 ? 0 : groups[g - 1].end);
+        const LeadEntry* end = entries + groups[g].end;
+        for (; e != end; ++e) {
+          const bool hit = Test(s_.true_, e->third) & Test(s_.true_, e->fourth);
+          if (hit && Mark(e->rule)) {
+            s_.boolean_.push_back(e->rule);
+          }
         }
       }
     }
   }
+  s_.lead_groups_tested_ = scanned;
 }
 
 Truth MatchRun::Kleene(int32_t rule) {

@@ -46,6 +46,8 @@ class MatchScratch {
   const std::vector<int32_t>& errored() const { return errored_; }
   // Rules the last Match evaluated (for tests and benchmarks).
   int32_t candidates() const { return candidates_; }
+  // Lead entry groups the last Match tested (for tests and benchmarks).
+  int32_t lead_groups_tested() const { return lead_groups_tested_; }
 
  private:
   friend class MatchRun;
@@ -62,6 +64,7 @@ class MatchScratch {
   std::vector<Truth> stack_;
   std::vector<int32_t> fired_, blocked_, errored_;
   int32_t candidates_ = 0;
+  int32_t lead_groups_tested_ = 0;
   AtomScratch atom_;
 };
 

@@ -33,7 +33,7 @@ size_t CompiledRuleSet::MemoryBytes() const {
       Bytes(compiled_bits) + phrases.MemoryBytes() + Bytes(occ_begin) +
       Bytes(occurrences) + Bytes(jumps) + Bytes(node_begin) + Bytes(nodes) +
       Bytes(texts) + Bytes(period) + Bytes(periods) + Bytes(lead_begin) +
-      Bytes(leads) + Bytes(lead_mask) + Bytes(always) +
+      Bytes(lead_groups) + Bytes(leads) + Bytes(lead_mask) + Bytes(always) +
       Bytes(source_rules_begin) + Bytes(source_rules) +
       Bytes(compiled_rules_begin) + Bytes(compiled_rules);
   for (const SourceDef& s : sources) bytes += SourceBytes(s);

@@ -27,11 +27,12 @@
 //    per occurrence, short-circuit) for two-valued evaluation.
 //  * The index: each rule is reachable from at most a few *lead* atoms: for
 //    every way the condition can be TRUE (an alternative), the most
-//    selective atoms that must then hold (up to three). Lead entries are
-//    grouped by their first atom; a rule is evaluated only when one of its
-//    entries has all atoms TRUE, when an atom it reads is UNKNOWN or ERROR
-//    (the per-source and per-compiled-atom posting lists), or when it has
-//    an alternative with no indexable atom (the always-evaluated list).
+//    selective atoms that must then hold (up to four). Lead entries are
+//    grouped by their first atom, then by their second; a rule is evaluated
+//    only when one of its entries has all atoms TRUE, when an atom it reads is
+//    UNKNOWN or ERROR (the per-source and per-compiled-atom posting lists), or
+//    when it has an alternative with no indexable atom (the always-evaluated
+//    list).
 //
 // Thread-safety: immutable once built; share as
 // std::shared_ptr<const CompiledRuleSet> and match concurrently, each thread
@@ -123,12 +124,23 @@ struct JumpInstr {
   int32_t on_false = kFalse;
 };
 
-// A rule is a candidate when `first` and these are all TRUE (bit 0 is the
-// constant TRUE, filling unused places).
+// The entries of one lead atom are sorted by their second atom and grouped:
+// a group is skipped with one test when its `second` atom is not TRUE. Its
+// entries are [end of the previous group, `end`) in CompiledRuleSet::leads
+// (groups and entries are laid out in the same order, so the previous
+// group, across lead atoms too, ends where this one begins).
+struct LeadGroup {
+  int32_t second = 0;
+  int32_t end = 0;
+};
+
+// A rule is a candidate when its lead atom, its group's `second`, `third`
+// and `fourth` are all TRUE (bit 0 is the constant TRUE, filling unused
+// places).
 struct LeadEntry {
   int32_t rule = 0;
-  int32_t second = 0;
   int32_t third = 0;
+  int32_t fourth = 0;
 };
 
 // How the compiler served the ruleset; printed by the benchmark and the
@@ -172,7 +184,8 @@ struct CompiledRuleSet {
   std::vector<EffectivePeriod> periods;
 
   // The index.
-  std::vector<int32_t> lead_begin;  // by bit, CSR into leads
+  std::vector<int32_t> lead_begin;  // by bit, CSR into lead_groups
+  std::vector<LeadGroup> lead_groups;
   std::vector<LeadEntry> leads;
   std::vector<uint64_t> lead_mask;  // bits with lead entries
   std::vector<int32_t> always;      // rules with an unindexed alternative
