@@ -169,6 +169,7 @@ void ReadManifest(LoadContext& ctx) {
       map.String("fact_message", Need::kRequired);
   if (!message.has_value()) return;
   m.fact_message = *message;
+  m.fact_message_location = map.Locate("fact_message");
   absl::StatusOr<std::shared_ptr<const FactSchema>> schema =
       ctx.fact_types->SchemaFor(*message);
   if (!schema.ok()) {

@@ -52,6 +52,7 @@ struct Manifest {
   std::string description;
   std::string approved_by;   // optional
   std::string fact_message;  // fully qualified protobuf message name
+  SourceLocation fact_message_location;  // for diagnostics about it
   EffectivePeriod effective;
 };
 

@@ -30,7 +30,7 @@ Candidate RuleSetRegistry::Evaluate(LoadResult loaded,
   const std::string& message = loaded.ruleset->manifest.fact_message;
   if (!fact_message_.empty() && message != fact_message_) {
     candidate.diagnostics.Error(
-        {"manifest.yaml", 0, 0},
+        loaded.ruleset->manifest.fact_message_location,
         absl::StrCat("fact_message is ", message, "; this server assesses ",
                      fact_message_));
     return candidate;

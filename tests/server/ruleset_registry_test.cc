@@ -146,8 +146,8 @@ TEST_F(RegistryTest, CandidateForAnotherFactMessageFails) {
   Candidate c = episodes.Activate(Example(), "v1");
   EXPECT_FALSE(c.passed());
   EXPECT_THAT(c.diagnostics.ToString(),
-              ::testing::HasSubstr("manifest.yaml: error: fact_message is "
-                                   "lantern.testing.v1.ExampleFacts"));
+              ::testing::HasSubstr("v1/manifest.yaml:8:15: error: fact_message "
+                                   "is lantern.testing.v1.ExampleFacts"));
   EXPECT_EQ(episodes.Active(), nullptr);
 }
 
