@@ -1,7 +1,7 @@
 // RiskAssessmentService: Assess finishes its unary reactor inline;
 // AssessStream is a reactor that keeps one read or one write outstanding at
-// a time (read → assess → write → read ...), so responses come in request
-// order and memory per stream stays one request and one response.
+// a time (read → assess → record → write → read ...), so responses come in
+// request order and memory per stream stays one request and one response.
 #include "server/risk_assessment_service.h"
 
 #include <chrono>
@@ -18,8 +18,12 @@ class AssessStreamReactor
                                      v1::AssessStreamResponse> {
  public:
   AssessStreamReactor(grpc::CallbackServerContext* context,
-                      RequestAssessor* assessor, const Clock* clock)
-      : context_(context), assessor_(assessor), clock_(clock) {
+                      RequestAssessor* assessor, DecisionRecorder* recorder,
+                      const Clock* clock)
+      : context_(context),
+        assessor_(assessor),
+        recorder_(recorder),
+        clock_(clock) {
     StartRead(&request_);
   }
 
@@ -33,11 +37,12 @@ class AssessStreamReactor
     absl::Status status =
         AssessCall(*assessor_, *context_, request_, (*clock_)(),
                    response_.mutable_assessment());
-    if (!status.ok()) {  // the oneof drops any partial assessment
-      response_.mutable_error()->set_code(static_cast<int>(status.code()));
-      response_.mutable_error()->set_message(std::string(status.message()));
+    if (!status.ok()) {
+      WriteAnswer(status);
+      return;
     }
-    StartWrite(&response_);
+    recorder_->Record(request_, response_.mutable_assessment(),
+                      [this](absl::Status recorded) { WriteAnswer(recorded); });
   }
 
   void OnWriteDone(bool ok) override {
@@ -51,8 +56,18 @@ class AssessStreamReactor
   void OnDone() override { delete this; }
 
  private:
+  // Sends the response: the assessment, or the error `status`.
+  void WriteAnswer(const absl::Status& status) {
+    if (!status.ok()) {  // the oneof drops any partial assessment
+      response_.mutable_error()->set_code(static_cast<int>(status.code()));
+      response_.mutable_error()->set_message(std::string(status.message()));
+    }
+    StartWrite(&response_);
+  }
+
   grpc::CallbackServerContext* context_;
   RequestAssessor* assessor_;
+  DecisionRecorder* recorder_;
   const Clock* clock_;
   v1::AssessRequest request_;
   v1::AssessStreamResponse response_;
@@ -82,8 +97,9 @@ RiskAssessmentService::ArenaAllocator::AllocateMessages() {
 }
 
 RiskAssessmentService::RiskAssessmentService(RequestAssessor* assessor,
+                                             DecisionRecorder* recorder,
                                              Clock clock)
-    : assessor_(assessor), clock_(std::move(clock)) {
+    : assessor_(assessor), recorder_(recorder), clock_(std::move(clock)) {
   SetMessageAllocatorFor_Assess(&allocator_);
 }
 
@@ -105,14 +121,21 @@ grpc::ServerUnaryReactor* RiskAssessmentService::Assess(
     grpc::CallbackServerContext* context, const v1::AssessRequest* request,
     v1::Assessment* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(ToGrpcStatus(
-      AssessCall(*assessor_, *context, *request, clock_(), response)));
+  absl::Status status =
+      AssessCall(*assessor_, *context, *request, clock_(), response);
+  if (!status.ok()) {
+    reactor->Finish(ToGrpcStatus(status));
+    return reactor;
+  }
+  recorder_->Record(*request, response, [reactor](absl::Status recorded) {
+    reactor->Finish(ToGrpcStatus(recorded));
+  });
   return reactor;
 }
 
 grpc::ServerBidiReactor<v1::AssessRequest, v1::AssessStreamResponse>*
 RiskAssessmentService::AssessStream(grpc::CallbackServerContext* context) {
-  return new AssessStreamReactor(context, assessor_, &clock_);
+  return new AssessStreamReactor(context, assessor_, recorder_, &clock_);
 }
 
 }  // namespace lantern

@@ -5,8 +5,11 @@
 // clock), refuses work whose deadline has already passed
 // (DEADLINE_EXCEEDED) or that the client cancelled, and otherwise assesses
 // inline: an assessment is pure CPU work (well under a millisecond) with no
-// lock held beyond the registry's pointer copy and no I/O, so the handler
-// never blocks. Assess's request and response live on a per-call protobuf
+// lock held beyond the registry's pointer copy and no I/O. The answer is
+// then put in the audit ledger (DecisionRecorder) without blocking, and
+// sent from the ledger's callback once it is durable; if it cannot be
+// recorded the call fails with UNAVAILABLE instead. So the handler never
+// blocks. Assess's request and response live on a per-call protobuf
 // arena (a gRPC MessageAllocator) and the answer is built straight into
 // the response: answers run to tens of kilobytes, and malloc/free of their
 // parts was a large share of a call. AssessStream answers each request in
@@ -22,6 +25,7 @@
 
 #include "absl/time/time.h"
 #include "lantern/v1/service.grpc.pb.h"
+#include "server/decision_recorder.h"
 #include "server/request_assessor.h"
 
 namespace lantern {
@@ -30,8 +34,9 @@ using Clock = std::function<absl::Time()>;
 
 class RiskAssessmentService final : public v1::RiskAssessment::CallbackService {
  public:
-  // REQUIRES: `assessor` outlives the service.
-  RiskAssessmentService(RequestAssessor* assessor, Clock clock);
+  // REQUIRES: `assessor` and `recorder` outlive the service.
+  RiskAssessmentService(RequestAssessor* assessor, DecisionRecorder* recorder,
+                        Clock clock);
 
   grpc::ServerUnaryReactor* Assess(grpc::CallbackServerContext* context,
                                    const v1::AssessRequest* request,
@@ -49,6 +54,7 @@ class RiskAssessmentService final : public v1::RiskAssessment::CallbackService {
   };
 
   RequestAssessor* assessor_;
+  DecisionRecorder* recorder_;
   Clock clock_;
   ArenaAllocator allocator_;
 };

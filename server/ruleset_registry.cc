@@ -1,5 +1,5 @@
 // RuleSetRegistry: entry points Validate, Activate, ActivateDirectory,
-// Reactivate, Active, Find, List. Candidates are built with no lock held
+// Hold, Reactivate, Active, Find, List. Candidates are built with no lock held
 // (loading, compiling and testing can take a while); the lock guards only
 // the pointer swap and the history.
 #include "server/ruleset_registry.h"
@@ -62,43 +62,74 @@ Candidate RuleSetRegistry::Validate(std::vector<SourceFile> files,
       std::move(digest));
 }
 
-Candidate RuleSetRegistry::Activate(std::vector<SourceFile> files,
-                                    const std::string& display_dir) {
-  return Install(Validate(std::move(files), display_dir));
+absl::StatusOr<Candidate> RuleSetRegistry::Activate(
+    std::vector<SourceFile> files, const std::string& display_dir,
+    absl::string_view activated_by) {
+  return Install(Validate(std::move(files), display_dir), activated_by);
 }
 
 absl::StatusOr<Candidate> RuleSetRegistry::ActivateDirectory(
-    const std::string& dir) {
+    const std::string& dir, absl::string_view activated_by) {
   absl::StatusOr<LoadResult> loaded =
       LoadRuleSet(dir, *types_, "", vocabulary_);
-  if (!loaded.ok()) return loaded.status();
-  return Install(Evaluate(*std::move(loaded), ""));
+  if (!loaded.ok()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "cannot read the rules directory: ", loaded.status().message()));
+  }
+  return Install(Evaluate(*std::move(loaded), ""), activated_by);
+}
+
+Candidate RuleSetRegistry::Hold(std::vector<SourceFile> files,
+                                const std::string& display_dir) {
+  Candidate candidate = Validate(std::move(files), display_dir);
+  if (!candidate.passed()) return candidate;
+  absl::MutexLock lock(&mu_);
+  candidate.version = Keep(std::move(candidate.version));
+  return candidate;
 }
 
 absl::StatusOr<std::shared_ptr<const RuleSetVersion>>
-RuleSetRegistry::Reactivate(absl::string_view version_or_digest) {
+RuleSetRegistry::Reactivate(absl::string_view version_or_digest,
+                            absl::string_view activated_by) {
   std::shared_ptr<const RuleSetVersion> version = Find(version_or_digest);
   if (version == nullptr) {
     return absl::NotFoundError(
         absl::StrCat("no ruleset version '", version_or_digest, "' is held"));
+  }
+  absl::MutexLock activating(&activate_mu_);
+  if (before_activate_) {
+    if (absl::Status s = before_activate_(*version, activated_by); !s.ok()) {
+      return s;
+    }
   }
   absl::MutexLock lock(&mu_);
   active_ = version;
   return version;
 }
 
-Candidate RuleSetRegistry::Install(Candidate candidate) {
-  if (!candidate.passed()) return candidate;
-  absl::MutexLock lock(&mu_);
+std::shared_ptr<const RuleSetVersion> RuleSetRegistry::Keep(
+    std::shared_ptr<const RuleSetVersion> version) {
   // The same files again keep their first version object, so pinned
   // readers and the history see one entry per digest.
-  bool known = false;
-  for (const auto& version : history_) {
-    if (version->digest != candidate.version->digest) continue;
-    candidate.version = version;
-    known = true;
+  for (const auto& held : history_) {
+    if (held->digest == version->digest) return held;
   }
-  if (!known) history_.push_back(candidate.version);
+  history_.push_back(version);
+  return version;
+}
+
+absl::StatusOr<Candidate> RuleSetRegistry::Install(
+    Candidate candidate, absl::string_view activated_by) {
+  if (!candidate.passed()) return candidate;
+  absl::MutexLock activating(&activate_mu_);
+  if (before_activate_) {
+    if (absl::Status s = before_activate_(*candidate.version, activated_by);
+        !s.ok()) {
+      return s;
+    }
+  }
+  absl::MutexLock lock(&mu_);
+  candidate.version = Keep(std::move(candidate.version));
   active_ = candidate.version;
   return candidate;
 }

@@ -47,15 +47,20 @@ void FillActive(const RuleSetRegistry& registry,
   }
 }
 
+// Who asked, for the ledger's activation record: the peer until callers
+// are authenticated.
+std::string ActivatedBy(const grpc::CallbackServerContext& context) {
+  return absl::StrCat("RuleSets.Activate from ", context.peer());
+}
+
 }  // namespace
 
 absl::StatusOr<v1::ActivateRuleSetResponse> ActivateFromDirectory(
-    RuleSetRegistry& registry, const std::string& dir) {
-  absl::StatusOr<Candidate> candidate = registry.ActivateDirectory(dir);
-  if (!candidate.ok()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "cannot read the rules directory: ", candidate.status().message()));
-  }
+    RuleSetRegistry& registry, const std::string& dir,
+    absl::string_view activated_by) {
+  absl::StatusOr<Candidate> candidate =
+      registry.ActivateDirectory(dir, activated_by);
+  if (!candidate.ok()) return candidate.status();
   v1::ActivateRuleSetResponse response;
   response.set_outcome(candidate->passed()
                            ? v1::ActivateRuleSetResponse::ACTIVATED
@@ -141,7 +146,7 @@ grpc::ServerUnaryReactor* RuleSetsService::Activate(
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   if (!request->version().empty()) {
     absl::StatusOr<std::shared_ptr<const RuleSetVersion>> version =
-        registry_->Reactivate(request->version());
+        registry_->Reactivate(request->version(), ActivatedBy(*context));
     if (version.ok()) {
       response->set_outcome(v1::ActivateRuleSetResponse::ACTIVATED);
       FillActive(*registry_, response);
@@ -149,9 +154,9 @@ grpc::ServerUnaryReactor* RuleSetsService::Activate(
     reactor->Finish(ToGrpcStatus(version.status()));
     return reactor;
   }
-  worker_->Post([this, reactor, response] {
+  worker_->Post([this, reactor, response, by = ActivatedBy(*context)] {
     absl::StatusOr<v1::ActivateRuleSetResponse> result =
-        ActivateFromDirectory(*registry_, rules_dir_);
+        ActivateFromDirectory(*registry_, rules_dir_, by);
     if (result.ok()) *response = *std::move(result);
     reactor->Finish(ToGrpcStatus(result.status()));
   });

@@ -22,10 +22,11 @@ namespace lantern {
 
 // Loads `dir` as a candidate and activates it if it passes: the work of
 // Activate without a version and of SIGHUP. FAILED_PRECONDITION when `dir`
-// cannot be read; a candidate that fails is an OK response with outcome
-// REJECTED.
+// cannot be read, UNAVAILABLE when the activation cannot be recorded; a
+// candidate that fails is an OK response with outcome REJECTED.
 absl::StatusOr<v1::ActivateRuleSetResponse> ActivateFromDirectory(
-    RuleSetRegistry& registry, const std::string& dir);
+    RuleSetRegistry& registry, const std::string& dir,
+    absl::string_view activated_by);
 
 class RuleSetsService final : public v1::RuleSets::CallbackService {
  public:

@@ -1,9 +1,10 @@
-// RunServe: block the signals, activate the rules directory, build the
-// server (callback services, health, reflection, message-size limit),
-// print the bound port, then wait for signals on this thread with sigwait:
-// SIGHUP posts a reload to the ruleset worker, SIGTERM/SIGINT drain and
-// stop. Destruction order matters: the server is shut down before the
-// worker and the registry it uses go away.
+// RunServe: block the signals, open the ledger and hold the rulesets it
+// records, activate the rules directory, build the server (callback
+// services, health, reflection, message-size limit), print the bound port,
+// then wait for signals on this thread with sigwait: SIGHUP posts a reload
+// to the ruleset worker, SIGTERM/SIGINT drain and stop. Destruction order
+// matters: the server is shut down before the worker, the registry and the
+// ledger it uses go away (calls waiting for a commit finish first).
 #include "server/serve.h"
 
 #include <pthread.h>
@@ -21,7 +22,10 @@
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "lantern/v1/episode.pb.h"
+#include "server/activation_ledger.h"
 #include "server/assessment_proto.h"
+#include "server/decision_recorder.h"
+#include "server/ledger/ledger.h"
 #include "server/request_assessor.h"
 #include "server/risk_assessment_service.h"
 #include "server/ruleset_registry.h"
@@ -79,9 +83,57 @@ void WaitForStop(const sigset_t& signals, RuleSetRegistry& registry,
     if (sigwait(&signals, &signal) != 0) continue;
     if (signal != SIGHUP) return;
     worker.Post([&registry, &rules_dir, &err] {
-      LogActivation(ActivateFromDirectory(registry, rules_dir), rules_dir, err);
+      LogActivation(ActivateFromDirectory(registry, rules_dir, "SIGHUP"),
+                    rules_dir, err);
     });
   }
+}
+
+// Opens the ledger (null with `ledger_off`) and, through `activations`,
+// holds every ruleset it records and records every activation from now
+// on. False (having said why on `err`) when the ledger cannot be used.
+bool OpenLedger(const ServeOptions& options, RuleSetRegistry& registry,
+                std::unique_ptr<ledger::Ledger>& ledger,
+                std::unique_ptr<ActivationLedger>& activations,
+                std::ostream& err) {
+  if (options.ledger_off) {
+    err << "lantern serve: WARNING: --ledger_off: decisions and activations "
+           "are NOT recorded; for benchmarks only"
+        << std::endl;
+    return true;
+  }
+  ledger::LedgerOptions ledger_options;
+  ledger_options.path = options.ledger_path;
+  ledger_options.key_path = options.ledger_key_path;
+  absl::StatusOr<std::unique_ptr<ledger::Ledger>> opened =
+      ledger::Ledger::Open(ledger_options);
+  if (!opened.ok()) {
+    err << "lantern serve: cannot open the ledger " << options.ledger_path
+        << ": " << opened.status().message() << std::endl;
+    return false;
+  }
+  ledger = *std::move(opened);
+  activations = std::make_unique<ActivationLedger>(ledger.get(),
+                                                   [] { return absl::Now(); });
+  absl::StatusOr<std::vector<std::string>> problems =
+      activations->Restore(registry);
+  if (!problems.ok()) {
+    err << "lantern serve: cannot read the ledger " << options.ledger_path
+        << ": " << problems.status().message() << std::endl;
+    return false;
+  }
+  for (const std::string& problem : *problems) {
+    err << "lantern serve: warning: ruleset " << problem << std::endl;
+  }
+  registry.set_before_activate(
+      [a = activations.get()](const RuleSetVersion& next,
+                              absl::string_view by) {
+        return a->Record(next, by);
+      });
+  err << "lantern serve: ledger " << options.ledger_path << ": "
+      << ledger->LatestTreeHead().head.tree_size << " records, "
+      << registry.List().size() << " ruleset versions held" << std::endl;
+  return true;
 }
 
 }  // namespace
@@ -98,8 +150,11 @@ int RunServe(const ServeOptions& options, const FactTypes& types,
 
   RuleSetRegistry registry(&types, &AssessmentVocabulary(),
                            v1::EpisodeFacts::descriptor()->full_name());
+  std::unique_ptr<ledger::Ledger> ledger;
+  std::unique_ptr<ActivationLedger> activations;
+  if (!OpenLedger(options, registry, ledger, activations, err)) return 1;
   absl::StatusOr<v1::ActivateRuleSetResponse> first =
-      ActivateFromDirectory(registry, options.rules_dir);
+      ActivateFromDirectory(registry, options.rules_dir, "startup");
   LogActivation(first, options.rules_dir, err);
   if (!first.ok() ||
       first->outcome() != v1::ActivateRuleSetResponse::ACTIVATED) {
@@ -108,7 +163,9 @@ int RunServe(const ServeOptions& options, const FactTypes& types,
 
   RuleSetWorker worker;
   RequestAssessor assessor(&registry, options.limits, DecisionIdPrefix());
-  RiskAssessmentService assess_service(&assessor, [] { return absl::Now(); });
+  DecisionRecorder recorder(ledger.get());
+  RiskAssessmentService assess_service(&assessor, &recorder,
+                                       [] { return absl::Now(); });
   RuleSetsService rulesets_service(&registry, &worker, options.rules_dir);
 
   grpc::EnableDefaultHealthCheckService(true);
@@ -134,6 +191,12 @@ int RunServe(const ServeOptions& options, const FactTypes& types,
   server->GetHealthCheckService()->Shutdown();
   server->Shutdown(absl::ToChronoTime(absl::Now() + options.drain_timeout));
   server->Wait();
+  if (ledger != nullptr) {
+    const ledger::LedgerStats stats = ledger->stats();
+    err << "lantern serve: ledger: " << stats.appended
+        << " records appended in " << stats.commits << " commits, "
+        << stats.duplicates << " retries answered from it" << std::endl;
+  }
   err << "lantern serve: stopped" << std::endl;
   return 0;
 }

@@ -22,6 +22,16 @@
 // Only rulesets over lantern.v1.EpisodeFacts are accepted (the registry
 // rejects others at activation).
 //
+// The audit ledger (server/ledger/ledger.h) is opened at `ledger_path`
+// (created with its directory and signing key on first start) before
+// anything is activated; if it cannot be opened or does not check out,
+// serve exits 1. Every ruleset ever activated is held again from the
+// ledger (ActivationLedger), every activation is recorded before it takes
+// effect, and every answer is recorded before it is sent
+// (DecisionRecorder). At stop, serve prints how many records it appended.
+// `ledger_off` serves without recording (for benchmarks only; it says so
+// on `err` at start).
+//
 // Thread-safety: RunServe is called once per process, from the main thread
 // before any other thread exists (it blocks the signals it waits for, and
 // threads inherit the mask).
@@ -44,10 +54,14 @@ struct ServeOptions {
   int max_message_bytes = 1 << 20;
   RequestLimits limits;
   absl::Duration drain_timeout = absl::Seconds(10);
+  std::string ledger_path = "lantern-data/ledger.db";
+  // Empty: ledger_path + ".key".
+  std::string ledger_key_path;
+  bool ledger_off = false;
 };
 
-// Returns the exit code: 0 after a clean stop, 1 when the rules do not
-// activate, 2 when the address cannot be bound.
+// Returns the exit code: 0 after a clean stop, 1 when the ledger cannot be
+// opened or the rules do not activate, 2 when the address cannot be bound.
 int RunServe(const ServeOptions& options, const FactTypes& types,
              std::ostream& out, std::ostream& err);
 

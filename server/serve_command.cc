@@ -20,6 +20,14 @@ ABSL_FLAG(int64_t, max_narrative_bytes, 64 * 1024,
           "serve: the longest narrative text accepted");
 ABSL_FLAG(int64_t, max_string_bytes, 1024,
           "serve: the longest other string fact accepted");
+ABSL_FLAG(std::string, ledger, "lantern-data/ledger.db",
+          "serve: the audit ledger (SQLite), created with its directory on "
+          "first start");
+ABSL_FLAG(std::string, ledger_key, "",
+          "serve: the Ed25519 key (PEM) that signs the ledger's tree heads, "
+          "created if absent; default: the ledger path + '.key'");
+ABSL_FLAG(bool, ledger_off, false,
+          "serve: do NOT record decisions (for benchmarks only)");
 ABSL_FLAG(int, drain_seconds, 10,
           "serve: on SIGTERM, how long calls in flight may take to finish");
 
@@ -36,6 +44,13 @@ int RunServeCommand(const FactTypes& types) {
   options.limits.max_narrative_bytes = absl::GetFlag(FLAGS_max_narrative_bytes);
   options.limits.max_string_bytes = absl::GetFlag(FLAGS_max_string_bytes);
   options.drain_timeout = absl::Seconds(absl::GetFlag(FLAGS_drain_seconds));
+  options.ledger_path = absl::GetFlag(FLAGS_ledger);
+  options.ledger_key_path = absl::GetFlag(FLAGS_ledger_key);
+  options.ledger_off = absl::GetFlag(FLAGS_ledger_off);
+  if (options.ledger_path.empty() && !options.ledger_off) {
+    std::cerr << "lantern: serve needs --ledger=PATH\n";
+    return kExitUsage;
+  }
   if (options.max_message_bytes <= 0 || options.limits.max_repeated <= 0 ||
       options.limits.max_narrative_bytes <= 0 ||
       options.limits.max_string_bytes <= 0 ||

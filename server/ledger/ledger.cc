@@ -148,41 +148,73 @@ Ledger::~Ledger() {
   committer_.join();
 }
 
-absl::StatusOr<AppendedDecision> Ledger::AppendDecision(
-    v1::DecisionRecord record) {
-  if (absl::Status s = CheckDecision(record); !s.ok()) return s;
-  if (!record.client_request_id().empty()) {
-    absl::MutexLock lock(&reader_mu_);
-    absl::StatusOr<std::optional<StoredRecord>> earlier =
-        reader_->FindByClientRequestId(record.client_request_id());
-    if (!earlier.ok()) return earlier.status();
-    if (earlier->has_value()) {
-      absl::StatusOr<v1::LedgerRecord> stored =
-          DecodeRecord((*earlier)->record);
-      if (!stored.ok()) return stored.status();
-      absl::MutexLock stats_lock(&queue_mu_);
-      ++stats_.duplicates;
-      return AppendedDecision{stored->decision(), (*earlier)->leaf_index, true};
-    }
-  }
+struct Ledger::DecisionAppend {
   Pending pending;
-  pending.row.kind = RecordKind::kDecision;
-  pending.row.decision_id = record.decision_id();
-  pending.row.client_request_id = record.client_request_id();
-  pending.row.time_micros = Micros(record.received_at());
-  v1::LedgerRecord leaf;
-  leaf.mutable_decision()->Swap(&record);
-  pending.row.record = EncodeCanonical(leaf);
-  pending.row.leaf_hash = std::string(HashBytes(LeafHash(pending.row.record)));
-  Submit(pending);
+  v1::LedgerRecord leaf;  // holds the record while it is queued
+};
+
+std::optional<absl::StatusOr<AppendedDecision>> Ledger::AnswerWithoutQueuing(
+    const v1::DecisionRecord& record) {
+  if (absl::Status s = CheckDecision(record); !s.ok()) return s;
+  if (record.client_request_id().empty()) return std::nullopt;
+  absl::MutexLock lock(&reader_mu_);
+  absl::StatusOr<std::optional<StoredRecord>> earlier =
+      reader_->FindByClientRequestId(record.client_request_id());
+  if (!earlier.ok()) return earlier.status();
+  if (!earlier->has_value()) return std::nullopt;
+  absl::StatusOr<v1::LedgerRecord> stored = DecodeRecord((*earlier)->record);
+  if (!stored.ok()) return stored.status();
+  absl::MutexLock stats_lock(&queue_mu_);
+  ++stats_.duplicates;
+  return AppendedDecision{stored->decision(), (*earlier)->leaf_index, true};
+}
+
+std::unique_ptr<Ledger::DecisionAppend> Ledger::PrepareDecision(
+    v1::DecisionRecord record) {
+  auto append = std::make_unique<DecisionAppend>();
+  StoredRecord& row = append->pending.row;
+  row.kind = RecordKind::kDecision;
+  row.decision_id = record.decision_id();
+  row.client_request_id = record.client_request_id();
+  row.time_micros = Micros(record.received_at());
+  append->leaf.mutable_decision()->Swap(&record);
+  row.record = EncodeCanonical(append->leaf);
+  row.leaf_hash = std::string(HashBytes(LeafHash(row.record)));
+  return append;
+}
+
+absl::StatusOr<AppendedDecision> Ledger::Finish(DecisionAppend& append) {
+  const Pending& pending = append.pending;
   if (!pending.status.ok()) return pending.status;
   if (!pending.duplicate) {
-    return AppendedDecision{std::move(*leaf.mutable_decision()),
+    return AppendedDecision{std::move(*append.leaf.mutable_decision()),
                             pending.row.leaf_index, false};
   }
   absl::StatusOr<v1::LedgerRecord> stored = DecodeRecord(pending.stored_record);
   if (!stored.ok()) return stored.status();
   return AppendedDecision{stored->decision(), pending.row.leaf_index, true};
+}
+
+absl::StatusOr<AppendedDecision> Ledger::AppendDecision(
+    v1::DecisionRecord record) {
+  if (auto answer = AnswerWithoutQueuing(record)) return *std::move(answer);
+  std::unique_ptr<DecisionAppend> append = PrepareDecision(std::move(record));
+  Submit(append->pending);
+  return Finish(*append);
+}
+
+void Ledger::AppendDecisionAsync(v1::DecisionRecord record,
+                                 DecisionCallback done) {
+  if (auto answer = AnswerWithoutQueuing(record)) {
+    done(*std::move(answer));
+    return;
+  }
+  DecisionAppend* append = PrepareDecision(std::move(record)).release();
+  append->pending.on_done = [append, done = std::move(done)] {
+    std::unique_ptr<DecisionAppend> owned(append);
+    done(Finish(*owned));
+  };
+  Enqueue(&append->pending);
 }
 
 absl::StatusOr<uint64_t> Ledger::AppendActivation(
@@ -211,6 +243,11 @@ void Ledger::Submit(Pending& pending) {
   absl::MutexLock lock(&queue_mu_);
   queue_.push_back(&pending);
   queue_mu_.Await(absl::Condition(&pending.done));
+}
+
+void Ledger::Enqueue(Pending* pending) {
+  absl::MutexLock lock(&queue_mu_);
+  queue_.push_back(pending);
 }
 
 void Ledger::CommitLoop() {

@@ -124,6 +124,14 @@ class Ledger {
   // id is taken (by a record with another client_request_id); UNAVAILABLE
   // when it could not be made durable.
   absl::StatusOr<AppendedDecision> AppendDecision(v1::DecisionRecord record);
+  // The same without blocking: `done` gets what AppendDecision would have
+  // returned, on the committer thread once the batch holding the record has
+  // committed (or inline, on this thread, for an invalid record or a
+  // client_request_id already stored). `done` should be quick: later
+  // commits wait for it.
+  using DecisionCallback =
+      std::function<void(absl::StatusOr<AppendedDecision>)>;
+  void AppendDecisionAsync(v1::DecisionRecord record, DecisionCallback done);
   // Stores `files` under their digest (once) and appends the activation.
   // INVALID_ARGUMENT when record.ruleset_digest is not RulesetDigest(files).
   // Returns the leaf index.
@@ -171,7 +179,20 @@ class Ledger {
     bool duplicate = false;
     std::string stored_record;   // the earlier record, for a duplicate
     Pending* same_as = nullptr;  // an earlier Append in the same batch
+    // Set for an asynchronous Append: called (instead of setting `done`)
+    // after the commit, outside every lock; it owns this Pending.
+    std::function<void()> on_done;
   };
+  // A decision on its way into the ledger: the Pending and its record.
+  struct DecisionAppend;
+
+  // The answer to an Append of `record` when it needs no queuing: an
+  // invalid record, or a client_request_id already stored; else nullopt.
+  std::optional<absl::StatusOr<AppendedDecision>> AnswerWithoutQueuing(
+      const v1::DecisionRecord& record);
+  static std::unique_ptr<DecisionAppend> PrepareDecision(
+      v1::DecisionRecord record);
+  static absl::StatusOr<AppendedDecision> Finish(DecisionAppend& append);
   Ledger(LedgerOptions options, std::unique_ptr<LedgerStore> writer,
          std::unique_ptr<LedgerStore> reader,
          std::unique_ptr<TreeHeadSigner> signer, MerkleTree tree,
@@ -179,6 +200,8 @@ class Ledger {
 
   // Queues `pending` and waits until the committer has dealt with it.
   void Submit(Pending& pending);
+  // Queues `pending` (which has on_done set) and returns.
+  void Enqueue(Pending* pending);
   void CommitLoop();
   void CommitBatch(const std::vector<Pending*>& batch);
   absl::Status WriteBatch(const std::vector<Pending*>& batch);

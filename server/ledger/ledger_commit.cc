@@ -6,7 +6,9 @@
 // being written. A record whose decision_id is taken fails alone
 // (ALREADY_EXISTS); any other write error fails the whole batch and leaves
 // the file as it was. A failed COMMIT fails the batch and every later Append.
+#include <functional>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "server/ledger/ledger.h"
@@ -111,28 +113,43 @@ void Ledger::CommitBatch(const std::vector<Pending*>& batch) {
     status = absl::UnavailableError(
         absl::StrCat("the ledger could not record: ", status.message()));
   }
-  absl::MutexLock lock(&queue_mu_);
-  bool wrote = false;
-  for (Pending* p : batch) {
-    if (!status.ok()) {
-      p->status = status;
-    } else if (p->same_as != nullptr) {
-      const Pending& first = *p->same_as;
-      p->status = first.status;
-      p->duplicate = true;
-      p->row.leaf_index = first.row.leaf_index;
-      p->stored_record =
-          first.duplicate ? first.stored_record : first.row.record;
+  // A waiting Append may destroy its Pending as soon as `done` is set; an
+  // asynchronous one is owned by its on_done, called once the lock is gone.
+  std::vector<Pending*> callbacks;
+  {
+    absl::MutexLock lock(&queue_mu_);
+    bool wrote = false;
+    for (Pending* p : batch) {
+      if (!status.ok()) {
+        p->status = status;
+      } else if (p->same_as != nullptr) {
+        const Pending& first = *p->same_as;
+        p->status = first.status;
+        p->duplicate = true;
+        p->row.leaf_index = first.row.leaf_index;
+        p->stored_record =
+            first.duplicate ? first.stored_record : first.row.record;
+      }
+      if (p->status.ok() && !p->duplicate) {
+        ++stats_.appended;
+        wrote = true;
+      } else if (p->status.ok()) {
+        ++stats_.duplicates;
+      }
     }
-    if (p->status.ok() && !p->duplicate) {
-      ++stats_.appended;
-      wrote = true;
-    } else if (p->status.ok()) {
-      ++stats_.duplicates;
+    if (wrote) ++stats_.commits;
+    for (Pending* p : batch) {
+      if (p->on_done) {
+        callbacks.push_back(p);
+      } else {
+        p->done = true;
+      }
     }
   }
-  if (wrote) ++stats_.commits;
-  for (Pending* p : batch) p->done = true;
+  for (Pending* p : callbacks) {
+    std::function<void()> on_done = std::move(p->on_done);
+    on_done();  // deletes p
+  }
 }
 
 }  // namespace lantern::ledger

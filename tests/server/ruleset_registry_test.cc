@@ -4,8 +4,11 @@
 #include "server/ruleset_registry.h"
 
 #include <atomic>
+#include <string>
 #include <thread>
+#include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "engine/proto_fact_types.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -14,6 +17,13 @@
 
 namespace lantern {
 namespace {
+
+// The candidate of an activation that must not fail as a status (there is
+// no BeforeActivate hook here to fail).
+Candidate Activated(absl::StatusOr<Candidate> candidate) {
+  EXPECT_TRUE(candidate.ok()) << candidate.status();
+  return candidate.ok() ? *std::move(candidate) : Candidate{};
+}
 
 using ::lantern::testing::Overlay;
 using ::lantern::testing::ReadTree;
@@ -57,16 +67,16 @@ TEST_F(RegistryTest, ActivatesAPassingDirectory) {
 
 TEST_F(RegistryTest, MissingDirectoryIsAStatus) {
   EXPECT_EQ(registry_.ActivateDirectory("/nonexistent").status().code(),
-            absl::StatusCode::kNotFound);
+            absl::StatusCode::kFailedPrecondition);
 }
 
 TEST_F(RegistryTest, BrokenCandidateKeepsTheActiveVersion) {
-  ASSERT_TRUE(registry_.Activate(Example(), "v1").passed());
+  ASSERT_TRUE(Activated(registry_.Activate(Example(), "v1")).passed());
   const auto before = registry_.Active();
   std::vector<SourceFile> broken = Example();
   Overlay(&broken, "rules/bad.yaml",
           "rules:\n  - id: x\n    title: t\n    cite: c\n    when: nope\n");
-  Candidate c = registry_.Activate(std::move(broken), "v2");
+  Candidate c = Activated(registry_.Activate(std::move(broken), "v2"));
   EXPECT_FALSE(c.passed());
   EXPECT_THAT(c.diagnostics.ToString(),
               HasSubstr("v2/rules/bad.yaml:5:11: error: unknown name"));
@@ -74,14 +84,14 @@ TEST_F(RegistryTest, BrokenCandidateKeepsTheActiveVersion) {
 }
 
 TEST_F(RegistryTest, CandidateWithFailingTestsIsNotActivated) {
-  ASSERT_TRUE(registry_.Activate(Example(), "v1").passed());
+  ASSERT_TRUE(Activated(registry_.Activate(Example(), "v1")).passed());
   const auto before = registry_.Active();
   std::vector<SourceFile> failing = ExampleVersion("2.0.0");
   Overlay(
       &failing, "tests/extra.yaml",
       "as_of: 2024-05-04T12:00:00Z\ncases:\n  - name: wrong\n    facts: {}\n"
       "    expect: {grade: HIGH}\n");
-  Candidate c = registry_.Activate(std::move(failing), "v2");
+  Candidate c = Activated(registry_.Activate(std::move(failing), "v2"));
   EXPECT_FALSE(c.passed());
   EXPECT_EQ(c.tests.failed, 1);
   EXPECT_EQ(registry_.Active(), before);
@@ -95,8 +105,8 @@ TEST_F(RegistryTest, ValidateNeverActivates) {
 }
 
 TEST_F(RegistryTest, EarlierVersionsStayFindableByVersionAndDigest) {
-  Candidate v1 = registry_.Activate(ExampleVersion("1.0.0"), "v1");
-  Candidate v2 = registry_.Activate(ExampleVersion("2.0.0"), "v2");
+  Candidate v1 = Activated(registry_.Activate(ExampleVersion("1.0.0"), "v1"));
+  Candidate v2 = Activated(registry_.Activate(ExampleVersion("2.0.0"), "v2"));
   ASSERT_TRUE(v1.passed() && v2.passed());
   EXPECT_NE(v1.version->digest, v2.version->digest);
   EXPECT_EQ(registry_.Active(), v2.version);
@@ -104,14 +114,15 @@ TEST_F(RegistryTest, EarlierVersionsStayFindableByVersionAndDigest) {
   EXPECT_EQ(registry_.Find(v1.version->digest), v1.version);
   EXPECT_EQ(registry_.Find("3.0.0"), nullptr);
   // The same files again are the same version, not a new history entry.
-  Candidate again = registry_.Activate(ExampleVersion("1.0.0"), "v1");
+  Candidate again =
+      Activated(registry_.Activate(ExampleVersion("1.0.0"), "v1"));
   EXPECT_EQ(again.version, v1.version);
   EXPECT_EQ(registry_.Active(), v1.version);
   EXPECT_EQ(registry_.List().size(), 2u);
 }
 
 TEST_F(RegistryTest, VersionsCarryTheirCompiledProgramAndTestCount) {
-  Candidate c = registry_.Activate(Example(), "v1");
+  Candidate c = Activated(registry_.Activate(Example(), "v1"));
   ASSERT_TRUE(c.passed());
   EXPECT_NE(c.version->program, nullptr);
   EXPECT_EQ(c.version->tests_passed, c.tests.passed);
@@ -128,8 +139,8 @@ TEST_F(RegistryTest, FailedCandidateStillHasItsDigest) {
 }
 
 TEST_F(RegistryTest, ReactivateRollsBackToAHeldVersion) {
-  Candidate v1 = registry_.Activate(ExampleVersion("1.0.0"), "v1");
-  Candidate v2 = registry_.Activate(ExampleVersion("2.0.0"), "v2");
+  Candidate v1 = Activated(registry_.Activate(ExampleVersion("1.0.0"), "v1"));
+  Candidate v2 = Activated(registry_.Activate(ExampleVersion("2.0.0"), "v2"));
   ASSERT_TRUE(v1.passed() && v2.passed());
   absl::StatusOr<std::shared_ptr<const RuleSetVersion>> back =
       registry_.Reactivate("1.0.0");
@@ -143,7 +154,7 @@ TEST_F(RegistryTest, ReactivateRollsBackToAHeldVersion) {
 
 TEST_F(RegistryTest, CandidateForAnotherFactMessageFails) {
   RuleSetRegistry episodes(&types_, nullptr, "lantern.v1.EpisodeFacts");
-  Candidate c = episodes.Activate(Example(), "v1");
+  Candidate c = Activated(episodes.Activate(Example(), "v1"));
   EXPECT_FALSE(c.passed());
   EXPECT_THAT(c.diagnostics.ToString(),
               ::testing::HasSubstr("v1/manifest.yaml:8:15: error: fact_message "
@@ -151,8 +162,55 @@ TEST_F(RegistryTest, CandidateForAnotherFactMessageFails) {
   EXPECT_EQ(episodes.Active(), nullptr);
 }
 
+TEST_F(RegistryTest, HookSeesEveryActivationAndItsFailureChangesNothing) {
+  std::vector<std::string> seen;
+  absl::Status next_result = absl::OkStatus();
+  registry_.set_before_activate([&](const RuleSetVersion& next,
+                                    absl::string_view by) {
+    seen.push_back(absl::StrCat(next.ruleset->manifest.version, " by ", by));
+    return next_result;
+  });
+  ASSERT_TRUE(registry_.Activate(ExampleVersion("1.0.0"), "v1", "me").ok());
+  const std::shared_ptr<const RuleSetVersion> v1 = registry_.Active();
+
+  next_result = absl::UnavailableError("the ledger is gone");
+  absl::StatusOr<Candidate> v2 =
+      registry_.Activate(ExampleVersion("2.0.0"), "v2", "you");
+  EXPECT_EQ(v2.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(registry_.Active(), v1);
+  EXPECT_EQ(registry_.Find("2.0.0"), nullptr);
+  EXPECT_EQ(registry_.Reactivate("1.0.0", "them").status().code(),
+            absl::StatusCode::kUnavailable);
+
+  next_result = absl::OkStatus();
+  ASSERT_TRUE(registry_.Reactivate("1.0.0", "them").ok());
+  EXPECT_THAT(seen, ::testing::ElementsAre("1.0.0 by me", "2.0.0 by you",
+                                           "1.0.0 by them", "1.0.0 by them"));
+}
+
+TEST_F(RegistryTest, HoldKeepsAVersionWithoutActivatingIt) {
+  int hook_calls = 0;
+  registry_.set_before_activate([&](const RuleSetVersion&, absl::string_view) {
+    ++hook_calls;
+    return absl::OkStatus();
+  });
+  Candidate held = registry_.Hold(ExampleVersion("1.0.0"), "v1");
+  ASSERT_TRUE(held.passed());
+  EXPECT_EQ(registry_.Active(), nullptr);
+  EXPECT_EQ(registry_.Find("1.0.0"), held.version);
+  EXPECT_EQ(registry_.Find(held.digest), held.version);
+  EXPECT_EQ(hook_calls, 0);
+  // Activating the same files later reuses the held version.
+  Candidate again =
+      Activated(registry_.Activate(ExampleVersion("1.0.0"), "v1"));
+  EXPECT_EQ(again.version, held.version);
+  EXPECT_EQ(registry_.List().size(), 1u);
+  EXPECT_EQ(hook_calls, 1);
+}
+
 TEST_F(RegistryTest, ReadersAlwaysSeeAWholeVersion) {
-  ASSERT_TRUE(registry_.Activate(ExampleVersion("1.0.0"), "v1").passed());
+  ASSERT_TRUE(
+      Activated(registry_.Activate(ExampleVersion("1.0.0"), "v1")).passed());
   std::atomic<bool> stop{false};
   std::atomic<int> reads{0};
   std::thread reader([&] {
@@ -166,7 +224,8 @@ TEST_F(RegistryTest, ReadersAlwaysSeeAWholeVersion) {
     }
   });
   for (int i = 0; i < 10; ++i) {
-    registry_.Activate(ExampleVersion(i % 2 ? "1.0.0" : "2.0.0"), "v");
+    Activated(
+        registry_.Activate(ExampleVersion(i % 2 ? "1.0.0" : "2.0.0"), "v"));
   }
   stop = true;
   reader.join();

@@ -324,8 +324,9 @@ TEST_F(ServeTest, SigtermDrainsAndExitsZero) {
 TEST_F(ServeTest, BrokenRulesAtStartExitOne) {
   BrokenSyntax();
   std::string error;
-  auto server = ServerProcess::Start(LANTERN_BINARY, {"--rules=" + rules_dir_},
-                                     dir_ + "/broken.log", &error);
+  auto server = ServerProcess::Start(
+      LANTERN_BINARY, {"--rules=" + rules_dir_, "--ledger=" + ledger_path()},
+      dir_ + "/broken.log", &error);
   EXPECT_EQ(server, nullptr);
   EXPECT_THAT(error, HasSubstr("rules/rules.yaml:25:19: error: unknown field"));
 }

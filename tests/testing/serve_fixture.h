@@ -47,9 +47,11 @@ class ServeTest : public ::testing::Test {
     std::filesystem::remove_all(dir_);
   }
 
-  // Starts the server on the rules directory with `flags` added.
+  // Starts the server on the rules directory and the test's own ledger
+  // with `flags` added.
   void StartServer(const std::vector<std::string>& flags = {}) {
-    std::vector<std::string> all = {"--rules=" + rules_dir_};
+    std::vector<std::string> all = {"--rules=" + rules_dir_,
+                                    "--ledger=" + ledger_path()};
     all.insert(all.end(), flags.begin(), flags.end());
     std::string error;
     server_ =
@@ -62,6 +64,8 @@ class ServeTest : public ::testing::Test {
     assess_ = v1::RiskAssessment::NewStub(channel_);
     rulesets_ = v1::RuleSets::NewStub(channel_);
   }
+
+  std::string ledger_path() const { return dir_ + "/ledger.db"; }
 
   void WriteFile(const std::string& path, const std::string& content) {
     std::ofstream(rules_dir_ + "/" + path, std::ios::binary | std::ios::trunc)

@@ -6,6 +6,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <thread>
 #include <vector>
 
@@ -144,6 +145,53 @@ TEST_F(LedgerTest, ConcurrentAppendsShareCommitsAndAllArePresent) {
     EXPECT_TRUE(ledger->GetDecision(absl::StrCat("d-", n)).ok()) << n;
   }
   EXPECT_EQ(ledger->LatestTreeHead().head.tree_size, stats.appended);
+}
+
+// What the callbacks of AsyncAppendsAnswerEachCallerOnceAfterTheCommit saw.
+struct AsyncAnswers {
+  std::vector<uint64_t> leaves;
+  int duplicates = 0;
+  int errors = 0;
+  int answered() const {
+    return static_cast<int>(leaves.size()) + duplicates + errors;
+  }
+};
+
+TEST_F(LedgerTest, AsyncAppendsAnswerEachCallerOnceAfterTheCommit) {
+  constexpr int kRecords = 200;
+  std::unique_ptr<Ledger> ledger = OpenLedger();
+  absl::Mutex mu;
+  AsyncAnswers answers;
+  for (int n = 0; n < kRecords; ++n) {
+    // Every second record retries the one before it.
+    const std::string client = absl::StrCat("req-", n - n % 2);
+    ledger->AppendDecisionAsync(
+        SampleDecision(n, client),
+        [&, n](absl::StatusOr<AppendedDecision> appended) {
+          absl::MutexLock lock(&mu);
+          if (!appended.ok()) {
+            ++answers.errors;
+          } else if (appended->duplicate) {
+            ++answers.duplicates;
+            EXPECT_EQ(appended->record.decision_id(),
+                      absl::StrCat("d-", n - 1));
+          } else {
+            // Durable, under a signed head, before the caller hears of it.
+            EXPECT_LT(appended->leaf_index,
+                      ledger->LatestTreeHead().head.tree_size);
+            answers.leaves.push_back(appended->leaf_index);
+          }
+        });
+  }
+  absl::MutexLock lock(&mu);
+  mu.Await(absl::Condition(
+      +[](AsyncAnswers* a) { return a->answered() == kRecords; }, &answers));
+  EXPECT_EQ(answers.errors, 0);
+  EXPECT_EQ(answers.duplicates, kRecords / 2);
+  std::sort(answers.leaves.begin(), answers.leaves.end());
+  for (int i = 0; i < kRecords / 2; ++i) {
+    EXPECT_EQ(answers.leaves[i], static_cast<uint64_t>(i));
+  }
 }
 
 TEST_F(LedgerTest, ProofsVerifyAgainstSignedTreeHeads) {
