@@ -35,8 +35,9 @@ AuditRuleSets::LoadCandidate(std::vector<SourceFile> files) const {
       if (compiled.ok()) {
         program = *std::move(compiled);
       } else {
-        diagnostics.Error({"", 0, 0}, absl::StrCat("does not compile: ",
-                                                   compiled.status().message()));
+        diagnostics.Error(
+            {"", 0, 0},
+            absl::StrCat("does not compile: ", compiled.status().message()));
       }
     }
   }
@@ -71,7 +72,8 @@ absl::StatusOr<std::string> AuditRuleSets::DigestOfVersion(
 absl::StatusOr<std::shared_ptr<const RuleSetVersion>> AuditRuleSets::Find(
     const std::string& version_or_digest) {
   if (version_or_digest.empty()) {
-    return absl::InvalidArgumentError("a ruleset version or digest is required");
+    return absl::InvalidArgumentError(
+        "a ruleset version or digest is required");
   }
   if (auto held = registry_->Find(version_or_digest); held != nullptr) {
     return held;

@@ -51,8 +51,9 @@ const std::vector<MapField>& MapFields() {
 const FieldDescriptor* KeyOf(const FieldDescriptor* field) {
   for (const MapField& m : MapFields()) {
     if (field->containing_type() == m.message && field->name() == m.field) {
-      return m.message->FindFieldByName(m.field)->message_type()->FindFieldByName(
-          m.key);
+      return m.message->FindFieldByName(m.field)
+          ->message_type()
+          ->FindFieldByName(m.key);
     }
   }
   return nullptr;
@@ -64,8 +65,8 @@ std::string ValueText(const Message& parent, const FieldDescriptor* field,
   std::string text;
   google::protobuf::TextFormat::Printer printer;
   printer.SetSingleLineMode(true);
-  printer.PrintFieldValueToString(parent, field, field->is_repeated() ? index : -1,
-                                  &text);
+  printer.PrintFieldValueToString(parent, field,
+                                  field->is_repeated() ? index : -1, &text);
   while (!text.empty() && text.back() == ' ') text.pop_back();
   return text;
 }
@@ -86,27 +87,36 @@ enum class Kind { kAdded, kDeleted, kModified };
 
 class PathReporter : public MessageDifferencer::Reporter {
  public:
-  explicit PathReporter(std::vector<v1::FieldDifference>* out) : out_(out) {}
+  // Reports differences between `root1` and `root2`. (The differencer
+  // passes the messages holding the last field of each path; the paths
+  // are walked from the roots to name the repeated entries on the way.)
+  PathReporter(const Message& root1, const Message& root2,
+               std::vector<v1::FieldDifference>* out)
+      : root1_(root1), root2_(root2), out_(out) {}
 
-  void ReportAdded(const Message& m1, const Message& m2,
+  void ReportAdded(const Message&, const Message&,
                    const std::vector<SpecificField>& path) override {
-    Report(m1, m2, path, Kind::kAdded);
+    Report(path, Kind::kAdded);
   }
-  void ReportDeleted(const Message& m1, const Message& m2,
+  void ReportDeleted(const Message&, const Message&,
                      const std::vector<SpecificField>& path) override {
-    Report(m1, m2, path, Kind::kDeleted);
+    Report(path, Kind::kDeleted);
   }
-  void ReportModified(const Message& m1, const Message& m2,
+  void ReportModified(const Message&, const Message&,
                       const std::vector<SpecificField>& path) override {
-    Report(m1, m2, path, Kind::kModified);
+    // A message is reported modified after the fields inside it that are.
+    if (!path.empty() && path.back().field != nullptr &&
+        path.back().field->type() == FieldDescriptor::TYPE_MESSAGE) {
+      return;
+    }
+    Report(path, Kind::kModified);
   }
 
  private:
   // Walks both messages down `path`; the last step names the value(s).
-  void Report(const Message& root1, const Message& root2,
-              const std::vector<SpecificField>& path, Kind kind) {
-    const Message* m1 = &root1;
-    const Message* m2 = &root2;
+  void Report(const std::vector<SpecificField>& path, Kind kind) {
+    const Message* m1 = &root1_;
+    const Message* m2 = &root2_;
     std::string text;
     v1::FieldDifference diff;
     for (size_t i = 0; i < path.size(); ++i) {
@@ -126,10 +136,9 @@ class PathReporter : public MessageDifferencer::Reporter {
                          i2 < m2->GetReflection()->FieldSize(*m2, field);
         const bool message = field->type() == FieldDescriptor::TYPE_MESSAGE;
         if (message && (in1 || in2)) {
-          const Message& e = in1 ? m1->GetReflection()->GetRepeatedMessage(
-                                       *m1, field, i1)
-                                 : m2->GetReflection()->GetRepeatedMessage(
-                                       *m2, field, i2);
+          const Message& e =
+              in1 ? m1->GetReflection()->GetRepeatedMessage(*m1, field, i1)
+                  : m2->GetReflection()->GetRepeatedMessage(*m2, field, i2);
           absl::StrAppend(&text, ElementLabel(field, e, in1 ? i1 : i2));
         } else {
           absl::StrAppend(&text, "[", in1 ? i1 : i2, "]");
@@ -163,6 +172,8 @@ class PathReporter : public MessageDifferencer::Reporter {
     out_->push_back(std::move(diff));
   }
 
+  const Message& root1_;
+  const Message& root2_;
   std::vector<v1::FieldDifference>* out_;
 };
 
@@ -182,11 +193,12 @@ std::vector<v1::FieldDifference> DiffAssessments(const v1::Assessment& recorded,
                                                  const v1::Assessment& other) {
   std::vector<v1::FieldDifference> out;
   {
-    PathReporter reporter(&out);
+    PathReporter reporter(recorded, other, &out);
     MessageDifferencer differencer;
     for (const MapField& m : MapFields()) {
       const FieldDescriptor* field = m.message->FindFieldByName(m.field);
-      differencer.TreatAsMap(field, field->message_type()->FindFieldByName(m.key));
+      differencer.TreatAsMap(field,
+                             field->message_type()->FindFieldByName(m.key));
     }
     differencer.ReportDifferencesTo(&reporter);
     differencer.Compare(recorded, other);

@@ -1,7 +1,7 @@
 // RequestAssessor::Assess: choose the version (once), resolve as_of, then
-// EvaluateFacts: validate and decode the facts, match with the version's compiled program,
-// decide, and convert to the protobuf answer stamped with a decision id and
-// the version's digest.
+// EvaluateFacts: validate and decode the facts, match with the version's
+// compiled program, decide, and convert to the protobuf answer stamped with a
+// decision id and the version's digest.
 #include "server/request_assessor.h"
 
 #include <utility>
@@ -15,7 +15,7 @@
 namespace lantern {
 
 absl::StatusOr<absl::Time> RequestAsOf(const v1::AssessRequest& request,
-                                absl::Time received) {
+                                       absl::Time received) {
   if (!request.has_as_of()) return received;
   const google::protobuf::Timestamp& t = request.as_of();
   if (t.seconds() < google::protobuf::util::TimeUtil::kTimestampMinSeconds ||
