@@ -9,11 +9,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/version.h"
-#include "google/protobuf/io/coded_stream.h"
-#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/util/time_util.h"
 #include "server/assessment_proto.h"
 #include "server/decision_diff.h"
+#include "server/ledger/record_codec.h"
 #include "server/request_assessor.h"
 
 namespace lantern {
@@ -63,24 +62,6 @@ absl::Status Range(bool has_from, const Timestamp& from, bool has_to,
   return absl::OkStatus();
 }
 
-std::string Deterministic(const google::protobuf::Message& message) {
-  std::string bytes;
-  {
-    google::protobuf::io::StringOutputStream stream(&bytes);
-    google::protobuf::io::CodedOutputStream coded(&stream);
-    coded.SetSerializationDeterministic(true);
-    message.SerializeToCodedStream(&coded);
-  }
-  return bytes;
-}
-
-absl::Status RequireId(const std::string& decision_id) {
-  if (decision_id.empty()) {
-    return absl::InvalidArgumentError("invalid request: decision_id: required");
-  }
-  return absl::OkStatus();
-}
-
 void Count(const v1::ChangeSummary& s, v1::BacktestSummary* totals) {
   totals->set_decisions_changed(totals->decisions_changed() + 1);
   if (GradeChanged(s)) totals->set_grade_changes(totals->grade_changes() + 1);
@@ -110,11 +91,17 @@ absl::StatusOr<v1::Assessment> Auditor::Reevaluate(
   return answer;
 }
 
+absl::StatusOr<ledger::StoredDecision> Auditor::Lookup(
+    const std::string& decision_id) {
+  if (decision_id.empty()) {
+    return absl::InvalidArgumentError("invalid request: decision_id: required");
+  }
+  return ledger_->GetDecision(decision_id);
+}
+
 absl::StatusOr<v1::GetDecisionResponse> Auditor::GetDecision(
     const v1::GetDecisionRequest& request) {
-  if (absl::Status s = RequireId(request.decision_id()); !s.ok()) return s;
-  absl::StatusOr<ledger::StoredDecision> stored =
-      ledger_->GetDecision(request.decision_id());
+  absl::StatusOr<ledger::StoredDecision> stored = Lookup(request.decision_id());
   if (!stored.ok()) return stored.status();
   v1::GetDecisionResponse response;
   *response.mutable_decision() = std::move(stored->record);
@@ -145,9 +132,7 @@ absl::StatusOr<v1::ListDecisionsResponse> Auditor::ListDecisions(
 
 absl::StatusOr<v1::ReplayResponse> Auditor::Replay(
     const v1::ReplayRequest& request) {
-  if (absl::Status s = RequireId(request.decision_id()); !s.ok()) return s;
-  absl::StatusOr<ledger::StoredDecision> stored =
-      ledger_->GetDecision(request.decision_id());
+  absl::StatusOr<ledger::StoredDecision> stored = Lookup(request.decision_id());
   if (!stored.ok()) return stored.status();
   const v1::DecisionRecord& record = stored->record;
   absl::StatusOr<std::shared_ptr<const RuleSetVersion>> version =
@@ -159,7 +144,8 @@ absl::StatusOr<v1::ReplayResponse> Auditor::Replay(
   response.set_recorded_engine_version(record.engine_version());
   response.set_engine_version(kEngineVersion);
   *response.mutable_recorded() = record.assessment();
-  if (Deterministic(*replayed) == Deterministic(record.assessment())) {
+  if (ledger::EncodeCanonical(*replayed) ==
+      ledger::EncodeCanonical(record.assessment())) {
     response.set_outcome(v1::ReplayResponse::IDENTICAL);
     return response;
   }
@@ -174,13 +160,7 @@ absl::StatusOr<v1::ReplayResponse> Auditor::Replay(
 
 absl::StatusOr<v1::WhatIfResponse> Auditor::WhatIf(
     const v1::WhatIfRequest& request) {
-  if (absl::Status s = RequireId(request.decision_id()); !s.ok()) return s;
-  if (request.ruleset_version().empty()) {
-    return absl::InvalidArgumentError(
-        "invalid request: ruleset_version: required");
-  }
-  absl::StatusOr<ledger::StoredDecision> stored =
-      ledger_->GetDecision(request.decision_id());
+  absl::StatusOr<ledger::StoredDecision> stored = Lookup(request.decision_id());
   if (!stored.ok()) return stored.status();
   absl::StatusOr<std::shared_ptr<const RuleSetVersion>> version =
       rulesets_.Find(request.ruleset_version());

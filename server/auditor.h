@@ -67,6 +67,8 @@ class Auditor {
       const v1::GetConsistencyProofRequest& request) const;
 
  private:
+  // The stored decision; INVALID_ARGUMENT for an empty id, NOT_FOUND.
+  absl::StatusOr<ledger::StoredDecision> Lookup(const std::string& decision_id);
   // `record` evaluated under `version` with its recorded inputs and stamp
   // (the digest is `version`'s).
   absl::StatusOr<v1::Assessment> Reevaluate(const v1::DecisionRecord& record,

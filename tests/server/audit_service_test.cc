@@ -47,6 +47,17 @@ std::vector<SourceFile> GiftsScored(int score, const std::string& version) {
   return files;
 }
 
+// A Backtest of `files` as the candidate.
+v1::BacktestRequest CandidateFiles(const std::vector<SourceFile>& files) {
+  v1::BacktestRequest request;
+  for (const SourceFile& f : files) {
+    v1::RuleSetFile* file = request.mutable_files()->add_files();
+    file->set_path(f.path);
+    file->set_content(f.content);
+  }
+  return request;
+}
+
 class AuditServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -230,12 +241,7 @@ TEST_F(AuditServiceTest, BacktestReportsExactlyTheDecisionsThatChange) {
   const std::string c = Record(9, true, 1714824002);      // CSE level only
   Record(9, false, 1714824003);                           // no gifts
   const std::string late = Record(15, true, 1714824100);  // out of range
-  v1::BacktestRequest request;
-  for (const SourceFile& f : GiftsScored(40, "2")) {
-    v1::RuleSetFile* file = request.mutable_files()->add_files();
-    file->set_path(f.path);
-    file->set_content(f.content);
-  }
+  v1::BacktestRequest request = CandidateFiles(GiftsScored(40, "2"));
   *request.mutable_to() = testing::Stamp(1714824050);
   std::vector<std::string> changed;
   v1::BacktestSummary summary;
@@ -252,14 +258,11 @@ TEST_F(AuditServiceTest, BacktestReportsExactlyTheDecisionsThatChange) {
 }
 
 TEST_F(AuditServiceTest, BacktestOfABrokenCandidateIsInvalidWithDiagnostics) {
-  v1::BacktestRequest request;
-  for (SourceFile& f : GiftsScored(20, "1")) {
-    if (f.path == "rules/rules.yaml")
-      f.content += "  - id: broken\n    when: (\n";
-    v1::RuleSetFile* file = request.mutable_files()->add_files();
-    file->set_path(f.path);
-    file->set_content(f.content);
+  std::vector<SourceFile> files = GiftsScored(20, "1");
+  for (SourceFile& f : files) {
+    if (f.path == "rules/rules.yaml") f.content += "  - id: b\n    when: (\n";
   }
+  const v1::BacktestRequest request = CandidateFiles(files);
   std::vector<std::string> changed;
   v1::BacktestSummary summary;
   grpc::Status status = Backtest(request, &changed, &summary);
