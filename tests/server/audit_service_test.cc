@@ -257,6 +257,34 @@ TEST_F(AuditServiceTest, BacktestReportsExactlyTheDecisionsThatChange) {
   EXPECT_EQ(summary.candidate_digest(), RulesetDigest(GiftsScored(40, "2")));
 }
 
+TEST_F(AuditServiceTest, BacktestStopsWhenItsConsumerDoes) {
+  for (int i = 0; i < 3; ++i) Record(15, true, 1714824000 + i);
+  Auditor auditor(ledger_.get(), &registry_, &types_);
+  const v1::BacktestRequest request = CandidateFiles(GiftsScored(40, "2"));
+  absl::StatusOr<std::shared_ptr<const RuleSetVersion>> candidate =
+      auditor.BacktestCandidate(request);
+  ASSERT_TRUE(candidate.ok()) << candidate.status();
+  // The consumer takes one item and then refuses.
+  int items = 0;
+  absl::Status status = auditor.Backtest(
+      **candidate, request,
+      [&](const v1::BacktestItem& item) {
+        EXPECT_TRUE(item.has_change());
+        return ++items < 2;
+      },
+      [] { return false; });
+  EXPECT_EQ(status.code(), absl::StatusCode::kCancelled);
+  EXPECT_EQ(items, 2);
+  // The call is cancelled before the first decision: nothing is emitted.
+  items = 0;
+  status = auditor.Backtest(
+      **candidate, request,
+      [&](const v1::BacktestItem&) { return ++items > 0; },
+      [] { return true; });
+  EXPECT_EQ(status.code(), absl::StatusCode::kCancelled);
+  EXPECT_EQ(items, 0);
+}
+
 TEST_F(AuditServiceTest, BacktestOfABrokenCandidateIsInvalidWithDiagnostics) {
   std::vector<SourceFile> files = GiftsScored(20, "1");
   for (SourceFile& f : files) {

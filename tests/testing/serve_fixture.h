@@ -63,7 +63,7 @@ class ServeTest : public ::testing::Test {
     std::unique_ptr<v1::Audit::Stub> audit =
         AuditStub(server_ != nullptr ? server_->address() : "127.0.0.1:1");
     v1::ListDecisionsRequest list;
-    list.set_page_size(1000);
+    list.set_page_size(100);
     v1::ListDecisionsResponse page;
     grpc::Status status = audit->ListDecisions(Context(10).get(), list, &page);
     if (status.error_code() == grpc::StatusCode::FAILED_PRECONDITION) return;
