@@ -50,6 +50,12 @@ absl::Status Outcome(const v1::AssessRequest& request,
 
 }  // namespace
 
+void DecisionRecorder::CheckLedgerHealth() {
+  const absl::Status health = ledger_->health();
+  if (health.ok() || on_ledger_down_ == nullptr) return;
+  if (!reported_down_.exchange(true)) on_ledger_down_(health);
+}
+
 void DecisionRecorder::Record(const v1::AssessRequest& request,
                               v1::Assessment* answer, Done done) {
   if (ledger_ == nullptr) {
@@ -70,8 +76,9 @@ void DecisionRecorder::Record(const v1::AssessRequest& request,
       const_cast<v1::EpisodeFacts*>(&request.facts()));
   record.unsafe_arena_set_allocated_assessment(answer);
   ledger_->AppendDecisionAsync(
-      record, [&request, answer, done = std::move(done)](
+      record, [this, &request, answer, done = std::move(done)](
                   absl::StatusOr<ledger::AppendedDecision> appended) {
+        if (!appended.ok()) CheckLedgerHealth();
         done(Outcome(request, std::move(appended), answer));
       });
   record.unsafe_arena_release_facts();

@@ -176,6 +176,10 @@ class Ledger {
 
   LedgerStats stats() const;
 
+  // OK while the ledger accepts Appends; after a failed commit, the
+  // UNAVAILABLE error every later Append gets (until it is reopened).
+  absl::Status health() const;
+
  private:
   // One queued Append.
   struct Pending {
