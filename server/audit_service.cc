@@ -44,7 +44,7 @@ grpc::ServerUnaryReactor* Inline(grpc::CallbackServerContext* context,
 // Answers on `worker`.
 template <typename Response, typename Work>
 grpc::ServerUnaryReactor* OnWorker(grpc::CallbackServerContext* context,
-                                   Auditor* auditor, RuleSetWorker& worker,
+                                   Auditor* auditor, WorkerThread& worker,
                                    Response* response, Work work) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   if (auditor == nullptr) {

@@ -28,7 +28,7 @@
 #include "server/auditor.h"
 #include "server/ledger/ledger.h"
 #include "server/ruleset_registry.h"
-#include "server/ruleset_worker.h"
+#include "server/worker_thread.h"
 
 namespace lantern {
 
@@ -74,8 +74,8 @@ class AuditService final : public v1::Audit::CallbackService {
   // Null when the ledger is off.
   const std::unique_ptr<Auditor> auditor_;
   // Declared last: destroyed (joined) first, while the auditor lives.
-  RuleSetWorker evaluate_worker_;
-  RuleSetWorker backtest_worker_;
+  WorkerThread evaluate_worker_;
+  WorkerThread backtest_worker_;
 };
 
 }  // namespace lantern

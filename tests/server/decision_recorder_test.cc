@@ -2,13 +2,15 @@
 // decision's record holds, retries by client_request_id (the same request,
 // and a different one under a used id), recording off, and an answer the
 // ledger cannot make durable (UNAVAILABLE, in a child process whose file
-// size limit makes the ledger's writes fail).
+// size limit makes the ledger's writes fail, and the server is told once
+// that its ledger is down).
 #include "server/decision_recorder.h"
 
 #include <signal.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <memory>
 #include <string>
 
@@ -152,10 +154,13 @@ void RecordWithoutSpace(const std::string& dir_path) {
   const rlimit unlimited = limit;
   limit.rlim_cur = 1;  // the death test's stderr file is limited too
   if (setrlimit(RLIMIT_FSIZE, &limit) != 0) _exit(3);
-  DecisionRecorder recorder(ledger->get());
+  std::atomic<int> down_reports{0};
+  DecisionRecorder recorder(ledger->get(), [&](const absl::Status& why) {
+    if (absl::IsUnavailable(why)) ++down_reports;
+  });
   v1::AssessRequest request = Request("C1", "");
   request.mutable_facts()->add_narratives()->set_text(
-      std::string(4 << 20, 'x'));
+      std::string(1 << 20, 'x'));
   absl::Status outcomes[2];
   for (absl::Status& outcome : outcomes) {  // the second finds it stopped
     v1::Assessment answer =
@@ -167,6 +172,7 @@ void RecordWithoutSpace(const std::string& dir_path) {
     fprintf(stderr, "%s\n", outcome.ToString().c_str());
     if (!absl::IsUnavailable(outcome)) _exit(4);
   }
+  if (down_reports.load() != 1) _exit(5);  // once, however many calls fail
   _exit(0);
 }
 
