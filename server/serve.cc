@@ -178,7 +178,8 @@ int RunServe(const ServeOptions& options, const FactTypes& types,
   });
   RiskAssessmentService assess_service(&assessor, &recorder,
                                        [] { return absl::Now(); });
-  RuleSetsService rulesets_service(&registry, &worker, options.rules_dir);
+  RuleSetsService rulesets_service(&registry, &worker, options.rules_dir,
+                                   ledger.get());
   AuditService audit_service(ledger.get(), &registry, &types);
 
   grpc::EnableDefaultHealthCheckService(true);
