@@ -213,8 +213,11 @@ absl::StatusOr<AppendedDecision> Ledger::AppendDecision(
 
 void Ledger::AppendDecisionAsync(const v1::DecisionRecord& record,
                                  DecisionCallback done) {
-  if (auto answer = AnswerWithoutQueuing(record)) {
-    done(*std::move(answer));
+  // No look-up of the client_request_id here (one query, and the reader's
+  // lock, on every call): the committer looks it up anyway, in the
+  // transaction that would write the record, and a retry waits one commit.
+  if (absl::Status s = CheckDecision(record); !s.ok()) {
+    done(s);
     return;
   }
   Pending* pending = PrepareDecision(record).release();

@@ -129,7 +129,8 @@ class Ledger {
   // returned — except that for a new record AppendedDecision::record is
   // left empty (the caller has it) — on the ledger's notifier thread once
   // the batch holding the record has committed (or inline, on this thread,
-  // for an invalid record or a client_request_id already stored). The
+  // for an invalid record; a client_request_id already stored is found by
+  // the committer, so a retry is answered after one commit). The
   // committer hands each committed batch's callbacks to the notifier and
   // goes on to the next batch, so a callback's work (sending the answer)
   // overlaps the next commit; callbacks still run one at a time, so keep
