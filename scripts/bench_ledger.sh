@@ -12,8 +12,8 @@
 #   scripts/bench_ledger.sh          # 3 pairs
 #   scripts/bench_ledger.sh 2        # 2 pairs
 # Environment: LANTERN_BENCH_DURATION (10 s per phase), LANTERN_BENCH_CONCURRENCY
-# (32), LANTERN_BENCH_DIR (build/bench-ledger: ledgers and full logs),
-# LANTERN_JOBS (2).
+# (32), LANTERN_BENCH_DIR (build/bench-ledger: full logs; each ledger is deleted
+# after its run, its size printed), LANTERN_JOBS (2).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 pairs=${1:-3}
@@ -65,9 +65,14 @@ run() {
   kill -TERM "$server_pid"
   wait "$server_pid" || true
   server_pid=
+  local bytes=-
+  if [[ $mode == on ]]; then  # about 20 KB a decision: do not keep them
+    bytes=$(du -cb "$dir/ledger-$n.db"* | tail -1 | cut -f1)
+    rm -f "$dir/ledger-$n.db"*
+  fi
   # Assess max / half lines and the cpu line after each (lantern_load's format).
   awk -v mode="$mode" -v n="$n" -v load="$(cut -d' ' -f1-3 /proc/loadavg)" \
-    -v stats="$(sed -n 's/^lantern serve: ledger: //p' "$log.err")" '
+    -v stats="$(sed -n 's/^lantern serve: ledger: //p' "$log.err")" -v bytes="$bytes" '
     /^Assess +max/ { phase = "max"; k++ }
     /^Assess +half/ { phase = "half" }
     /^Assess/ && (phase == "half" || k == 2) {
@@ -86,7 +91,7 @@ run() {
              "  | half %5.0f calls/s p50 %6.3f p99 %7.3f ms  | failed %d | load %s | %s\n",
         mode, n, tput["max"], p50["max"], p99["max"], cpu["max"],
         tput["half"], p50["half"], p99["half"], failed["max"] + failed["half"],
-        load, (stats == "" ? "-" : stats)
+        load, (stats == "" ? "-" : stats " (" bytes " bytes on disk)")
     }' "$log.load" | tee -a "$dir/runs"
 }
 
