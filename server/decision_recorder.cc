@@ -50,6 +50,12 @@ absl::Status Outcome(const v1::AssessRequest& request,
 
 }  // namespace
 
+void DecisionRecorder::CheckLedgerHealth() {
+  const absl::Status health = ledger_->health();
+  if (health.ok() || on_ledger_down_ == nullptr) return;
+  if (!reported_down_.exchange(true)) on_ledger_down_(health);
+}
+
 void DecisionRecorder::Record(const v1::AssessRequest& request,
                               v1::Assessment* answer, Done done) {
   if (ledger_ == nullptr) {
@@ -63,14 +69,20 @@ void DecisionRecorder::Record(const v1::AssessRequest& request,
   *record.mutable_as_of() = answer->as_of();
   record.set_ruleset_digest(answer->ruleset().digest());
   record.set_engine_version(kEngineVersion);
-  *record.mutable_facts() = request.facts();
-  *record.mutable_assessment() = *answer;
+  // The record borrows the facts and the answer (tens of kilobytes) for
+  // the ledger to encode them, rather than copying them; it gives them
+  // back before it goes away. Nothing is written through these pointers.
+  record.unsafe_arena_set_allocated_facts(
+      const_cast<v1::EpisodeFacts*>(&request.facts()));
+  record.unsafe_arena_set_allocated_assessment(answer);
   ledger_->AppendDecisionAsync(
-      std::move(record),
-      [&request, answer, done = std::move(done)](
-          absl::StatusOr<ledger::AppendedDecision> appended) {
+      record, [this, &request, answer, done = std::move(done)](
+                  absl::StatusOr<ledger::AppendedDecision> appended) {
+        if (!appended.ok()) CheckLedgerHealth();
         done(Outcome(request, std::move(appended), answer));
       });
+  record.unsafe_arena_release_facts();
+  record.unsafe_arena_release_assessment();
 }
 
 }  // namespace lantern

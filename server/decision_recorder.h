@@ -14,10 +14,16 @@
 // as_of. A different request under a used id is refused with
 // ALREADY_EXISTS rather than answered with another episode's decision.
 //
+// If the ledger stops accepting records altogether (a failed commit makes
+// it refuse every later append until the server restarts), the recorder
+// calls its `on_ledger_down` once, so the server can say so and mark
+// itself NOT_SERVING: every Assess would fail until then.
+//
 // Thread-safety: Record may be called from any thread.
 #ifndef LANTERN_SERVER_DECISION_RECORDER_H_
 #define LANTERN_SERVER_DECISION_RECORDER_H_
 
+#include <atomic>
 #include <functional>
 
 #include "absl/status/status.h"
@@ -29,9 +35,13 @@ namespace lantern {
 
 class DecisionRecorder {
  public:
+  using LedgerDown = std::function<void(const absl::Status& why)>;
+
   // `ledger` null: recording is off (for benchmarks only) and Record
   // answers at once. REQUIRES: a ledger outlives this.
-  explicit DecisionRecorder(ledger::Ledger* ledger) : ledger_(ledger) {}
+  explicit DecisionRecorder(ledger::Ledger* ledger,
+                            LedgerDown on_ledger_down = nullptr)
+      : ledger_(ledger), on_ledger_down_(std::move(on_ledger_down)) {}
 
   bool recording() const { return ledger_ != nullptr; }
 
@@ -49,7 +59,12 @@ class DecisionRecorder {
               Done done);
 
  private:
+  // Calls on_ledger_down_ the first time the ledger is found down.
+  void CheckLedgerHealth();
+
   ledger::Ledger* const ledger_;
+  const LedgerDown on_ledger_down_;
+  std::atomic<bool> reported_down_{false};
 };
 
 }  // namespace lantern

@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <random>
@@ -163,7 +164,17 @@ int RunServe(const ServeOptions& options, const FactTypes& types,
 
   RuleSetWorker worker;
   RequestAssessor assessor(&registry, options.limits, DecisionIdPrefix());
-  DecisionRecorder recorder(ledger.get());
+  // Set once the server exists: a ledger that stops accepting records
+  // turns health NOT_SERVING, since every Assess would fail until restart.
+  std::atomic<grpc::Server*> serving{nullptr};
+  DecisionRecorder recorder(ledger.get(), [&serving,
+                                           &err](const absl::Status& why) {
+    err << "lantern serve: " << why.message()
+        << "; health is NOT_SERVING until the server is restarted" << std::endl;
+    if (grpc::Server* server = serving.load()) {
+      server->GetHealthCheckService()->SetServingStatus(false);
+    }
+  });
   RiskAssessmentService assess_service(&assessor, &recorder,
                                        [] { return absl::Now(); });
   RuleSetsService rulesets_service(&registry, &worker, options.rules_dir);
@@ -182,6 +193,7 @@ int RunServe(const ServeOptions& options, const FactTypes& types,
     err << "lantern serve: cannot listen on '" << options.listen << "'\n";
     return 2;
   }
+  serving = server.get();
   const std::string host = options.listen.substr(0, options.listen.rfind(':'));
   out << "lantern serve: listening on " << host << ":" << port << std::endl;
 

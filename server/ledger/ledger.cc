@@ -7,6 +7,8 @@
 // fsync of the WAL) and wakes the waiters.
 #include "server/ledger/ledger.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <utility>
@@ -137,7 +139,12 @@ Ledger::Ledger(LedgerOptions options, std::unique_ptr<LedgerStore> writer,
       reader_(std::move(reader)),
       tree_(std::move(tree)),
       latest_(std::move(latest)) {
-  committer_ = std::thread([this] { CommitLoop(); });
+  // Named, so that `top -H` and /proc/PID/task show what costs what.
+  notifier_.Post([] { pthread_setname_np(pthread_self(), "ledger-notify"); });
+  committer_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "ledger-commit");
+    CommitLoop();
+  });
 }
 
 Ledger::~Ledger() {
@@ -147,11 +154,6 @@ Ledger::~Ledger() {
   }
   committer_.join();
 }
-
-struct Ledger::DecisionAppend {
-  Pending pending;
-  v1::LedgerRecord leaf;  // holds the record while it is queued
-};
 
 std::optional<absl::StatusOr<AppendedDecision>> Ledger::AnswerWithoutQueuing(
     const v1::DecisionRecord& record) {
@@ -169,26 +171,32 @@ std::optional<absl::StatusOr<AppendedDecision>> Ledger::AnswerWithoutQueuing(
   return AppendedDecision{stored->decision(), (*earlier)->leaf_index, true};
 }
 
-std::unique_ptr<Ledger::DecisionAppend> Ledger::PrepareDecision(
-    v1::DecisionRecord record) {
-  auto append = std::make_unique<DecisionAppend>();
-  StoredRecord& row = append->pending.row;
+std::unique_ptr<Ledger::Pending> Ledger::PrepareDecision(
+    const v1::DecisionRecord& record) {
+  auto pending = std::make_unique<Pending>();
+  StoredRecord& row = pending->row;
   row.kind = RecordKind::kDecision;
   row.decision_id = record.decision_id();
   row.client_request_id = record.client_request_id();
   row.time_micros = Micros(record.received_at());
-  append->leaf.mutable_decision()->Swap(&record);
-  row.record = EncodeCanonical(append->leaf);
+  // The leaf borrows the record for the encoding: no copy of it is made.
+  v1::LedgerRecord leaf;
+  leaf.unsafe_arena_set_allocated_decision(
+      const_cast<v1::DecisionRecord*>(&record));
+  row.record = EncodeCanonical(leaf);
+  leaf.unsafe_arena_release_decision();
   row.leaf_hash = std::string(HashBytes(LeafHash(row.record)));
-  return append;
+  return pending;
 }
 
-absl::StatusOr<AppendedDecision> Ledger::Finish(DecisionAppend& append) {
-  const Pending& pending = append.pending;
+absl::StatusOr<AppendedDecision> Ledger::Finish(const Pending& pending,
+                                                v1::DecisionRecord* record) {
   if (!pending.status.ok()) return pending.status;
   if (!pending.duplicate) {
-    return AppendedDecision{std::move(*append.leaf.mutable_decision()),
-                            pending.row.leaf_index, false};
+    AppendedDecision appended;
+    if (record != nullptr) appended.record = std::move(*record);
+    appended.leaf_index = pending.row.leaf_index;
+    return appended;
   }
   absl::StatusOr<v1::LedgerRecord> stored = DecodeRecord(pending.stored_record);
   if (!stored.ok()) return stored.status();
@@ -198,23 +206,23 @@ absl::StatusOr<AppendedDecision> Ledger::Finish(DecisionAppend& append) {
 absl::StatusOr<AppendedDecision> Ledger::AppendDecision(
     v1::DecisionRecord record) {
   if (auto answer = AnswerWithoutQueuing(record)) return *std::move(answer);
-  std::unique_ptr<DecisionAppend> append = PrepareDecision(std::move(record));
-  Submit(append->pending);
-  return Finish(*append);
+  std::unique_ptr<Pending> pending = PrepareDecision(record);
+  Submit(*pending);
+  return Finish(*pending, &record);
 }
 
-void Ledger::AppendDecisionAsync(v1::DecisionRecord record,
+void Ledger::AppendDecisionAsync(const v1::DecisionRecord& record,
                                  DecisionCallback done) {
   if (auto answer = AnswerWithoutQueuing(record)) {
     done(*std::move(answer));
     return;
   }
-  DecisionAppend* append = PrepareDecision(std::move(record)).release();
-  append->pending.on_done = [append, done = std::move(done)] {
-    std::unique_ptr<DecisionAppend> owned(append);
-    done(Finish(*owned));
+  Pending* pending = PrepareDecision(record).release();
+  pending->on_done = [pending, done = std::move(done)] {
+    std::unique_ptr<Pending> owned(pending);
+    done(Finish(*owned, nullptr));
   };
-  Enqueue(&append->pending);
+  Enqueue(pending);
 }
 
 absl::StatusOr<uint64_t> Ledger::AppendActivation(

@@ -56,6 +56,7 @@
 #include "server/ledger/ledger_store.h"
 #include "server/ledger/merkle.h"
 #include "server/ledger/tree_head.h"
+#include "server/worker_thread.h"
 
 namespace lantern::ledger {
 
@@ -125,13 +126,22 @@ class Ledger {
   // when it could not be made durable.
   absl::StatusOr<AppendedDecision> AppendDecision(v1::DecisionRecord record);
   // The same without blocking: `done` gets what AppendDecision would have
-  // returned, on the committer thread once the batch holding the record has
-  // committed (or inline, on this thread, for an invalid record or a
-  // client_request_id already stored). `done` should be quick: later
-  // commits wait for it.
+  // returned — except that for a new record AppendedDecision::record is
+  // left empty (the caller has it) — on the ledger's notifier thread once
+  // the batch holding the record has committed (or inline, on this thread,
+  // for an invalid record or a client_request_id already stored). The
+  // committer hands each committed batch's callbacks to the notifier and
+  // goes on to the next batch, so a callback's work (sending the answer)
+  // overlaps the next commit; callbacks still run one at a time, so keep
+  // them short.
+  //
+  // `record` is encoded before this returns and not used after, so it may
+  // borrow its facts and assessment (protobuf's unsafe_arena_set_allocated_*)
+  // rather than copy answers of tens of kilobytes.
   using DecisionCallback =
       std::function<void(absl::StatusOr<AppendedDecision>)>;
-  void AppendDecisionAsync(v1::DecisionRecord record, DecisionCallback done);
+  void AppendDecisionAsync(const v1::DecisionRecord& record,
+                           DecisionCallback done);
   // Stores `files` under their digest (once) and appends the activation.
   // INVALID_ARGUMENT when record.ruleset_digest is not RulesetDigest(files).
   // Returns the leaf index.
@@ -166,6 +176,10 @@ class Ledger {
 
   LedgerStats stats() const;
 
+  // OK while the ledger accepts Appends; after a failed commit, the
+  // UNAVAILABLE error every later Append gets (until it is reopened).
+  absl::Status health() const;
+
  private:
   // One queued Append.
   struct Pending {
@@ -180,19 +194,21 @@ class Ledger {
     std::string stored_record;   // the earlier record, for a duplicate
     Pending* same_as = nullptr;  // an earlier Append in the same batch
     // Set for an asynchronous Append: called (instead of setting `done`)
-    // after the commit, outside every lock; it owns this Pending.
+    // on the notifier after the commit; it owns this Pending.
     std::function<void()> on_done;
   };
-  // A decision on its way into the ledger: the Pending and its record.
-  struct DecisionAppend;
 
   // The answer to an Append of `record` when it needs no queuing: an
   // invalid record, or a client_request_id already stored; else nullopt.
   std::optional<absl::StatusOr<AppendedDecision>> AnswerWithoutQueuing(
       const v1::DecisionRecord& record);
-  static std::unique_ptr<DecisionAppend> PrepareDecision(
-      v1::DecisionRecord record);
-  static absl::StatusOr<AppendedDecision> Finish(DecisionAppend& append);
+  // A queueable Append of `record`, encoded and hashed.
+  static std::unique_ptr<Pending> PrepareDecision(
+      const v1::DecisionRecord& record);
+  // What the committer made of `pending`; `record` (may be null) is moved
+  // into the answer for a new record.
+  static absl::StatusOr<AppendedDecision> Finish(const Pending& pending,
+                                                 v1::DecisionRecord* record);
   Ledger(LedgerOptions options, std::unique_ptr<LedgerStore> writer,
          std::unique_ptr<LedgerStore> reader,
          std::unique_ptr<TreeHeadSigner> signer, MerkleTree tree,
@@ -231,6 +247,9 @@ class Ledger {
   absl::Status failed_ ABSL_GUARDED_BY(queue_mu_);
   LedgerStats stats_ ABSL_GUARDED_BY(queue_mu_);
 
+  // Declared before committer_, so destroyed after it: the committer's
+  // last batch can still post its callbacks.
+  WorkerThread notifier_;
   std::thread committer_;
 };
 

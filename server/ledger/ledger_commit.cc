@@ -114,7 +114,7 @@ void Ledger::CommitBatch(const std::vector<Pending*>& batch) {
         absl::StrCat("the ledger could not record: ", status.message()));
   }
   // A waiting Append may destroy its Pending as soon as `done` is set; an
-  // asynchronous one is owned by its on_done, called once the lock is gone.
+  // asynchronous one is owned by its on_done, which the notifier calls.
   std::vector<Pending*> callbacks;
   {
     absl::MutexLock lock(&queue_mu_);
@@ -146,10 +146,13 @@ void Ledger::CommitBatch(const std::vector<Pending*>& batch) {
       }
     }
   }
-  for (Pending* p : callbacks) {
-    std::function<void()> on_done = std::move(p->on_done);
-    on_done();  // deletes p
-  }
+  if (callbacks.empty()) return;
+  notifier_.Post([callbacks = std::move(callbacks)] {
+    for (Pending* p : callbacks) {
+      std::function<void()> on_done = std::move(p->on_done);
+      on_done();  // deletes p
+    }
+  });
 }
 
 }  // namespace lantern::ledger

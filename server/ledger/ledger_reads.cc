@@ -165,6 +165,11 @@ absl::StatusOr<std::vector<Hash>> Ledger::ConsistencyProof(
   return tree_.ConsistencyProof(first, second);
 }
 
+absl::Status Ledger::health() const {
+  absl::MutexLock lock(&queue_mu_);
+  return failed_;
+}
+
 LedgerStats Ledger::stats() const {
   absl::MutexLock lock(&queue_mu_);
   return stats_;

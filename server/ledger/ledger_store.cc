@@ -72,6 +72,12 @@ absl::StatusOr<std::unique_ptr<LedgerStore>> LedgerStore::OpenForWriting(
       SqliteDb::Open(path, /*create=*/true, /*read_only=*/false);
   if (!db.ok()) return db.status();
   std::unique_ptr<LedgerStore> store(new LedgerStore(*std::move(db)));
+  // A decision's record (tens of kilobytes with its answer) fits in one
+  // page rather than a chain of overflow pages: fewer pages to write, log
+  // and checksum per append. Only takes effect when the file is created.
+  if (absl::Status s = store->db_->Exec("PRAGMA page_size=65536"); !s.ok()) {
+    return s;
+  }
   absl::StatusOr<std::string> mode =
       store->db_->QueryText("PRAGMA journal_mode=WAL");
   if (!mode.ok()) return mode.status();
@@ -80,6 +86,13 @@ absl::StatusOr<std::unique_ptr<LedgerStore>> LedgerStore::OpenForWriting(
         absl::StrCat("cannot put ", path, " in WAL mode (got ", *mode, ")"));
   }
   if (absl::Status s = store->db_->Exec("PRAGMA synchronous=FULL"); !s.ok()) {
+    return s;
+  }
+  // Checkpoint the write-ahead log every 16 MiB (256 pages of 64 KiB)
+  // rather than SQLite's default 1000 pages, which at this page size would
+  // let it grow to 64 MiB.
+  if (absl::Status s = store->db_->Exec("PRAGMA wal_autocheckpoint=256");
+      !s.ok()) {
     return s;
   }
   if (absl::Status s = store->CreateSchema(); !s.ok()) return s;

@@ -1,15 +1,15 @@
-// RuleSetWorker: a queue under a mutex and one thread that waits on it
+// WorkerThread: a queue under a mutex and one thread that waits on it
 // (absl::Condition), runs each task outside the lock, and exits once asked
 // to stop and the queue is empty.
-#include "server/ruleset_worker.h"
+#include "server/worker_thread.h"
 
 #include <utility>
 
 namespace lantern {
 
-RuleSetWorker::RuleSetWorker() : thread_([this] { Run(); }) {}
+WorkerThread::WorkerThread() : thread_([this] { Run(); }) {}
 
-RuleSetWorker::~RuleSetWorker() {
+WorkerThread::~WorkerThread() {
   {
     absl::MutexLock lock(&mu_);
     stopping_ = true;
@@ -17,19 +17,19 @@ RuleSetWorker::~RuleSetWorker() {
   thread_.join();
 }
 
-void RuleSetWorker::Post(std::function<void()> task) {
+void WorkerThread::Post(std::function<void()> task) {
   absl::MutexLock lock(&mu_);
   tasks_.push_back(std::move(task));
 }
 
-bool RuleSetWorker::Ready() const { return stopping_ || !tasks_.empty(); }
+bool WorkerThread::Ready() const { return stopping_ || !tasks_.empty(); }
 
-void RuleSetWorker::Run() {
+void WorkerThread::Run() {
   for (;;) {
     std::function<void()> task;
     {
       absl::MutexLock lock(&mu_);
-      mu_.Await(absl::Condition(this, &RuleSetWorker::Ready));
+      mu_.Await(absl::Condition(this, &WorkerThread::Ready));
       if (tasks_.empty()) return;  // stopping, and nothing left to do
       task = std::move(tasks_.front());
       tasks_.pop_front();
