@@ -23,6 +23,11 @@ ABSL_FLAG(bool, coverage, false,
           "test: also report rules never fired and actions never emitted, "
           "and fail if any");
 
+ABSL_FLAG(std::string, trusted_key, "",
+          "ledger verify: the Ed25519 public key every tree head must verify "
+          "under (raw, hex or PEM file); default: the key stored in the "
+          "ledger");
+
 namespace {
 
 constexpr char kUsage[] =
@@ -39,7 +44,8 @@ constexpr char kUsage[] =
     "127.0.0.1:50051,\n"
     "                                      rules/); see --helpfull for "
     "limits\n"
-    "  lantern ledger verify PATH          check an audit ledger offline\n";
+    "  lantern ledger verify PATH [--trusted_key KEY]\n"
+    "                                      check an audit ledger offline\n";
 
 int Usage(const std::string& problem) {
   std::cerr << "lantern: " << problem << "\n" << kUsage;
@@ -80,7 +86,8 @@ int main(int argc, char** argv) {
   if (command == "ledger") {
     if (args.size() != 4 || std::string(args[2]) != "verify")
       return Usage("ledger takes: verify PATH");
-    return lantern::ledger::RunLedgerVerify(args[3], std::cout, std::cerr);
+    return lantern::ledger::RunLedgerVerify(args[3], std::cout, std::cerr,
+                                            absl::GetFlag(FLAGS_trusted_key));
   }
   return Usage("unknown command '" + command + "'");
 }

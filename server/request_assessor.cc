@@ -1,7 +1,7 @@
-// RequestAssessor::Assess: choose the version (once), validate and decode
-// the facts, resolve as_of, match with the version's compiled program,
-// decide, and convert to the protobuf answer stamped with a decision id and
-// the version's digest.
+// RequestAssessor::Assess: choose the version (once), resolve as_of, then
+// EvaluateFacts: validate and decode the facts, match with the version's
+// compiled program, decide, and convert to the protobuf answer stamped with a
+// decision id and the version's digest.
 #include "server/request_assessor.h"
 
 #include <utility>
@@ -13,11 +13,9 @@
 #include "server/assessment_proto.h"
 
 namespace lantern {
-namespace {
 
-// The request's as_of, or `received`; INVALID_ARGUMENT when out of range.
-absl::StatusOr<absl::Time> AsOf(const v1::AssessRequest& request,
-                                absl::Time received) {
+absl::StatusOr<absl::Time> RequestAsOf(const v1::AssessRequest& request,
+                                       absl::Time received) {
   if (!request.has_as_of()) return received;
   const google::protobuf::Timestamp& t = request.as_of();
   if (t.seconds() < google::protobuf::util::TimeUtil::kTimestampMinSeconds ||
@@ -30,7 +28,30 @@ absl::StatusOr<absl::Time> AsOf(const v1::AssessRequest& request,
   return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
 }
 
-}  // namespace
+absl::Status EvaluateFacts(const RuleSetVersion& version,
+                           const v1::AssessRequest& request,
+                           const RequestLimits& limits, absl::Time as_of,
+                           const DecisionStamp& stamp, v1::Assessment* answer) {
+  absl::StatusOr<FactRecord> facts =
+      ValidateAndDecodeFacts(request, *version.ruleset, limits);
+  if (!facts.ok()) return facts.status();
+  absl::StatusOr<Assessment> assessment =
+      AssessWithMatcher(*version.program, *facts, as_of);
+  if (!assessment.ok()) {
+    if (assessment.status().code() == absl::StatusCode::kFailedPrecondition) {
+      return assessment.status();  // as_of outside the effective dates
+    }
+    return absl::InternalError(
+        absl::StrCat("assessment failed: ", assessment.status().message()));
+  }
+  absl::Status converted =
+      AssessmentToProto(*std::move(assessment), stamp, answer);
+  if (!converted.ok()) {
+    return absl::InternalError(
+        absl::StrCat("cannot express the answer: ", converted.message()));
+  }
+  return absl::OkStatus();
+}
 
 absl::StatusOr<std::shared_ptr<const RuleSetVersion>>
 RequestAssessor::ChooseVersion(const v1::AssessRequest& request) const {
@@ -64,30 +85,12 @@ absl::Status RequestAssessor::Assess(const v1::AssessRequest& request,
   absl::StatusOr<std::shared_ptr<const RuleSetVersion>> version =
       ChooseVersion(request);
   if (!version.ok()) return version.status();
-  const RuleSetVersion& v = **version;
-  absl::StatusOr<FactRecord> facts =
-      ValidateAndDecodeFacts(request, *v.ruleset, limits_);
-  if (!facts.ok()) return facts.status();
-  absl::StatusOr<absl::Time> as_of = AsOf(request, received);
+  absl::StatusOr<absl::Time> as_of = RequestAsOf(request, received);
   if (!as_of.ok()) return as_of.status();
-  absl::StatusOr<Assessment> assessment =
-      AssessWithMatcher(*v.program, *facts, *as_of);
-  if (!assessment.ok()) {
-    if (assessment.status().code() == absl::StatusCode::kFailedPrecondition) {
-      return assessment.status();  // as_of outside the effective dates
-    }
-    return absl::InternalError(
-        absl::StrCat("assessment failed: ", assessment.status().message()));
-  }
   const DecisionStamp stamp{
-      absl::StrCat(id_prefix_, "-", next_id_.fetch_add(1)), v.digest, received};
-  absl::Status converted =
-      AssessmentToProto(*std::move(assessment), stamp, answer);
-  if (!converted.ok()) {
-    return absl::InternalError(
-        absl::StrCat("cannot express the answer: ", converted.message()));
-  }
-  return absl::OkStatus();
+      absl::StrCat(id_prefix_, "-", next_id_.fetch_add(1)), (*version)->digest,
+      received};
+  return EvaluateFacts(**version, request, limits_, *as_of, stamp, answer);
 }
 
 }  // namespace lantern

@@ -29,10 +29,27 @@
 #include "absl/time/time.h"
 #include "lantern/v1/assessment.pb.h"
 #include "lantern/v1/service.pb.h"
+#include "server/assessment_proto.h"
 #include "server/facts_validation.h"
 #include "server/ruleset_registry.h"
 
 namespace lantern {
+
+// The evaluation every answer comes from, Assess's and the audit's replays
+// alike: validate and decode `request`'s facts against `version`'s ruleset
+// (`limits`), match with its compiled program at `as_of`, decide, and fill
+// `answer` (REQUIRES: empty) stamped with `stamp`. The same inputs give the
+// same bytes. Errors as Assess's, except that the version and as_of are the
+// caller's choice (the request's ruleset_version and as_of are not read).
+absl::Status EvaluateFacts(const RuleSetVersion& version,
+                           const v1::AssessRequest& request,
+                           const RequestLimits& limits, absl::Time as_of,
+                           const DecisionStamp& stamp, v1::Assessment* answer);
+
+// The request's as_of, or `received` when it has none; INVALID_ARGUMENT
+// when out of range.
+absl::StatusOr<absl::Time> RequestAsOf(const v1::AssessRequest& request,
+                                       absl::Time received);
 
 class RequestAssessor {
  public:

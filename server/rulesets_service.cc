@@ -53,6 +53,18 @@ std::string ActivatedBy(const grpc::CallbackServerContext& context) {
   return absl::StrCat("RuleSets.Activate from ", context.peer());
 }
 
+// Files sorted by path into the response.
+void AddFiles(std::vector<SourceFile> files, v1::GetRuleSetResponse* response) {
+  std::sort(
+      files.begin(), files.end(),
+      [](const SourceFile& a, const SourceFile& b) { return a.path < b.path; });
+  for (SourceFile& file : files) {
+    v1::RuleSetFile* f = response->add_files();
+    f->set_path(std::move(file.path));
+    f->set_content(std::move(file.content));
+  }
+}
+
 }  // namespace
 
 absl::StatusOr<v1::ActivateRuleSetResponse> ActivateFromDirectory(
@@ -84,6 +96,31 @@ grpc::ServerUnaryReactor* RuleSetsService::List(
   return reactor;
 }
 
+absl::Status RuleSetsService::GetFromLedger(
+    const std::string& version, v1::GetRuleSetResponse* response) const {
+  const absl::Status not_found =
+      absl::NotFoundError(absl::StrCat("no ruleset version '", version, "'"));
+  if (ledger_ == nullptr) return not_found;
+  absl::StatusOr<std::vector<ledger::StoredActivation>> activations =
+      ledger_->ListActivations();
+  if (!activations.ok()) return activations.status();
+  for (auto it = activations->rbegin(); it != activations->rend(); ++it) {
+    const v1::ActivationRecord& a = it->record;
+    if (a.ruleset_digest() != version && a.ruleset_version() != version) {
+      continue;
+    }
+    absl::StatusOr<std::vector<SourceFile>> files =
+        ledger_->GetRuleSetFiles(a.ruleset_digest());
+    if (!files.ok()) return files.status();
+    response->mutable_info()->set_id(a.ruleset_id());
+    response->mutable_info()->set_version(a.ruleset_version());
+    response->mutable_info()->set_digest(a.ruleset_digest());
+    AddFiles(*std::move(files), response);
+    return absl::OkStatus();
+  }
+  return not_found;
+}
+
 grpc::ServerUnaryReactor* RuleSetsService::Get(
     grpc::CallbackServerContext* context, const v1::GetRuleSetRequest* request,
     v1::GetRuleSetResponse* response) {
@@ -92,23 +129,14 @@ grpc::ServerUnaryReactor* RuleSetsService::Get(
   std::shared_ptr<const RuleSetVersion> version =
       request->version().empty() ? active : registry_->Find(request->version());
   if (version == nullptr) {
-    reactor->Finish(ToGrpcStatus(
-        request->version().empty()
-            ? absl::FailedPreconditionError("no ruleset is active")
-            : absl::NotFoundError(absl::StrCat("no ruleset version '",
-                                               request->version(), "'"))));
+    reactor->Finish(
+        ToGrpcStatus(request->version().empty()
+                         ? absl::FailedPreconditionError("no ruleset is active")
+                         : GetFromLedger(request->version(), response)));
     return reactor;
   }
   *response->mutable_info() = RuleSetInfoProto(*version, version == active);
-  std::vector<SourceFile> files = version->ruleset->files;
-  std::sort(
-      files.begin(), files.end(),
-      [](const SourceFile& a, const SourceFile& b) { return a.path < b.path; });
-  for (const SourceFile& file : files) {
-    v1::RuleSetFile* f = response->add_files();
-    f->set_path(file.path);
-    f->set_content(file.content);
-  }
+  AddFiles(version->ruleset->files, response);
   reactor->Finish(grpc::Status::OK);
   return reactor;
 }

@@ -15,6 +15,7 @@
 
 #include "absl/status/statusor.h"
 #include "lantern/v1/service.grpc.pb.h"
+#include "server/ledger/ledger.h"
 #include "server/ruleset_registry.h"
 #include "server/ruleset_worker.h"
 
@@ -30,13 +31,17 @@ absl::StatusOr<v1::ActivateRuleSetResponse> ActivateFromDirectory(
 
 class RuleSetsService final : public v1::RuleSets::CallbackService {
  public:
-  // REQUIRES: `registry` and `worker` outlive the service; the worker
-  // outlives the server's shutdown.
+  // REQUIRES: `registry`, `worker` and `ledger` (which may be null: no
+  // ledger) outlive the service; the worker outlives the server's
+  // shutdown. Get answers from the ledger a version that was active once
+  // but is not held (it no longer loads under this engine): its files and
+  // what the activation recorded of it.
   RuleSetsService(RuleSetRegistry* registry, RuleSetWorker* worker,
-                  std::string rules_dir)
+                  std::string rules_dir, ledger::Ledger* ledger = nullptr)
       : registry_(registry),
         worker_(worker),
-        rules_dir_(std::move(rules_dir)) {}
+        rules_dir_(std::move(rules_dir)),
+        ledger_(ledger) {}
 
   grpc::ServerUnaryReactor* List(grpc::CallbackServerContext* context,
                                  const v1::ListRuleSetsRequest* request,
@@ -54,9 +59,14 @@ class RuleSetsService final : public v1::RuleSets::CallbackService {
       v1::ActivateRuleSetResponse* response) override;
 
  private:
+  // The files of a version only the ledger has; NOT_FOUND otherwise.
+  absl::Status GetFromLedger(const std::string& version,
+                             v1::GetRuleSetResponse* response) const;
+
   RuleSetRegistry* registry_;
   RuleSetWorker* worker_;
   const std::string rules_dir_;
+  ledger::Ledger* const ledger_;
 };
 
 }  // namespace lantern

@@ -25,6 +25,7 @@
 #include "lantern/v1/episode.pb.h"
 #include "server/activation_ledger.h"
 #include "server/assessment_proto.h"
+#include "server/audit_service.h"
 #include "server/decision_recorder.h"
 #include "server/ledger/ledger.h"
 #include "server/request_assessor.h"
@@ -177,7 +178,9 @@ int RunServe(const ServeOptions& options, const FactTypes& types,
   });
   RiskAssessmentService assess_service(&assessor, &recorder,
                                        [] { return absl::Now(); });
-  RuleSetsService rulesets_service(&registry, &worker, options.rules_dir);
+  RuleSetsService rulesets_service(&registry, &worker, options.rules_dir,
+                                   ledger.get());
+  AuditService audit_service(ledger.get(), &registry, &types);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -188,6 +191,7 @@ int RunServe(const ServeOptions& options, const FactTypes& types,
   builder.SetMaxReceiveMessageSize(options.max_message_bytes);
   builder.RegisterService(&assess_service);
   builder.RegisterService(&rulesets_service);
+  builder.RegisterService(&audit_service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
     err << "lantern serve: cannot listen on '" << options.listen << "'\n";

@@ -1,6 +1,7 @@
 // `lantern serve`: the gRPC server, wired from its parts.
 //
-// Serves lantern.v1.RiskAssessment and lantern.v1.RuleSets, plus the
+// Serves lantern.v1.RiskAssessment, lantern.v1.RuleSets and lantern.v1.Audit
+// (audit.proto; FAILED_PRECONDITION throughout with --ledger_off), plus the
 // standard grpc.health.v1.Health service and server reflection, on
 // `listen` (insecure; put TLS in front or extend here). Startup activates
 // `rules_dir`; if it does not load, check, compile and pass its own tests,

@@ -168,8 +168,17 @@ absl::StatusOr<VerifyReport> VerifyLedger(
 }
 
 int RunLedgerVerify(const std::string& path, std::ostream& out,
-                    std::ostream& err) {
-  absl::StatusOr<VerifyReport> report = VerifyLedger(path);
+                    std::ostream& err, const std::string& trusted_key_path) {
+  std::string trusted;
+  if (!trusted_key_path.empty()) {
+    absl::StatusOr<std::string> key = ReadTrustedPublicKey(trusted_key_path);
+    if (!key.ok()) {
+      err << "lantern: --trusted_key: " << key.status().message() << "\n";
+      return 2;
+    }
+    trusted = *std::move(key);
+  }
+  absl::StatusOr<VerifyReport> report = VerifyLedger(path, trusted);
   if (!report.ok()) {
     err << "lantern: cannot verify " << path << ": "
         << report.status().message() << "\n";
@@ -183,7 +192,10 @@ int RunLedgerVerify(const std::string& path, std::ostream& out,
       << r.decisions << " decisions, " << r.activations << " activations), "
       << r.tree_heads << " signed tree heads, " << r.rulesets << " rulesets\n"
       << "root: " << HashToHex(r.root) << " (tree size " << r.records << ")\n"
-      << "public key: " << absl::BytesToHexString(r.public_key) << "\n";
+      << "public key: " << absl::BytesToHexString(r.public_key)
+      << (trusted.empty() ? " (as stored in the ledger; pass --trusted_key "
+                            "to check against a trusted copy)\n"
+                          : " (trusted)\n");
   return r.ok() ? 0 : 1;
 }
 

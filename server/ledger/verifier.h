@@ -49,11 +49,21 @@ struct VerifyReport {
 absl::StatusOr<VerifyReport> VerifyLedger(
     const std::string& path, const std::string& trusted_public_key = "");
 
-// `lantern ledger verify PATH`: 0 and a summary when everything matches; 1
-// and every problem, the first naming the first record or tree head that
-// does not match; 2 when the file cannot be read as a ledger.
+// The raw 32-byte Ed25519 public key in the file at `path`: 32 raw bytes,
+// 64 hex digits (as RunLedgerVerify prints it), or PEM (a PUBLIC KEY, or an
+// Ed25519 PRIVATE KEY such as the ledger's key file, whose public half is
+// taken). NOT_FOUND when unreadable, INVALID_ARGUMENT otherwise.
+absl::StatusOr<std::string> ReadTrustedPublicKey(const std::string& path);
+
+// `lantern ledger verify PATH [--trusted_key=KEY]`: 0 and a summary when
+// everything matches; 1 and every problem, the first naming the first
+// record or tree head that does not match; 2 when the file cannot be read
+// as a ledger or the trusted key cannot be read. With `trusted_key_path`,
+// every tree head must verify under that key rather than the key stored
+// in the file.
 int RunLedgerVerify(const std::string& path, std::ostream& out,
-                    std::ostream& err);
+                    std::ostream& err,
+                    const std::string& trusted_key_path = "");
 
 }  // namespace lantern::ledger
 

@@ -14,6 +14,7 @@
 #include "gtest/gtest.h"
 #include "server/ledger/ledger.h"
 #include "server/ledger/verifier.h"
+#include "server/ruleset_digest.h"
 #include "tests/testing/serve_fixture.h"
 
 namespace lantern::testing {
@@ -199,6 +200,45 @@ TEST_F(ServeLedgerTest, ARestartOnUnchangedRulesRecordsNoActivation) {
       OpenLedger()->ListActivations();
   ASSERT_TRUE(activations.ok());
   EXPECT_EQ(activations->size(), 1u);
+}
+
+TEST_F(ServeLedgerTest, GetAnswersFromTheLedgerAVersionThatNoLongerLoads) {
+  // A ruleset once active whose rules this engine no longer accepts.
+  BrokenSyntax();
+  std::vector<SourceFile> files;
+  for (const auto& entry :
+       std::filesystem::recursive_directory_iterator(rules_dir_)) {
+    if (!entry.is_regular_file()) continue;
+    files.push_back(
+        {std::filesystem::relative(entry.path(), rules_dir_).string(),
+         ReadFileOrDie(entry.path().string())});
+  }
+  v1::ActivationRecord old;
+  old.set_ruleset_digest(RulesetDigest(files));
+  old.set_ruleset_id("lantern.service_test");
+  old.set_ruleset_version("0.9");
+  old.set_activated_by("startup");
+  ASSERT_TRUE(OpenLedger()->AppendActivation(old, files).ok());
+
+  WriteFile("rules/rules.yaml", Original("rules/rules.yaml"));
+  StartServer();
+  EXPECT_THAT(server_->log(),
+              HasSubstr("no longer loads or passes its own tests"));
+  v1::GetRuleSetRequest get;
+  get.set_version("0.9");
+  v1::GetRuleSetResponse got;
+  grpc::Status status = rulesets_->Get(Context().get(), get, &got);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(got.info().digest(), old.ruleset_digest());
+  EXPECT_FALSE(got.info().active());
+  ASSERT_EQ(got.files_size(), static_cast<int>(files.size()));
+  for (const v1::RuleSetFile& file : got.files()) {
+    if (file.path() != "rules/rules.yaml") continue;
+    EXPECT_THAT(file.content(), HasSubstr("episode.no_such_field"));
+  }
+  get.set_version("0.8");
+  EXPECT_EQ(rulesets_->Get(Context().get(), get, &got).error_code(),
+            grpc::StatusCode::NOT_FOUND);
 }
 
 }  // namespace

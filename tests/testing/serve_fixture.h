@@ -8,6 +8,9 @@
 // differently); BrokenSyntax() adds a rule over an unknown field;
 // BrokenTests() makes one of its own test cases fail.
 //
+// TearDown replays every decision the test recorded (Audit.Replay) and
+// expects each to be IDENTICAL.
+//
 // Thread-safety: the stubs may be used from many threads; the rest from the
 // test thread.
 #ifndef LANTERN_TESTS_TESTING_SERVE_FIXTURE_H_
@@ -25,6 +28,7 @@
 #include "absl/strings/str_replace.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "lantern/v1/audit.grpc.pb.h"
 #include "lantern/v1/service.grpc.pb.h"
 #include "tests/testing/server_process.h"
 #include "tests/testing/test_data.h"
@@ -43,8 +47,61 @@ class ServeTest : public ::testing::Test {
   }
 
   void TearDown() override {
+    ReplayEveryDecision();
     server_.reset();
     std::filesystem::remove_all(dir_);
+  }
+
+  // The promise that every decision recorded during the
+  // integration tests replays identically: Audit.Replay of each decision in
+  // the test's ledger, on the test's server while it runs; when the test
+  // stopped it, on a fresh server over the same ledger (which holds every
+  // ruleset again from the ledger).
+  void ReplayEveryDecision() {
+    if (!std::filesystem::exists(ledger_path())) return;  // never recorded
+    std::unique_ptr<ServerProcess> replayer;
+    std::unique_ptr<v1::Audit::Stub> audit =
+        AuditStub(server_ != nullptr ? server_->address() : "127.0.0.1:1");
+    v1::ListDecisionsRequest list;
+    list.set_page_size(100);
+    v1::ListDecisionsResponse page;
+    grpc::Status status = audit->ListDecisions(Context(10).get(), list, &page);
+    if (status.error_code() == grpc::StatusCode::FAILED_PRECONDITION) return;
+    if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
+      std::string error;
+      replayer =
+          ServerProcess::Start(LANTERN_BINARY,
+                               {"--rules=" + TestDataPath("rulesets/service"),
+                                "--ledger=" + ledger_path()},
+                               dir_ + "/replayer.log", &error);
+      ASSERT_NE(replayer, nullptr) << error;
+      audit = AuditStub(replayer->address());
+      status = audit->ListDecisions(Context().get(), list, &page);
+    }
+    for (;;) {
+      ASSERT_TRUE(status.ok()) << status.error_message();
+      for (const v1::DecisionRecord& d : page.decisions()) {
+        v1::ReplayRequest request;
+        request.set_decision_id(d.decision_id());
+        v1::ReplayResponse replay;
+        status = audit->Replay(Context().get(), request, &replay);
+        ASSERT_TRUE(status.ok())
+            << d.decision_id() << ": " << status.error_message();
+        EXPECT_EQ(replay.outcome(), v1::ReplayResponse::IDENTICAL)
+            << d.decision_id() << ": " << replay.DebugString();
+      }
+      if (page.next_page_token().empty()) break;
+      list.set_page_token(page.next_page_token());
+      status = audit->ListDecisions(Context().get(), list, &page);
+    }
+  }
+
+  // (Not a member stub: a test that stops the server resets the channel
+  // it knows of, and a stub left holding it would delay the stop.)
+  static std::unique_ptr<v1::Audit::Stub> AuditStub(
+      const std::string& address) {
+    return v1::Audit::NewStub(
+        grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
   }
 
   // Starts the server on the rules directory and the test's own ledger
