@@ -12,13 +12,18 @@
 //         sent on a fixed schedule and latency counts from each call's
 //         scheduled time (no coordinated omission).
 // Reports throughput, p50/p99/p99.9 latency and failed calls per phase,
-// and the Assess/Check throughput ratio. Responses are received as raw
-// bytes (a ByteBuffer), never parsed: only the status counts, and the mean
-// answer size is printed. On a 2-core box the client's CPU competes
-// with the server's, so the client does as little as it can; the answers'
-// correctness is the tests' business. With --server_pid (a server on this
-// machine) each phase also prints the CPU time per call of the server
-// process (from /proc/PID/stat) and of this client (getrusage).
+// and the Assess/Check throughput ratio. --baseline=false loads Assess
+// alone (for comparing two servers, e.g. the ledger on and off:
+// scripts/bench_ledger.sh). --client_request_ids gives every Assess call a
+// client_request_id of its own, as a retrying client would (the ledger
+// then checks each for a retry); it is appended to the pre-serialized
+// request as one more field, so the client still serializes nothing.
+// Responses are received as raw bytes (a ByteBuffer), never parsed: only the
+// status counts, and the mean answer size is printed. On a 2-core box the
+// client's CPU competes with the server's, so the client does as little as it
+// can; the answers' correctness is the tests' business. With --server_pid (a
+// server on this machine) each phase also prints the CPU time per call of the
+// server process (from /proc/PID/stat) and of this client (getrusage).
 //
 // Thread-safety: completions run on gRPC's threads and record into a
 // mutex-guarded Recorder; the main thread paces and reports.
@@ -53,6 +58,10 @@ ABSL_FLAG(std::string, examples, "rules/examples",
 ABSL_FLAG(int, concurrency, 32, "calls outstanding in the closed-loop phase");
 ABSL_FLAG(int, duration_s, 10, "seconds per phase");
 ABSL_FLAG(int, channels, 2, "client channels (connections) to spread over");
+ABSL_FLAG(bool, baseline, true,
+          "also load the empty RPC (Health.Check) and print the ratio");
+ABSL_FLAG(bool, client_request_ids, false,
+          "give every Assess call a client_request_id of its own");
 ABSL_FLAG(int, server_pid, 0,
           "the server's process id, to report its CPU time per call "
           "(0: do not)");
@@ -148,20 +157,40 @@ class CpuMeter {
   double server_, client_;
 };
 
-// One RPC to load: its method and the requests to cycle through.
-struct Target {
-  const char* name;
-  std::string method;
-  std::vector<grpc::ByteBuffer> requests;
-};
-
 grpc::ByteBuffer Buffer(const std::string& bytes) {
   grpc::Slice slice(bytes);
   return grpc::ByteBuffer(&slice, 1);
 }
 
-std::vector<grpc::ByteBuffer> AssessRequests(const std::string& dir) {
-  std::vector<grpc::ByteBuffer> requests;
+// One RPC to load: its method and the requests to cycle through.
+struct Target {
+  const char* name;
+  std::string method;
+  std::vector<std::string> requests;  // serialized
+  // Non-empty: every call carries client_request_id `id_prefix` + a number
+  // never used before in this run.
+  std::string id_prefix;
+
+  // The bytes of call `n` of a phase, call `number` of the run.
+  grpc::ByteBuffer Request(size_t n, uint64_t number) const {
+    const std::string& request = requests[n % requests.size()];
+    if (id_prefix.empty()) return Buffer(request);
+    // AssessRequest.client_request_id is field 4, length-delimited; a field
+    // appended to a serialized message is parsed as part of it.
+    const std::string id = id_prefix + std::to_string(number);
+    return Buffer(request + static_cast<char>(4 << 3 | 2) +
+                  static_cast<char>(id.size()) + id);
+  }
+};
+
+// Unique to this run, so two runs against one ledger never share an id.
+std::string IdPrefix() {
+  return "load-" + std::to_string(getpid()) + "-" +
+         std::to_string(absl::ToUnixMicros(absl::Now())) + "-";
+}
+
+std::vector<std::string> AssessRequests(const std::string& dir) {
+  std::vector<std::string> requests;
   for (const auto& entry : std::filesystem::directory_iterator(dir)) {
     if (entry.path().extension() != ".json") continue;
     std::ifstream in(entry.path());
@@ -175,14 +204,15 @@ std::vector<grpc::ByteBuffer> AssessRequests(const std::string& dir) {
       continue;
     }
     request.mutable_as_of()->set_seconds(1714824000);  // 2024-05-04T12:00Z
-    requests.push_back(Buffer(request.SerializeAsString()));
+    requests.push_back(request.SerializeAsString());
   }
   return requests;
 }
 
-// One call in flight: its context, response and scheduled start.
+// One call in flight: its context, request, response and scheduled start.
 struct Call {
   grpc::ClientContext context;
+  grpc::ByteBuffer request;
   grpc::ByteBuffer response;
   Clock::time_point start;
 };
@@ -205,12 +235,12 @@ class LoadRunner {
              Recorder* recorder, std::function<void()> done) {
     auto* call = new Call;
     call->start = start;
+    call->request = target.Request(n, issued_.fetch_add(1));
     call->context.set_deadline(std::chrono::system_clock::now() +
                                std::chrono::seconds(10));
     outstanding_.fetch_add(1);
     stubs_[n % stubs_.size()]->UnaryCall(
-        &call->context, target.method, {},
-        &target.requests[n % target.requests.size()], &call->response,
+        &call->context, target.method, {}, &call->request, &call->response,
         [this, call, recorder, done](grpc::Status status) {
           const auto nanos =
               std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -268,6 +298,7 @@ class LoadRunner {
  private:
   std::vector<std::unique_ptr<grpc::GenericStub>> stubs_;
   std::atomic<int> outstanding_{0};
+  std::atomic<uint64_t> issued_{0};
   int server_pid_;
 };
 
@@ -275,9 +306,10 @@ class LoadRunner {
 
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
-  Target health{"Check", "/grpc.health.v1.Health/Check", {Buffer("")}};
+  Target health{"Check", "/grpc.health.v1.Health/Check", {""}, ""};
   Target assess{"Assess", "/lantern.v1.RiskAssessment/Assess",
-                AssessRequests(absl::GetFlag(FLAGS_examples))};
+                AssessRequests(absl::GetFlag(FLAGS_examples)),
+                absl::GetFlag(FLAGS_client_request_ids) ? IdPrefix() : ""};
   if (assess.requests.empty()) {
     std::fprintf(stderr, "no episodes in %s\n",
                  absl::GetFlag(FLAGS_examples).c_str());
@@ -294,6 +326,11 @@ int main(int argc, char** argv) {
       absl::GetFlag(FLAGS_address).c_str(), assess.requests.size(), concurrency,
       absl::GetFlag(FLAGS_channels), absl::GetFlag(FLAGS_duration_s));
   runner.Max(assess, concurrency, absl::Seconds(1));  // warm-up (first line)
+  if (!absl::GetFlag(FLAGS_baseline)) {
+    runner.Paced(assess, runner.Max(assess, concurrency, duration) / 2,
+                 duration);
+    return 0;
+  }
   const double check_max = runner.Max(health, concurrency, duration);
   const double assess_max = runner.Max(assess, concurrency, duration);
   runner.Paced(health, check_max / 2, duration);
