@@ -17,9 +17,12 @@ using google::protobuf::util::MessageDifferencer;
 // Whether `request` is the request `stored` recorded (see the header).
 bool SameRequest(const v1::AssessRequest& request,
                  const v1::DecisionRecord& stored) {
+  const std::string& pin = request.ruleset_version();
   return MessageDifferencer::Equals(request.facts(), stored.facts()) &&
          (!request.has_as_of() ||
-          MessageDifferencer::Equals(request.as_of(), stored.as_of()));
+          MessageDifferencer::Equals(request.as_of(), stored.as_of())) &&
+         (pin.empty() || pin == stored.ruleset_digest() ||
+          pin == stored.assessment().ruleset().version());
 }
 
 absl::Status Outcome(const v1::AssessRequest& request,
@@ -39,8 +42,8 @@ absl::Status Outcome(const v1::AssessRequest& request,
   if (!SameRequest(request, appended->record)) {
     return absl::AlreadyExistsError(absl::StrCat(
         "client_request_id '", request.client_request_id(),
-        "' was already used for a request with other facts or as_of "
-        "(decision ",
+        "' was already used for a request with other facts, as_of or "
+        "ruleset_version (decision ",
         appended->record.decision_id(), "); use a new id for a new request"));
   }
   answer->Clear();

@@ -10,8 +10,9 @@
 //
 // Idempotency: a request whose client_request_id is already in the ledger
 // gets the stored answer (same decision id), and no new record — provided
-// it is the same request: the same facts and, when it gives one, the same
-// as_of. A different request under a used id is refused with
+// it is the same request: the same facts and, when it gives them, the same
+// as_of and a ruleset_version naming the recorded ruleset (its digest or
+// manifest version). A different request under a used id is refused with
 // ALREADY_EXISTS rather than answered with another episode's decision.
 //
 // If the ledger stops accepting records altogether (a failed commit makes

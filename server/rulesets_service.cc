@@ -1,5 +1,5 @@
-// RuleSetsService: List/Get/Activate-by-version answer inline from the
-// registry; Validate and Activate-from-directory post their work to the
+// RuleSetsService: List and Get answer inline from the registry (Get falls
+// back to the ledger); Validate and Activate post their work to the
 // worker, which fills the response and finishes the reactor. Candidate
 // files sent to Validate must have relative, '/'-separated paths without
 // ".." (INVALID_ARGUMENT naming each bad one).
@@ -173,13 +173,17 @@ grpc::ServerUnaryReactor* RuleSetsService::Activate(
     v1::ActivateRuleSetResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   if (!request->version().empty()) {
-    absl::StatusOr<std::shared_ptr<const RuleSetVersion>> version =
-        registry_->Reactivate(request->version(), ActivatedBy(*context));
-    if (version.ok()) {
-      response->set_outcome(v1::ActivateRuleSetResponse::ACTIVATED);
-      FillActive(*registry_, response);
-    }
-    reactor->Finish(ToGrpcStatus(version.status()));
+    // On the worker too: recording the activation waits for a commit.
+    worker_->Post(
+        [this, reactor, request, response, by = ActivatedBy(*context)] {
+          absl::StatusOr<std::shared_ptr<const RuleSetVersion>> version =
+              registry_->Reactivate(request->version(), by);
+          if (version.ok()) {
+            response->set_outcome(v1::ActivateRuleSetResponse::ACTIVATED);
+            FillActive(*registry_, response);
+          }
+          reactor->Finish(ToGrpcStatus(version.status()));
+        });
     return reactor;
   }
   worker_->Post([this, reactor, response, by = ActivatedBy(*context)] {

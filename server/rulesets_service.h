@@ -1,9 +1,9 @@
 // RuleSetsService: the lantern.v1.RuleSets gRPC service on the callback
 // API, a thin edge over RuleSetRegistry.
 //
-// List, Get and Activate-by-version only read or swap a pointer and answer
-// inline. Validate and Activate-from-directory load, compile and test a
-// candidate, which takes milliseconds to seconds, so they run on the
+// List and Get only read and answer inline. Validate and Activate load,
+// compile and test a candidate (milliseconds to seconds) or wait for the
+// ledger to record an activation (a commit), so they run on the
 // RuleSetWorker and finish their reactor from there: no gRPC thread waits.
 //
 // Thread-safety: handlers run on many threads; all shared state is in the

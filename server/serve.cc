@@ -10,7 +10,6 @@
 #include <pthread.h>
 #include <signal.h>
 
-#include <atomic>
 #include <chrono>
 #include <memory>
 #include <random>
@@ -91,13 +90,53 @@ void WaitForStop(const sigset_t& signals, RuleSetRegistry& registry,
   }
 }
 
+// Says, once, that the ledger stopped accepting records (a failed commit:
+// every later append fails until restart) and turns health NOT_SERVING,
+// now or as soon as the server exists. Checked after any failed append,
+// a decision's or an activation's, and when the server starts.
+class LedgerDownReporter {
+ public:
+  explicit LedgerDownReporter(std::ostream& err) : err_(err) {}
+
+  void Check(const ledger::Ledger& ledger) {
+    const absl::Status health = ledger.health();
+    if (health.ok()) return;
+    absl::MutexLock lock(&mu_);
+    if (!reported_) {
+      err_ << "lantern serve: " << health.message()
+           << "; health is NOT_SERVING until the server is restarted"
+           << std::endl;
+      reported_ = true;
+    }
+    if (server_ != nullptr && !marked_) {
+      server_->GetHealthCheckService()->SetServingStatus(false);
+      marked_ = true;
+    }
+  }
+
+  void SetServer(grpc::Server* server, const ledger::Ledger* ledger) {
+    {
+      absl::MutexLock lock(&mu_);
+      server_ = server;
+    }
+    if (ledger != nullptr) Check(*ledger);
+  }
+
+ private:
+  std::ostream& err_;
+  absl::Mutex mu_;
+  grpc::Server* server_ ABSL_GUARDED_BY(mu_) = nullptr;
+  bool reported_ ABSL_GUARDED_BY(mu_) = false;
+  bool marked_ ABSL_GUARDED_BY(mu_) = false;
+};
+
 // Opens the ledger (null with `ledger_off`) and, through `activations`,
 // holds every ruleset it records and records every activation from now
 // on. False (having said why on `err`) when the ledger cannot be used.
 bool OpenLedger(const ServeOptions& options, RuleSetRegistry& registry,
                 std::unique_ptr<ledger::Ledger>& ledger,
                 std::unique_ptr<ActivationLedger>& activations,
-                std::ostream& err) {
+                LedgerDownReporter& down, std::ostream& err) {
   if (options.ledger_off) {
     err << "lantern serve: WARNING: --ledger_off: decisions and activations "
            "are NOT recorded; for benchmarks only"
@@ -128,9 +167,11 @@ bool OpenLedger(const ServeOptions& options, RuleSetRegistry& registry,
     err << "lantern serve: warning: ruleset " << problem << std::endl;
   }
   registry.set_before_activate(
-      [a = activations.get()](const RuleSetVersion& next,
-                              absl::string_view by) {
-        return a->Record(next, by);
+      [a = activations.get(), l = ledger.get(), &down](
+          const RuleSetVersion& next, absl::string_view by) {
+        absl::Status recorded = a->Record(next, by);
+        if (!recorded.ok()) down.Check(*l);
+        return recorded;
       });
   err << "lantern serve: ledger " << options.ledger_path << ": "
       << ledger->LatestTreeHead().head.tree_size << " records, "
@@ -152,9 +193,12 @@ int RunServe(const ServeOptions& options, const FactTypes& types,
 
   RuleSetRegistry registry(&types, &AssessmentVocabulary(),
                            v1::EpisodeFacts::descriptor()->full_name());
+  LedgerDownReporter down(err);
   std::unique_ptr<ledger::Ledger> ledger;
   std::unique_ptr<ActivationLedger> activations;
-  if (!OpenLedger(options, registry, ledger, activations, err)) return 1;
+  if (!OpenLedger(options, registry, ledger, activations, down, err)) {
+    return 1;
+  }
   absl::StatusOr<v1::ActivateRuleSetResponse> first =
       ActivateFromDirectory(registry, options.rules_dir, "startup");
   LogActivation(first, options.rules_dir, err);
@@ -165,17 +209,9 @@ int RunServe(const ServeOptions& options, const FactTypes& types,
 
   RuleSetWorker worker;
   RequestAssessor assessor(&registry, options.limits, DecisionIdPrefix());
-  // Set once the server exists: a ledger that stops accepting records
-  // turns health NOT_SERVING, since every Assess would fail until restart.
-  std::atomic<grpc::Server*> serving{nullptr};
-  DecisionRecorder recorder(ledger.get(), [&serving,
-                                           &err](const absl::Status& why) {
-    err << "lantern serve: " << why.message()
-        << "; health is NOT_SERVING until the server is restarted" << std::endl;
-    if (grpc::Server* server = serving.load()) {
-      server->GetHealthCheckService()->SetServingStatus(false);
-    }
-  });
+  DecisionRecorder recorder(
+      ledger.get(),
+      [&down, l = ledger.get()](const absl::Status&) { down.Check(*l); });
   RiskAssessmentService assess_service(&assessor, &recorder,
                                        [] { return absl::Now(); });
   RuleSetsService rulesets_service(&registry, &worker, options.rules_dir,
@@ -197,7 +233,7 @@ int RunServe(const ServeOptions& options, const FactTypes& types,
     err << "lantern serve: cannot listen on '" << options.listen << "'\n";
     return 2;
   }
-  serving = server.get();
+  down.SetServer(server.get(), ledger.get());
   const std::string host = options.listen.substr(0, options.listen.rfind(':'));
   out << "lantern serve: listening on " << host << ":" << port << std::endl;
 

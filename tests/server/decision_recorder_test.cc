@@ -50,6 +50,7 @@ v1::Assessment Answer(const std::string& decision_id, v1::RiskGrade grade) {
   v1::Assessment a;
   a.set_decision_id(decision_id);
   a.mutable_ruleset()->set_id("lantern.test");
+  a.mutable_ruleset()->set_version("1");
   a.mutable_ruleset()->set_digest("sha256:01");
   *a.mutable_evaluated_at() = Stamp(1714824000);
   *a.mutable_as_of() = Stamp(1714820000);
@@ -120,6 +121,18 @@ TEST(DecisionRecorderTest,
   v1::Assessment later_answer = Answer("run-4", v1::LOW);
   EXPECT_EQ(RecordAndWait(recorder, later, &later_answer).code(),
             absl::StatusCode::kAlreadyExists);
+
+  // Pinned to the recorded ruleset (by version or digest): the same
+  // request; pinned to another: not.
+  for (const std::string pin : {"1", "sha256:01", "2"}) {
+    v1::AssessRequest pinned = request;
+    pinned.set_ruleset_version(pin);
+    v1::Assessment pinned_answer = Answer("run-5", v1::LOW);
+    EXPECT_EQ(
+        RecordAndWait(recorder, pinned, &pinned_answer).code(),
+        pin == "2" ? absl::StatusCode::kAlreadyExists : absl::StatusCode::kOk)
+        << pin;
+  }
 
   EXPECT_EQ(ledger->stats().appended, 1u);
   EXPECT_EQ(ledger->GetDecision("run-2").status().code(),
