@@ -55,8 +55,7 @@ absl::Status Outcome(const v1::AssessRequest& request,
 
 void DecisionRecorder::CheckLedgerHealth() {
   const absl::Status health = ledger_->health();
-  if (health.ok() || on_ledger_down_ == nullptr) return;
-  if (!reported_down_.exchange(true)) on_ledger_down_(health);
+  if (!health.ok() && on_ledger_down_ != nullptr) on_ledger_down_(health);
 }
 
 void DecisionRecorder::Record(const v1::AssessRequest& request,

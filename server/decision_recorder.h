@@ -15,16 +15,15 @@
 // manifest version). A different request under a used id is refused with
 // ALREADY_EXISTS rather than answered with another episode's decision.
 //
-// If the ledger stops accepting records altogether (a failed commit makes
-// it refuse every later append until the server restarts), the recorder
-// calls its `on_ledger_down` once, so the server can say so and mark
-// itself NOT_SERVING: every Assess would fail until then.
+// When an append fails and the ledger reports itself down (a failed commit
+// makes it refuse every later append until the server restarts), the
+// recorder calls its `on_ledger_down` with the reason, every such time;
+// the server says so once and marks itself NOT_SERVING.
 //
 // Thread-safety: Record may be called from any thread.
 #ifndef LANTERN_SERVER_DECISION_RECORDER_H_
 #define LANTERN_SERVER_DECISION_RECORDER_H_
 
-#include <atomic>
 #include <functional>
 
 #include "absl/status/status.h"
@@ -60,12 +59,11 @@ class DecisionRecorder {
               Done done);
 
  private:
-  // Calls on_ledger_down_ the first time the ledger is found down.
+  // Calls on_ledger_down_ when the ledger reports itself down.
   void CheckLedgerHealth();
 
   ledger::Ledger* const ledger_;
   const LedgerDown on_ledger_down_;
-  std::atomic<bool> reported_down_{false};
 };
 
 }  // namespace lantern

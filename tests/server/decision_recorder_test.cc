@@ -2,8 +2,8 @@
 // decision's record holds, retries by client_request_id (the same request,
 // and a different one under a used id), recording off, and an answer the
 // ledger cannot make durable (UNAVAILABLE, in a child process whose file
-// size limit makes the ledger's writes fail, and the server is told once
-// that its ledger is down).
+// size limit makes the ledger's commit fail, and the server is told that
+// its ledger is down).
 #include "server/decision_recorder.h"
 
 #include <signal.h>
@@ -185,7 +185,8 @@ void RecordWithoutSpace(const std::string& dir_path) {
     fprintf(stderr, "%s\n", outcome.ToString().c_str());
     if (!absl::IsUnavailable(outcome)) _exit(4);
   }
-  if (down_reports.load() != 1) _exit(5);  // once, however many calls fail
+  // The first failed commit stops the ledger; both calls find it down.
+  if (down_reports.load() != 2) _exit(5);
   _exit(0);
 }
 
