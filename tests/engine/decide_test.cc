@@ -297,7 +297,7 @@ TEST(DecideShippedRules, NrmPromptIsConsiderWhileARuleWaitsOnLinksToArea) {
   const RuleSet& rules = *loaded->ruleset;
   absl::StatusOr<FactRecord> facts =
       types.DecodeJson(*rules.schema, rules.manifest.fact_message, R"({
-    "child": {"ageYears": 15, "careStatus": "NOT_LOOKED_AFTER"},
+    "child": {"ageYears": 15, "careStatus": "NO_CARE_INVOLVEMENT"},
     "episode": {
       "status": "RETURNED",
       "missingFrom": "HOME",
