@@ -114,15 +114,82 @@ bool MatchesPattern(const std::string& id, const std::string& pattern) {
   return id == pattern;
 }
 
-PolicyInputs InputsFor(const Policy& policy, const Assessment& a) {
-  PolicyInputs in;
-  for (const FiredRule& r : a.fired) in.fired_rule_ids.push_back(r.id);
-  std::sort(in.fired_rule_ids.begin(), in.fired_rule_ids.end());
-  for (const ConcernOutcome& c : a.concerns) {
-    in.concern_scores.emplace_back(c.name, c.score);
-    in.concern_levels.emplace_back(c.name, policy.LevelRank(c.level));
+// A sum of rule scores that undecided rules may leave open: each blocked or
+// errored rule's score may or may not count.
+struct OpenSum {
+  int64_t fired = 0, negative = 0, positive = 0;
+  std::set<std::string> paths;  // of the blocked rules that leave it open
+  std::string error;            // of the first errored one, by id
+  std::string error_id;
+
+  void AddOpen(const Rule& rule, const std::vector<std::string>* paths_or,
+               const std::string* error_or) {
+    if (rule.score == 0) return;
+    (rule.score < 0 ? negative : positive) += rule.score;
+    if (paths_or != nullptr) paths.insert(paths_or->begin(), paths_or->end());
+    if (error_or != nullptr && (error_id.empty() || rule.id < error_id)) {
+      error_id = rule.id;
+      error = absl::StrCat("rule '", rule.id, "' failed: ", *error_or);
+    }
   }
-  in.total_score = a.grade.total_score;
+  PolicyBound Bound() const {
+    PolicyBound b{fired + negative, fired + positive, {}, ""};
+    if (!b.known()) {
+      b.unknown_paths.assign(paths.begin(), paths.end());
+      b.error = error;
+    }
+    return b;
+  }
+};
+
+PolicyBound LevelBound(const Policy& policy, const ConcernDef& def,
+                       const PolicyBound& score) {
+  PolicyBound level = score;
+  level.low = policy.LevelRank(LevelFor(policy, def, score.low));
+  level.high = policy.LevelRank(LevelFor(policy, def, score.high));
+  if (level.known()) level = PolicyBound::Known(level.low);
+  return level;
+}
+
+// The policy functions' inputs: every rule the match did not find FALSE, and
+// the bounds blocked and errored rules leave on scores and levels.
+// REQUIRES: `a`'s fired/blocked/errored are `match`'s, in the same order.
+PolicyInputs InputsFor(const RuleSet& ruleset, const MatchResult& match,
+                       const Assessment& a) {
+  const Policy& policy = ruleset.policy;
+  PolicyInputs in;
+  std::map<std::string, OpenSum> sums;  // by concern
+  OpenSum total;
+  for (const RuleMatch& m : match.fired) {
+    const Rule& r = ruleset.rules[m.rule];
+    in.rules.push_back({r.id, Truth::kTrue, {}, ""});
+    sums[r.concern].fired += r.score;
+    total.fired += r.score;
+  }
+  for (size_t i = 0; i < match.blocked.size(); ++i) {
+    const Rule& r = ruleset.rules[match.blocked[i].rule];
+    const std::vector<std::string>& paths = a.blocked[i].unknown_paths;
+    in.rules.push_back({r.id, Truth::kUnknown, paths, ""});
+    sums[r.concern].AddOpen(r, &paths, nullptr);
+    total.AddOpen(r, &paths, nullptr);
+  }
+  for (size_t i = 0; i < match.errored.size(); ++i) {
+    const Rule& r = ruleset.rules[match.errored[i].rule];
+    const std::string& error = a.errored[i].error;
+    in.rules.push_back({r.id, Truth::kError, {}, error});
+    sums[r.concern].AddOpen(r, nullptr, &error);
+    total.AddOpen(r, nullptr, &error);
+  }
+  std::sort(in.rules.begin(), in.rules.end(),
+            [](const PolicyRule& x, const PolicyRule& y) { return x.id < y.id; });
+  for (const ConcernDef& def : policy.concerns) {
+    PolicyInputs::Concern c;
+    c.name = def.name;
+    c.score = sums[def.name].Bound();
+    c.level = LevelBound(policy, def, c.score);
+    in.concerns.push_back(std::move(c));
+  }
+  in.total_score = total.Bound();
   return in;
 }
 
@@ -155,7 +222,8 @@ PromptOutcome DecidePrompt(const RuleSet& ruleset, const PromptDef& def,
   ConditionResult result = evaluator.EvaluateCondition(
       *def.when.expr, def.when.source, facts, &inputs, memo);
   out.truth = result.truth;
-  out.raised = result.truth == Truth::kTrue;
+  out.answer = PromptAnswerFor(result.truth);
+  out.raised = out.answer == PromptAnswer::kRaise;
   out.conditions = std::move(result.reasons);
   out.unknown_paths = std::move(result.unknown_paths);
   out.error = std::move(result.error);
@@ -196,39 +264,71 @@ void ComputeDue(const RuleSet& ruleset, const ActionDef& def,
   }
 }
 
-std::vector<ActionOutcome> DecideActions(const RuleSet& ruleset,
-                                         const FactRecord& facts,
-                                         const PolicyInputs& inputs,
-                                         absl::Time as_of,
-                                         const Assessment& a) {
-  std::map<std::string, std::vector<std::string>> triggers;  // sorted by code
-  for (const FiredRule& r : a.fired) {
-    const Rule* rule = ruleset.FindRule(r.id);
-    for (const std::string& code : rule->actions)
-      triggers[code].push_back(r.id);
+// An action's triggers: TRUE ones, and undecided ones with the facts that
+// would settle them.
+struct ActionTriggers {
+  std::vector<std::string> known, open;
+  std::set<std::string> paths;
+};
+
+// Fills a.actions and a.actions_to_consider (see decide.h).
+// REQUIRES: `a`'s blocked rules are `match`'s, in the same order.
+void DecideActions(const RuleSet& ruleset, const FactRecord& facts,
+                   const PolicyInputs& inputs, absl::Time as_of,
+                   const MatchResult& match, Assessment* a) {
+  std::map<std::string, ActionTriggers> triggers;  // sorted by code
+  for (const RuleMatch& m : match.fired) {
+    const Rule& rule = ruleset.rules[m.rule];
+    for (const std::string& code : rule.actions) {
+      triggers[code].known.push_back(rule.id);
+    }
   }
-  for (const PromptOutcome& p : a.prompts) {
-    if (!p.raised) continue;
-    for (const PromptDef& def : ruleset.policy.prompts) {
-      if (def.name != p.name) continue;
-      for (const std::string& code : def.actions) {
-        triggers[code].push_back(absl::StrCat("prompt:", p.name));
+  for (size_t i = 0; i < match.blocked.size(); ++i) {
+    const Rule& rule = ruleset.rules[match.blocked[i].rule];
+    for (const std::string& code : rule.actions) {
+      ActionTriggers& t = triggers[code];
+      t.open.push_back(rule.id);
+      t.paths.insert(a->blocked[i].unknown_paths.begin(),
+                     a->blocked[i].unknown_paths.end());
+    }
+  }
+  for (const RuleMatch& m : match.errored) {
+    const Rule& rule = ruleset.rules[m.rule];
+    for (const std::string& code : rule.actions) {
+      triggers[code].open.push_back(rule.id);
+    }
+  }
+  for (size_t i = 0; i < a->prompts.size(); ++i) {
+    const PromptOutcome& p = a->prompts[i];
+    if (p.answer == PromptAnswer::kNotRaised) continue;
+    // a->prompts is in policy order, one per PromptDef.
+    for (const std::string& code : ruleset.policy.prompts[i].actions) {
+      ActionTriggers& t = triggers[code];
+      if (p.answer == PromptAnswer::kRaise) {
+        t.known.push_back(absl::StrCat("prompt:", p.name));
+      } else {
+        t.open.push_back(absl::StrCat("prompt:", p.name));
+        t.paths.insert(p.unknown_paths.begin(), p.unknown_paths.end());
       }
     }
   }
-  std::vector<ActionOutcome> out;
-  for (auto& [code, by] : triggers) {
+  for (auto& [code, t] : triggers) {
     const ActionDef* def = ruleset.policy.FindAction(code);
     ActionOutcome action;
     action.code = code;
     action.title = def->title;
     action.owner = def->owner;
     action.cite = def->cite;
-    action.triggered_by = std::move(by);
     ComputeDue(ruleset, *def, facts, inputs, as_of, &action);
-    out.push_back(std::move(action));
+    if (!t.known.empty()) {
+      action.triggered_by = std::move(t.known);
+      a->actions.push_back(std::move(action));
+    } else {
+      action.triggered_by = std::move(t.open);
+      action.unknown_paths.assign(t.paths.begin(), t.paths.end());
+      a->actions_to_consider.push_back(std::move(action));
+    }
   }
-  return out;
 }
 
 // Moves the evidence, paths and errors out of `match` (its rule indices
@@ -257,6 +357,31 @@ void MoveMatch(const RuleSet& ruleset, MatchResult* match, Assessment* a) {
 }
 
 }  // namespace
+
+const char* PromptAnswerName(PromptAnswer answer) {
+  switch (answer) {
+    case PromptAnswer::kRaise:
+      return "raise";
+    case PromptAnswer::kConsider:
+      return "consider";
+    case PromptAnswer::kNotRaised:
+      break;
+  }
+  return "not_raised";
+}
+
+PromptAnswer PromptAnswerFor(Truth truth) {
+  switch (truth) {
+    case Truth::kTrue:
+      return PromptAnswer::kRaise;
+    case Truth::kFalse:
+      return PromptAnswer::kNotRaised;
+    case Truth::kUnknown:
+    case Truth::kError:
+      break;
+  }
+  return PromptAnswer::kConsider;
+}
 
 MatchResult MatchWithReference(const RuleSet& ruleset, const FactRecord& facts,
                                absl::Time as_of) {
@@ -316,16 +441,24 @@ absl::StatusOr<Assessment> Decide(const RuleSet& ruleset,
       if (r->concern == def.name) ceiling += std::max<int64_t>(r->score, 0);
     }
     c.highest_possible_level = LevelFor(policy, def, ceiling);
+    if (c.highest_possible_level != c.level) {
+      for (const Rule* r : blocked) {
+        if (r->concern == def.name && r->score > 0) {
+          c.raising_rule_ids.push_back(r->id);
+        }
+      }
+      std::sort(c.raising_rule_ids.begin(), c.raising_rule_ids.end());
+    }
     a.concerns.push_back(std::move(c));
   }
   a.grade = GradeFor(policy, fired, blocked);
-  const PolicyInputs inputs = InputsFor(policy, a);
+  const PolicyInputs inputs = InputsFor(ruleset, match, a);
   AtomMemo memo;  // prompts and findings share atoms (an age test, levels)
   a.prompts.reserve(policy.prompts.size());
   for (const PromptDef& def : policy.prompts) {
     a.prompts.push_back(DecidePrompt(ruleset, def, facts, inputs, a, &memo));
   }
-  a.actions = DecideActions(ruleset, facts, inputs, as_of, a);
+  DecideActions(ruleset, facts, inputs, as_of, match, &a);
   a.codes = ScanCatalogueCodes(ruleset, facts).known;
   return a;
 }

@@ -12,6 +12,24 @@
 //      raised prompts, each due time computed from the facts and judged
 //      overdue against `as_of`; and the catalogue codes the facts record,
 //      each with its catalogue entry.
+//
+// The policy stage is three-valued about the match: a blocked rule may yet
+// fire, so "not known" never reads as "no" (PolicyInputs in evaluator.h
+// states what fired(), concern_score(), concern_level() and total_score()
+// give while rules are blocked or errored). Consequently:
+//  * grade, concern levels and scores are those of the fired rules;
+//    `highest_possible` / `highest_possible_level` are what the blocked rules
+//    could raise them to, and `raising_rule_ids` name those rules (whose
+//    unknown paths are the facts to find out);
+//  * a prompt is answered kRaise (condition TRUE), kNotRaised (FALSE) or
+//    kConsider (UNKNOWN or ERROR): a practitioner must weigh it. An UNKNOWN
+//    prompt's `unknown_paths` name the facts that would settle it (never
+//    empty); an ERROR prompt keeps its `error` and is also kConsider, since
+//    a failed evaluation is no ground to say "no";
+//  * an action with a TRUE trigger (fired rule, raised prompt) is in
+//    `actions`; one whose triggers are all undecided (blocked or errored
+//    rules, kConsider prompts) is in `actions_to_consider` instead, with the
+//    facts that would settle it. An action is never in both.
 // Evaluation is a pure function of (ruleset, facts, as_of): the clock is
 // never read here.
 //
@@ -72,6 +90,9 @@ struct ConcernOutcome {
   // The level if every blocked rule of this concern fired: what the missing
   // facts could still raise it to. Equal to `level` when they cannot.
   std::string highest_possible_level;
+  // When `highest_possible_level` is above `level`: the blocked rules of
+  // this concern with a positive score, sorted.
+  std::vector<std::string> raising_rule_ids;
 };
 
 struct GradeOutcome {
@@ -97,9 +118,19 @@ struct FindingOutcome {
   std::string error;
 };
 
+// How a prompt is answered: by its condition's truth (see the header).
+enum class PromptAnswer : uint8_t {
+  kNotRaised,  // FALSE
+  kRaise,      // TRUE
+  kConsider,   // UNKNOWN or ERROR
+};
+const char* PromptAnswerName(PromptAnswer answer);  // "not_raised", ...
+PromptAnswer PromptAnswerFor(Truth truth);
+
 struct PromptOutcome {
   std::string name, title, cite;
-  bool raised = false;
+  PromptAnswer answer = PromptAnswer::kNotRaised;
+  bool raised = false;  // answer == kRaise
   Truth truth = Truth::kFalse;
   std::vector<AtomEvidence> conditions;    // why (when decided)
   std::vector<std::string> rule_ids;       // raised: fired rules it names
@@ -110,7 +141,13 @@ struct PromptOutcome {
 
 struct ActionOutcome {
   std::string code, title, owner, cite;
-  std::vector<std::string> triggered_by;  // rule ids, or "prompt:<name>"
+  // Rule ids, or "prompt:<name>": in `actions` the TRUE triggers (fired
+  // rules, raised prompts); in `actions_to_consider` the undecided ones
+  // (blocked or errored rules, kConsider prompts).
+  std::vector<std::string> triggered_by;
+  // In `actions_to_consider`: the unknown paths of its triggers, which
+  // would settle whether it is needed; sorted, unique.
+  std::vector<std::string> unknown_paths;
   std::optional<absl::Time> due_by;
   bool overdue = false;
   std::vector<std::string> due_unknown_paths;  // due time not computable
@@ -124,6 +161,7 @@ struct Assessment {
   std::vector<ConcernOutcome> concerns;  // policy order
   std::vector<PromptOutcome> prompts;    // policy order
   std::vector<ActionOutcome> actions;    // by code
+  std::vector<ActionOutcome> actions_to_consider;  // by code
   std::vector<std::string> flags;        // sorted, unique
   std::vector<RecordedCode> codes;       // catalogue codes in the facts
   std::vector<FiredRule> fired;          // by id

@@ -47,7 +47,8 @@
 //    never makes a path unknown; a later read of that path records its value
 //    as well. Policy functions record readings named by the call:
 //    (`fired("cse.*")`, "true"), (`concern_score("CSE")`, "12"),
-//    (`concern_level("CSE")`, "2"), (`total_score()`, "25").
+//    (`concern_level("CSE")`, "2"), (`total_score()`, "25"); an undecided
+//    one reads "unknown" or "unknown in [4, 12]" (see PolicyInputs).
 //  * Comprehensions evaluate every element (no early exit). A list literal
 //    with an UNKNOWN element is UNKNOWN as a whole (ERROR if any element is).
 //    Elements of repeated enum fields are never UNKNOWN.
@@ -135,12 +136,58 @@ struct ValueResult {
   std::string error;
 };
 
-// What the policy-stage functions read: the first stage's outcome.
+// An integer the policy stage reads (a score, or a level's ordinal) that
+// rules the first stage could not decide may leave open: every value the
+// rules could give lies in [low, high]. Known iff low == high.
+struct PolicyBound {
+  int64_t low = 0;
+  int64_t high = 0;
+  // When open: the unknown paths of the blocked rules that leave it open,
+  // sorted and unique.
+  std::vector<std::string> unknown_paths;
+  // When open and an errored rule leaves it open too: that rule's failure
+  // ("rule 'x' failed: ..."); a comparison the bounds do not decide is then
+  // ERROR, not UNKNOWN (ERROR outranks UNKNOWN, as in fired()).
+  std::string error;
+
+  bool known() const { return low == high; }
+  static PolicyBound Known(int64_t value) { return {value, value, {}, ""}; }
+};
+
+// One rule the first stage did not find FALSE.
+struct PolicyRule {
+  std::string id;
+  Truth truth = Truth::kTrue;  // kTrue fired, kUnknown blocked, kError errored
+  std::vector<std::string> unknown_paths;  // kUnknown: what it needs
+  std::string error;                       // kError: what went wrong
+};
+
+// What the policy-stage functions read: the first stage's outcome, three-
+// valued. Decide builds it from a MatchResult (engine/decide.h); it states
+// the policy functions' contract:
+//  * fired(p) — p is a rule id or "prefix.*". TRUE if a rule matching p
+//    fired; else ERROR ("fired(\"p\"): rule 'x' failed: <error>") if one
+//    errored; else UNKNOWN if one is blocked, its unknown paths the union of
+//    the matching blocked rules' paths; else FALSE. Reading: ("fired(\"p\")",
+//    "true" / "false" / "unknown" / "error").
+//  * concern_score(c), concern_level(c), total_score() — known (reading the
+//    value) when the bound is known; otherwise a *bounded unknown*, reading
+//    "unknown in [low, high]" (levels by name). A comparison (< <= > >= ==
+//    !=) of a bounded unknown with a known value is TRUE/FALSE when every
+//    value in [low, high] gives that answer; otherwise, and in every other
+//    operation (arithmetic, `in`, two bounded unknowns compared), it is
+//    UNKNOWN with the bound's unknown paths — or ERROR with the bound's error
+//    when an errored rule leaves it open.
+//  A concern or rule the inputs do not name reads as 0 / not fired.
 struct PolicyInputs {
-  std::vector<std::string> fired_rule_ids;  // sorted
-  std::vector<std::pair<std::string, int64_t>> concern_scores;
-  std::vector<std::pair<std::string, int64_t>> concern_levels;  // ordinal
-  int64_t total_score = 0;
+  std::vector<PolicyRule> rules;  // sorted by id
+  struct Concern {
+    std::string name;
+    PolicyBound score;
+    PolicyBound level;  // ordinals in the policy's `levels`
+  };
+  std::vector<Concern> concerns;
+  PolicyBound total_score;
 };
 
 // The source text of `expr`'s subtree as evidence and error messages quote

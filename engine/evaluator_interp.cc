@@ -111,19 +111,14 @@ int64_t CodePoints(const std::string& s) {
   return n;
 }
 
-bool FiredMatches(const std::vector<std::string>& fired,
-                  const std::string& pattern) {
+// `pattern` is a rule id or "prefix.*".
+bool MatchesPattern(const std::string& id, const std::string& pattern) {
   if (absl::EndsWith(pattern, ".*")) {
-    const std::string prefix = pattern.substr(0, pattern.size() - 1);
-    for (const std::string& id : fired) {
-      if (absl::StartsWith(id, prefix)) return true;
-    }
-    return false;
+    return absl::StartsWith(id,
+                            absl::string_view(pattern).substr(
+                                0, pattern.size() - 1));
   }
-  for (const std::string& id : fired) {
-    if (id == pattern) return true;
-  }
-  return false;
+  return id == pattern;
 }
 
 // "a.b" + "c" → "a.b.c"; root fields start the path.
@@ -131,12 +126,12 @@ std::string StepPath(const std::string& base, const std::string& name) {
   return base.empty() ? name : absl::StrCat(base, ".", name);
 }
 
-int64_t Lookup(const std::vector<std::pair<std::string, int64_t>>& table,
-               const std::string& name) {
-  for (const auto& [key, value] : table) {
-    if (key == name) return value;
+const PolicyInputs::Concern* FindConcern(const PolicyInputs& inputs,
+                                        const std::string& name) {
+  for (const PolicyInputs::Concern& c : inputs.concerns) {
+    if (c.name == name) return &c;
   }
-  return 0;
+  return nullptr;
 }
 
 }  // namespace
@@ -330,6 +325,7 @@ Value ValueInterpreter::EvalList(const Expr& expr) {
   // UNKNOWN as a whole.
   for (const Value& e : list.elements) {
     if (e.kind == ValueKind::kError) return e;
+    if (e.bounded && !e.bound_error.empty()) return OpenResult(e);
     if (IsUnknown(e) && unsettled == nullptr) unsettled = &e;
   }
   if (unsettled != nullptr) return Value::Unknown();
@@ -339,6 +335,7 @@ Value ValueInterpreter::EvalList(const Expr& expr) {
 Value ValueInterpreter::EvalUnary(const Expr& expr) {
   if (expr.args.empty()) return Value::Error("missing operand");
   const Value operand = Eval(*expr.args[0]);
+  if (operand.bounded) return OpenResult(operand);
   return ApplyUnary(expr.op, operand, [&] { return TextOf(expr); });
 }
 
@@ -346,6 +343,9 @@ Value ValueInterpreter::EvalBinary(const Expr& expr) {
   if (expr.args.size() != 2) return Value::Error("missing operand");
   const Value left = Eval(*expr.args[0]);
   const Value right = Eval(*expr.args[1]);
+  if (left.bounded || right.bounded) {
+    return ApplyBounded(expr.op, left, right, schema_);
+  }
   return ApplyBinary(expr.op, left, right, schema_,
                      [&] { return TextOf(expr); });
 }
@@ -450,30 +450,86 @@ Value ValueInterpreter::EvalParse(const Expr& expr) {
 }
 
 // fired(), concern_score(), concern_level(), total_score(): each records a
-// reading named by the call, e.g. (`fired("cse.*")`, "true").
+// reading named by the call, e.g. (`fired("cse.*")`, "true"). Their
+// three-valued contract is PolicyInputs's (engine/evaluator.h).
 Value ValueInterpreter::EvalPolicy(const Expr& expr) {
   if (policy_ == nullptr) {
     return Value::Error(absl::StrCat(expr.name, "() outside the policy stage"));
   }
   if (expr.function == Function::kTotalScore) {
-    trace_->Read("total_score()", absl::StrCat(policy_->total_score));
-    return Value::Int(policy_->total_score);
+    return EvalBound(expr, policy_->total_score, "total_score()");
   }
   if (expr.args.empty()) return Value::Error("missing argument");
   const Value arg = Eval(*expr.args.back());
   if (const Value* settled = Unsettled(arg)) return *settled;
   const std::string path = absl::StrCat(expr.name, "(", JsonQuote(arg.s), ")");
-  Value out;
-  if (expr.function == Function::kFired) {
-    out = Value::Bool(FiredMatches(policy_->fired_rule_ids, arg.s));
-  } else if (expr.function == Function::kConcernScore) {
-    out = Value::Int(Lookup(policy_->concern_scores, arg.s));
-  } else {
-    const int64_t level = Lookup(policy_->concern_levels, arg.s);
-    out = expr.type.kind == TypeKind::kEnum ? Value::Enum(level, expr.type.ref)
-                                            : Value::Int(level);
+  if (expr.function == Function::kFired) return EvalFired(arg.s, path);
+  static const PolicyBound kZero = PolicyBound::Known(0);
+  const PolicyInputs::Concern* concern = FindConcern(*policy_, arg.s);
+  if (concern == nullptr) return EvalBound(expr, kZero, path);
+  return EvalBound(expr, expr.function == Function::kConcernScore
+                             ? concern->score
+                             : concern->level,
+                   path);
+}
+
+// TRUE if a matching rule fired; else ERROR if one errored (the first by
+// id); else UNKNOWN, naming the matching blocked rules' paths; else FALSE.
+Value ValueInterpreter::EvalFired(const std::string& pattern,
+                                  const std::string& path) {
+  const PolicyRule* errored = nullptr;
+  std::vector<const PolicyRule*> blocked;
+  for (const PolicyRule& rule : policy_->rules) {
+    if (!MatchesPattern(rule.id, pattern)) continue;
+    if (rule.truth == Truth::kTrue) {
+      trace_->Read(path, "true");
+      return Value::Bool(true);
+    }
+    if (rule.truth == Truth::kError && errored == nullptr) errored = &rule;
+    if (rule.truth == Truth::kUnknown) blocked.push_back(&rule);
   }
-  trace_->Read(path, DisplayValue(out, schema_));
+  if (errored != nullptr) {
+    trace_->Read(path, "error");
+    return Value::Error(absl::StrCat(path, ": rule '", errored->id,
+                                     "' failed: ", errored->error));
+  }
+  if (!blocked.empty()) {
+    trace_->Read(path, "unknown");
+    for (const PolicyRule* rule : blocked) {
+      trace_->MarkUnknown(rule->unknown_paths);
+    }
+    return Value::Unknown();
+  }
+  trace_->Read(path, "false");
+  return Value::Bool(false);
+}
+
+// A score or level: its value when known, else a bounded unknown reading
+// "unknown in [low, high]" and naming the bound's unknown paths.
+Value ValueInterpreter::EvalBound(const Expr& expr, const PolicyBound& bound,
+                                  const std::string& path) {
+  const bool is_enum = expr.type.kind == TypeKind::kEnum;
+  auto at = [&](int64_t n) {
+    return is_enum ? Value::Enum(n, expr.type.ref) : Value::Int(n);
+  };
+  if (bound.known()) {
+    Value out = at(bound.low);
+    trace_->Read(path, DisplayValue(out, schema_));
+    return out;
+  }
+  trace_->Read(path, absl::StrCat("unknown in [",
+                                  DisplayValue(at(bound.low), schema_), ", ",
+                                  DisplayValue(at(bound.high), schema_), "]"));
+  trace_->MarkUnknown(bound.unknown_paths);
+  Value out = Value::Unknown();
+  out.bounded = true;
+  out.bound_kind = is_enum ? ValueKind::kEnum : ValueKind::kInt;
+  out.ref = is_enum ? expr.type.ref : -1;
+  out.low = bound.low;
+  out.high = bound.high;
+  if (!bound.error.empty()) {
+    out.bound_error = absl::StrCat(path, ": ", bound.error);
+  }
   return out;
 }
 

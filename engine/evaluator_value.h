@@ -56,6 +56,14 @@ struct Value {
   Type element_type;
   std::string path;   // where a message, absent message or element was read
   std::string error;  // kError only
+  // A bounded unknown (kUnknown from a policy function, see PolicyInputs):
+  // every value it could take is `bound_kind` (kInt, or kEnum of type
+  // `ref`) in [low, high]; `bound_error` is set when an errored rule leaves
+  // it open. Only comparisons with a known value use the bounds.
+  bool bounded = false;
+  ValueKind bound_kind = ValueKind::kInt;
+  int64_t low = 0, high = 0;
+  std::string bound_error;
 
   bool known() const {
     return kind != ValueKind::kUnknown && kind != ValueKind::kError &&
@@ -81,6 +89,9 @@ struct ReadTrace {
   void Read(std::string path, std::string value);
   // Records (path, "unset") and marks `path` unknown.
   void ReadUnset(const std::string& path);
+  // Marks `paths` unknown without recording a reading (a policy function's
+  // blocked rules need them).
+  void MarkUnknown(const std::vector<std::string>& paths);
 };
 
 // Display forms (see FactReading): doubles as the shortest "%.*g" that
@@ -103,6 +114,15 @@ using TextFn = absl::FunctionRef<std::string()>;
 Value ApplyUnary(Op op, const Value& operand, TextFn text);
 Value ApplyBinary(Op op, const Value& left, const Value& right,
                   const FactSchema& schema, TextFn text);
+// An operator with a bounded unknown operand (Value::bounded): an ERROR
+// operand (left first); else a comparison with a known value that every
+// value in the bounds decides alike; else UNKNOWN, or ERROR when a bounded
+// operand carries a `bound_error` (ERROR outranks UNKNOWN).
+Value ApplyBounded(Op op, const Value& left, const Value& right,
+                   const FactSchema& schema);
+// What any other use of a bounded unknown gives: ERROR with its
+// `bound_error`, else plain UNKNOWN.
+Value OpenResult(const Value& open);
 // Kleene logic on values (&&, ||, !), ERROR above UNKNOWN.
 Value KleeneAnd(const Value& left, const Value& right);
 Value KleeneOr(const Value& left, const Value& right);
@@ -152,6 +172,9 @@ class ValueInterpreter {
   Value EvalMentions(const Expr& expr);
   Value EvalParse(const Expr& expr);
   Value EvalPolicy(const Expr& expr);
+  Value EvalFired(const std::string& pattern, const std::string& path);
+  Value EvalBound(const Expr& expr, const PolicyBound& bound,
+                  const std::string& path);
   Value EvalComprehension(const Expr& expr);
   Value CombineElements(Function function, const std::vector<Value>& results);
   std::string TextOf(const Expr& expr) const;

@@ -7,10 +7,12 @@
 // only two known operands are combined. Integer arithmetic is checked
 // (overflow is an ERROR), division and modulo by zero are ERRORs for ints
 // and doubles alike, and an int meeting a double is widened to double.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <limits>
+#include <optional>
 #include <string>
 #include <utility>
 #include <variant>
@@ -87,6 +89,15 @@ void ReadTrace::ReadUnset(const std::string& path) {
     if (p == path) return;
   }
   unknown_paths.push_back(path);
+}
+
+void ReadTrace::MarkUnknown(const std::vector<std::string>& paths) {
+  for (const std::string& path : paths) {
+    if (std::find(unknown_paths.begin(), unknown_paths.end(), path) ==
+        unknown_paths.end()) {
+      unknown_paths.push_back(path);
+    }
+  }
 }
 
 // ---------------------------------------------------------------------------
@@ -466,6 +477,102 @@ Value ApplyBinary(Op op, const Value& left, const Value& right,
     default:
       return Arithmetic(op, left, right, text);
   }
+}
+
+
+// ---------------------------------------------------------------------------
+// Bounded unknowns (policy functions left open by undecided rules).
+
+namespace {
+
+bool IsComparison(Op op) {
+  return op == Op::kEq || op == Op::kNe || op == Op::kLt || op == Op::kLe ||
+         op == Op::kGt || op == Op::kGe;
+}
+
+bool IsOrdered(const Value& v) {
+  return v.kind == ValueKind::kInt || v.kind == ValueKind::kDouble ||
+         v.kind == ValueKind::kEnum;
+}
+
+Value BoundAt(const Value& open, int64_t n) {
+  return open.bound_kind == ValueKind::kEnum ? Value::Enum(n, open.ref)
+                                             : Value::Int(n);
+}
+
+// `op` with the open operand at `n`; nullopt when that is not a bool.
+std::optional<bool> CompareAt(Op op, const Value& open, int64_t n,
+                              const Value& other, bool open_left,
+                              const FactSchema& schema) {
+  const Value at = BoundAt(open, n);
+  const Value r = open_left ? CompareOp(op, at, other, schema)
+                            : CompareOp(op, other, at, schema);
+  if (r.kind != ValueKind::kBool) return std::nullopt;
+  return r.b;
+}
+
+// The answer every value in [open.low, open.high] gives, or nullopt. Small
+// ranges (levels, most scores) are enumerated; wide ones use monotonicity
+// for ordered comparisons of numbers and the range's ends for == and !=.
+std::optional<bool> DecideOverBounds(Op op, const Value& open,
+                                     const Value& other, bool open_left,
+                                     const FactSchema& schema) {
+  const uint64_t width =
+      static_cast<uint64_t>(open.high) - static_cast<uint64_t>(open.low);
+  if (width <= 64) {
+    std::optional<bool> first =
+        CompareAt(op, open, open.low, other, open_left, schema);
+    for (uint64_t k = 1; first.has_value() && k <= width; ++k) {
+      const int64_t n = static_cast<int64_t>(static_cast<uint64_t>(open.low) + k);
+      if (CompareAt(op, open, n, other, open_left, schema) != first) {
+        return std::nullopt;
+      }
+    }
+    return first;
+  }
+  if (!IsOrdered(other)) return std::nullopt;
+  if (op == Op::kEq || op == Op::kNe) {
+    // Outside the range: never equal.
+    const std::optional<bool> below =
+        CompareAt(Op::kGt, open, open.low, other, /*open_left=*/true, schema);
+    const std::optional<bool> above =
+        CompareAt(Op::kLt, open, open.high, other, /*open_left=*/true, schema);
+    if (below == true || above == true) return op == Op::kNe;
+    return std::nullopt;
+  }
+  const std::optional<bool> at_low =
+      CompareAt(op, open, open.low, other, open_left, schema);
+  const std::optional<bool> at_high =
+      CompareAt(op, open, open.high, other, open_left, schema);
+  if (at_low.has_value() && at_low == at_high) return at_low;
+  return std::nullopt;
+}
+
+}  // namespace
+
+Value OpenResult(const Value& open) {
+  if (open.bounded && !open.bound_error.empty()) {
+    return Value::Error(open.bound_error);
+  }
+  return Value::Unknown();
+}
+
+Value ApplyBounded(Op op, const Value& left, const Value& right,
+                   const FactSchema& schema) {
+  if (left.kind == ValueKind::kError) return left;
+  if (right.kind == ValueKind::kError) return right;
+  if (IsComparison(op) && left.bounded != right.bounded) {
+    const Value& open = left.bounded ? left : right;
+    const Value& other = left.bounded ? right : left;
+    if (other.known()) {
+      std::optional<bool> decided =
+          DecideOverBounds(op, open, other, left.bounded, schema);
+      if (decided.has_value()) return Value::Bool(*decided);
+    }
+  }
+  if (left.bounded && !left.bound_error.empty()) return OpenResult(left);
+  if (right.bounded && !right.bound_error.empty()) return OpenResult(right);
+  return Value::Unknown();
 }
 
 }  // namespace evaluator_internal

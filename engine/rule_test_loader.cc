@@ -84,8 +84,20 @@ void ReadPromptExpectations(const LoadContext& ctx, const YamlFile& file,
                              absl::StrCat("unknown prompt '", name, "'"));
       continue;
     }
-    std::optional<bool> raised = map.Bool(name, Need::kRequired);
-    if (raised.has_value()) test->prompts.emplace_back(name, *raised);
+    std::optional<std::string> answer = map.ScalarOf(entry.second, name);
+    if (!answer.has_value()) continue;
+    if (*answer == "true" || *answer == "false" || *answer == "consider") {
+      test->prompts.emplace_back(name, *answer == "true"    ? "raise"
+                                       : *answer == "false" ? "not_raised"
+                                                            : "consider");
+    } else {
+      ctx.diagnostics->Error(
+          file.Locate(entry.second),
+          absl::StrCat("prompt '", name,
+                       "' must be true (raised), false (not raised) or "
+                       "consider, not '",
+                       *answer, "'"));
+    }
   }
 }
 
@@ -105,7 +117,7 @@ void ReadExpectations(const LoadContext& ctx, const YamlFile& file,
   if (!map.ok()) return;
   map.AllowOnly({"fires", "not_fires", "unknown", "grade",
                  "highest_possible_grade", "concerns", "prompts", "actions",
-                 "overdue"});
+                 "actions_to_consider", "overdue"});
   test->fires = map.StringList("fires");
   test->not_fires = map.StringList("not_fires");
   test->unknown = map.StringList("unknown");
@@ -119,6 +131,11 @@ void ReadExpectations(const LoadContext& ctx, const YamlFile& file,
   if (map.Get("actions").IsDefined()) {
     test->actions = map.StringList("actions");
     CheckActionCodes(ctx, map, "actions", *test->actions);
+  }
+  if (map.Get("actions_to_consider").IsDefined()) {
+    test->actions_to_consider = map.StringList("actions_to_consider");
+    CheckActionCodes(ctx, map, "actions_to_consider",
+                     *test->actions_to_consider);
   }
   test->overdue = map.StringList("overdue");
   CheckActionCodes(ctx, map, "overdue", test->overdue);

@@ -73,31 +73,44 @@ void ComparePolicy(const RuleTestCase& test, const Assessment& a,
       }
     }
   }
-  for (const auto& [name, raised] : test.prompts) {
+  for (const auto& [name, answer] : test.prompts) {
     for (const PromptOutcome& p : a.prompts) {
-      if (p.name == name && p.raised != raised) {
+      if (p.name == name && PromptAnswerName(p.answer) != answer) {
         diffs->push_back(absl::StrCat(
-            "expected prompt ", name, " to be ",
-            raised ? "raised" : "not raised", "; it was ",
-            p.raised ? "raised" : "not raised", " (", TruthName(p.truth), ")"));
+            "expected prompt ", name, " answered ", answer, "; it was ",
+            PromptAnswerName(p.answer), " (", TruthName(p.truth),
+            p.unknown_paths.empty()
+                ? ""
+                : absl::StrCat(", unknown: ",
+                               absl::StrJoin(p.unknown_paths, ", ")),
+            ")"));
       }
     }
   }
 }
 
+// `what` ("actions", "actions_to_consider") as an exact set of codes.
+void CompareCodes(const char* what,
+                  const std::optional<std::vector<std::string>>& expected,
+                  const std::vector<ActionOutcome>& actions,
+                  std::vector<std::string>* diffs) {
+  if (!expected.has_value()) return;
+  std::vector<std::string> got;
+  for (const ActionOutcome& action : actions) got.push_back(action.code);
+  std::vector<std::string> want = *expected;
+  std::sort(want.begin(), want.end());
+  if (want != got) {
+    diffs->push_back(absl::StrCat("expected ", what, " [",
+                                  absl::StrJoin(want, ", "), "], got [",
+                                  absl::StrJoin(got, ", "), "]"));
+  }
+}
+
 void CompareActions(const RuleTestCase& test, const Assessment& a,
                     std::vector<std::string>* diffs) {
-  std::vector<std::string> got;
-  for (const ActionOutcome& action : a.actions) got.push_back(action.code);
-  if (test.actions.has_value()) {
-    std::vector<std::string> want = *test.actions;
-    std::sort(want.begin(), want.end());
-    if (want != got) {
-      diffs->push_back(absl::StrCat("expected actions [",
-                                    absl::StrJoin(want, ", "), "], got [",
-                                    absl::StrJoin(got, ", "), "]"));
-    }
-  }
+  CompareCodes("actions", test.actions, a.actions, diffs);
+  CompareCodes("actions_to_consider", test.actions_to_consider,
+               a.actions_to_consider, diffs);
   for (const std::string& code : test.overdue) {
     auto it =
         std::find_if(a.actions.begin(), a.actions.end(),

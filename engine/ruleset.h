@@ -138,8 +138,12 @@ struct RuleTestCase {
   // (GradeOutcome::highest_possible).
   std::optional<std::string> highest_possible_grade;
   std::vector<std::pair<std::string, std::string>> concern_levels;
-  std::vector<std::pair<std::string, bool>> prompts;
+  // Prompt name → expected answer, by PromptAnswerName: "raise" (written
+  // `true`), "not_raised" (`false`) or "consider".
+  std::vector<std::pair<std::string, std::string>> prompts;
   std::optional<std::vector<std::string>> actions;  // exact set of codes
+  // Exact set of codes in Assessment::actions_to_consider.
+  std::optional<std::vector<std::string>> actions_to_consider;
   std::vector<std::string> overdue;                 // actions overdue
 };
 

@@ -51,6 +51,18 @@ v1::Truth TruthOf(Truth truth) {
   return v1::TRUTH_UNSPECIFIED;
 }
 
+v1::Prompt::Answer AnswerOf(PromptAnswer answer) {
+  switch (answer) {
+    case PromptAnswer::kRaise:
+      return v1::Prompt::RAISE;
+    case PromptAnswer::kConsider:
+      return v1::Prompt::CONSIDER;
+    case PromptAnswer::kNotRaised:
+      return v1::Prompt::NOT_RAISED;
+  }
+  return v1::Prompt::ANSWER_UNSPECIFIED;
+}
+
 // Maps a ruleset name to its enum value with a generated _Parse function;
 // an empty name is the zero value.
 template <typename Enum>
@@ -129,6 +141,7 @@ absl::Status AddConcern(ConcernOutcome* from_ptr, v1::Assessment* to) {
   c->set_score(from.score);
   AddStrings(&from.rule_ids, c->mutable_rules());
   c->set_highest_possible_level(highest);
+  for (const std::string& id : from.raising_rule_ids) c->add_raising_rules(id);
   return absl::OkStatus();
 }
 
@@ -158,6 +171,7 @@ void FillPrompt(const Assessment& a, PromptOutcome* from_ptr, v1::Prompt* to) {
   to->set_title(std::move(from.title));
   to->set_raised(from.raised);
   to->set_truth(TruthOf(from.truth));
+  to->set_answer(AnswerOf(from.answer));
   for (const std::string& id : from.rule_ids) {
     v1::RuleRef* reason = to->add_reasons();
     reason->set_id(id);
@@ -188,9 +202,8 @@ void FillNrm(const Assessment& a, PromptOutcome* from, v1::NrmPrompt* to) {
 }
 
 // Copies the strings that AddUnknownFacts reads afterwards.
-void AddAction(ActionOutcome* from_ptr, v1::Assessment* to) {
+void AddAction(ActionOutcome* from_ptr, v1::Action* action) {
   ActionOutcome& from = *from_ptr;
-  v1::Action* action = to->add_actions();
   action->set_code(from.code);
   action->set_title(std::move(from.title));
   action->set_owner_agency(std::move(from.owner));
@@ -202,6 +215,7 @@ void AddAction(ActionOutcome* from_ptr, v1::Assessment* to) {
   AddStrings(&from.triggered_by, action->mutable_triggered_by());
   action->set_cite(std::move(from.cite));
   action->set_due_error(std::move(from.due_error));
+  for (const std::string& p : from.unknown_paths) action->add_unknown_facts(p);
 }
 
 void AddCode(RecordedCode* from_ptr, v1::Assessment* to) {
@@ -245,6 +259,28 @@ struct Decides {
   const std::string* sub = nullptr;
 };
 
+// The unknown paths of the blocked rules in `rule_ids`, each deciding
+// `prefix` + `name`.
+void AddFactsOf(const Assessment& a, const std::vector<std::string>& rule_ids,
+                absl::string_view prefix, absl::string_view name,
+                std::vector<Decides>* decides) {
+  for (const BlockedRule& r : a.blocked) {
+    if (!std::binary_search(rule_ids.begin(), rule_ids.end(), r.id)) continue;
+    for (const std::string& p : r.unknown_paths) {
+      decides->push_back({p, prefix, name});
+    }
+  }
+}
+
+// The facts that could raise the grade ("grade") or a concern's level
+// ("concern:<NAME>"): those of the blocked rules that could.
+void AddRaisingFacts(const Assessment& a, std::vector<Decides>* decides) {
+  AddFactsOf(a, a.grade.raising_rule_ids, "", "grade", decides);
+  for (const ConcernOutcome& c : a.concerns) {
+    AddFactsOf(a, c.raising_rule_ids, "concern:", c.name, decides);
+  }
+}
+
 // Every unset fact that would decide a rule, prompt, finding or deadline:
 // by path, and for each path in the order collected (a stable sort).
 void AddUnknownFacts(const Assessment& a, v1::Assessment* to) {
@@ -269,6 +305,15 @@ void AddUnknownFacts(const Assessment& a, v1::Assessment* to) {
       decides.push_back({p, "action:", action.code});
     }
   }
+  for (const ActionOutcome& action : a.actions_to_consider) {
+    for (const std::string& p : action.unknown_paths) {
+      decides.push_back({p, "action:", action.code});
+    }
+    for (const std::string& p : action.due_unknown_paths) {
+      decides.push_back({p, "action:", action.code});
+    }
+  }
+  AddRaisingFacts(a, &decides);
   std::stable_sort(
       decides.begin(), decides.end(),
       [](const Decides& x, const Decides& y) { return x.path < y.path; });
@@ -346,7 +391,10 @@ absl::Status AssessmentToProto(Assessment a, const DecisionStamp& stamp,
       FillPrompt(a, &p, out.add_prompts());
     }
   }
-  for (ActionOutcome& action : a.actions) AddAction(&action, &out);
+  for (ActionOutcome& action : a.actions) AddAction(&action, out.add_actions());
+  for (ActionOutcome& action : a.actions_to_consider) {
+    AddAction(&action, out.add_actions_to_consider());
+  }
   AddUnknownFacts(a, &out);
   absl::Status s = AddOutcomes(&a, &out);
   if (!s.ok()) return s;

@@ -35,6 +35,7 @@ const std::vector<MapField>& MapFields() {
       {v1::Assessment::descriptor(), "concerns", "concern"},
       {v1::Assessment::descriptor(), "prompts", "name"},
       {v1::Assessment::descriptor(), "actions", "code"},
+      {v1::Assessment::descriptor(), "actions_to_consider", "code"},
       {v1::Assessment::descriptor(), "push_factors", "path"},
       {v1::Assessment::descriptor(), "pull_factors", "path"},
       {v1::Assessment::descriptor(), "indicators", "path"},

@@ -21,6 +21,7 @@ using ::testing::Contains;
 using ::testing::Each;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
+using ::testing::Not;
 
 absl::Time At(const char* rfc3339) {
   absl::Time t;
@@ -280,6 +281,68 @@ TEST_F(DecideTest, RecordedCodesComeWithTheirCatalogueEntries) {
   EXPECT_EQ(a.codes[0].catalogue, "SIGNS");
   EXPECT_EQ(a.codes[0].description, "Cash");
   EXPECT_EQ(a.codes[0].source, "https://example.org/c");
+}
+
+// Issue 11, class 1: with the shipped rules, a child found far from home
+// with an exploitation indicator, whose links to the area nobody has asked
+// about. nrm.moved_for_exploitation waits on that fact, so the NRM prompt is
+// not "no" but "consider", naming it, and the referral is an action to
+// consider.
+TEST(DecideShippedRules, NrmPromptIsConsiderWhileARuleWaitsOnLinksToArea) {
+  ProtoFactTypes types;
+  absl::StatusOr<LoadResult> loaded =
+      LoadRuleSet(::lantern::testing::SourcePath("rules"), types);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  ASSERT_NE(loaded->ruleset, nullptr) << loaded->diagnostics.ToString();
+  const RuleSet& rules = *loaded->ruleset;
+  absl::StatusOr<FactRecord> facts =
+      types.DecodeJson(*rules.schema, rules.manifest.fact_message, R"({
+    "child": {"ageYears": 15, "careStatus": "NO_CARE_INVOLVEMENT"},
+    "episode": {
+      "status": "RETURNED",
+      "missingFrom": "HOME",
+      "reportedAt": "2024-05-01T19:00:00Z",
+      "lastSeenAt": "2024-05-01T16:30:00Z",
+      "foundAt": "2024-05-03T09:30:00Z",
+      "found": {"locationType": "TRANSPORT_HUB", "distanceFromHomeKm": 85,
+                "outsideForceArea": true},
+      "indicators": ["MULTIPLE_PHONES_OR_SIMS"]
+    }
+  })");
+  ASSERT_TRUE(facts.ok()) << facts.status();
+  absl::StatusOr<Assessment> a =
+      AssessWithReference(rules, *facts, At("2024-05-04T12:00:00Z"));
+  ASSERT_TRUE(a.ok()) << a.status();
+
+  const BlockedRule* moved = nullptr;
+  for (const BlockedRule& r : a->blocked) {
+    if (r.id == "nrm.moved_for_exploitation") moved = &r;
+  }
+  ASSERT_NE(moved, nullptr) << "nrm.moved_for_exploitation is not blocked";
+  EXPECT_THAT(moved->unknown_paths,
+              Contains("episode.found.known_links_to_area"));
+  const PromptOutcome* nrm = nullptr;
+  for (const PromptOutcome& p : a->prompts) {
+    if (p.name == "nrm") nrm = &p;
+  }
+  ASSERT_NE(nrm, nullptr);
+  EXPECT_EQ(nrm->truth, Truth::kUnknown);
+  EXPECT_EQ(nrm->answer, PromptAnswer::kConsider);
+  EXPECT_FALSE(nrm->raised);
+  EXPECT_THAT(nrm->unknown_paths,
+              Contains("episode.found.known_links_to_area"));
+  std::vector<std::string> taken, to_consider;
+  for (const ActionOutcome& x : a->actions) taken.push_back(x.code);
+  for (const ActionOutcome& x : a->actions_to_consider) {
+    to_consider.push_back(x.code);
+    if (x.code == "NRM_REFERRAL") {
+      EXPECT_THAT(x.triggered_by, Contains("prompt:nrm"));
+      EXPECT_THAT(x.unknown_paths,
+                  Contains("episode.found.known_links_to_area"));
+    }
+  }
+  EXPECT_THAT(to_consider, Contains("NRM_REFERRAL"));
+  EXPECT_THAT(taken, Not(Contains("NRM_REFERRAL")));
 }
 
 }  // namespace

@@ -1065,10 +1065,11 @@ TEST_F(EvaluatorTest, SizeIsKnownForListsOfPartialMessages) {
 
 TEST_F(EvaluatorTest, PolicyFunctions) {
   PolicyInputs policy;
-  policy.fired_rule_ids = {"cse.high", "missing.long"};
-  policy.concern_scores = {{"CSE", 12}};
-  policy.concern_levels = {{"CSE", 2}};
-  policy.total_score = 25;
+  policy.rules = {{"cse.high", Truth::kTrue, {}, ""},
+                  {"missing.long", Truth::kTrue, {}, ""}};
+  policy.concerns = {
+      {"CSE", PolicyBound::Known(12), PolicyBound::Known(2)}};
+  policy.total_score = PolicyBound::Known(25);
   struct {
     const char* text;
     Truth truth;

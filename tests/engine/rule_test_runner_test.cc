@@ -82,9 +82,45 @@ TEST_F(RuleTestRunnerTest, EveryWrongExpectationIsReported) {
           "expected rule cse.hotel_or_linked_address to be UNKNOWN; it was not",
           "expected grade HIGH, got MEDIUM (score 30)",
           "expected CSE level HIGH, got AT_RISK (score 20)",
-          "expected prompt nrm to be raised; it was not raised (FALSE)",
+          "expected prompt nrm answered raise; it was not_raised (FALSE)",
           "expected actions [RHI_OFFER], got []",
           "expected action RHI_OFFER to be overdue; it was not emitted"));
+}
+
+// A prompt can be expected answered "consider", and the actions only
+// undecided rules or prompts call for are checked as their own set.
+TEST_F(RuleTestRunnerTest, ConsiderAndActionsToConsiderAreExpectations) {
+  std::shared_ptr<const RuleSet> rs = LoadWithTests(
+      "as_of: 2024-05-04T12:00:00Z\ncases:\n"
+      "  - name: right\n    facts: {}\n"
+      "    expect: {prompts: {nrm: consider}, actions: [],\n"
+      "             actions_to_consider: [NRM_REFERRAL]}\n"
+      "  - name: wrong\n    facts: {}\n"
+      "    expect: {prompts: {nrm: false}, actions_to_consider: []}\n");
+  ASSERT_NE(rs, nullptr);
+  RuleTestReport report = RunRuleTests(*rs);
+  EXPECT_EQ(report.passed, 1);
+  ASSERT_EQ(report.failed, 1);
+  EXPECT_THAT(
+      report.failures[0].differences,
+      UnorderedElementsAre(
+          HasSubstr("expected prompt nrm answered not_raised; it was consider "
+                    "(UNKNOWN, unknown: "),
+          "expected actions_to_consider [], got [NRM_REFERRAL]"));
+}
+
+TEST_F(RuleTestRunnerTest, APromptExpectationMustBeTrueFalseOrConsider) {
+  std::vector<SourceFile> files = ReadTree(TestDataPath("rulesets/example"));
+  Overlay(&files, "tests/t.yaml",
+          "as_of: 2024-05-04T12:00:00Z\ncases:\n"
+          "  - name: bad\n    facts: {}\n"
+          "    expect: {prompts: {nrm: maybe}}\n");
+  LoadResult result = LoadRuleSetFromFiles(std::move(files), types_, "example");
+  EXPECT_EQ(result.ruleset, nullptr);
+  EXPECT_THAT(result.diagnostics.ToString(),
+              HasSubstr("tests/t.yaml:4:28: error: prompt 'nrm' must be true "
+                        "(raised), false (not raised) or consider, not "
+                        "'maybe'"));
 }
 
 TEST_F(RuleTestRunnerTest, CoverageNamesRulesAndActionsNoCaseReached) {

@@ -86,20 +86,24 @@ inline std::string DiffAssessments(const Assessment& want,
   check(want.prompts.size() == got.prompts.size(), "prompts");
   for (size_t i = 0; i < want.prompts.size() && i < got.prompts.size(); ++i) {
     const PromptOutcome &a = want.prompts[i], &b = got.prompts[i];
-    check(a.raised == b.raised && a.truth == b.truth &&
-              a.conditions == b.conditions &&
+    check(a.raised == b.raised && a.answer == b.answer &&
+              a.truth == b.truth && a.conditions == b.conditions &&
               a.unknown_paths == b.unknown_paths && a.error == b.error &&
               a.rule_ids == b.rule_ids,
           "prompt");
   }
-  check(want.actions.size() == got.actions.size(), "actions");
-  for (size_t i = 0; i < want.actions.size() && i < got.actions.size(); ++i) {
-    const ActionOutcome &a = want.actions[i], &b = got.actions[i];
-    check(a.code == b.code && a.triggered_by == b.triggered_by &&
-              a.due_by == b.due_by && a.overdue == b.overdue &&
-              a.due_unknown_paths == b.due_unknown_paths &&
-              a.due_error == b.due_error,
-          "action");
+  for (auto list : {&Assessment::actions, &Assessment::actions_to_consider}) {
+    const std::vector<ActionOutcome>&wa = want.*list, &ga = got.*list;
+    check(wa.size() == ga.size(), "actions");
+    for (size_t i = 0; i < wa.size() && i < ga.size(); ++i) {
+      const ActionOutcome &a = wa[i], &b = ga[i];
+      check(a.code == b.code && a.triggered_by == b.triggered_by &&
+                a.unknown_paths == b.unknown_paths && a.due_by == b.due_by &&
+                a.overdue == b.overdue &&
+                a.due_unknown_paths == b.due_unknown_paths &&
+                a.due_error == b.due_error,
+            "action");
+    }
   }
   check(want.flags == got.flags, "flags");
   check(want.fired.size() == got.fired.size(), "fired rules");
