@@ -180,8 +180,9 @@ PolicyInputs InputsFor(const RuleSet& ruleset, const MatchResult& match,
     sums[r.concern].AddOpen(r, nullptr, &error);
     total.AddOpen(r, nullptr, &error);
   }
-  std::sort(in.rules.begin(), in.rules.end(),
-            [](const PolicyRule& x, const PolicyRule& y) { return x.id < y.id; });
+  std::sort(
+      in.rules.begin(), in.rules.end(),
+      [](const PolicyRule& x, const PolicyRule& y) { return x.id < y.id; });
   for (const ConcernDef& def : policy.concerns) {
     PolicyInputs::Concern c;
     c.name = def.name;

@@ -158,15 +158,15 @@ struct Assessment {
   std::string ruleset_id, ruleset_version;
   absl::Time as_of;
   GradeOutcome grade;
-  std::vector<ConcernOutcome> concerns;  // policy order
-  std::vector<PromptOutcome> prompts;    // policy order
-  std::vector<ActionOutcome> actions;    // by code
+  std::vector<ConcernOutcome> concerns;            // policy order
+  std::vector<PromptOutcome> prompts;              // policy order
+  std::vector<ActionOutcome> actions;              // by code
   std::vector<ActionOutcome> actions_to_consider;  // by code
-  std::vector<std::string> flags;        // sorted, unique
-  std::vector<RecordedCode> codes;       // catalogue codes in the facts
-  std::vector<FiredRule> fired;          // by id
-  std::vector<BlockedRule> blocked;      // by id
-  std::vector<ErroredRule> errored;      // by id
+  std::vector<std::string> flags;                  // sorted, unique
+  std::vector<RecordedCode> codes;   // catalogue codes in the facts
+  std::vector<FiredRule> fired;      // by id
+  std::vector<BlockedRule> blocked;  // by id
+  std::vector<ErroredRule> errored;  // by id
 };
 
 // FAILED_PRECONDITION when `as_of` is outside the ruleset's effective period.

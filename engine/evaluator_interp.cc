@@ -114,9 +114,8 @@ int64_t CodePoints(const std::string& s) {
 // `pattern` is a rule id or "prefix.*".
 bool MatchesPattern(const std::string& id, const std::string& pattern) {
   if (absl::EndsWith(pattern, ".*")) {
-    return absl::StartsWith(id,
-                            absl::string_view(pattern).substr(
-                                0, pattern.size() - 1));
+    return absl::StartsWith(
+        id, absl::string_view(pattern).substr(0, pattern.size() - 1));
   }
   return id == pattern;
 }
@@ -127,7 +126,7 @@ std::string StepPath(const std::string& base, const std::string& name) {
 }
 
 const PolicyInputs::Concern* FindConcern(const PolicyInputs& inputs,
-                                        const std::string& name) {
+                                         const std::string& name) {
   for (const PolicyInputs::Concern& c : inputs.concerns) {
     if (c.name == name) return &c;
   }
@@ -467,9 +466,9 @@ Value ValueInterpreter::EvalPolicy(const Expr& expr) {
   static const PolicyBound kZero = PolicyBound::Known(0);
   const PolicyInputs::Concern* concern = FindConcern(*policy_, arg.s);
   if (concern == nullptr) return EvalBound(expr, kZero, path);
-  return EvalBound(expr, expr.function == Function::kConcernScore
-                             ? concern->score
-                             : concern->level,
+  return EvalBound(expr,
+                   expr.function == Function::kConcernScore ? concern->score
+                                                            : concern->level,
                    path);
 }
 
@@ -517,9 +516,9 @@ Value ValueInterpreter::EvalBound(const Expr& expr, const PolicyBound& bound,
     trace_->Read(path, DisplayValue(out, schema_));
     return out;
   }
-  trace_->Read(path, absl::StrCat("unknown in [",
-                                  DisplayValue(at(bound.low), schema_), ", ",
-                                  DisplayValue(at(bound.high), schema_), "]"));
+  trace_->Read(
+      path, absl::StrCat("unknown in [", DisplayValue(at(bound.low), schema_),
+                         ", ", DisplayValue(at(bound.high), schema_), "]"));
   trace_->MarkUnknown(bound.unknown_paths);
   Value out = Value::Unknown();
   out.bounded = true;

@@ -479,7 +479,6 @@ Value ApplyBinary(Op op, const Value& left, const Value& right,
   }
 }
 
-
 // ---------------------------------------------------------------------------
 // Bounded unknowns (policy functions left open by undecided rules).
 
@@ -523,7 +522,8 @@ std::optional<bool> DecideOverBounds(Op op, const Value& open,
     std::optional<bool> first =
         CompareAt(op, open, open.low, other, open_left, schema);
     for (uint64_t k = 1; first.has_value() && k <= width; ++k) {
-      const int64_t n = static_cast<int64_t>(static_cast<uint64_t>(open.low) + k);
+      const int64_t n =
+          static_cast<int64_t>(static_cast<uint64_t>(open.low) + k);
       if (CompareAt(op, open, n, other, open_left, schema) != first) {
         return std::nullopt;
       }

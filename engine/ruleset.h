@@ -144,7 +144,7 @@ struct RuleTestCase {
   std::optional<std::vector<std::string>> actions;  // exact set of codes
   // Exact set of codes in Assessment::actions_to_consider.
   std::optional<std::vector<std::string>> actions_to_consider;
-  std::vector<std::string> overdue;                 // actions overdue
+  std::vector<std::string> overdue;  // actions overdue
 };
 
 // One code of a catalogue: what it means and where that comes from.

@@ -136,7 +136,8 @@ std::string Compare(const RuleSet& ruleset, const MatchResult& match,
     if (!ok) absl::StrAppend(&diff, what, "\n");
   };
   std::vector<const Rule*> fired, ceiling_rules;
-  for (const RuleMatch& m : match.fired) fired.push_back(&ruleset.rules[m.rule]);
+  for (const RuleMatch& m : match.fired)
+    fired.push_back(&ruleset.rules[m.rule]);
   ceiling_rules = fired;
   for (const RuleMatch& m : match.blocked) {
     ceiling_rules.push_back(&ruleset.rules[m.rule]);
@@ -174,7 +175,8 @@ std::string Compare(const RuleSet& ruleset, const MatchResult& match,
     check(got.score == score, absl::StrCat(name, " score"));
     check(got.level == policy.levels[oracle.Level(name, score)],
           absl::StrCat(name, " level ", got.level));
-    check(got.highest_possible_level == policy.levels[oracle.Level(name, ceiling)],
+    check(got.highest_possible_level ==
+              policy.levels[oracle.Level(name, ceiling)],
           absl::StrCat(name, " highest possible level"));
   }
   std::vector<OracleValue> want;
@@ -186,8 +188,10 @@ std::string Compare(const RuleSet& ruleset, const MatchResult& match,
     check(p.truth == w.truth,
           absl::StrCat(p.name, ": Decide ", TruthName(p.truth), ", oracle ",
                        TruthName(w.truth)));
-    check(p.answer == PromptAnswerFor(w.truth), absl::StrCat(p.name, " answer"));
-    check(p.raised == (w.truth == Truth::kTrue), absl::StrCat(p.name, " raised"));
+    check(p.answer == PromptAnswerFor(w.truth),
+          absl::StrCat(p.name, " answer"));
+    check(p.raised == (w.truth == Truth::kTrue),
+          absl::StrCat(p.name, " raised"));
     if (p.truth == Truth::kUnknown && w.truth == Truth::kUnknown) {
       const std::set<std::string> got(p.unknown_paths.begin(),
                                       p.unknown_paths.end());
@@ -236,10 +240,9 @@ std::string CheckSoundness(const RuleSet& ruleset, const MatchResult& match,
     for (size_t k = 0; k < open.size(); ++k) {
       if (mask & (1u << k)) completion.fired.push_back({open[k], {}, {}, ""});
     }
-    std::sort(completion.fired.begin(), completion.fired.end(),
-              [](const RuleMatch& x, const RuleMatch& y) {
-                return x.rule < y.rule;
-              });
+    std::sort(
+        completion.fired.begin(), completion.fired.end(),
+        [](const RuleMatch& x, const RuleMatch& y) { return x.rule < y.rule; });
     absl::StatusOr<Assessment> b = Decide(ruleset, facts, completion, as_of);
     if (!b.ok()) return b.status().ToString();
     ++counts->completions_checked;
@@ -287,11 +290,13 @@ bool RunSeed(uint64_t seed, Counts* counts, std::string* failure) {
   RandomFactsGenerator facts_generator(*schema, &rng);
   for (int i = 0; i < kRecordsPerSeed; ++i) {
     const FactRecord facts = facts_generator.Record();
-    const absl::Time as_of = testing::BaseTime() + absl::Hours(rng.Below(9) - 3);
+    const absl::Time as_of =
+        testing::BaseTime() + absl::Hours(rng.Below(9) - 3);
     const MatchResult match = MatchWithReference(*ruleset, facts, as_of);
     absl::StatusOr<Assessment> a = Decide(*ruleset, facts, match, as_of);
-    std::string diff = a.ok() ? Compare(*ruleset, match, facts, trees, *a, counts)
-                              : a.status().ToString();
+    std::string diff = a.ok()
+                           ? Compare(*ruleset, match, facts, trees, *a, counts)
+                           : a.status().ToString();
     if (diff.empty()) {
       diff = CheckSoundness(*ruleset, match, facts, as_of, *a, counts);
     }

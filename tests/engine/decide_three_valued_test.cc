@@ -36,8 +36,8 @@ class ThreeValuedPolicyTest : public ::testing::Test {
     p.concerns = {{"CCE", {{"AT_RISK", 10}, {"MEDIUM", 30}, {"HIGH", 60}}},
                   {"CSE", {{"AT_RISK", 10}, {"MEDIUM", 30}, {"HIGH", 60}}}};
     for (int i = 0; i < 4; ++i) {
-      p.constants.push_back(
-          ConstantDef{p.levels[i], {}, Type::Int(), {LiteralValue(int64_t{i})}});
+      p.constants.push_back(ConstantDef{
+          p.levels[i], {}, Type::Int(), {LiteralValue(int64_t{i})}});
     }
     for (const char* code : {"REFER", "VISIT", "ALERT"}) {
       p.actions.push_back(ActionDef{code, code, "police", "cite", {}});
@@ -45,8 +45,8 @@ class ThreeValuedPolicyTest : public ::testing::Test {
   }
 
   // Rules must be added in id order.
-  void AddRule(const std::string& id, const std::string& concern,
-               int64_t score, std::vector<std::string> actions = {},
+  void AddRule(const std::string& id, const std::string& concern, int64_t score,
+               std::vector<std::string> actions = {},
                const std::string& floor = "") {
     Rule r;
     r.id = id;
@@ -91,12 +91,14 @@ class ThreeValuedPolicyTest : public ::testing::Test {
   }
 
   // `blocked`: rule id → the facts it waits on; `errored`: rule id → error.
-  Assessment Decide(const std::vector<std::string>& fired,
-                    const std::map<std::string, std::vector<std::string>>&
-                        blocked = {},
-                    const std::map<std::string, std::string>& errored = {}) {
+  Assessment Decide(
+      const std::vector<std::string>& fired,
+      const std::map<std::string, std::vector<std::string>>& blocked = {},
+      const std::map<std::string, std::string>& errored = {}) {
     MatchResult match;
-    for (const std::string& id : fired) match.fired.push_back({Index(id)});
+    for (const std::string& id : fired) {
+      match.fired.push_back({Index(id), {}, {}, ""});
+    }
     for (const auto& [id, paths] : blocked) {
       match.blocked.push_back({Index(id), {}, paths, ""});
     }
@@ -104,9 +106,9 @@ class ThreeValuedPolicyTest : public ::testing::Test {
       match.errored.push_back({Index(id), {}, {}, error});
     }
     const FactSchema& schema = *ruleset_->schema;
-    FactRecord facts(schema.root(),
-                     static_cast<int32_t>(
-                         schema.message_type(schema.root()).fields.size()));
+    FactRecord facts(
+        schema.root(),
+        static_cast<int32_t>(schema.message_type(schema.root()).fields.size()));
     absl::StatusOr<Assessment> a = lantern::Decide(
         *ruleset_, facts, std::move(match), testing::BaseTime());
     EXPECT_TRUE(a.ok()) << a.status();
@@ -165,9 +167,9 @@ TEST_F(ThreeValuedPolicyTest, FiredIsUnknownNamingTheBlockedRulesFacts) {
   AddRule("nrm.b", "", 0);
   AddRule("other", "", 0);
   AddPrompt("p", R"(fired("nrm.*"))");
-  const Assessment a = Decide(
-      {}, {{"nrm.a", {"f.one"}}, {"nrm.b", {"f.two", "f.one"}},
-           {"other", {"f.three"}}});
+  const Assessment a = Decide({}, {{"nrm.a", {"f.one"}},
+                                   {"nrm.b", {"f.two", "f.one"}},
+                                   {"other", {"f.three"}}});
   const PromptOutcome& p = Prompt(a, "p");
   EXPECT_EQ(p.truth, Truth::kUnknown);
   EXPECT_EQ(p.answer, PromptAnswer::kConsider);
@@ -212,12 +214,12 @@ TEST_F(ThreeValuedPolicyTest, BoundedScoreDecidesComparisonsItCan) {
   AddRule("cce.a", "CCE", 20);
   AddRule("cce.b", "CCE", 15);
   AddRule("cce.c", "CCE", -5);
-  AddPrompt("ge10", R"(concern_score("CCE") >= 10)");    // [15, 35]: TRUE
-  AddPrompt("lt10", R"(concern_score("CCE") < 10)");     // FALSE
-  AddPrompt("ge30", R"(concern_score("CCE") >= 30)");    // UNKNOWN
-  AddPrompt("eq40", R"(concern_score("CCE") == 40)");    // FALSE
-  AddPrompt("ne40", R"(40 != concern_score("CCE"))");    // TRUE
-  AddPrompt("eq20", R"(concern_score("CCE") == 20)");    // UNKNOWN
+  AddPrompt("ge10", R"(concern_score("CCE") >= 10)");      // [15, 35]: TRUE
+  AddPrompt("lt10", R"(concern_score("CCE") < 10)");       // FALSE
+  AddPrompt("ge30", R"(concern_score("CCE") >= 30)");      // UNKNOWN
+  AddPrompt("eq40", R"(concern_score("CCE") == 40)");      // FALSE
+  AddPrompt("ne40", R"(40 != concern_score("CCE"))");      // TRUE
+  AddPrompt("eq20", R"(concern_score("CCE") == 20)");      // UNKNOWN
   AddPrompt("plus", R"(concern_score("CCE") + 0 >= 10)");  // other op
   const Assessment a =
       Decide({"cce.a"}, {{"cce.b", {"f.b"}}, {"cce.c", {"f.c"}}});
@@ -269,8 +271,8 @@ TEST_F(ThreeValuedPolicyTest, LevelBoundsAreTheLevelsOfTheScoreBounds) {
   AddPrompt("cce_high", R"(concern_level("CCE") >= HIGH)");
   AddPrompt("cce_medium", R"(concern_level("CCE") >= MEDIUM)");
   AddPrompt("cse_at_risk", R"(concern_level("CSE") == AT_RISK)");
-  const Assessment a = Decide({"cce.a", "cse.a"},
-                              {{"cce.b", {"f.cce"}}, {"cse.b", {"f.cse"}}});
+  const Assessment a =
+      Decide({"cce.a", "cse.a"}, {{"cce.b", {"f.cce"}}, {"cse.b", {"f.cse"}}});
   EXPECT_EQ(Prompt(a, "cce_high").truth, Truth::kUnknown);
   EXPECT_THAT(Prompt(a, "cce_high").unknown_paths, ElementsAre("f.cce"));
   EXPECT_EQ(Prompt(a, "cce_medium").truth, Truth::kTrue);

@@ -1067,8 +1067,7 @@ TEST_F(EvaluatorTest, PolicyFunctions) {
   PolicyInputs policy;
   policy.rules = {{"cse.high", Truth::kTrue, {}, ""},
                   {"missing.long", Truth::kTrue, {}, ""}};
-  policy.concerns = {
-      {"CSE", PolicyBound::Known(12), PolicyBound::Known(2)}};
+  policy.concerns = {{"CSE", PolicyBound::Known(12), PolicyBound::Known(2)}};
   policy.total_score = PolicyBound::Known(25);
   struct {
     const char* text;

@@ -86,8 +86,8 @@ inline std::string DiffAssessments(const Assessment& want,
   check(want.prompts.size() == got.prompts.size(), "prompts");
   for (size_t i = 0; i < want.prompts.size() && i < got.prompts.size(); ++i) {
     const PromptOutcome &a = want.prompts[i], &b = got.prompts[i];
-    check(a.raised == b.raised && a.answer == b.answer &&
-              a.truth == b.truth && a.conditions == b.conditions &&
+    check(a.raised == b.raised && a.answer == b.answer && a.truth == b.truth &&
+              a.conditions == b.conditions &&
               a.unknown_paths == b.unknown_paths && a.error == b.error &&
               a.rule_ids == b.rule_ids,
           "prompt");

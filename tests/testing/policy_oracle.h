@@ -71,20 +71,21 @@ inline std::string TermText(const PromptTree::Term& t) {
 inline std::string TreeText(const PromptTree& t) {
   switch (t.kind) {
     case PromptTree::kAnd:
-      return absl::StrCat("(", TreeText(t.args[0]), " && ",
-                          TreeText(t.args[1]), ")");
+      return absl::StrCat("(", TreeText(t.args[0]), " && ", TreeText(t.args[1]),
+                          ")");
     case PromptTree::kOr:
-      return absl::StrCat("(", TreeText(t.args[0]), " || ",
-                          TreeText(t.args[1]), ")");
+      return absl::StrCat("(", TreeText(t.args[0]), " || ", TreeText(t.args[1]),
+                          ")");
     case PromptTree::kNot:
       return absl::StrCat("!", TreeText(t.args[0]));
     case PromptTree::kFired:
       return absl::StrCat("fired(\"", t.pattern, "\")");
     case PromptTree::kCompare:
-      return absl::StrCat(TermText(t.lhs), " ", t.op, " ", TermText(t.rhs));
+      return absl::StrCat("(", TermText(t.lhs), " ", t.op, " ", TermText(t.rhs),
+                          ")");
     case PromptTree::kShifted:
-      return absl::StrCat(TermText(t.lhs), " + 1 ", t.op, " ",
-                          TermText(t.rhs));
+      return absl::StrCat("(", TermText(t.lhs), " + 1 ", t.op, " ",
+                          TermText(t.rhs), ")");
     case PromptTree::kFact:
       return absl::StrCat("(", t.fact_text, ")");
   }
@@ -120,7 +121,9 @@ class RandomPolicyGenerator {
     const int n = static_cast<int>(ruleset->rules.size());
     for (int i = 0; i < n; ++i) {
       Rule& rule = ruleset->rules[i];
-      rule.id = absl::StrCat(i * 3 < n ? "a." : i * 3 < 2 * n ? "b." : "c.",
+      rule.id = absl::StrCat(i * 3 < n       ? "a."
+                             : i * 3 < 2 * n ? "b."
+                                             : "c.",
                              rule.id);
       rule.concern = rng_.Pick(std::vector<std::string>{"", "C", "D"});
       rule.score = rng_.Below(18) - 6;
@@ -146,8 +149,8 @@ class RandomPolicyGenerator {
       def.when.source = SourceText::FromString("policy.yaml", text);
       def.when.expr = ParseExpression(def.when.source, &diagnostics);
       if (def.when.expr != nullptr) {
-        CheckExpression(env, def.when.source, Type::Bool(),
-                        def.when.expr.get(), &diagnostics);
+        CheckExpression(env, def.when.source, Type::Bool(), def.when.expr.get(),
+                        &diagnostics);
       }
       if (def.when.expr == nullptr || diagnostics.has_errors()) {
         absl::StrAppend(problems, text, "\n", diagnostics.ToString());
@@ -182,7 +185,7 @@ class RandomPolicyGenerator {
     PromptTree t;
     const int k = rng_.Below(depth > 0 ? 10 : 5);
     if (k >= 7) {
-      t.kind = k == 7 ? PromptTree::kNot
+      t.kind = k == 7   ? PromptTree::kNot
                : k == 8 ? PromptTree::kAnd
                         : PromptTree::kOr;
       t.args.push_back(Tree(depth - 1, ruleset, problems));
@@ -193,15 +196,16 @@ class RandomPolicyGenerator {
     }
     if (k <= 1) {
       t.kind = PromptTree::kFired;
-      t.pattern = rng_.Chance(0.4) ? rng_.Pick(ids_)
-                                   : rng_.Pick(std::vector<std::string>{
-                                         "a.*", "b.*", "c.*"});
+      t.pattern =
+          rng_.Chance(0.4)
+              ? rng_.Pick(ids_)
+              : rng_.Pick(std::vector<std::string>{"a.*", "b.*", "c.*"});
       return t;
     }
     if (k <= 4) {
       t.kind = rng_.Chance(0.1) ? PromptTree::kShifted : PromptTree::kCompare;
-      t.op = rng_.Pick(std::vector<std::string>{"<", "<=", ">", ">=", "==",
-                                                "!="});
+      t.op =
+          rng_.Pick(std::vector<std::string>{"<", "<=", ">", ">=", "==", "!="});
       t.lhs = Term();
       t.rhs = rng_.Chance(0.15) ? Term() : Literal(t.lhs);
       if (t.kind == PromptTree::kCompare && rng_.Chance(0.3)) {
@@ -413,7 +417,7 @@ class PolicyOracle {
                 : b.low != b.high && b.errored ? Truth::kError
                                                : Truth::kUnknown;
     for (const OracleRange* r : {&a, &b}) {
-      if (r->low != r->high) {
+      if (out.truth == Truth::kUnknown && r->low != r->high) {
         out.unknown_paths.insert(r->paths.begin(), r->paths.end());
       }
     }
