@@ -3,15 +3,21 @@
 //
 // Every problem is found, not just the first, and each is named by its
 // field path from the request ("facts.child.age_years: 212 is out of range
-// 0..25"; "facts.episode.indicators[1]: 'FOO' is not a code of ..."). The
-// checks, in order:
+// 0..25"; "facts.episode.indicators.recorded[1]: 'FOO' is not a code of
+// ..."). The checks, in order:
 //   - shape: facts present; no repeated field longer than
 //     `max_repeated`, no narrative text longer than `max_narrative_bytes`,
 //     no other string longer than `max_string_bytes`, a client request id
 //     of at most 128 bytes;
 //   - values: ages in range (the child 0..25, since care leavers are
 //     supported to 25; associates 0..120), counts and distances not
-//     negative, found_at not before reported_at or last_seen_at;
+//     negative; times in order: found_at not before reported_at or
+//     last_seen_at, arrived_in_uk_at between date_of_birth and
+//     reported_at, contact since missing between last_seen_at and
+//     found_at, interviews not before found_at, an NRM decision not before
+//     its referral, every earlier episode reported before this one and
+//     found after it was reported; a return home interview's completed or
+//     refused time agreeing with its status;
 //   - decoding (engine/proto_adapter.h: timestamps in range, ...);
 //   - codes in the fields the ruleset's catalogues are bound to must be
 //     codes of those catalogues (engine/catalogue.h).

@@ -15,8 +15,11 @@
 #include "engine/evaluator.h"
 #include "engine/loader.h"
 #include "engine/phrase_index.h"
+#include "engine/proto_adapter.h"
 #include "engine/proto_fact_types.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "lantern/v1/episode.pb.h"
 #include "tests/testing/match_diff.h"
 #include "tests/testing/random_facts.h"
 #include "tests/testing/random_rules.h"
@@ -164,6 +167,107 @@ TEST(Matcher, ReportsUnknownRulesItHasNoLeadFor) {
   Match(*program, facts, absl::Now(), &scratch);
   EXPECT_EQ(scratch.fired(), std::vector<int32_t>{1});
   EXPECT_EQ(scratch.blocked(), std::vector<int32_t>{});
+}
+
+// Rules over the service's own facts (lantern.v1.EpisodeFacts), matched
+// by both paths: wrapped checklists and windowed counts over dated entries.
+class EpisodeFactsRules : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    absl::StatusOr<std::shared_ptr<const FactSchema>> schema =
+        SchemaFromDescriptor(v1::EpisodeFacts::descriptor());
+    ASSERT_TRUE(schema.ok()) << schema.status();
+    schema_ = *std::move(schema);
+  }
+
+  // Compiles `conditions` as rules r0, r1, ... and matches `json` facts by
+  // both paths, which must agree; returns the reference's result.
+  MatchResult MatchBoth(const std::vector<std::string>& conditions,
+                        const std::string& json) {
+    auto ruleset = std::make_shared<RuleSet>();
+    ruleset->schema = schema_;
+    for (size_t i = 0; i < conditions.size(); ++i) {
+      Rule rule;
+      rule.id = absl::StrCat("r", i);
+      std::string problems;
+      EXPECT_TRUE(testing::CheckCondition(conditions[i], *schema_, {},
+                                          &rule.when, &problems))
+          << conditions[i] << "\n"
+          << problems;
+      ruleset->rules.push_back(std::move(rule));
+    }
+    std::shared_ptr<const CompiledRuleSet> program = CompileOrDie(ruleset);
+    absl::StatusOr<FactRecord> facts =
+        FactsFromJson(*schema_, v1::EpisodeFacts::descriptor(), json);
+    EXPECT_TRUE(facts.ok()) << facts.status();
+    if (program == nullptr || !facts.ok()) return {};
+    const absl::Time as_of = absl::FromUnixSeconds(1714824000);
+    MatchResult want = MatchWithReference(*ruleset, *facts, as_of);
+    const MatchResult got = MatchWithMatcher(*program, *facts, as_of);
+    EXPECT_EQ(testing::DiffMatchResults(*ruleset, want, got), "") << json;
+    return want;
+  }
+
+  static std::vector<int32_t> Rules(const std::vector<RuleMatch>& matches) {
+    std::vector<int32_t> out;
+    for (const RuleMatch& m : matches) out.push_back(m.rule);
+    return out;
+  }
+
+  std::shared_ptr<const FactSchema> schema_;
+};
+
+TEST_F(EpisodeFactsRules, AnUnaskedChecklistBlocksAndIsNamed) {
+  const std::vector<std::string> rules = {
+      R"("GIFTS" in episode.indicators.recorded)",
+      "episode.indicators.recorded.exists(i, i == \"GIFTS\")",
+      "episode.indicators.recorded.size() > 0"};
+  const MatchResult unasked = MatchBoth(rules, R"({"episode": {}})");
+  EXPECT_THAT(Rules(unasked.fired), ::testing::IsEmpty());
+  ASSERT_THAT(Rules(unasked.blocked), ::testing::ElementsAre(0, 1, 2));
+  for (const RuleMatch& m : unasked.blocked) {
+    EXPECT_THAT(m.unknown_paths,
+                ::testing::ElementsAre("episode.indicators.recorded"));
+  }
+  // Asked, none: every rule is decided, none fires.
+  const MatchResult none =
+      MatchBoth(rules, R"({"episode": {"indicators": {}}})");
+  EXPECT_THAT(Rules(none.fired), ::testing::IsEmpty());
+  EXPECT_THAT(Rules(none.blocked), ::testing::IsEmpty());
+  const MatchResult gifts = MatchBoth(
+      rules, R"({"episode": {"indicators": {"recorded": ["GIFTS"]}}})");
+  EXPECT_THAT(Rules(gifts.fired), ::testing::ElementsAre(0, 1, 2));
+}
+
+TEST_F(EpisodeFactsRules, CountsDatedEpisodesInAWindow) {
+  const std::vector<std::string> rules = {
+      "history.episodes.recorded.count(e, e.reported_at >= "
+      "episode.reported_at - duration(\"90d\")) >= 2",
+      "history.episodes.recorded.count(e, e.reported_at >= "
+      "episode.reported_at - duration(\"30d\")) >= 2"};
+  // 10, 50 and 200 days before the report of 2024-05-01.
+  const std::string three = R"({
+    "episode": {"reportedAt": "2024-05-01T00:00:00Z"},
+    "history": {"episodes": {"recorded": [
+      {"reportedAt": "2024-04-21T00:00:00Z"},
+      {"reportedAt": "2024-03-12T00:00:00Z"},
+      {"reportedAt": "2023-10-14T00:00:00Z"}]}}})";
+  const MatchResult counted = MatchBoth(rules, three);
+  EXPECT_THAT(Rules(counted.fired), ::testing::ElementsAre(0));
+  EXPECT_THAT(Rules(counted.blocked), ::testing::IsEmpty());
+  // Entries not checked: UNKNOWN, naming the list.
+  const MatchResult unchecked = MatchBoth(
+      rules, R"({"episode": {"reportedAt": "2024-05-01T00:00:00Z"}})");
+  ASSERT_THAT(Rules(unchecked.blocked), ::testing::ElementsAre(0, 1));
+  EXPECT_THAT(unchecked.blocked[0].unknown_paths,
+              ::testing::Contains("history.episodes.recorded"));
+  // An entry without its date may or may not be in the window.
+  const MatchResult undated = MatchBoth(rules, R"({
+    "episode": {"reportedAt": "2024-05-01T00:00:00Z"},
+    "history": {"episodes": {"recorded": [
+      {"reportedAt": "2024-04-21T00:00:00Z"}, {}]}}})");
+  EXPECT_THAT(Rules(undated.fired), ::testing::IsEmpty());
+  EXPECT_THAT(Rules(undated.blocked), ::testing::ElementsAre(0, 1));
 }
 
 TEST(PhraseIndex, MatchesWholeWordsInAnyCaseLikeMentions) {

@@ -101,10 +101,10 @@ class AuditServiceTest : public ::testing::Test {
   std::string Record(int age, bool gifts, int64_t received_seconds) {
     v1::AssessRequest request;
     request.mutable_facts()->mutable_child()->set_age_years(age);
-    if (gifts) {
-      request.mutable_facts()->mutable_episode()->add_indicators(
-          "UNEXPLAINED_MONEY_OR_GIFTS");
-    }
+    // Asked either way: without the code, "checked, none".
+    v1::Checklist* indicators =
+        request.mutable_facts()->mutable_episode()->mutable_indicators();
+    if (gifts) indicators->add_recorded("UNEXPLAINED_MONEY_OR_GIFTS");
     v1::Assessment answer;
     EXPECT_TRUE(assessor_
                     .Assess(request,

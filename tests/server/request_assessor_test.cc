@@ -66,6 +66,30 @@ TEST_F(RequestAssessorTest, StampsTheAnswer) {
   EXPECT_EQ(answer_.decision_id(), "test-2");
 }
 
+// Indicators nobody asked about leave a rule over them UNKNOWN, named in
+// the answer; asked about with none recorded, the rule is decided.
+TEST_F(RequestAssessorTest, AnUnaskedChecklistIsAnUnknownFact) {
+  ActivateServiceRules();
+  v1::AssessRequest request;
+  request.mutable_facts()->mutable_child()->set_age_years(15);
+  ASSERT_TRUE(Assess(request).ok());
+  ASSERT_EQ(answer_.blocked_rules_size(), 1);
+  EXPECT_EQ(answer_.blocked_rules(0).id(), "test.gifts");
+  EXPECT_THAT(answer_.blocked_rules(0).unknown_facts(),
+              ::testing::ElementsAre("episode.indicators.recorded"));
+  ASSERT_EQ(answer_.unknown_facts_size(), 1);
+  EXPECT_EQ(answer_.unknown_facts(0).path(), "episode.indicators.recorded");
+  EXPECT_THAT(answer_.unknown_facts(0).decides(),
+              ::testing::Contains("test.gifts"));
+  EXPECT_EQ(answer_.fired_rules_size(), 0);
+
+  request.mutable_facts()->mutable_episode()->mutable_indicators();
+  ASSERT_TRUE(Assess(request).ok());
+  EXPECT_EQ(answer_.blocked_rules_size(), 0);
+  EXPECT_EQ(answer_.unknown_facts_size(), 0);
+  EXPECT_EQ(answer_.fired_rules_size(), 0);
+}
+
 TEST_F(RequestAssessorTest, AsOfOutOfRangeIsInvalid) {
   ActivateServiceRules();
   v1::AssessRequest request = Young();

@@ -93,10 +93,10 @@ class ServeAuditTest : public ServeTest {
         request.mutable_as_of()->set_seconds(kAsOf);
         v1::EpisodeFacts* facts = request.mutable_facts();
         if (age >= 0) facts->mutable_child()->set_age_years(age);
-        if (gifts) {
-          facts->mutable_episode()->add_indicators(
-              "UNEXPLAINED_MONEY_OR_GIFTS");
-        }
+        // Asked either way: without the code, "checked, none".
+        v1::Checklist* indicators =
+            facts->mutable_episode()->mutable_indicators();
+        if (gifts) indicators->add_recorded("UNEXPLAINED_MONEY_OR_GIFTS");
         mix.push_back(request);
       }
     }

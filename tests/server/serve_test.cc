@@ -53,33 +53,44 @@ TEST_F(ServeTest, InvalidFactsNameEveryBadFieldPath) {
   facts->mutable_child()->set_age_years(212);
   facts->mutable_episode()->mutable_reported_at()->set_seconds(1714820000);
   facts->mutable_episode()->mutable_found_at()->set_seconds(1714810000);
-  facts->mutable_episode()->mutable_found()->add_with()->set_age_years(-4);
+  facts->mutable_episode()
+      ->mutable_found()
+      ->mutable_with()
+      ->add_people()
+      ->set_age_years(-4);
   facts->add_narratives()->set_text(std::string(101, 'x'));
-  for (int i = 0; i < 6; ++i) facts->mutable_episode()->add_push_factors("P");
+  for (int i = 0; i < 6; ++i) {
+    facts->mutable_episode()->mutable_push_factors()->add_recorded("P");
+  }
   v1::Assessment answer;
   grpc::Status status = assess_->Assess(Context().get(), request, &answer);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_THAT(status.error_message(),
-              AllOf(HasSubstr("facts.child.age_years: 212 is out of range"),
-                    HasSubstr("facts.episode.found_at: 2024-05-04T08:06:40Z "
-                              "is before facts.episode.reported_at"),
-                    HasSubstr("facts.episode.found.with[0].age_years: -4"),
-                    HasSubstr("facts.narratives[0].text: 101 bytes, at most "
-                              "100"),
-                    HasSubstr("facts.episode.push_factors: 6 elements, at "
-                              "most 5")));
+  EXPECT_THAT(
+      status.error_message(),
+      AllOf(HasSubstr("facts.child.age_years: 212 is out of range"),
+            HasSubstr("facts.episode.found_at: 2024-05-04T08:06:40Z "
+                      "is before facts.episode.reported_at"),
+            HasSubstr("facts.episode.found.with.people[0].age_years: -4"),
+            HasSubstr("facts.narratives[0].text: 101 bytes, at most "
+                      "100"),
+            HasSubstr("facts.episode.push_factors.recorded: 6 elements, at "
+                      "most 5")));
 }
 
 TEST_F(ServeTest, UnknownIndicatorCodeIsInvalid) {
   StartServer();
   v1::AssessRequest request = GiftsRequest();
-  request.mutable_facts()->mutable_episode()->add_indicators("NOT_A_CODE");
+  request.mutable_facts()
+      ->mutable_episode()
+      ->mutable_indicators()
+      ->add_recorded("NOT_A_CODE");
   v1::Assessment answer;
   grpc::Status status = assess_->Assess(Context().get(), request, &answer);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_THAT(status.error_message(),
-              HasSubstr("facts.episode.indicators[1]: 'NOT_A_CODE' is not a "
-                        "code of TEST_INDICATORS"));
+  EXPECT_THAT(
+      status.error_message(),
+      HasSubstr("facts.episode.indicators.recorded[1]: 'NOT_A_CODE' is not a "
+                "code of TEST_INDICATORS"));
 }
 
 TEST_F(ServeTest, MissingFactsAndLongRequestIdAreInvalid) {

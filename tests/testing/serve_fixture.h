@@ -164,8 +164,10 @@ class ServeTest : public ::testing::Test {
   static v1::AssessRequest GiftsRequest() {
     v1::AssessRequest request;
     request.mutable_facts()->mutable_child()->set_age_years(15);
-    request.mutable_facts()->mutable_episode()->add_indicators(
-        "UNEXPLAINED_MONEY_OR_GIFTS");
+    request.mutable_facts()
+        ->mutable_episode()
+        ->mutable_indicators()
+        ->add_recorded("UNEXPLAINED_MONEY_OR_GIFTS");
     request.mutable_as_of()->set_seconds(1714824000);  // 2024-05-04T12:00Z
     return request;
   }
