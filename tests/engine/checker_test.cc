@@ -883,9 +883,7 @@ TEST(Checker, RejectsMisusedAsOf) {
       ErrorsOf("episode.reported_at.as_of() > episode.found_at"),
       ElementsAre(Err(21, "as_of() is not a method: write as_of(...)")));
   EXPECT_THAT(ErrorsOf("as_of() > duration(\"24h\")"),
-              ElementsAre(Err(9,
-                              "operator '>' cannot compare timestamp with "
-                              "duration")));
+              ElementsAre(Err(9, "cannot compare timestamp with duration")));
   EXPECT_THAT(ErrorsOf("as_of() + as_of() > episode.reported_at"),
               ElementsAre(Err(9,
                               "operator '+' cannot apply to timestamp and "
