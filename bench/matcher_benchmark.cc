@@ -302,8 +302,8 @@ void BM_DecodeFrame(benchmark::State& state) {
   size_t i = 0;
   for (auto _ : state) {
     strings.Reset();
-    DecodeFrame(s.program->layout, *s.program->schema, s.episodes[i], &strings,
-                frame.data());
+    DecodeFrame(s.program->layout, *s.program->schema, s.episodes[i], s.as_of,
+                &strings, frame.data());
     benchmark::DoNotOptimize(frame.data());
     i = NextEpisode(i);
   }
@@ -315,8 +315,8 @@ void BM_PhraseScan(benchmark::State& state) {
   ScratchStrings strings;
   std::vector<std::vector<std::string>> texts(s.episodes.size());
   for (size_t i = 0; i < s.episodes.size(); ++i) {
-    DecodeFrame(s.program->layout, *s.program->schema, s.episodes[i], &strings,
-                frame.data());
+    DecodeFrame(s.program->layout, *s.program->schema, s.episodes[i], s.as_of,
+                &strings, frame.data());
     for (const SourceDef& source : s.program->sources) {
       const FrameValue& v = frame[source.slot];
       if (source.kind == SourceKind::kText && v.kind == VKind::kString) {

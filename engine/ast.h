@@ -105,6 +105,7 @@ enum class Function : uint8_t {
   kMentions,   // text.mentions("phrase"): whole-word, case-insensitive
   kTimestamp,  // timestamp("RFC 3339")
   kDuration,   // duration("72h")
+  kAsOf,       // as_of(): the request's as-of time (any stage), never UNKNOWN
   kExists,     // comprehension
   kAll,        // comprehension
   kCount,      // comprehension

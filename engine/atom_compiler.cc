@@ -6,7 +6,8 @@
 // left to right, only the arguments a built-in actually evaluates, has()
 // without evaluating its path, a comprehension's list then its body inline
 // between kCompBegin and kCompEnd. Field paths from the root become frame
-// slots (value reads, or presence slots for has()); paths from a
+// slots (value reads, or presence slots for has()), and as_of() a read of
+// the frame's as-of slot (traced as the reference records it); paths from a
 // comprehension variable stay as field steps, since their records vary per
 // element. Literals and constants go to the constant pool.
 #include <string>
@@ -232,6 +233,8 @@ void AtomCompiler::EmitCall(const Expr& e) {
       Add(in);
       return;
     }
+    case Function::kAsOf:
+      return Simple(AtomOp::kSlot, layout_.AsOfSlot());
     case Function::kFired:
     case Function::kConcernScore:
     case Function::kConcernLevel:

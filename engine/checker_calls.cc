@@ -11,6 +11,8 @@
 //                        character (ASCII letter, digit or '_') → bool
 //   timestamp("...")     folded: the node becomes a kLiteral absl::Time
 //   duration("...")      folded: the node becomes a kLiteral absl::Duration
+//   as_of()              → timestamp: the request's as-of time; any stage,
+//                        never folded (it differs per request)
 //   fired("id"|"p.*")    policy stage; must match env.rule_ids → bool
 //   concern_score("C")   policy stage; C in env.concerns → int
 //   concern_level("C")   policy stage; C in env.concerns → int (the level's
@@ -53,6 +55,7 @@ constexpr FunctionInfo kFunctions[] = {
     {"mentions", Function::kMentions, 2, Style::kMethod, false},
     {"timestamp", Function::kTimestamp, 1, Style::kFunction, false},
     {"duration", Function::kDuration, 1, Style::kFunction, false},
+    {"as_of", Function::kAsOf, 0, Style::kFunction, false},
     {"fired", Function::kFired, 1, Style::kFunction, true},
     {"concern_score", Function::kConcernScore, 1, Style::kFunction, true},
     {"concern_level", Function::kConcernLevel, 1, Style::kFunction, true},
@@ -153,6 +156,8 @@ Type Checker::CheckFunction(Expr* e) {
     case Function::kTimestamp:
     case Function::kDuration:
       return FoldTimeLiteral(e);
+    case Function::kAsOf:
+      return Type::Timestamp();
     case Function::kFired:
       return CheckFired(*e);
     case Function::kConcernScore:

@@ -219,7 +219,8 @@ PromptOutcome DecidePrompt(const RuleSet& ruleset, const PromptDef& def,
   out.name = def.name;
   out.title = def.title;
   out.cite = def.cite;
-  ReferenceEvaluator evaluator(ruleset.schema.get(), &ruleset.policy.constants);
+  ReferenceEvaluator evaluator(ruleset.schema.get(), &ruleset.policy.constants,
+                               a.as_of);
   ConditionResult result = evaluator.EvaluateCondition(
       *def.when.expr, def.when.source, facts, &inputs, memo);
   out.truth = result.truth;
@@ -251,7 +252,8 @@ void ComputeDue(const RuleSet& ruleset, const ActionDef& def,
                 const FactRecord& facts, const PolicyInputs& inputs,
                 absl::Time as_of, ActionOutcome* out) {
   if (!def.due.has_value()) return;
-  ReferenceEvaluator evaluator(ruleset.schema.get(), &ruleset.policy.constants);
+  ReferenceEvaluator evaluator(ruleset.schema.get(), &ruleset.policy.constants,
+                               as_of);
   ValueResult due =
       evaluator.EvaluateValue(*def.due->expr, def.due->source, facts, &inputs);
   if (due.truth == Truth::kTrue &&
@@ -387,7 +389,7 @@ PromptAnswer PromptAnswerFor(Truth truth) {
 MatchResult MatchWithReference(const RuleSet& ruleset, const FactRecord& facts,
                                absl::Time as_of) {
   MatchResult out;
-  ReferenceEvaluator evaluator(ruleset.schema.get(), &ruleset.constants);
+  ReferenceEvaluator evaluator(ruleset.schema.get(), &ruleset.constants, as_of);
   for (int32_t i = 0; i < static_cast<int32_t>(ruleset.rules.size()); ++i) {
     const Rule& rule = ruleset.rules[i];
     if (!rule.effective.Contains(as_of)) continue;

@@ -294,12 +294,13 @@ class ConditionWalker {
   ConditionWalker(const FactSchema* schema,
                   const std::vector<ConstantDef>* constants,
                   const SourceText* source, const FactRecord* facts,
-                  const PolicyInputs* policy, AtomMemo* memo)
+                  const PolicyInputs* policy, absl::Time as_of, AtomMemo* memo)
       : schema_(schema),
         constants_(constants),
         source_(source),
         facts_(facts),
         policy_(policy),
+        as_of_(as_of),
         memo_(memo) {}
 
   Outcome Walk(const Expr& expr) {
@@ -344,7 +345,7 @@ class ConditionWalker {
   AtomMemo::Entry Evaluate(const Expr& expr) const {
     ReadTrace trace;
     ValueInterpreter interpreter(schema_, constants_, source_, facts_, policy_,
-                                 &trace);
+                                 as_of_, &trace);
     const Value value = interpreter.Eval(expr);
     AtomMemo::Entry entry;
     entry.truth = TruthOf(value);
@@ -362,6 +363,7 @@ class ConditionWalker {
   const SourceText* source_;
   const FactRecord* facts_;
   const PolicyInputs* policy_;
+  absl::Time as_of_;
   AtomMemo* memo_;
   std::vector<AtomRecord> atoms_;  // in evaluation (= source) order
 };
@@ -439,7 +441,8 @@ bool ToLiteral(const Value& value, LiteralValue* out) {
 ConditionResult ReferenceEvaluator::EvaluateCondition(
     const Expr& expr, const SourceText& source, const FactRecord& facts,
     const PolicyInputs* policy, AtomMemo* memo) const {
-  ConditionWalker walker(schema_, constants_, &source, &facts, policy, memo);
+  ConditionWalker walker(schema_, constants_, &source, &facts, policy, as_of_,
+                         memo);
   const Outcome outcome = walker.Walk(expr);
   return walker.Finish(outcome);
 }
@@ -449,7 +452,7 @@ ValueResult ReferenceEvaluator::EvaluateValue(
     const PolicyInputs* policy) const {
   ReadTrace trace;
   ValueInterpreter interpreter(schema_, constants_, &source, &facts, policy,
-                               &trace);
+                               as_of_, &trace);
   const Value value = interpreter.Eval(expr);
   ValueResult result;
   if (value.kind == ValueKind::kError) {

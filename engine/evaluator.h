@@ -52,6 +52,9 @@
 //  * Comprehensions evaluate every element (no early exit). A list literal
 //    with an UNKNOWN element is UNKNOWN as a whole (ERROR if any element is).
 //    Elements of repeated enum fields are never UNKNOWN.
+//  * as_of() is the evaluator's as-of time (the request's, stamped once and
+//    recorded, so a replay reads the same); it is never UNKNOWN and records
+//    the reading ("as_of()", "<RFC 3339>") like a fact.
 //  * Inside an atom, an operator's operands settle to the left ERROR, else
 //    the right ERROR, else UNKNOWN if either is UNKNOWN; only then does the
 //    operator run (so `unset / 0` is UNKNOWN). `&& || !` inside an atom are
@@ -213,7 +216,7 @@ bool TextMentions(absl::string_view text, absl::string_view phrase);
 // with one schema and constants — atoms hold no comprehension variables of
 // an enclosing condition) and on the facts and inputs, so the evidence is
 // identical with or without a memo; only the offset is per condition.
-// Use one memo for one (evaluator, facts, policy inputs) only.
+// Use one memo for one (evaluator and its as-of, facts, policy inputs) only.
 //
 // Thread-safety: not thread-safe; one per request.
 class AtomMemo {
@@ -231,10 +234,12 @@ class AtomMemo {
 class ReferenceEvaluator {
  public:
   // REQUIRES: both outlive the evaluator; expressions were checked against
-  // the same schema and constants.
+  // the same schema and constants. `as_of` is the request's as-of time, what
+  // as_of() returns.
   ReferenceEvaluator(const FactSchema* schema,
-                     const std::vector<ConstantDef>* constants)
-      : schema_(schema), constants_(constants) {}
+                     const std::vector<ConstantDef>* constants,
+                     absl::Time as_of)
+      : schema_(schema), constants_(constants), as_of_(as_of) {}
 
   // REQUIRES: `expr` is checked with type bool; `facts` has the schema's
   // root type; `policy` is non-null iff `expr` was checked at policy stage.
@@ -253,6 +258,7 @@ class ReferenceEvaluator {
  private:
   const FactSchema* schema_;
   const std::vector<ConstantDef>* constants_;
+  absl::Time as_of_;
 };
 
 }  // namespace lantern

@@ -361,6 +361,8 @@ Value ValueInterpreter::EvalCall(const Expr& expr) {
     case Function::kTimestamp:
     case Function::kDuration:
       return EvalParse(expr);
+    case Function::kAsOf:
+      return EvalAsOf();
     case Function::kFired:
     case Function::kConcernScore:
     case Function::kConcernLevel:
@@ -446,6 +448,14 @@ Value ValueInterpreter::EvalParse(const Expr& expr) {
   return Value::Error(absl::StrCat("invalid ", expr.name, " text ",
                                    JsonQuote(text.s), " in '", TextOf(expr),
                                    "'"));
+}
+
+// as_of(): the request's as-of time, recorded as the reading
+// ("as_of()", "<RFC 3339>"); never UNKNOWN.
+Value ValueInterpreter::EvalAsOf() {
+  const Value out = Value::Time(as_of_);
+  trace_->Read("as_of()", DisplayValue(out, schema_));
+  return out;
 }
 
 // fired(), concern_score(), concern_level(), total_score(): each records a

@@ -134,16 +134,18 @@ Truth TruthOf(const Value& value);
 class ValueInterpreter {
  public:
   // All pointers must outlive the interpreter; `policy` and `constants` may be
-  // null.
+  // null. `as_of` is what as_of() returns.
   ValueInterpreter(const FactSchema* schema,
                    const std::vector<ConstantDef>* constants,
                    const SourceText* source, const FactRecord* facts,
-                   const PolicyInputs* policy, ReadTrace* trace)
+                   const PolicyInputs* policy, absl::Time as_of,
+                   ReadTrace* trace)
       : schema_(*schema),
         constants_(constants),
         source_(*source),
         facts_(*facts),
         policy_(policy),
+        as_of_(as_of),
         trace_(trace) {}
 
   Value Eval(const Expr& expr);
@@ -175,6 +177,7 @@ class ValueInterpreter {
   Value EvalFired(const std::string& pattern, const std::string& path);
   Value EvalBound(const Expr& expr, const PolicyBound& bound,
                   const std::string& path);
+  Value EvalAsOf();
   Value EvalComprehension(const Expr& expr);
   Value CombineElements(Function function, const std::vector<Value>& results);
   std::string TextOf(const Expr& expr) const;
@@ -184,6 +187,7 @@ class ValueInterpreter {
   const SourceText& source_;
   const FactRecord& facts_;
   const PolicyInputs* policy_;
+  const absl::Time as_of_;
   ReadTrace* trace_;
   std::vector<Value> bindings_;  // comprehension variables, innermost last
 };

@@ -62,6 +62,18 @@ int32_t FrameLayout::SlotFor(const FactSchema& schema,
   return static_cast<int32_t>(slots_.size() - 1);
 }
 
+int32_t FrameLayout::AsOfSlot() {
+  for (size_t i = 0; i < slots_.size(); ++i) {
+    if (slots_[i].mode == SlotDef::Mode::kAsOf) return static_cast<int32_t>(i);
+  }
+  SlotDef def;
+  def.mode = SlotDef::Mode::kAsOf;
+  def.step_paths.push_back("as_of()");
+  keys_.emplace_back(std::vector<int32_t>{}, SlotDef::Mode::kAsOf);
+  slots_.push_back(std::move(def));
+  return static_cast<int32_t>(slots_.size() - 1);
+}
+
 size_t FrameLayout::MemoryBytes() const {
   size_t bytes = slots_.capacity() * sizeof(SlotDef);
   for (const SlotDef& s : slots_) {
@@ -264,12 +276,17 @@ void ReadPresence(const SlotDef& def, const FactRecord* record, FrameValue* v) {
 }  // namespace
 
 void DecodeFrame(const FrameLayout& layout, const FactSchema& schema,
-                 const FactRecord& facts, ScratchStrings* strings,
-                 FrameValue* out) {
+                 const FactRecord& facts, absl::Time as_of,
+                 ScratchStrings* strings, FrameValue* out) {
   for (int32_t i = 0; i < layout.size(); ++i) {
     const SlotDef& def = layout.slot(i);
     FrameValue& v = out[i];
     v.path = def.path();
+    if (def.mode == SlotDef::Mode::kAsOf) {
+      v.kind = VKind::kTime;
+      v.t = as_of;
+      continue;
+    }
     const std::string* error = nullptr;
     const FactRecord* record =
         def.steps.size() == 1 ? &facts : Navigate(def, facts, &error);

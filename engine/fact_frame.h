@@ -90,16 +90,18 @@ class ScratchStrings {
   size_t used_ = 0;
 };
 
-// How to reach one slot from the root record.
+// How to reach one slot from the root record. A kAsOf slot is not a fact:
+// it holds the request's as-of time (as_of() in a condition), has no steps
+// and the path "as_of()".
 struct SlotDef {
-  enum class Mode : uint8_t { kValue, kPresence };
+  enum class Mode : uint8_t { kValue, kPresence, kAsOf };
   Mode mode = Mode::kValue;
   std::vector<FieldDef> steps;           // root field first
   std::vector<std::string> step_paths;   // "episode", "episode.found", ...
   std::vector<std::string> step_errors;  // step's value of the wrong kind
   bool zero_is_unknown = false;          // the leaf is such an enum
   const std::string& path() const { return step_paths.back(); }
-  const FieldDef& leaf() const { return steps.back(); }
+  const FieldDef& leaf() const { return steps.back(); }  // REQUIRES: a fact
 };
 
 class FrameLayout {
@@ -109,6 +111,8 @@ class FrameLayout {
   // the last is a singular message field.
   int32_t SlotFor(const FactSchema& schema, const std::vector<int32_t>& fields,
                   SlotDef::Mode mode);
+  // The kAsOf slot, added on first use.
+  int32_t AsOfSlot();
 
   int32_t size() const { return static_cast<int32_t>(slots_.size()); }
   const SlotDef& slot(int32_t i) const { return slots_[i]; }
@@ -119,12 +123,13 @@ class FrameLayout {
   std::vector<std::pair<std::vector<int32_t>, SlotDef::Mode>> keys_;
 };
 
-// Decodes every slot of `layout` from `facts` into `out[0..layout.size())`.
-// `strings` receives the messages of malformed list elements (rare).
+// Decodes every slot of `layout` from `facts` into `out[0..layout.size())`,
+// the kAsOf slot (if any) as `as_of`. `strings` receives the messages of
+// malformed list elements (rare).
 // REQUIRES: `facts` is a record of the schema's root type.
 void DecodeFrame(const FrameLayout& layout, const FactSchema& schema,
-                 const FactRecord& facts, ScratchStrings* strings,
-                 FrameValue* out);
+                 const FactRecord& facts, absl::Time as_of,
+                 ScratchStrings* strings, FrameValue* out);
 
 // Converts one stored scalar of a field of `type` (element type for lists);
 // false when it does not hold that kind (the reference's "does not hold").

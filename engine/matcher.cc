@@ -93,7 +93,8 @@ void MatchRun::Prepare() {
 
 void MatchRun::Run(const FactRecord& facts, absl::Time as_of) {
   Prepare();
-  DecodeFrame(p_.layout, *p_.schema, facts, &s_.strings_, s_.frame_.data());
+  DecodeFrame(p_.layout, *p_.schema, facts, as_of, &s_.strings_,
+              s_.frame_.data());
   for (int32_t i = 0; i < static_cast<int32_t>(p_.sources.size()); ++i) {
     EvaluateSource(i);
   }

@@ -860,6 +860,40 @@ TEST(Checker, TypesTimeArithmetic) {
   EXPECT_EQ(Arg(Arg(Arg(*c.expr, 0), 0), 0).type, Type::Duration());
 }
 
+TEST(Checker, TypesAsOfAsATimestampInEveryStage) {
+  Checked c = Check("as_of() - episode.reported_at >= LONG_DELAY");
+  ASSERT_THAT(c.Errors(), IsEmpty());
+  const Expr& call = Arg(Arg(*c.expr, 0), 0);
+  EXPECT_EQ(call.kind, ExprKind::kCall);  // not folded: it varies per request
+  EXPECT_EQ(call.function, Function::kAsOf);
+  EXPECT_EQ(call.type, Type::Timestamp());
+  EXPECT_THAT(Check("as_of() > episode.reported_at", PolicyEnv()).Errors(),
+              IsEmpty());
+  Checked due =
+      Check("as_of() + duration(\"24h\")", PolicyEnv(), Type::Timestamp());
+  ASSERT_THAT(due.Errors(), IsEmpty());
+  EXPECT_EQ(due.type, Type::Timestamp());
+}
+
+TEST(Checker, RejectsMisusedAsOf) {
+  EXPECT_THAT(ErrorsOf("as_of(\"2024-01-01T00:00:00Z\") > "
+                       "episode.reported_at"),
+              ElementsAre(Err(1, "as_of() takes no arguments, but got 1")));
+  EXPECT_THAT(
+      ErrorsOf("episode.reported_at.as_of() > episode.found_at"),
+      ElementsAre(Err(21, "as_of() is not a method: write as_of(...)")));
+  EXPECT_THAT(ErrorsOf("as_of() > duration(\"24h\")"),
+              ElementsAre(Err(9, "cannot compare timestamp with duration")));
+  EXPECT_THAT(ErrorsOf("as_of() + as_of() > episode.reported_at"),
+              ElementsAre(Err(9,
+                              "operator '+' cannot apply to timestamp and "
+                              "timestamp")));
+  EXPECT_THAT(ErrorsOf("as_off() > episode.reported_at"),
+              ElementsAre(Err(1,
+                              "unknown function 'as_off'; did you mean "
+                              "'as_of'?")));
+}
+
 TEST(Checker, RejectsBadArithmetic) {
   EXPECT_THAT(ErrorsOf("episode.found_at + episode.reported_at > "
                        "episode.found_at"),

@@ -266,12 +266,15 @@ std::vector<ConstantDef> Constants() {
   return c;
 }
 
+// The as-of time of every evaluation in this file: what as_of() returns.
+const absl::Time kAsOf = Ts("2023-02-01T10:00:00Z");
+
 class EvaluatorTest : public ::testing::Test {
  protected:
   EvaluatorTest()
       : schema_(BuildSchema()),
         constants_(Constants()),
-        evaluator_(schema_.get(), &constants_) {}
+        evaluator_(schema_.get(), &constants_, kAsOf) {}
 
   // Parses and checks `text`; nullptr (with a test failure) on any problem.
   std::unique_ptr<Expr> Compile(const SourceText& source, Type expected,
@@ -1129,6 +1132,47 @@ TEST_F(EvaluatorTest, EvaluateValueDueTime) {
   v = Value("child.age_years > 30 && episode.found_at > episode.reported_at");
   EXPECT_EQ(v.truth, Truth::kTrue);
   EXPECT_EQ(std::get<bool>(v.value), false);
+}
+
+TEST_F(EvaluatorTest, AsOfIsTheEvaluatorsTimeAndIsRecorded) {
+  // Reported 2023-01-30T10:00Z; as of 2023-02-01T10:00Z: 48 hours.
+  ConditionResult r =
+      Eval("as_of() - episode.reported_at >= duration(\"48h\")");
+  EXPECT_EQ(r.truth, Truth::kTrue);
+  ASSERT_EQ(r.reasons.size(), 1u);
+  EXPECT_THAT(r.reasons[0].readings,
+              ElementsAre(R("as_of()", "2023-02-01T10:00:00Z"),
+                          R("episode.reported_at", "2023-01-30T10:00:00Z")));
+  EXPECT_EQ(TruthOf("as_of() - episode.reported_at > duration(\"48h\")"),
+            Truth::kFalse);
+  EXPECT_EQ(TruthOf("as_of() == timestamp(\"2023-02-01T10:00:00Z\")"),
+            Truth::kTrue);
+
+  // An unset fact beside as_of() is UNKNOWN; as_of() itself never is.
+  Spec unreported;
+  unreported.reported_at.reset();
+  r = Eval("as_of() - episode.reported_at >= duration(\"1h\")", unreported);
+  EXPECT_EQ(r.truth, Truth::kUnknown);
+  EXPECT_THAT(r.unknown_paths, ElementsAre("episode.reported_at"));
+
+  // Another as-of time, another answer, from the same facts.
+  const SourceText source = SourceText::FromString(
+      "test", "as_of() - episode.reported_at >= duration(\"48h\")");
+  std::unique_ptr<Expr> expr = Compile(source, Type::Bool(), false);
+  ASSERT_NE(expr, nullptr);
+  const FactRecord facts = BuildFacts(*schema_, Spec());
+  const ReferenceEvaluator earlier(schema_.get(), &constants_,
+                                   Ts("2023-01-30T11:00:00Z"));
+  EXPECT_EQ(earlier.EvaluateCondition(*expr, source, facts).truth,
+            Truth::kFalse);
+
+  // In a value (a due time) and at the policy stage alike.
+  ValueResult v = Value("as_of() + duration(\"24h\")");
+  EXPECT_EQ(v.truth, Truth::kTrue);
+  EXPECT_EQ(std::get<absl::Time>(v.value), Ts("2023-02-02T10:00:00Z"));
+  PolicyInputs policy;
+  EXPECT_EQ(Eval("as_of() > episode.reported_at", Spec(), &policy).truth,
+            Truth::kTrue);
 }
 
 TEST_F(EvaluatorTest, ConditionTextFunction) {

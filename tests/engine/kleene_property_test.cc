@@ -287,7 +287,8 @@ class KleenePropertyTest : public ::testing::Test {
       ADD_FAILURE() << text << "\n" << diagnostics.ToString();
       return ConditionResult{Truth::kError, {}, {}, "compile"};
     }
-    const ReferenceEvaluator evaluator(schema_.get(), nullptr);
+    const ReferenceEvaluator evaluator(schema_.get(), nullptr,
+                                       absl::UnixEpoch());
     return evaluator.EvaluateCondition(*expr, source, Build(f));
   }
 

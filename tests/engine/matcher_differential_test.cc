@@ -6,10 +6,10 @@
 // phrases, constants, effective periods) through the real parser, checker
 // and compiler, then matches random fact records (tests/testing/
 // random_facts.h: unset fields and messages, extremes, malformed values) at
-// random as-of times with both MatchWithReference and MatchWithMatcher. The
-// fired, UNKNOWN and ERROR sets with all evidence, unknown paths and error
-// messages must be identical, and so must the Assessments Decide makes of
-// them.
+// random as-of times (which as_of() atoms read) with both MatchWithReference
+// and MatchWithMatcher. The fired, UNKNOWN and ERROR sets with all evidence,
+// unknown paths and error messages must be identical, and so must the
+// Assessments Decide makes of them.
 //
 // One *evaluation* is one fact record matched against one whole ruleset by
 // both paths. The shards below run 4 x 25,000 = 100,000 evaluations in the
@@ -21,6 +21,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "engine/compiler.h"
 #include "engine/decide.h"
@@ -52,15 +53,16 @@ struct Stats {
   int64_t fired = 0, blocked = 0, errored = 0;
   int64_t compiled_rules = 0, always_rules = 0;
   int64_t ordered = 0, presence = 0, set = 0, text = 0, compiled = 0;
+  int64_t as_of_rules = 0;  // rules that read as_of()
 
   std::string ToString() const {
-    return absl::StrCat(evaluations, " evaluations over ", rules,
-                        " random rules; results: ", fired, " fired, ", blocked,
-                        " UNKNOWN, ", errored,
-                        " ERROR; rules with compiled atoms ", compiled_rules,
-                        ", always evaluated ", always_rules, "; atoms ",
-                        ordered, " ordered, ", presence, " presence, ", set,
-                        " set, ", text, " text, ", compiled, " compiled");
+    return absl::StrCat(
+        evaluations, " evaluations over ", rules,
+        " random rules; results: ", fired, " fired, ", blocked, " UNKNOWN, ",
+        errored, " ERROR; rules with compiled atoms ", compiled_rules,
+        ", always evaluated ", always_rules, "; atoms ", ordered, " ordered, ",
+        presence, " presence, ", set, " set, ", text, " text, ", compiled,
+        " compiled; ", as_of_rules, " rules read as_of()");
   }
 };
 
@@ -107,6 +109,9 @@ bool RunSeed(uint64_t seed, int records, Stats* stats, std::string* failure) {
   stats->set += report.atoms_set;
   stats->text += report.atoms_text;
   stats->compiled += report.atoms_compiled;
+  for (const Rule& rule : ruleset->rules) {
+    stats->as_of_rules += absl::StrContains(rule.when.source.text(), "as_of()");
+  }
   RandomFactsGenerator facts_generator(*schema, &rng);
   for (int i = 0; i < records; ++i) {
     const FactRecord facts = facts_generator.Record();
@@ -160,6 +165,7 @@ void RunShard(int shard) {
   }
   std::printf("shard %d: %s\n", shard, stats.ToString().c_str());
   EXPECT_GE(stats.evaluations, scale * kEvaluationsPerShard);
+  EXPECT_GT(stats.as_of_rules, 0);  // the request's as-of time is exercised
 }
 
 TEST(MatcherDifferential, Shard0) { RunShard(0); }

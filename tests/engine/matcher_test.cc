@@ -270,6 +270,37 @@ TEST_F(EpisodeFactsRules, CountsDatedEpisodesInAWindow) {
   EXPECT_THAT(Rules(undated.blocked), ::testing::ElementsAre(0, 1));
 }
 
+TEST(Matcher, ReadsTheRequestsAsOfAndQuotesIt) {
+  auto ruleset = RulesOf({"as_of() - t1 > duration(\"24h\")"});
+  auto program = CompileOrDie(ruleset);
+  ASSERT_NE(program, nullptr);
+  FactRecord facts(
+      ruleset->schema->root(),
+      static_cast<int32_t>(ruleset->schema->root_type().fields.size()));
+  int32_t t1 = -1;
+  const auto& fields = ruleset->schema->root_type().fields;
+  for (size_t i = 0; i < fields.size(); ++i) {
+    if (fields[i].name == "t1") t1 = static_cast<int32_t>(i);
+  }
+  ASSERT_GE(t1, 0);
+  const absl::Time seen = testing::BaseTime();
+  facts.Set(t1, FactScalar(seen));
+  MatchScratch scratch;
+  Match(*program, facts, seen + absl::Hours(24), &scratch);
+  EXPECT_EQ(scratch.fired(), std::vector<int32_t>{});
+  Match(*program, facts, seen + absl::Hours(25), &scratch);
+  ASSERT_EQ(scratch.fired(), std::vector<int32_t>{0});
+  const RuleMatch fired = Explain(*program, 0, &scratch);
+  ASSERT_EQ(fired.evidence.size(), 1u);
+  EXPECT_EQ(fired.evidence[0].readings,
+            (std::vector<FactReading>{{"as_of()", "2024-01-02T01:00:00Z"},
+                                      {"t1", "2024-01-01T00:00:00Z"}}));
+  EXPECT_EQ(fired.evidence,
+            MatchWithReference(*ruleset, facts, seen + absl::Hours(25))
+                .fired[0]
+                .evidence);
+}
+
 TEST(PhraseIndex, MatchesWholeWordsInAnyCaseLikeMentions) {
   const std::vector<std::string> phrases = {"trap house", "taxi", "x2",
                                             "county lines", "a b a c"};

@@ -6,10 +6,11 @@
 // fields with literals and constants on either side (the indexed shapes)
 // and of computed values (arithmetic between fields, with overflow and
 // division by zero, string concatenation, timestamp and duration
-// arithmetic), `in` with list literals and list constants, set membership,
-// enums by literal and by name through string constants, has() on every kind
-// of path, mentions() on root and computed text, size(), and exists / all /
-// count comprehensions, nested, over repeated scalars and messages.
+// arithmetic, as_of() against facts and literals), `in` with list literals
+// and list constants, set membership, enums by literal and by name through
+// string constants, has() on every kind of path, mentions() on root and
+// computed text, size(), and exists / all / count comprehensions, nested,
+// over repeated scalars and messages.
 #ifndef LANTERN_TESTS_TESTING_RANDOM_RULES_H_
 #define LANTERN_TESTS_TESTING_RANDOM_RULES_H_
 
@@ -232,7 +233,10 @@ class ConditionGenerator {
         return absl::StrCat(Str(2, scope), " ", Cmp(), " ", Str(1, scope));
       case 3:
         return One(absl::StrCat(Time(scope), " ", Cmp(), " ", Time(scope)),
-                   absl::StrCat(Dur(), " ", Cmp(), " ", Dur()));
+                   absl::StrCat(Dur(), " ", Cmp(), " ", Dur()),
+                   absl::StrCat("as_of() - ", One("t1", "t2", "sub.when"), " ",
+                                Cmp(), " ", Dur()),
+                   absl::StrCat("as_of() ", Cmp(), " ", Time(scope)));
       case 4:
         return absl::StrCat(Enum(scope), " ", Eq(), " ",
                             One(Enum(scope), "\"B\"", "ENAME_AA"));
@@ -346,14 +350,15 @@ class ConditionGenerator {
         return absl::StrCat("(", One("t1", "t2"), " ", One("+", "-"), " ",
                             Dur(), ")");
       case 1:
-        return TimeLiteral();
+        return One(TimeLiteral(), "as_of()", "(as_of() - H1)");
       default:
         return One("t1", "t2", "sub.when");
     }
   }
   std::string Dur() {
     return One("u1", "(t2 - t1)", "duration(\"1h\")", "H1", "-u1",
-               "(u1 + duration(\"30m\"))", "(sub.when - T0)");
+               "(u1 + duration(\"30m\"))", "(sub.when - T0)", "(as_of() - t1)",
+               "(as_of() - T0)");
   }
   std::string Enum(const Scope& scope) {
     const std::string item = scope.Find(Var::kItem, rng_);
