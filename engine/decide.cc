@@ -274,12 +274,14 @@ struct ActionTriggers {
   std::set<std::string> paths;
 };
 
-// Fills a.actions and a.actions_to_consider (see decide.h).
-// REQUIRES: `a`'s blocked rules are `match`'s, in the same order.
-void DecideActions(const RuleSet& ruleset, const FactRecord& facts,
-                   const PolicyInputs& inputs, absl::Time as_of,
-                   const MatchResult& match, Assessment* a) {
-  std::map<std::string, ActionTriggers> triggers;  // sorted by code
+// Every action's triggers, by code: fired rules and raised prompts TRUE;
+// blocked and errored rules and kConsider prompts undecided.
+// REQUIRES: `a`'s blocked rules are `match`'s, in the same order; its
+// prompts are decided, in policy order.
+std::map<std::string, ActionTriggers> CollectTriggers(const RuleSet& ruleset,
+                                                      const MatchResult& match,
+                                                      const Assessment* a) {
+  std::map<std::string, ActionTriggers> triggers;
   for (const RuleMatch& m : match.fired) {
     const Rule& rule = ruleset.rules[m.rule];
     for (const std::string& code : rule.actions) {
@@ -315,7 +317,14 @@ void DecideActions(const RuleSet& ruleset, const FactRecord& facts,
       }
     }
   }
-  for (auto& [code, t] : triggers) {
+  return triggers;
+}
+
+// Fills a.actions and a.actions_to_consider (see decide.h).
+void DecideActions(const RuleSet& ruleset, const FactRecord& facts,
+                   const PolicyInputs& inputs, absl::Time as_of,
+                   const MatchResult& match, Assessment* a) {
+  for (auto& [code, t] : CollectTriggers(ruleset, match, a)) {
     const ActionDef* def = ruleset.policy.FindAction(code);
     ActionOutcome action;
     action.code = code;

@@ -281,8 +281,9 @@ void AddRaisingFacts(const Assessment& a, std::vector<Decides>* decides) {
   }
 }
 
-// Every unset fact that would decide a rule, prompt, finding or deadline:
-// by path, and for each path in the order collected (a stable sort).
+// Every unset fact that would decide a rule, prompt, finding, deadline,
+// action to consider, the grade or a concern's level: by path, and for each
+// path in the order collected (a stable sort), each thing once.
 void AddUnknownFacts(const Assessment& a, v1::Assessment* to) {
   std::vector<Decides> decides;
   for (const BlockedRule& r : a.blocked) {
@@ -323,9 +324,13 @@ void AddUnknownFacts(const Assessment& a, v1::Assessment* to) {
       fact = to->add_unknown_facts();
       fact->set_path(std::string(d.path));
     }
-    std::string* what = fact->add_decides();
-    absl::StrAppend(what, d.prefix, d.name);
-    if (d.sub != nullptr) absl::StrAppend(what, "/", *d.sub);
+    std::string what = absl::StrCat(d.prefix, d.name);
+    if (d.sub != nullptr) absl::StrAppend(&what, "/", *d.sub);
+    // One entry per thing decided (a fact may block two raising rules).
+    if (std::find(fact->decides().begin(), fact->decides().end(), what) ==
+        fact->decides().end()) {
+      fact->add_decides(std::move(what));
+    }
   }
 }
 

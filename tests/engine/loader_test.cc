@@ -247,8 +247,8 @@ TEST_F(LoaderTest, ReportsTestCaseProblems) {
   EXPECT_THAT(out, HasSubstr("error: unknown rule 'no.such'"));
   EXPECT_THAT(out, HasSubstr("error: unknown grade 'SEVERE'"));
   EXPECT_THAT(out, HasSubstr("error: unknown level 'HUGE'"));
-  EXPECT_THAT(out,
-              HasSubstr("error: 'nrm' must be true or false, not 'maybe'"));
+  EXPECT_THAT(out, HasSubstr("error: prompt 'nrm' must be true (raised), "
+                             "false (not raised) or consider, not 'maybe'"));
   EXPECT_THAT(out, HasSubstr("error: unknown prompt 'xyz'"));
   EXPECT_THAT(out, HasSubstr("error: unknown action 'NOPE'"));
 }

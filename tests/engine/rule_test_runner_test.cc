@@ -94,7 +94,7 @@ TEST_F(RuleTestRunnerTest, ConsiderAndActionsToConsiderAreExpectations) {
       "as_of: 2024-05-04T12:00:00Z\ncases:\n"
       "  - name: right\n    facts: {}\n"
       "    expect: {prompts: {nrm: consider}, actions: [],\n"
-      "             actions_to_consider: [NRM_REFERRAL]}\n"
+      "             actions_to_consider: [NRM_REFERRAL, STRATEGY_DISCUSSION]}\n"
       "  - name: wrong\n    facts: {}\n"
       "    expect: {prompts: {nrm: false}, actions_to_consider: []}\n");
   ASSERT_NE(rs, nullptr);
@@ -106,7 +106,8 @@ TEST_F(RuleTestRunnerTest, ConsiderAndActionsToConsiderAreExpectations) {
       UnorderedElementsAre(
           HasSubstr("expected prompt nrm answered not_raised; it was consider "
                     "(UNKNOWN, unknown: "),
-          "expected actions_to_consider [], got [NRM_REFERRAL]"));
+          "expected actions_to_consider [], got [NRM_REFERRAL, "
+          "STRATEGY_DISCUSSION]"));
 }
 
 TEST_F(RuleTestRunnerTest, APromptExpectationMustBeTrueFalseOrConsider) {
@@ -118,7 +119,7 @@ TEST_F(RuleTestRunnerTest, APromptExpectationMustBeTrueFalseOrConsider) {
   LoadResult result = LoadRuleSetFromFiles(std::move(files), types_, "example");
   EXPECT_EQ(result.ruleset, nullptr);
   EXPECT_THAT(result.diagnostics.ToString(),
-              HasSubstr("tests/t.yaml:4:28: error: prompt 'nrm' must be true "
+              HasSubstr("tests/t.yaml:5:29: error: prompt 'nrm' must be true "
                         "(raised), false (not raised) or consider, not "
                         "'maybe'"));
 }

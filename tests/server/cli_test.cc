@@ -113,9 +113,31 @@ TEST_F(CliTest, EvalListsUnknownsForAnEmptyEpisode) {
       google::protobuf::util::JsonStringToMessage(out_.str(), &parsed).ok());
   ASSERT_GT(parsed.unknown_facts_size(), 0);
   EXPECT_EQ(parsed.unknown_facts(0).path(), "child.age_years");
-  EXPECT_THAT(
-      parsed.unknown_facts(0).decides(),
-      ::testing::ElementsAre("cse.older_associate", "general.under_13"));
+  // Two blocked rules need it; one of them could raise the grade and the
+  // CSE level, and one calls for an action now only to consider.
+  EXPECT_THAT(parsed.unknown_facts(0).decides(),
+              ::testing::ElementsAre("cse.older_associate", "general.under_13",
+                                     "action:STRATEGY_DISCUSSION", "grade",
+                                     "concern:CSE"));
+  // The NRM prompt's rule may yet fire: "consider", not "no".
+  const v1::Prompt& nrm = parsed.nrm().prompt();
+  EXPECT_EQ(nrm.answer(), v1::Prompt::CONSIDER);
+  EXPECT_EQ(nrm.truth(), v1::TRUTH_UNKNOWN);
+  EXPECT_FALSE(nrm.raised());
+  EXPECT_THAT(nrm.unknown_facts(), ::testing::Contains("episode.found.with"));
+  EXPECT_EQ(parsed.actions_size(), 0);
+  std::vector<std::string> to_consider;
+  for (const v1::Action& a : parsed.actions_to_consider()) {
+    to_consider.push_back(a.code());
+    EXPECT_GT(a.unknown_facts_size(), 0) << a.code();
+  }
+  EXPECT_THAT(to_consider,
+              ::testing::ElementsAre("NRM_REFERRAL", "STRATEGY_DISCUSSION"));
+  ASSERT_EQ(parsed.concerns_size(), 3);
+  EXPECT_THAT(parsed.concerns(0).raising_rules(),
+              ::testing::ElementsAre("cse.hotel_or_linked_address",
+                                     "cse.marker_and_narrative",
+                                     "cse.older_associate"));
 }
 
 TEST_F(CliTest, ANameTheAnswerCannotExpressFailsTheCheck) {
