@@ -126,10 +126,10 @@ std::set<std::string> Codes(const std::vector<ActionOutcome>& actions) {
 
 // Differences between Decide's answer and the oracle's; empty if none.
 std::string Compare(const RuleSet& ruleset, const MatchResult& match,
-                    const FactRecord& facts,
+                    const FactRecord& facts, absl::Time as_of,
                     const std::vector<PromptTree>& trees, const Assessment& a,
                     Counts* counts) {
-  const PolicyOracle oracle(ruleset, match, facts);
+  const PolicyOracle oracle(ruleset, match, facts, as_of);
   const Policy& policy = ruleset.policy;
   std::string diff;
   auto check = [&](bool ok, const std::string& what) {
@@ -294,9 +294,9 @@ bool RunSeed(uint64_t seed, Counts* counts, std::string* failure) {
         testing::BaseTime() + absl::Hours(rng.Below(9) - 3);
     const MatchResult match = MatchWithReference(*ruleset, facts, as_of);
     absl::StatusOr<Assessment> a = Decide(*ruleset, facts, match, as_of);
-    std::string diff = a.ok()
-                           ? Compare(*ruleset, match, facts, trees, *a, counts)
-                           : a.status().ToString();
+    std::string diff =
+        a.ok() ? Compare(*ruleset, match, facts, as_of, trees, *a, counts)
+               : a.status().ToString();
     if (diff.empty()) {
       diff = CheckSoundness(*ruleset, match, facts, as_of, *a, counts);
     }

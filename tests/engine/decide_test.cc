@@ -306,7 +306,7 @@ TEST(DecideShippedRules, NrmPromptIsConsiderWhileARuleWaitsOnLinksToArea) {
       "foundAt": "2024-05-03T09:30:00Z",
       "found": {"locationType": "TRANSPORT_HUB", "distanceFromHomeKm": 85,
                 "outsideForceArea": true},
-      "indicators": ["MULTIPLE_PHONES_OR_SIMS"]
+      "indicators": {"recorded": ["MULTIPLE_PHONES_OR_SIMS"]}
     }
   })");
   ASSERT_TRUE(facts.ok()) << facts.status();

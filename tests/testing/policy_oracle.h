@@ -254,8 +254,8 @@ class PolicyOracle {
  public:
   // REQUIRES: `ruleset` and `match` outlive the oracle.
   PolicyOracle(const RuleSet& ruleset, const MatchResult& match,
-               const FactRecord& facts)
-      : ruleset_(ruleset), match_(match), facts_(facts) {}
+               const FactRecord& facts, absl::Time as_of)
+      : ruleset_(ruleset), match_(match), facts_(facts), as_of_(as_of) {}
 
   // The prompt's truth and, when UNKNOWN, the facts it names.
   OracleValue Prompt(const PromptTree& t) const {
@@ -454,7 +454,8 @@ class PolicyOracle {
   }
 
   OracleValue Fact(const PromptTree& t) const {
-    ReferenceEvaluator evaluator(ruleset_.schema.get(), &ruleset_.constants);
+    ReferenceEvaluator evaluator(ruleset_.schema.get(), &ruleset_.constants,
+                                 as_of_);
     ConditionResult r =
         evaluator.EvaluateCondition(*t.fact.expr, t.fact.source, facts_);
     OracleValue out;
@@ -466,6 +467,7 @@ class PolicyOracle {
   const RuleSet& ruleset_;
   const MatchResult& match_;
   const FactRecord& facts_;
+  const absl::Time as_of_;
 };
 
 }  // namespace lantern::testing
