@@ -47,7 +47,9 @@
 //    never makes a path unknown; a later read of that path records its value
 //    as well. Policy functions record readings named by the call:
 //    (`fired("cse.*")`, "true"), (`concern_score("CSE")`, "12"),
-//    (`concern_level("CSE")`, "2"), (`total_score()`, "25").
+//    (`concern_level("CSE")`, "2"), (`total_score()`, "25"), and in the
+//    answer stage (`grade()`, "MEDIUM"), (`prompt("nrm")`, "RAISE"),
+//    (`action("NRM_REFERRAL")`, "true").
 //  * Comprehensions evaluate every element (no early exit). A list literal
 //    with an UNKNOWN element is UNKNOWN as a whole (ERROR if any element is).
 //    Elements of repeated enum fields are never UNKNOWN.
@@ -78,6 +80,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -135,12 +138,23 @@ struct ValueResult {
   std::string error;
 };
 
-// What the policy-stage functions read: the first stage's outcome.
+// What the policy-stage functions read: the first stage's outcome; and, for
+// the answer stage (invariants), the final answer as well.
 struct PolicyInputs {
   std::vector<std::string> fired_rule_ids;  // sorted
   std::vector<std::pair<std::string, int64_t>> concern_scores;
   std::vector<std::pair<std::string, int64_t>> concern_levels;  // ordinal
   int64_t total_score = 0;
+
+  // Answer stage only; grade(), prompt() and action() are ERROR without it.
+  struct Answer {
+    int64_t grade = 0;       // rank in Policy::grades
+    std::string grade_name;  // for the reading
+    // Prompt name → rank in kPromptAnswers.
+    std::vector<std::pair<std::string, int64_t>> prompts;
+    std::vector<std::string> actions;  // codes, sorted
+  };
+  std::optional<Answer> answer;
 };
 
 // The source text of `expr`'s subtree as evidence and error messages quote

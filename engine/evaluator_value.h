@@ -152,6 +152,7 @@ class ValueInterpreter {
   Value EvalMentions(const Expr& expr);
   Value EvalParse(const Expr& expr);
   Value EvalPolicy(const Expr& expr);
+  Value EvalAnswer(const Expr& expr);
   Value EvalComprehension(const Expr& expr);
   Value CombineElements(Function function, const std::vector<Value>& results);
   std::string TextOf(const Expr& expr) const;

@@ -65,6 +65,15 @@ absl::StatusOr<FactRecord> FactsFromJson(
     const FactSchema& schema, const google::protobuf::Descriptor* root,
     absl::string_view json);
 
+// The reverse of FactsFromJson: `facts` (shaped by `schema`, whose root is
+// `root`) as protobuf JSON with lowerCamelCase names, unset fields left
+// out, so that FactsFromJson of the result gives the same facts.
+// INVALID_ARGUMENT when `root` is not the schema's root or a field is
+// missing from it.
+absl::StatusOr<std::string> FactsToJson(
+    const FactSchema& schema, const google::protobuf::Descriptor* root,
+    const FactRecord& facts);
+
 // The compiled-in message type named `full_name`
 // (DescriptorPool::generated_pool()), or nullptr.
 const google::protobuf::Descriptor* FindFactMessage(
