@@ -103,8 +103,29 @@ void EpisodeGenerator::Collect(const Expr& e) {
     }
   }
   if (e.kind == ExprKind::kBinary && IsComparison(e.op) && e.args.size() == 2) {
-    if (IsFieldRead(*e.args[0])) CollectComparison(*e.args[0], *e.args[1]);
-    if (IsFieldRead(*e.args[1])) CollectComparison(*e.args[1], *e.args[0]);
+    for (int side = 0; side < 2; ++side) {
+      const Expr& operand = *e.args[side];
+      const Expr& other = *e.args[1 - side];
+      if (IsFieldRead(operand)) CollectComparison(operand, other);
+      // The variable of an enclosing comprehension over a list field stands
+      // for that field's elements.
+      if (operand.kind == ExprKind::kIdent &&
+          operand.resolution == Resolution::kIterVar) {
+        for (auto it = iterated_.rbegin(); it != iterated_.rend(); ++it) {
+          if (it->first != operand.name) continue;
+          if (it->second != nullptr) CollectComparison(*it->second, other);
+          break;
+        }
+      }
+    }
+  }
+  if (e.kind == ExprKind::kComprehension && e.args.size() == 2) {
+    Collect(*e.args[0]);
+    iterated_.emplace_back(e.iter_var,
+                           IsFieldRead(*e.args[0]) ? e.args[0].get() : nullptr);
+    Collect(*e.args[1]);
+    iterated_.pop_back();
+    return;
   }
   for (const auto& arg : e.args) Collect(*arg);
 }

@@ -79,6 +79,9 @@ class EpisodeGenerator {
   std::map<FieldKey, std::vector<std::string>> phrases_;
   std::map<FieldKey, std::vector<std::string>> codes_;
   std::vector<std::string> all_phrases_;
+  // While collecting: comprehension variables in scope, innermost last,
+  // with the list field each ranges over (null when not a field).
+  std::vector<std::pair<std::string, const Expr*>> iterated_;
   std::vector<absl::Duration> durations_;
   std::vector<absl::Time> as_of_choices_;
 

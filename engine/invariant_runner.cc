@@ -67,7 +67,9 @@ GeneratedReport RunInvariantsOnGenerated(const RuleSet& ruleset,
                                          int64_t episodes, uint64_t seed) {
   GeneratedReport report;
   for (const Invariant& inv : ruleset.invariants) {
-    report.invariants.push_back({&inv});
+    InvariantTally tally;
+    tally.invariant = &inv;
+    report.invariants.push_back(std::move(tally));
   }
   std::vector<int64_t> fires(ruleset.rules.size(), 0);
   EpisodeGenerator generator(ruleset, seed);
