@@ -125,10 +125,10 @@ TEST_F(InvariantsTest, ReportsBadRankNamesPromptsActionsAndKeys) {
           "  - id: d\n    title: t\n    cite: c\n    colour: blue\n"
           "    holds: prompt(\"nrm\") == \"RAISED\"\n")  // line 22
           .diagnostics.ToString();
-  EXPECT_THAT(out, HasSubstr("invariants.yaml:5:25: error: unknown grade "
+  EXPECT_THAT(out, HasSubstr("invariants.yaml:5:23: error: unknown grade "
                              "'SEVERE'; expected one of VERY_LOW, LOW, "
                              "MEDIUM, HIGH"));
-  EXPECT_THAT(out, HasSubstr("invariants.yaml:9:24: error: compare grade() "
+  EXPECT_THAT(out, HasSubstr("invariants.yaml:9:23: error: compare grade() "
                              "with a grade name in quotes"));
   EXPECT_THAT(out, HasSubstr("invariants.yaml:13:19: error: unknown prompt "
                              "'nrn'; did you mean 'nrm'?"));
@@ -138,7 +138,7 @@ TEST_F(InvariantsTest, ReportsBadRankNamesPromptsActionsAndKeys) {
                              "invariant id 'd'"));
   EXPECT_THAT(out, HasSubstr("invariants.yaml:21:5: error: unknown key "
                              "'colour' in invariant"));
-  EXPECT_THAT(out, HasSubstr("invariants.yaml:22:30: error: unknown prompt "
+  EXPECT_THAT(out, HasSubstr("invariants.yaml:22:29: error: unknown prompt "
                              "answer 'RAISED'; expected one of NOT_RAISED, "
                              "CONSIDER, RAISE"));
 }
