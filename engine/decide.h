@@ -71,11 +71,11 @@ struct ConcernOutcome {
   std::string name, level;
   int64_t score = 0;
   std::vector<std::string> rule_ids;  // fired rules of this concern
-  // Concern floors (ConcernFloor::id) that raised `level`.
-  std::vector<std::string> floor_ids;
   // The level if every blocked rule of this concern fired: what the missing
   // facts could still raise it to. Equal to `level` when they cannot.
   std::string highest_possible_level;
+  // Concern floors (ConcernFloor::id) that raised `level`.
+  std::vector<std::string> floor_ids;
 };
 
 struct GradeOutcome {

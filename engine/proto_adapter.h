@@ -3,7 +3,9 @@
 // The engine core never includes protobuf: it reads a FactSchema and
 // FactRecords. This adapter makes both from protobuf — a schema from a
 // message descriptor, facts from a message (via reflection) or from protobuf
-// JSON. Nothing else in the engine links against protobuf.
+// JSON — and turns facts back into protobuf JSON (FactsToJson, for
+// counterexamples the engine generates). Nothing else in the engine links
+// against protobuf.
 //
 // Field mapping (SchemaFromDescriptor):
 //   bool → bool; all 32/64-bit integers → int (a uint64 value above INT64_MAX
