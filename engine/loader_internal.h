@@ -1,6 +1,6 @@
 // Internal to the loader (loader.cc, catalogue_loader.cc, policy_loader.cc,
-// invariant_loader.cc, rule_test_loader.cc): the state shared while one ruleset directory is
-// read. Not part of the engine's API.
+// invariant_loader.cc, rule_test_loader.cc): the state shared while one ruleset
+// directory is read. Not part of the engine's API.
 #ifndef LANTERN_ENGINE_LOADER_INTERNAL_H_
 #define LANTERN_ENGINE_LOADER_INTERNAL_H_
 
