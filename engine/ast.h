@@ -114,6 +114,10 @@ enum class Function : uint8_t {
   kConcernScore,  // concern_score("CSE"): int
   kConcernLevel,  // concern_level("CSE"): policy level enum
   kTotalScore,    // total_score(): int
+  // Answer stage only (invariants), over the final answer:
+  kGrade,   // grade(): the final grade's rank in Policy::grades (int)
+  kPrompt,  // prompt("nrm"): 0 NOT_RAISED, 1 CONSIDER, 2 RAISE (int)
+  kAction,  // action("CODE"): the answer lists the action (bool)
 };
 
 struct Expr {

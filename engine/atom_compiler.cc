@@ -240,6 +240,10 @@ void AtomCompiler::EmitCall(const Expr& e) {
     case Function::kConcernLevel:
     case Function::kTotalScore:
       return Fail(absl::StrCat(e.name, "() outside the policy stage"));
+    case Function::kGrade:
+    case Function::kPrompt:
+    case Function::kAction:
+      return Fail(absl::StrCat(e.name, "() outside the answer stage"));
     default:
       return Fail(absl::StrCat("unsupported function '", e.name, "'"));
   }

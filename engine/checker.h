@@ -57,7 +57,23 @@ struct CheckEnv {
   bool policy_stage = false;
   const std::vector<std::string>* rule_ids = nullptr;
   const std::vector<std::string>* concerns = nullptr;
+  // The answer stage (invariants) sees everything the policy stage does
+  // (set policy_stage too) and the final answer: grade(), prompt("name")
+  // and action("CODE"). grade() and prompt() are ranks compared with a
+  // name in quotes (`grade() >= "MEDIUM"`, `prompt("nrm") == "RAISE"`),
+  // which the checker validates against `grades` / kPromptAnswers and
+  // folds into the rank; they may be compared with nothing else. A null
+  // `prompts` or `actions` is not checked; `grades` is required.
+  bool answer_stage = false;
+  const std::vector<std::string>* grades = nullptr;   // ascending
+  const std::vector<std::string>* prompts = nullptr;  // prompt names
+  const std::vector<std::string>* actions = nullptr;  // action codes
 };
+
+// What prompt("name") reads, lowest first: not raised (FALSE or ERROR), to
+// be considered (UNKNOWN: facts that would settle it are missing), raised.
+inline constexpr const char* kPromptAnswers[] = {"NOT_RAISED", "CONSIDER",
+                                                 "RAISE"};
 
 // Checks `expr` in place and returns its type (Type::Error() if anything in
 // it was wrong; every problem is in `diagnostics`). `expected` is the type the

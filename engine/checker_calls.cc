@@ -18,6 +18,12 @@
 //   concern_level("C")   policy stage; C in env.concerns → int (the level's
 //                        ordinal, PolicyInputs::concern_levels)
 //   total_score()        policy stage → int
+//   grade()              answer stage → int (the grade's rank)
+//   prompt("p")          answer stage; p in env.prompts → int (its answer's
+//                        rank in kPromptAnswers)
+//   action("A")          answer stage; A in env.actions → bool
+// grade() and prompt() may only be compared with a name in quotes (see
+// checker_ops.cc, which folds the name into its rank).
 // A null env.rule_ids / env.concerns means "not checked". Shape errors
 // (wrong style, count, non-literal argument) point at the function name;
 // errors in a literal's content point at the literal.
@@ -41,25 +47,34 @@ namespace {
 
 enum class Style { kFunction, kMethod, kEither };
 
+// Where a function may be called: anywhere, in policy conditions (and
+// invariants, which see the policy's inputs too), or in invariants only.
+enum class Stage { kAny, kPolicy, kAnswer };
+
 struct FunctionInfo {
   const char* name;
   Function function;
   int arity;  // including a method's target
   Style style;
-  bool policy_only;
+  Stage stage;
 };
 
 constexpr FunctionInfo kFunctions[] = {
-    {"size", Function::kSize, 1, Style::kEither, false},
-    {"has", Function::kHas, 1, Style::kFunction, false},
-    {"mentions", Function::kMentions, 2, Style::kMethod, false},
-    {"timestamp", Function::kTimestamp, 1, Style::kFunction, false},
-    {"duration", Function::kDuration, 1, Style::kFunction, false},
-    {"as_of", Function::kAsOf, 0, Style::kFunction, false},
-    {"fired", Function::kFired, 1, Style::kFunction, true},
-    {"concern_score", Function::kConcernScore, 1, Style::kFunction, true},
-    {"concern_level", Function::kConcernLevel, 1, Style::kFunction, true},
-    {"total_score", Function::kTotalScore, 0, Style::kFunction, true},
+    {"size", Function::kSize, 1, Style::kEither, Stage::kAny},
+    {"has", Function::kHas, 1, Style::kFunction, Stage::kAny},
+    {"mentions", Function::kMentions, 2, Style::kMethod, Stage::kAny},
+    {"timestamp", Function::kTimestamp, 1, Style::kFunction, Stage::kAny},
+    {"duration", Function::kDuration, 1, Style::kFunction, Stage::kAny},
+    {"as_of", Function::kAsOf, 0, Style::kFunction, Stage::kAny},
+    {"fired", Function::kFired, 1, Style::kFunction, Stage::kPolicy},
+    {"concern_score", Function::kConcernScore, 1, Style::kFunction,
+     Stage::kPolicy},
+    {"concern_level", Function::kConcernLevel, 1, Style::kFunction,
+     Stage::kPolicy},
+    {"total_score", Function::kTotalScore, 0, Style::kFunction, Stage::kPolicy},
+    {"grade", Function::kGrade, 0, Style::kFunction, Stage::kAnswer},
+    {"prompt", Function::kPrompt, 1, Style::kFunction, Stage::kAnswer},
+    {"action", Function::kAction, 1, Style::kFunction, Stage::kAnswer},
 };
 
 const FunctionInfo* FindFunction(absl::string_view name) {
@@ -118,9 +133,15 @@ Type Checker::CheckCall(Expr* e) {
   }
   e->resolution = Resolution::kFunction;
   e->function = info->function;
-  if (info->policy_only && !env_.policy_stage) {
+  if (info->stage == Stage::kPolicy && !env_.policy_stage) {
     Error(*e,
           absl::StrCat(e->name, "() is only available in policy conditions"));
+    return Type::Error();
+  }
+  if (info->stage == Stage::kAnswer && !env_.answer_stage) {
+    Error(*e, absl::StrCat(e->name,
+                           "() reads the final answer and is only available "
+                           "in invariants"));
     return Type::Error();
   }
   if (info->style == Style::kMethod && !e->has_target) {
@@ -164,7 +185,12 @@ Type Checker::CheckFunction(Expr* e) {
     case Function::kConcernLevel:
       return CheckConcern(*e, Type::Int());
     case Function::kTotalScore:
+    case Function::kGrade:
       return Type::Int();
+    case Function::kPrompt:
+      return CheckNamed(*e, env_.prompts, "prompt", Type::Int());
+    case Function::kAction:
+      return CheckNamed(*e, env_.actions, "action", Type::Bool());
     default:
       Error(*e, UnknownFunctionMessage(e->name));
       return Type::Error();
@@ -282,6 +308,20 @@ Type Checker::CheckConcern(const Expr& e, Type result) {
                          ? "; the policy declares no concerns"
                          : absl::StrCat("; expected one of ",
                                         absl::StrJoin(*env_.concerns, ", "))));
+  return Type::Error();
+}
+
+Type Checker::CheckNamed(const Expr& e, const std::vector<std::string>* names,
+                         absl::string_view what, Type result) {
+  const Expr* arg = LiteralArgument(e);
+  if (arg == nullptr) return Type::Error();
+  const std::string& name = std::get<std::string>(arg->literal);
+  if (names == nullptr) return result;
+  for (const std::string& known : *names) {
+    if (known == name) return result;
+  }
+  Error(*arg, absl::StrCat("unknown ", what, " '", name, "'",
+                           DidYouMean(name, *names)));
   return Type::Error();
 }
 

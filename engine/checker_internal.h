@@ -82,6 +82,10 @@ class Checker {
   std::string CannotApply(const Expr& e, const Type& l, const Type& r) const;
   std::string CannotCompare(const Type& l, const Type& r) const;
   std::string EnumLiteralHint(int32_t enum_ref) const;
+  // grade() / prompt() against the other operand of `op` (answer stage).
+  // Returns false when neither side is such a call; otherwise sets *type.
+  bool CheckRankComparison(Expr* op, Type* type);
+  bool FoldRankName(const Expr& call, Expr* name);
 
   // checker_calls.cc
   Type CheckCall(Expr* e);
@@ -92,6 +96,10 @@ class Checker {
   Type FoldTimeLiteral(Expr* e);
   Type CheckFired(const Expr& e);
   Type CheckConcern(const Expr& e, Type result);
+  // prompt("p") / action("A"): the literal argument must be one of `names`
+  // (null: not checked); `what` names the kind in the error.
+  Type CheckNamed(const Expr& e, const std::vector<std::string>* names,
+                  absl::string_view what, Type result);
   // The string literal argument of `e` (after the target), or nullptr with an
   // error reported.
   const Expr* LiteralArgument(const Expr& e);

@@ -19,6 +19,14 @@
 // enum with a string-typed operand by the enum value's *name*. A value equal
 // to a `zero_is_unknown` enum's zero name is rejected: that value reads as
 // UNKNOWN and could never match.
+//
+// Ranks (answer stage). grade() and prompt("p") are ranks on an ordered
+// scale (Policy::grades, kPromptAnswers). They are compared only with a
+// name of that scale written as a string literal, which is checked and
+// rewritten in place to its rank (an int literal), or with another call of
+// the same function; any other use is an error, so that a level constant
+// such as MEDIUM can never stand in for a grade by accident.
+#include <iterator>
 #include <string>
 #include <utility>
 #include <variant>
@@ -44,6 +52,24 @@ bool IsConstantUse(const Expr& e) {
   return e.kind == ExprKind::kIdent && e.resolution == Resolution::kConstant;
 }
 
+bool IsRankCall(const Expr& e) {
+  return e.kind == ExprKind::kCall && e.resolution == Resolution::kFunction &&
+         (e.function == Function::kGrade || e.function == Function::kPrompt);
+}
+
+bool IsComparison(Op op) {
+  return op == Op::kEq || op == Op::kNe || op == Op::kLt || op == Op::kLe ||
+         op == Op::kGt || op == Op::kGe;
+}
+
+std::string RankHint(const Expr& call) {
+  return call.function == Function::kGrade
+             ? "compare grade() with a grade name in quotes, e.g. grade() >= "
+               "\"MEDIUM\""
+             : "compare prompt() with an answer in quotes (NOT_RAISED, "
+               "CONSIDER or RAISE), e.g. prompt(\"nrm\") == \"RAISE\"";
+}
+
 bool IsOrdered(const Type& t) {
   return !t.is_list &&
          (t.kind == TypeKind::kInt || t.kind == TypeKind::kDouble ||
@@ -57,6 +83,8 @@ Type Checker::CheckBinary(Expr* e) {
   const Type l = Check(e->args[0].get());
   const Type r = Check(e->args[1].get());
   if (l.is_error() || r.is_error()) return Type::Error();
+  Type ranked;
+  if (CheckRankComparison(e, &ranked)) return ranked;
   switch (e->op) {
     case Op::kAnd:
     case Op::kOr:
@@ -176,6 +204,53 @@ Type Checker::CheckArithmetic(const Expr& e, Type l, Type r) {
   }
   Error(e, CannotApply(e, l, r));
   return Type::Error();
+}
+
+bool Checker::CheckRankComparison(Expr* op, Type* type) {
+  Expr* left = op->args[0].get();
+  Expr* right = op->args[1].get();
+  const Expr* call = IsRankCall(*left) ? left : right;
+  Expr* other = call == left ? right : left;
+  if (!IsRankCall(*call)) return false;
+  *type = Type::Error();
+  if (!IsComparison(op->op)) {
+    Error(*op,
+          absl::StrCat("operator '", OpSpelling(op->op), "' cannot apply to ",
+                       call->name, "(); ", RankHint(*call)));
+    return true;
+  }
+  if (IsRankCall(*other) && other->function == call->function) {
+    *type = Type::Bool();
+    return true;
+  }
+  if (!IsStringLiteral(*other)) {
+    Error(*other, RankHint(*call));
+    return true;
+  }
+  if (FoldRankName(*call, other)) *type = Type::Bool();
+  return true;
+}
+
+bool Checker::FoldRankName(const Expr& call, Expr* name) {
+  std::vector<std::string> scale;
+  if (call.function == Function::kGrade) {
+    if (env_.grades != nullptr) scale = *env_.grades;
+  } else {
+    scale.assign(std::begin(kPromptAnswers), std::end(kPromptAnswers));
+  }
+  const std::string& text = std::get<std::string>(name->literal);
+  for (size_t i = 0; i < scale.size(); ++i) {
+    if (scale[i] != text) continue;
+    name->literal = static_cast<int64_t>(i);
+    name->type = Type::Int();
+    return true;
+  }
+  const char* what =
+      call.function == Function::kGrade ? "grade" : "prompt answer";
+  Error(*name, absl::StrCat("unknown ", what, " '", text, "'; expected one of ",
+                            absl::StrJoin(scale, ", ")));
+  name->type = Type::Error();
+  return false;
 }
 
 std::string Checker::EnumLiteralHint(int32_t enum_ref) const {

@@ -248,6 +248,99 @@ PromptOutcome DecidePrompt(const RuleSet& ruleset, const PromptDef& def,
   return out;
 }
 
+// Raises concern levels by the policy's concern floors. Every floor reads
+// the levels as the rules left them (`*inputs` before any floor); a TRUE
+// floor raises the level, an UNKNOWN or ERROR one the highest possible
+// level. The level bounds in `*inputs` are raised alike, so that the
+// prompts read the floored levels: a TRUE floor lifts both ends, an
+// undecided one the upper end, naming the facts the floor waits on.
+void ApplyConcernFloors(const RuleSet& ruleset, const FactRecord& facts,
+                        PolicyInputs* inputs, Assessment* a) {
+  const Policy& policy = ruleset.policy;
+  if (policy.concern_floors.empty()) return;
+  ReferenceEvaluator evaluator(ruleset.schema.get(), &policy.constants,
+                               a->as_of);
+  const PolicyInputs before = *inputs;
+  AtomMemo memo;
+  for (const ConcernFloor& floor : policy.concern_floors) {
+    ConditionResult result = evaluator.EvaluateCondition(
+        *floor.when.expr, floor.when.source, facts, &before, &memo);
+    if (result.truth == Truth::kFalse) continue;
+    const bool holds = result.truth == Truth::kTrue;
+    const int rank = policy.LevelRank(floor.level);
+    for (ConcernOutcome& c : a->concerns) {
+      if (c.name != floor.concern) continue;
+      if (policy.LevelRank(c.highest_possible_level) < rank) {
+        c.highest_possible_level = floor.level;
+      }
+      if (holds && policy.LevelRank(c.level) < rank) {
+        c.level = floor.level;
+        c.floor_ids.push_back(floor.id);
+      }
+    }
+    for (PolicyInputs::Concern& c : inputs->concerns) {
+      if (c.name != floor.concern) continue;
+      PolicyBound& level = c.level;
+      if (holds) level.low = std::max<int64_t>(level.low, rank);
+      if (level.high < rank) {
+        level.high = rank;
+        if (result.truth == Truth::kError && level.error.empty()) {
+          level.error = result.error;
+        }
+        level.unknown_paths.insert(level.unknown_paths.end(),
+                                   result.unknown_paths.begin(),
+                                   result.unknown_paths.end());
+        std::sort(level.unknown_paths.begin(), level.unknown_paths.end());
+        level.unknown_paths.erase(
+            std::unique(level.unknown_paths.begin(), level.unknown_paths.end()),
+            level.unknown_paths.end());
+      }
+      if (level.low > level.high) level.high = level.low;
+      if (level.known()) {
+        level.unknown_paths.clear();
+        level.error.clear();
+      }
+    }
+  }
+}
+
+// Raises the grade by the grade floors of raised prompts ("prompt:<name>"
+// among the floors), and the highest possible grade by those of prompts
+// left UNKNOWN ("prompt:<name>" among the raising rules).
+void ApplyPromptFloors(const RuleSet& ruleset, Assessment* a) {
+  const Policy& policy = ruleset.policy;
+  GradeOutcome& g = a->grade;
+  for (size_t i = 0; i < a->prompts.size(); ++i) {
+    const PromptDef& def = policy.prompts[i];
+    const Truth truth = a->prompts[i].truth;
+    if (def.grade_floor.empty() || truth == Truth::kFalse) continue;
+    const int rank = policy.GradeRank(def.grade_floor);
+    const std::string id = absl::StrCat("prompt:", def.name);
+    if (truth == Truth::kTrue && policy.GradeRank(g.grade) < rank) {
+      g.grade = def.grade_floor;
+      g.floor_rule_ids.clear();  // a floor below the new grade did not apply
+    }
+    if (truth == Truth::kTrue && g.grade == def.grade_floor &&
+        g.grade != g.band_grade) {
+      g.floor_rule_ids.push_back(id);
+    }
+    if (truth != Truth::kTrue && policy.GradeRank(g.grade) < rank) {
+      if (policy.GradeRank(g.highest_possible) < rank) {
+        g.highest_possible = def.grade_floor;
+      }
+      g.raising_rule_ids.push_back(id);
+    }
+  }
+  if (policy.GradeRank(g.highest_possible) < policy.GradeRank(g.grade)) {
+    g.highest_possible = g.grade;
+  }
+  if (g.highest_possible == g.grade) {
+    g.raising_rule_ids.clear();
+  } else {
+    std::sort(g.raising_rule_ids.begin(), g.raising_rule_ids.end());
+  }
+}
+
 void ComputeDue(const RuleSet& ruleset, const ActionDef& def,
                 const FactRecord& facts, const PolicyInputs& inputs,
                 absl::Time as_of, ActionOutcome* out) {
@@ -464,12 +557,14 @@ absl::StatusOr<Assessment> Decide(const RuleSet& ruleset,
     a.concerns.push_back(std::move(c));
   }
   a.grade = GradeFor(policy, fired, blocked);
-  const PolicyInputs inputs = InputsFor(ruleset, match, a);
+  PolicyInputs inputs = InputsFor(ruleset, match, a);
+  ApplyConcernFloors(ruleset, facts, &inputs, &a);
   AtomMemo memo;  // prompts and findings share atoms (an age test, levels)
   a.prompts.reserve(policy.prompts.size());
   for (const PromptDef& def : policy.prompts) {
     a.prompts.push_back(DecidePrompt(ruleset, def, facts, inputs, a, &memo));
   }
+  ApplyPromptFloors(ruleset, &a);
   DecideActions(ruleset, facts, inputs, as_of, match, &a);
   a.codes = ScanCatalogueCodes(ruleset, facts).known;
   return a;

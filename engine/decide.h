@@ -6,7 +6,8 @@
 //      MatchWithReference does it with the reference evaluator; the
 //      optimised matcher produces the same MatchResult.
 //   2. Decide: concern scores (sum of fired rules' scores per concern) →
-//      levels by thresholds; total score → grade by bands, raised to the
+//      levels by thresholds, raised by the policy's concern floors whose
+//      conditions hold; total score → grade by bands, raised to the
 //      highest grade floor among fired rules; prompts by their policy-stage
 //      conditions over the match and the facts; actions from fired rules and
 //      raised prompts, each due time computed from the facts and judged
@@ -30,6 +31,11 @@
 //    `actions`; one whose triggers are all undecided (blocked or errored
 //    rules, kConsider prompts) is in `actions_to_consider` instead, with the
 //    facts that would settle it. An action is never in both.
+//      conditions over the match, the levels and the facts; the grade
+//      raised again to the grade floor of any raised prompt; actions from
+//      fired rules and raised prompts, each due time computed from the facts
+//      and judged overdue against `as_of`; and the catalogue codes the facts
+//      record, each with its catalogue entry.
 // Evaluation is a pure function of (ruleset, facts, as_of): the clock is
 // never read here.
 //
@@ -93,17 +99,23 @@ struct ConcernOutcome {
   // When `highest_possible_level` is above `level`: the blocked rules of
   // this concern with a positive score, sorted.
   std::vector<std::string> raising_rule_ids;
+  // Concern floors (ConcernFloor::id) that raised `level`.
+  std::vector<std::string> floor_ids;
 };
 
 struct GradeOutcome {
   std::string grade;       // final
   std::string band_grade;  // from the total score alone
   int64_t total_score = 0;
-  std::vector<std::string> floor_rule_ids;  // fired rules whose floor applied
+  // Fired rules whose floor applied, and "prompt:<name>" for a raised
+  // prompt whose grade floor did.
+  std::vector<std::string> floor_rule_ids;
   // The grade if every blocked (UNKNOWN) rule fired, by their scores and
-  // floors: what the missing facts could still raise the grade to. Equal to
-  // `grade` when no unknown can raise it; otherwise the grade is provisional
-  // and `raising_rule_ids` names the blocked rules that could raise it.
+  // floors, and every UNKNOWN prompt were raised, by its grade floor: what
+  // the missing facts could still raise the grade to. Equal to `grade` when
+  // no unknown can raise it; otherwise the grade is provisional and
+  // `raising_rule_ids` names the blocked rules (and "prompt:<name>") that
+  // could raise it.
   std::string highest_possible;
   std::vector<std::string> raising_rule_ids;  // sorted
 };

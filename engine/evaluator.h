@@ -48,7 +48,9 @@
 //    as well. Policy functions record readings named by the call:
 //    (`fired("cse.*")`, "true"), (`concern_score("CSE")`, "12"),
 //    (`concern_level("CSE")`, "2"), (`total_score()`, "25"); an undecided
-//    one reads "unknown" or "unknown in [4, 12]" (see PolicyInputs).
+//    one reads "unknown" or "unknown in [4, 12]" (see PolicyInputs). In the
+//    answer stage: (`grade()`, "MEDIUM"), (`prompt("nrm")`, "RAISE"),
+//    (`action("NRM_REFERRAL")`, "true").
 //  * Comprehensions evaluate every element (no early exit). A list literal
 //    with an UNKNOWN element is UNKNOWN as a whole (ERROR if any element is).
 //    Elements of repeated enum fields are never UNKNOWN.
@@ -82,6 +84,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -191,6 +194,17 @@ struct PolicyInputs {
   };
   std::vector<Concern> concerns;
   PolicyBound total_score;
+
+  // Answer stage only (invariants); grade(), prompt() and action() are
+  // ERROR without it.
+  struct Answer {
+    int64_t grade = 0;       // rank in Policy::grades
+    std::string grade_name;  // for the reading
+    // Prompt name → rank in kPromptAnswers.
+    std::vector<std::pair<std::string, int64_t>> prompts;
+    std::vector<std::string> actions;  // codes, sorted
+  };
+  std::optional<Answer> answer;
 };
 
 // The source text of `expr`'s subtree as evidence and error messages quote

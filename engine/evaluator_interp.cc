@@ -11,6 +11,8 @@
 // "unset" and UNKNOWN. Set messages are navigation and record nothing;
 // scalars and repeated fields record their display value. A singular field
 // without presence whose slot is empty reads its type's zero value.
+#include <algorithm>
+#include <iterator>
 #include <string>
 #include <utility>
 #include <variant>
@@ -368,6 +370,10 @@ Value ValueInterpreter::EvalCall(const Expr& expr) {
     case Function::kConcernLevel:
     case Function::kTotalScore:
       return EvalPolicy(expr);
+    case Function::kGrade:
+    case Function::kPrompt:
+    case Function::kAction:
+      return EvalAnswer(expr);
     default:
       return Value::Error(
           absl::StrCat("unsupported function '", expr.name, "'"));
@@ -540,6 +546,40 @@ Value ValueInterpreter::EvalBound(const Expr& expr, const PolicyBound& bound,
     out.bound_error = absl::StrCat(path, ": ", bound.error);
   }
   return out;
+}
+
+// grade(), prompt(), action(): the final answer, recorded like the policy
+// functions but with names for ranks: (`grade()`, "HIGH"),
+// (`prompt("nrm")`, "CONSIDER").
+Value ValueInterpreter::EvalAnswer(const Expr& expr) {
+  if (policy_ == nullptr || !policy_->answer.has_value()) {
+    return Value::Error(absl::StrCat(expr.name, "() outside the answer stage"));
+  }
+  const PolicyInputs::Answer& answer = *policy_->answer;
+  if (expr.function == Function::kGrade) {
+    trace_->Read("grade()", answer.grade_name);
+    return Value::Int(answer.grade);
+  }
+  if (expr.args.empty()) return Value::Error("missing argument");
+  const Value arg = Eval(*expr.args.back());
+  if (const Value* settled = Unsettled(arg)) return *settled;
+  const std::string path = absl::StrCat(expr.name, "(", JsonQuote(arg.s), ")");
+  if (expr.function == Function::kAction) {
+    const bool present =
+        std::binary_search(answer.actions.begin(), answer.actions.end(), arg.s);
+    trace_->Read(path, present ? "true" : "false");
+    return Value::Bool(present);
+  }
+  int64_t rank = -1;  // a prompt the ruleset does not declare has no answer
+  for (const auto& [name, r] : answer.prompts) {
+    if (name == arg.s) rank = r;
+  }
+  const int64_t count = static_cast<int64_t>(std::size(kPromptAnswers));
+  if (rank < 0 || rank >= count) {
+    return Value::Error(absl::StrCat("no answer for prompt ", arg.s));
+  }
+  trace_->Read(path, kPromptAnswers[rank]);
+  return Value::Int(rank);
 }
 
 Value ValueInterpreter::EvalComprehension(const Expr& expr) {

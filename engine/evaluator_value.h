@@ -178,6 +178,7 @@ class ValueInterpreter {
   Value EvalBound(const Expr& expr, const PolicyBound& bound,
                   const std::string& path);
   Value EvalAsOf();
+  Value EvalAnswer(const Expr& expr);
   Value EvalComprehension(const Expr& expr);
   Value CombineElements(Function function, const std::vector<Value>& results);
   std::string TextOf(const Expr& expr) const;

@@ -5,7 +5,8 @@
 // manifest (names the fact schema) → constants → catalogues (also
 // constants) → policy shape (grades, levels, concerns, action catalogue) →
 // rules (checked against schema, constants and policy names) → policy
-// conditions (which may name rules) → rule tests (which name everything). Each
+// conditions (which may name rules) → invariants (which read the answer) →
+// rule tests (which name everything). Each
 // step reports every problem it finds and carries on, so one run lists them
 // all.
 #include "engine/loader.h"
@@ -151,7 +152,8 @@ void ReadManifest(LoadContext& ctx) {
   }
   YamlMap map(file, file->root(), "manifest", ctx.diagnostics);
   map.AllowOnly({"id", "version", "owner", "description", "approved_by",
-                 "fact_message", "effective_from", "effective_to"});
+                 "fact_message", "effective_from", "effective_to",
+                 "invariants"});
   Manifest& m = ctx.ruleset->manifest;
   m.id = map.String("id", Need::kRequired).value_or("");
   m.version = map.String("version", Need::kRequired).value_or("");
@@ -161,6 +163,14 @@ void ReadManifest(LoadContext& ctx) {
   m.effective.from = map.Time("effective_from", Need::kRequired)
                          .value_or(absl::InfinitePast());
   m.effective.to = map.Time("effective_to", Need::kOptional);
+  m.invariants_file = map.String("invariants", Need::kOptional).value_or("");
+  if (!m.invariants_file.empty() && ctx.File(m.invariants_file) == nullptr) {
+    ctx.diagnostics->Error(
+        map.Locate("invariants"),
+        absl::StrCat("invariants file '", m.invariants_file,
+                     "' is not in the ruleset (a path inside it, such as "
+                     "invariants.yaml)"));
+  }
   if (m.effective.to.has_value() && *m.effective.to <= m.effective.from) {
     ctx.diagnostics->Error(map.Locate("effective_to"),
                            "effective_to must be after effective_from");
@@ -453,6 +463,7 @@ LoadResult LoadRuleSetFromFiles(std::vector<SourceFile> files,
     loader_internal::ReadPolicyShape(ctx);
     ReadRules(ctx);
     loader_internal::ReadPolicyConditions(ctx);
+    loader_internal::ReadInvariants(ctx);
     loader_internal::ReadRuleTests(ctx);
   } catch (const std::exception& e) {
     // yaml-cpp throws on misuse; every access above is meant to be guarded,

@@ -10,6 +10,9 @@
 //                   code/description/source, subsets); each catalogue and
 //                   subset is also a list(string) constant of its codes
 //   tests/*.yaml    `as_of:` default and `cases:` (facts + expectations)
+//   the file the manifest's `invariants:` names (optional): `invariants:`, a
+//                   list of id, title, cite, optional `when` and `holds`,
+//                   conditions at the answer stage (engine/invariants.h)
 //
 // Every file is read and every condition parsed and checked against the fact
 // schema the manifest names, so one run reports every problem

@@ -1,6 +1,6 @@
 // Internal to the loader (loader.cc, catalogue_loader.cc, policy_loader.cc,
-// rule_test_loader.cc): the state shared while one ruleset directory is
-// read. Not part of the engine's API.
+// invariant_loader.cc, rule_test_loader.cc): the state shared while one ruleset
+// directory is read. Not part of the engine's API.
 #ifndef LANTERN_ENGINE_LOADER_INTERNAL_H_
 #define LANTERN_ENGINE_LOADER_INTERNAL_H_
 
@@ -61,6 +61,8 @@ void ReadCatalogues(LoadContext& ctx);
 void ReadPolicyShape(LoadContext& ctx);
 // policy.yaml: prompt conditions and due-time formulas.
 void ReadPolicyConditions(LoadContext& ctx);
+// The manifest's invariants file: invariants checked at the answer stage.
+void ReadInvariants(LoadContext& ctx);
 // tests/*.yaml: rule test cases, with their facts decoded.
 void ReadRuleTests(LoadContext& ctx);
 

@@ -1,6 +1,6 @@
 // Policy loader: policy.yaml → Policy (grades, bands, levels, concerns,
-// action catalogue, prompts with their findings), checked against the
-// caller's PolicyVocabulary when one is given.
+// concern floors, action catalogue, prompts with their findings and floors),
+// checked against the caller's PolicyVocabulary when one is given.
 //
 // Entry points: ReadPolicyShape (names and numbers, read before the rules so
 // rules can be checked against them) and ReadPolicyConditions (prompt
@@ -192,8 +192,8 @@ void ReadPolicyShape(LoadContext& ctx) {
   }
   YamlMap map(file, file->root(), "policy", ctx.diagnostics);
   if (!map.ok()) return;
-  map.AllowOnly(
-      {"grades", "grade_bands", "levels", "concerns", "prompts", "actions"});
+  map.AllowOnly({"grades", "grade_bands", "levels", "concerns",
+                 "concern_floors", "prompts", "actions"});
   Policy& policy = ctx.ruleset->policy;
   policy.grades = ReadNameList(ctx, map, "grades");
   policy.levels = ReadNameList(ctx, map, "levels");
@@ -310,9 +310,17 @@ void ReadPrompt(LoadContext& ctx, const YamlFile& file, const YAML::Node& key,
   YamlMap map(&file, node, absl::StrCat("prompt ", key.Scalar()),
               ctx.diagnostics);
   if (!map.ok()) return;
-  map.AllowOnly({"title", "cite", "when", "actions", "findings"});
+  map.AllowOnly(
+      {"title", "cite", "when", "actions", "findings", "grade_floor"});
   PromptDef prompt;
   prompt.name = key.Scalar();
+  prompt.grade_floor = map.String("grade_floor", Need::kOptional).value_or("");
+  if (!prompt.grade_floor.empty() &&
+      ctx.ruleset->policy.GradeRank(prompt.grade_floor) < 0) {
+    ctx.diagnostics->Error(map.Locate("grade_floor"),
+                           absl::StrCat("unknown grade '", prompt.grade_floor,
+                                        "'; policy.yaml declares the grades"));
+  }
   prompt.title = map.String("title", Need::kRequired).value_or("");
   prompt.cite = map.String("cite", Need::kRequired).value_or("");
   prompt.actions = map.StringList("actions");
@@ -330,6 +338,52 @@ void ReadPrompt(LoadContext& ctx, const YamlFile& file, const YAML::Node& key,
   }
 }
 
+void ReadConcernFloor(LoadContext& ctx, const YamlFile& file,
+                      const YAML::Node& node, const CheckEnv& env) {
+  YamlMap map(&file, node, "concern floor", ctx.diagnostics);
+  if (!map.ok()) return;
+  map.AllowOnly({"id", "concern", "level", "cite", "when"});
+  ConcernFloor floor;
+  floor.id = map.String("id", Need::kRequired).value_or("");
+  floor.concern = map.String("concern", Need::kRequired).value_or("");
+  floor.level = map.String("level", Need::kRequired).value_or("");
+  floor.cite = map.String("cite", Need::kRequired).value_or("");
+  const Policy& policy = ctx.ruleset->policy;
+  bool ok = !floor.id.empty();
+  if (!floor.concern.empty() &&
+      std::none_of(
+          policy.concerns.begin(), policy.concerns.end(),
+          [&](const ConcernDef& c) { return c.name == floor.concern; })) {
+    ctx.diagnostics->Error(
+        map.Locate("concern"),
+        absl::StrCat("unknown concern '", floor.concern,
+                     "'; policy.yaml declares the concerns"));
+    ok = false;
+  }
+  if (!floor.level.empty() && policy.LevelRank(floor.level) < 0) {
+    ctx.diagnostics->Error(map.Locate("level"),
+                           absl::StrCat("unknown level '", floor.level,
+                                        "'; policy.yaml declares the levels"));
+    ok = false;
+  }
+  YAML::Node when = map.Get("when", Need::kRequired);
+  ok &= when.IsDefined() &&
+        ReadCondition(ctx, file, when, env, Type::Bool(), &floor.when);
+  if (ok) ctx.ruleset->policy.concern_floors.push_back(std::move(floor));
+}
+
+void ReadConcernFloors(LoadContext& ctx, const YamlFile& file,
+                       const CheckEnv& env) {
+  YAML::Node floors = FindKey(file.root(), "concern_floors");
+  if (!floors.IsDefined() || floors.IsNull()) return;
+  if (!floors.IsSequence()) {
+    ctx.diagnostics->Error(file.Locate(floors),
+                           "'concern_floors' must be a list of floors");
+    return;
+  }
+  for (const YAML::Node& node : floors) ReadConcernFloor(ctx, file, node, env);
+}
+
 }  // namespace
 
 void ReadPolicyConditions(LoadContext& ctx) {
@@ -338,6 +392,7 @@ void ReadPolicyConditions(LoadContext& ctx) {
   std::vector<std::string> rule_ids, concerns;
   const CheckEnv env = PolicyEnv(ctx, &rule_ids, &concerns);
   ReadDueTimes(ctx, *file, env);
+  ReadConcernFloors(ctx, *file, env);
   YAML::Node prompts = FindKey(file->root(), "prompts");
   if (!prompts.IsDefined() || prompts.IsNull()) return;
   YamlMap map(file, prompts, "prompts", ctx.diagnostics);

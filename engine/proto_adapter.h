@@ -3,7 +3,9 @@
 // The engine core never includes protobuf: it reads a FactSchema and
 // FactRecords. This adapter makes both from protobuf — a schema from a
 // message descriptor, facts from a message (via reflection) or from protobuf
-// JSON. Nothing else in the engine links against protobuf.
+// JSON — and turns facts back into protobuf JSON (FactsToJson, for
+// counterexamples the engine generates). Nothing else in the engine links
+// against protobuf.
 //
 // Field mapping (SchemaFromDescriptor):
 //   bool → bool; all 32/64-bit integers → int (a uint64 value above INT64_MAX
@@ -64,6 +66,15 @@ absl::StatusOr<FactRecord> FactsFromMessage(
 absl::StatusOr<FactRecord> FactsFromJson(
     const FactSchema& schema, const google::protobuf::Descriptor* root,
     absl::string_view json);
+
+// The reverse of FactsFromJson: `facts` (shaped by `schema`, whose root is
+// `root`) as protobuf JSON with lowerCamelCase names, unset fields left
+// out, so that FactsFromJson of the result gives the same facts.
+// INVALID_ARGUMENT when `root` is not the schema's root or a field is
+// missing from it.
+absl::StatusOr<std::string> FactsToJson(
+    const FactSchema& schema, const google::protobuf::Descriptor* root,
+    const FactRecord& facts);
 
 // The compiled-in message type named `full_name`
 // (DescriptorPool::generated_pool()), or nullptr.

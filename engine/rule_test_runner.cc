@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "engine/invariants.h"
 
 namespace lantern {
 namespace {
@@ -123,6 +124,21 @@ void CompareActions(const RuleTestCase& test, const Assessment& a,
   }
 }
 
+// A case whose answer violates an invariant (or cannot evaluate one) fails;
+// one left UNKNOWN by the case's facts is only counted.
+void CompareWithInvariants(const RuleSet& ruleset, const FactRecord& facts,
+                           const Assessment& a, std::vector<std::string>* diffs,
+                           int* undecided) {
+  for (const InvariantOutcome& o : CheckInvariants(ruleset, facts, a)) {
+    if (o.truth == Truth::kUnknown) ++*undecided;
+    if (o.truth != Truth::kFalse && o.truth != Truth::kError) continue;
+    diffs->push_back(absl::StrCat(
+        o.truth == Truth::kFalse ? "violates invariant "
+                                 : "cannot check invariant ",
+        o.invariant->id, " (", o.invariant->title, "): ", DescribeOutcome(o)));
+  }
+}
+
 template <typename Items>
 std::vector<std::string> Missing(const Items& all,
                                  const std::set<std::string>& seen) {
@@ -179,6 +195,8 @@ RuleTestReport RunRuleTests(const RuleSet& ruleset, const AssessFn& assess) {
           absl::StrCat("assessment failed: ", a.status().message()));
     } else {
       diffs = CompareWithExpectations(test, *a);
+      CompareWithInvariants(ruleset, *test.facts, *a, &diffs,
+                            &report.invariants_undecided);
       for (const FiredRule& r : a->fired) report.rules_fired.insert(r.id);
       for (const ActionOutcome& x : a->actions)
         report.actions_emitted.insert(x.code);

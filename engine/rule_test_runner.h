@@ -5,7 +5,9 @@
 // with one line per difference. The report also gathers coverage: which
 // rules fired and which actions were emitted in any case, and which rules
 // some passing case expects not to fire, so that rules no test exercises —
-// either way — can be named.
+// either way — can be named. Every case's answer is also checked against the
+// ruleset's invariants (engine/invariants.h): a violation, or an invariant
+// that fails to evaluate, fails the case; one left UNKNOWN is counted.
 //
 // Thread-safety: stateless; the RuleSet is only read.
 #ifndef LANTERN_ENGINE_RULE_TEST_RUNNER_H_
@@ -36,6 +38,8 @@ struct RuleTestReport {
   std::set<std::string> actions_emitted;
   // Rules a passing case lists under `not_fires`.
   std::set<std::string> rules_checked_not_to_fire;
+  // (case, invariant) pairs left UNKNOWN by the cases' facts.
+  int invariants_undecided = 0;
 
   std::vector<std::string> RulesNeverFired(const RuleSet& ruleset) const;
   // Rules no passing case lists under `not_fires`.

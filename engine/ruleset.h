@@ -54,6 +54,9 @@ struct Manifest {
   std::string fact_message;  // fully qualified protobuf message name
   SourceLocation fact_message_location;  // for diagnostics about it
   EffectivePeriod effective;
+  // The file of the ruleset's invariants (`invariants:`, a path inside the
+  // ruleset), or empty when it states none.
+  std::string invariants_file;
 };
 
 struct Rule {
@@ -102,6 +105,21 @@ struct PromptDef {
   Condition when;                    // policy stage
   std::vector<std::string> actions;  // emitted when the prompt is raised
   std::vector<PromptFinding> findings;
+  // One of Policy::grades, or empty: a raised prompt raises the final grade
+  // to at least this (an UNKNOWN one raises the highest possible grade).
+  std::string grade_floor;
+};
+
+// A level a concern is raised to when a policy-stage condition holds, for
+// what one concern implies about another (criminal exploitation is forced
+// labour). Conditions read the levels before any floor applies, so floors
+// do not depend on their order; prompts read the levels after.
+struct ConcernFloor {
+  std::string id;
+  std::string concern;  // one of Policy::concerns
+  std::string level;    // one of Policy::levels
+  std::string cite;
+  Condition when;  // policy stage
 };
 
 struct Policy {
@@ -110,6 +128,7 @@ struct Policy {
   std::vector<std::pair<std::string, int64_t>> grade_bands;
   std::vector<std::string> levels;  // ascending; levels[0] means "none"
   std::vector<ConcernDef> concerns;
+  std::vector<ConcernFloor> concern_floors;  // file order
   std::vector<PromptDef> prompts;
   std::vector<ActionDef> actions;
   // The ruleset's constants plus one int constant per level (its rank), the
@@ -120,6 +139,21 @@ struct Policy {
   int GradeRank(const std::string& grade) const;
   int LevelRank(const std::string& level) const;
   const ActionDef* FindAction(const std::string& code) const;
+};
+
+// Something every answer of the ruleset must satisfy (its invariants file).
+// Both conditions are checked at the answer stage (CheckEnv::answer_stage):
+// they read the facts, the policy's inputs and the final answer. An answer
+// VIOLATES the invariant iff `!when || holds` is FALSE in Kleene logic (the
+// premise is TRUE and the conclusion FALSE); UNKNOWN means a fact it reads
+// is unset and it is not decided either way. See engine/invariants.h.
+struct Invariant {
+  std::string id;
+  std::string title;
+  std::string cite;               // why it must hold
+  std::optional<Condition> when;  // the premise; absent means always
+  Condition holds;
+  SourceLocation location;  // the invariant's `id:` entry
 };
 
 // One rule test: facts plus what the answer must contain.
@@ -193,6 +227,7 @@ struct RuleSet {
   std::vector<Catalogue> catalogues;   // sorted by name
   std::vector<Rule> rules;             // sorted by id
   Policy policy;
+  std::vector<Invariant> invariants;  // file order
   std::vector<RuleTestCase> tests;
   std::vector<SourceFile> files;  // every file read, sorted by path
 

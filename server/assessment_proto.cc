@@ -140,6 +140,7 @@ absl::Status AddConcern(ConcernOutcome* from_ptr, v1::Assessment* to) {
   c->set_level(level);
   c->set_score(from.score);
   AddStrings(&from.rule_ids, c->mutable_rules());
+  AddStrings(&from.floor_ids, c->mutable_floors());
   c->set_highest_possible_level(highest);
   for (const std::string& id : from.raising_rule_ids) c->add_raising_rules(id);
   return absl::OkStatus();

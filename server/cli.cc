@@ -4,7 +4,8 @@
 // it for the optimised matcher (engine/compiler.h), and reports in plain
 // lines (diagnostics as `file:line:col: error: ...`). `eval` assesses with
 // the matcher; `test` assesses every case with both the matcher and the
-// reference evaluator and fails the case on any difference between them.
+// reference evaluator and fails the case on any difference between them,
+// then checks the ruleset's invariants on generated episodes.
 #include "server/cli.h"
 
 #include <fstream>
@@ -15,8 +16,10 @@
 #include "engine/checker.h"
 #include "engine/compiler.h"
 #include "engine/decide.h"
+#include "engine/invariant_runner.h"
 #include "engine/loader.h"
 #include "engine/matcher.h"
+#include "engine/proto_adapter.h"
 #include "engine/rule_test_runner.h"
 #include "server/assessment_proto.h"
 
@@ -119,6 +122,68 @@ void PrintList(std::ostream& out, const std::string& title,
   for (const std::string& item : items) out << "  " << item << "\n";
 }
 
+// A counterexample's facts as protobuf JSON, indented under its heading.
+std::string CounterexampleJson(const RuleSet& ruleset,
+                               const FactRecord& facts) {
+  absl::StatusOr<std::string> json = FactsToJson(
+      *ruleset.schema, FindFactMessage(ruleset.manifest.fact_message), facts);
+  if (!json.ok()) {
+    return absl::StrCat("(cannot print the facts: ", json.status().message(),
+                        ")\n");
+  }
+  return *json;
+}
+
+void PrintViolation(const RuleSet& ruleset, const InvariantTally& t,
+                    std::ostream& out) {
+  const Invariant& inv = *t.invariant;
+  for (const Counterexample& c : t.counterexamples) {
+    out << "VIOLATED invariant " << inv.id << " (" << inv.location.file << ":"
+        << inv.location.line << "): " << inv.title << "\n"
+        << "  on generated episode " << c.episode << ", as_of "
+        << absl::FormatTime("%Y-%m-%d%ET%H:%M:%SZ", c.as_of,
+                            absl::UTCTimeZone())
+        << "; shrunk: " << c.explanation << "\n"
+        << "  counterexample (" << ruleset.manifest.fact_message << "):\n"
+        << CounterexampleJson(ruleset, *c.facts) << "\n";
+  }
+}
+
+// Checks the invariants on generated episodes and prints the tallies; false
+// on any violation, evaluation error or refused episode.
+bool CheckGenerated(const RuleSet& ruleset, const AssessFn& assess,
+                    const TestOptions& options, std::ostream& out) {
+  const GeneratedReport report = RunInvariantsOnGenerated(
+      ruleset, assess, options.generated, options.seed);
+  out << "generated: " << report.episodes << " episodes (seed " << options.seed
+      << ")\n";
+  std::vector<std::string> never;
+  out << "rules fired by generated episodes:\n";
+  for (const auto& [id, count] : report.rule_fires) {
+    out << "  " << id << " " << count << "\n";
+    if (count == 0) never.push_back(id);
+  }
+  if (!never.empty()) {
+    PrintList(out, "rules no generated episode fired", never);
+  }
+  for (const InvariantTally& t : report.invariants) {
+    out << "invariant " << t.invariant->id << ": held " << t.held
+        << " (applied " << t.applied << "), violated " << t.violated
+        << ", undecided " << t.undecided << ", errors " << t.errors << "\n";
+  }
+  for (const InvariantTally& t : report.invariants) {
+    PrintViolation(ruleset, t, out);
+  }
+  if (report.assess_failures > 0) {
+    out << "FAIL: the engine refused " << report.assess_failures
+        << " generated episodes; the first: " << report.first_assess_error
+        << "\n";
+  }
+  out << (report.ok() ? "invariants hold on every generated episode\n"
+                      : "invariants FAILED on generated episodes\n");
+  return report.ok();
+}
+
 }  // namespace
 
 int RunCheck(const std::string& dir, const FactTypes& types, std::ostream& out,
@@ -138,8 +203,9 @@ int RunCheck(const std::string& dir, const FactTypes& types, std::ostream& out,
   return kExitOk;
 }
 
-int RunTest(const std::string& dir, bool coverage, const FactTypes& types,
-            std::ostream& out, std::ostream& err) {
+int RunTest(const std::string& dir, const TestOptions& options,
+            const FactTypes& types, std::ostream& out, std::ostream& err) {
+  const bool coverage = options.coverage;
   int code = kExitOk;
   std::shared_ptr<const RuleSet> ruleset = LoadOrReport(dir, types, err, &code);
   if (ruleset == nullptr) return code;
@@ -173,7 +239,18 @@ int RunTest(const std::string& dir, bool coverage, const FactTypes& types,
     uncovered = !rules.empty() || !unchecked.empty() || !actions.empty();
   }
   out << report.passed << " passed, " << report.failed << " failed\n";
-  return report.failed > 0 || uncovered ? kExitFailed : kExitOk;
+  bool generated_ok = true;
+  if (!ruleset->invariants.empty()) {
+    out << "invariants: " << ruleset->invariants.size() << " checked on "
+        << ruleset->tests.size() << " cases (" << report.invariants_undecided
+        << " undecided for want of facts)\n";
+    if (options.generated > 0) {
+      generated_ok =
+          CheckGenerated(*ruleset, MatcherAssessFn(program), options, out);
+    }
+  }
+  return report.failed > 0 || uncovered || !generated_ok ? kExitFailed
+                                                         : kExitOk;
 }
 
 int RunEval(const std::string& rules_dir, const std::string& facts_path,

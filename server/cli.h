@@ -12,6 +12,7 @@
 #ifndef LANTERN_SERVER_CLI_H_
 #define LANTERN_SERVER_CLI_H_
 
+#include <cstdint>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -31,14 +32,27 @@ inline constexpr int kExitUsage = 2;
 int RunCheck(const std::string& dir, const FactTypes& types, std::ostream& out,
              std::ostream& err);
 
-// `lantern test DIR [--coverage]`: each failing case with what differed,
-// then "N passed, N failed". Every case is assessed by the optimised matcher
-// and by the reference evaluator; a case whose two answers differ fails,
-// naming the first difference. With `coverage`, also the rules no case fired,
-// the rules no passing case expects not to fire (`not_fires`), and the
-// actions no case emitted; any such is a failure.
-int RunTest(const std::string& dir, bool coverage, const FactTypes& types,
-            std::ostream& out, std::ostream& err);
+struct TestOptions {
+  bool coverage = false;
+  int64_t generated = 100000;  // episodes to check the invariants on
+  uint64_t seed = 1;           // of the episode generator
+};
+
+// `lantern test DIR [--coverage] [--generated N] [--seed S]`: each failing
+// case with what differed, then "N passed, N failed". Every case is
+// assessed by the optimised matcher and by the reference evaluator; a case
+// whose two answers differ, or whose answer violates one of the ruleset's
+// invariants, fails, naming the first difference. With `coverage`, also the
+// rules no case fired, the rules no passing case expects not to fire
+// (`not_fires`), and the actions no case emitted; any such is a failure.
+// Then, when the ruleset states invariants, they are checked on `generated`
+// episodes from the seeded generator (engine/invariant_runner.h): per
+// invariant the counts, per rule the episodes that fired it, and for each
+// violated invariant a shrunk counterexample as protobuf JSON of the fact
+// message (FactsToJson); a violation, an invariant that fails to evaluate
+// or an episode the engine refuses is a failure.
+int RunTest(const std::string& dir, const TestOptions& options,
+            const FactTypes& types, std::ostream& out, std::ostream& err);
 
 // `lantern eval --rules DIR --facts FILE [--as_of T]`: the matcher's
 // answer (engine/matcher.h) as the

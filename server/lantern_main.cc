@@ -23,6 +23,11 @@ ABSL_FLAG(bool, coverage, false,
           "test: also report rules never fired and actions never emitted, "
           "and fail if any");
 
+ABSL_FLAG(int64_t, generated, 100000,
+          "test: check the ruleset's invariants on this many generated "
+          "episodes (0: none)");
+ABSL_FLAG(uint64_t, seed, 1, "test: the seed of the episode generator");
+
 ABSL_FLAG(std::string, trusted_key, "",
           "ledger verify: the Ed25519 public key every tree head must verify "
           "under (raw, hex or PEM file); default: the key stored in the "
@@ -36,7 +41,12 @@ constexpr char kUsage[] =
     "usage:\n"
     "  lantern check DIR                   check a ruleset; non-zero on any "
     "error\n"
-    "  lantern test DIR [--coverage]       run a ruleset's own test cases\n"
+    "  lantern test DIR [--coverage] [--generated N] [--seed S]\n"
+    "                                      run a ruleset's own test cases "
+    "and\n"
+    "                                      check its invariants on N "
+    "generated\n"
+    "                                      episodes (default 100000)\n"
     "  lantern eval --rules DIR --facts FILE.json [--as_of RFC3339]\n"
     "                                      print the Assessment as JSON\n"
     "  lantern serve [--listen HOST:PORT] [--rules DIR]\n"
@@ -65,8 +75,12 @@ int main(int argc, char** argv) {
       return Usage(command + " takes exactly one ruleset directory");
     if (command == "check")
       return lantern::RunCheck(args[2], types, std::cout, std::cerr);
-    return lantern::RunTest(args[2], absl::GetFlag(FLAGS_coverage), types,
-                            std::cout, std::cerr);
+    lantern::TestOptions options;
+    options.coverage = absl::GetFlag(FLAGS_coverage);
+    options.generated = absl::GetFlag(FLAGS_generated);
+    options.seed = absl::GetFlag(FLAGS_seed);
+    if (options.generated < 0) return Usage("--generated must not be negative");
+    return lantern::RunTest(args[2], options, types, std::cout, std::cerr);
   }
   if (command == "eval") {
     if (args.size() != 2) return Usage("eval takes no positional arguments");

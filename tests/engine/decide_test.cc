@@ -347,3 +347,74 @@ TEST(DecideShippedRules, NrmPromptIsConsiderWhileARuleWaitsOnLinksToArea) {
 
 }  // namespace
 }  // namespace lantern
+
+namespace lantern {
+namespace {
+
+// The example policy with grade floors on its nrm prompt and on a new
+// prompt over a fact, and a concern floor (CCE MEDIUM → TRAFFICKING
+// AT_RISK).
+class DecideFloorsTest : public DecideTest {
+ protected:
+  void SetUp() override {
+    std::vector<SourceFile> files = ReadTree(TestDataPath("rulesets/example"));
+    std::string policy = ::lantern::testing::ReadFileOrDie(
+        TestDataPath("rulesets/example/policy.yaml"));
+    const std::string anchor = "    actions: [NRM_REFERRAL]\n";
+    policy.insert(policy.find(anchor) + anchor.size(),
+                  "    grade_floor: HIGH\n"
+                  "  young:\n"
+                  "    title: t\n"
+                  "    cite: c\n"
+                  "    when: child.age_years < 10\n"
+                  "    grade_floor: MEDIUM\n");
+    policy.insert(policy.find("prompts:"),
+                  "concern_floors:\n"
+                  "  - id: cce_implies_trafficking\n"
+                  "    concern: TRAFFICKING\n"
+                  "    level: AT_RISK\n"
+                  "    cite: c\n"
+                  "    when: concern_level(\"CCE\") >= MEDIUM\n");
+    Overlay(&files, "policy.yaml", policy);
+    Load(std::move(files));
+  }
+};
+
+TEST_F(DecideFloorsTest, RaisedPromptRaisesTheGradeAndIsNamedAsItsFloor) {
+  Assessment a = Assess(R"({"child": {"ageYears": 15}, "episode": {
+      "found": {"distanceKm": 40}, "observed": ["MULTIPLE_PHONES"]}})");
+  ASSERT_TRUE(a.prompts[0].raised);
+  EXPECT_EQ(a.grade.band_grade, "MEDIUM");
+  EXPECT_EQ(a.grade.grade, "HIGH");
+  EXPECT_THAT(a.grade.floor_rule_ids, ElementsAre("prompt:nrm"));
+  EXPECT_EQ(a.grade.highest_possible, "HIGH");
+}
+
+TEST_F(DecideFloorsTest, ConcernFloorRaisesTheLevelAndIsNamed) {
+  Assessment a = Assess(R"({"child": {"ageYears": 15}, "episode": {
+      "found": {"distanceKm": 40}, "observed": ["MULTIPLE_PHONES"]}})");
+  EXPECT_EQ(Concern(a, "CCE").level, "MEDIUM");
+  EXPECT_EQ(Concern(a, "TRAFFICKING").score, 0);
+  EXPECT_EQ(Concern(a, "TRAFFICKING").level, "AT_RISK");
+  EXPECT_THAT(Concern(a, "TRAFFICKING").floor_ids,
+              ElementsAre("cce_implies_trafficking"));
+  EXPECT_THAT(Concern(a, "CSE").floor_ids, IsEmpty());
+}
+
+TEST_F(DecideFloorsTest, UnknownPromptRaisesOnlyTheHighestPossibleGrade) {
+  // Age unknown: the `young` prompt is UNKNOWN; its floor could still raise
+  // the grade, and the answer says so.
+  Assessment a = Assess(R"({"episodesLast90d": 0})");
+  ASSERT_EQ(a.prompts.size(), 2u);
+  ASSERT_EQ(a.prompts[1].truth, Truth::kUnknown);
+  EXPECT_EQ(a.grade.grade, "VERY_LOW");
+  EXPECT_THAT(a.grade.raising_rule_ids, Contains("prompt:young"));
+  EXPECT_THAT(a.grade.floor_rule_ids, IsEmpty());
+  Assessment known = Assess(R"({"child": {"ageYears": 9}})");
+  EXPECT_EQ(known.grade.grade, "MEDIUM");
+  EXPECT_THAT(known.grade.floor_rule_ids,
+              ElementsAre("general.under_13", "prompt:young"));
+}
+
+}  // namespace
+}  // namespace lantern

@@ -65,9 +65,11 @@ TEST_F(CliTest, CheckOfAMissingDirectoryIsAUsageError) {
 }
 
 TEST_F(CliTest, TestEndsWithPassedFailedLine) {
-  EXPECT_EQ(RunTest(TestDataPath("rulesets/example"), /*coverage=*/true, types_,
-                    out_, err_),
-            kExitOk);
+  TestOptions options;
+  options.coverage = true;
+  EXPECT_EQ(
+      RunTest(TestDataPath("rulesets/example"), options, types_, out_, err_),
+      kExitOk);
   EXPECT_THAT(out_.str(),
               HasSubstr("coverage: 10/10 rules fired, 10/10 rules shown not to "
                         "fire, 3/3 actions emitted\n"));
