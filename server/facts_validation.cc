@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -16,6 +17,7 @@
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/reflection.h"
 #include "google/protobuf/util/time_util.h"
+#include "server/request_parsing.h"
 
 namespace lantern {
 namespace {
@@ -93,19 +95,49 @@ void CheckRange(bool present, int64_t value, int64_t low, int64_t high,
   }
 }
 
-// `later` must not be before `earlier` when both are set.
-void CheckOrder(const v1::Episode& episode, bool has_earlier,
-                const Timestamp& earlier, const std::string& earlier_name,
+// Whether `t` is a time Timestamp can hold; the decoder reports those that
+// are not, so the order checks skip them.
+bool Representable(const Timestamp& t) {
+  using google::protobuf::util::TimeUtil;
+  return t.seconds() >= TimeUtil::kTimestampMinSeconds &&
+         t.seconds() <= TimeUtil::kTimestampMaxSeconds && t.nanos() >= 0 &&
+         t.nanos() <= 999999999;
+}
+
+// `later` (at path `later_name`) must not be before `earlier` when both
+// are set.
+void CheckOrder(bool has_earlier, const Timestamp& earlier,
+                const std::string& earlier_name, bool has_later,
                 const Timestamp& later, const std::string& later_name,
                 Problems* problems) {
   using google::protobuf::util::TimeUtil;
-  if (!has_earlier || !episode.has_found_at()) return;
-  if (TimeUtil::TimestampToNanoseconds(later) <
-      TimeUtil::TimestampToNanoseconds(earlier)) {
-    problems->push_back(absl::StrCat("facts.episode.", later_name, ": ",
-                                     TimeUtil::ToString(later), " is before ",
-                                     "facts.episode.", earlier_name, " (",
-                                     TimeUtil::ToString(earlier), ")"));
+  if (!has_earlier || !has_later || !Representable(earlier) ||
+      !Representable(later)) {
+    return;
+  }
+  if (std::make_pair(later.seconds(), later.nanos()) <
+      std::make_pair(earlier.seconds(), earlier.nanos())) {
+    problems->push_back(
+        absl::StrCat(later_name, ": ", TimeUtil::ToString(later), " is before ",
+                     earlier_name, " (", TimeUtil::ToString(earlier), ")"));
+  }
+}
+
+// A child cannot be born after an event of the episode.
+void CheckBornBefore(const v1::Child& child, bool has_event,
+                     const Timestamp& event, const std::string& event_name,
+                     Problems* problems) {
+  using google::protobuf::util::TimeUtil;
+  if (!child.has_date_of_birth() || !has_event ||
+      !Representable(child.date_of_birth()) || !Representable(event)) {
+    return;
+  }
+  const Timestamp& born = child.date_of_birth();
+  if (std::make_pair(born.seconds(), born.nanos()) >
+      std::make_pair(event.seconds(), event.nanos())) {
+    problems->push_back(absl::StrCat(
+        "facts.child.date_of_birth: ", TimeUtil::ToString(born), " is after ",
+        event_name, " (", TimeUtil::ToString(event), ")"));
   }
 }
 
@@ -137,10 +169,16 @@ void CheckValues(const v1::EpisodeFacts& facts, Problems* problems) {
   CheckRange(history.has_episodes_last_365_days(),
              history.episodes_last_365_days(), 0, 10000,
              "facts.history.episodes_last_365_days", problems);
-  CheckOrder(episode, episode.has_reported_at(), episode.reported_at(),
-             "reported_at", episode.found_at(), "found_at", problems);
-  CheckOrder(episode, episode.has_last_seen_at(), episode.last_seen_at(),
-             "last_seen_at", episode.found_at(), "found_at", problems);
+  CheckOrder(episode.has_reported_at(), episode.reported_at(),
+             "facts.episode.reported_at", episode.has_found_at(),
+             episode.found_at(), "facts.episode.found_at", problems);
+  CheckOrder(episode.has_last_seen_at(), episode.last_seen_at(),
+             "facts.episode.last_seen_at", episode.has_found_at(),
+             episode.found_at(), "facts.episode.found_at", problems);
+  CheckBornBefore(child, episode.has_reported_at(), episode.reported_at(),
+                  "facts.episode.reported_at", problems);
+  CheckBornBefore(child, episode.has_last_seen_at(), episode.last_seen_at(),
+                  "facts.episode.last_seen_at", problems);
 }
 
 absl::Status Invalid(const Problems& problems) {
@@ -159,6 +197,11 @@ absl::StatusOr<FactRecord> ValidateAndDecodeFacts(
         absl::StrCat("client_request_id: ", request.client_request_id().size(),
                      " bytes, at most ", kMaxClientRequestIdBytes, " allowed"));
   }
+  // Parsing at the gRPC edge refuses these already; in-process callers
+  // are held to the same rule, so that nothing unchecked is recorded.
+  for (std::string& unknown : UnknownFields(request, 10)) {
+    problems.push_back(std::move(unknown));
+  }
   if (!request.has_facts()) {
     problems.push_back("facts: required");
   } else {
@@ -170,8 +213,9 @@ absl::StatusOr<FactRecord> ValidateAndDecodeFacts(
   absl::StatusOr<FactRecord> decoded =
       FactsFromMessage(*ruleset.schema, request.facts());
   if (!decoded.ok()) {
+    // The decoder names the path from the facts ("facts.child.x: ...").
     return absl::InvalidArgumentError(
-        absl::StrCat("invalid request: facts.", decoded.status().message()));
+        absl::StrCat("invalid request: ", decoded.status().message()));
   }
   for (const std::string& unknown :
        ScanCatalogueCodes(ruleset, *decoded).unknown) {

@@ -11,8 +11,11 @@
 //     of at most 128 bytes;
 //   - values: ages in range (the child 0..25, since care leavers are
 //     supported to 25; associates 0..120), counts and distances not
-//     negative, found_at not before reported_at or last_seen_at;
-//   - decoding (engine/proto_adapter.h: timestamps in range, ...);
+//     negative, found_at not before reported_at or last_seen_at, the date
+//     of birth not after reported_at or last_seen_at;
+//   - decoding (engine/proto_adapter.h: timestamps Timestamp can hold,
+//     every enum field — found from the descriptor, so new fields are
+//     covered — holding a number its enum names, ...);
 //   - codes in the fields the ruleset's catalogues are bound to must be
 //     codes of those catalogues (engine/catalogue.h).
 // The request-size limit itself is gRPC's (the server's maximum receive

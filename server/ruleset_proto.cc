@@ -2,7 +2,11 @@
 // written as "file:line:col" like a diagnostic's.
 #include "server/ruleset_proto.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "server/status_map.h"
 
 namespace lantern {
 
@@ -49,6 +53,28 @@ v1::RuleTestSummary RuleTestSummaryProto(const RuleTestReport& report) {
     for (const std::string& d : failure.differences) f->add_differences(d);
   }
   return summary;
+}
+
+std::vector<std::string> CandidatePathProblems(
+    const google::protobuf::RepeatedPtrField<v1::RuleSetFile>& files,
+    absl::string_view field) {
+  std::vector<std::string> problems;
+  if (files.empty()) problems.push_back(absl::StrCat(field, ": required"));
+  for (int i = 0; i < files.size(); ++i) {
+    const std::string& path = files[i].path();
+    const std::vector<absl::string_view> parts = absl::StrSplit(path, '/');
+    const bool bad =
+        path.empty() || path[0] == '/' ||
+        std::any_of(parts.begin(), parts.end(), [](absl::string_view part) {
+          return part.empty() || part == "." || part == "..";
+        });
+    if (bad) {
+      problems.push_back(absl::StrCat(
+          field, "[", i, "].path: ", EchoValue(path),
+          " is not a relative '/'-separated path without '.' or '..'"));
+    }
+  }
+  return problems;
 }
 
 }  // namespace lantern

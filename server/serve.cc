@@ -9,6 +9,7 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <chrono>
 #include <memory>
@@ -28,6 +29,7 @@
 #include "server/decision_recorder.h"
 #include "server/ledger/ledger.h"
 #include "server/request_assessor.h"
+#include "server/request_parsing.h"
 #include "server/risk_assessment_service.h"
 #include "server/ruleset_registry.h"
 #include "server/ruleset_worker.h"
@@ -190,6 +192,12 @@ int RunServe(const ServeOptions& options, const FactTypes& types,
   // an Assess call. The server's few locks are leaves; detection stays on
   // in the tests.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+  // Whatever the server creates (the ledger, its -wal and -shm, their
+  // directories) holds children's data: readable by this user only. The
+  // ledger sets its modes explicitly too; this covers the rest.
+  umask(077);
+  // A client sending bad bytes must not flood stderr with protobuf's lines.
+  InstallProtobufLogLimiter();
 
   RuleSetRegistry registry(&types, &AssessmentVocabulary(),
                            v1::EpisodeFacts::descriptor()->full_name());
@@ -200,7 +208,7 @@ int RunServe(const ServeOptions& options, const FactTypes& types,
     return 1;
   }
   absl::StatusOr<v1::ActivateRuleSetResponse> first =
-      ActivateFromDirectory(registry, options.rules_dir, "startup");
+      ActivateFromDirectory(registry, options.rules_dir, kStartup);
   LogActivation(first, options.rules_dir, err);
   if (!first.ok() ||
       first->outcome() != v1::ActivateRuleSetResponse::ACTIVATED) {
@@ -225,6 +233,18 @@ int RunServe(const ServeOptions& options, const FactTypes& types,
   builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(),
                            &port);
   builder.SetMaxReceiveMessageSize(options.max_message_bytes);
+  // Bounded resources: streams per connection (advertised in SETTINGS),
+  // connections idle with no call closed, dead peers found by keepalive
+  // pings.
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS,
+                             options.max_concurrent_streams);
+  builder.AddChannelArgument(
+      GRPC_ARG_MAX_CONNECTION_IDLE_MS,
+      static_cast<int>(absl::ToInt64Milliseconds(options.max_connection_idle)));
+  builder.AddChannelArgument(
+      GRPC_ARG_KEEPALIVE_TIME_MS,
+      static_cast<int>(absl::ToInt64Milliseconds(options.keepalive_time)));
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 20000);
   builder.RegisterService(&assess_service);
   builder.RegisterService(&rulesets_service);
   builder.RegisterService(&audit_service);

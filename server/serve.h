@@ -55,6 +55,13 @@ struct ServeOptions {
   int max_message_bytes = 1 << 20;
   RequestLimits limits;
   absl::Duration drain_timeout = absl::Seconds(10);
+  // Calls at once on one client connection (HTTP/2 SETTINGS); more wait.
+  int max_concurrent_streams = 100;
+  // A connection with no call for this long is closed.
+  absl::Duration max_connection_idle = absl::Minutes(5);
+  // The server pings a connection quiet for this long and closes it if
+  // the ping is not answered within 20 s (a vanished client).
+  absl::Duration keepalive_time = absl::Minutes(1);
   std::string ledger_path = "lantern-data/ledger.db";
   // Empty: ledger_path + ".key".
   std::string ledger_key_path;
