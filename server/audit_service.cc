@@ -129,10 +129,11 @@ void RunBacktest(Auditor& auditor, BacktestWriter* writer) {
 
 AuditService::AuditService(ledger::Ledger* ledger,
                            const RuleSetRegistry* registry,
-                           const FactTypes* types)
+                           const FactTypes* types, int max_backtests)
     : auditor_(ledger != nullptr
                    ? std::make_unique<Auditor>(ledger, registry, types)
-                   : nullptr) {
+                   : nullptr),
+      max_backtests_(max_backtests) {
   const std::string name = v1::Audit::service_full_name();
   ParseUnary(name, "GetDecision", &AuditService::GetDecision);
   ParseUnary(name, "ListDecisions", &AuditService::ListDecisions);
@@ -200,10 +201,10 @@ grpc::ServerWriteReactor<v1::BacktestItem>* AuditService::Backtest(
     writer->Finish(LedgerOff());
     return writer;
   }
-  if (backtests_.fetch_add(1) >= kMaxBacktests) {
+  if (backtests_.fetch_add(1) >= max_backtests_) {
     backtests_.fetch_sub(1);
     writer->Finish(ToGrpcStatus(absl::ResourceExhaustedError(absl::StrCat(
-        "too many backtests: ", kMaxBacktests,
+        "too many backtests: ", max_backtests_,
         " are running or waiting their turn; try again when one has "
         "finished"))));
     return writer;

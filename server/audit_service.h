@@ -6,7 +6,7 @@
 // inline. Replay and WhatIf evaluate (and may first load a ruleset from the
 // ledger), so they run on the service's own worker thread and finish their
 // reactor from there. Backtest runs on a second worker of its own, one
-// backtest at a time (later ones wait in order; at most kMaxBacktests
+// backtest at a time (later ones wait in order; at most `max_backtests`
 // running or waiting, beyond that RESOURCE_EXHAUSTED; its candidate's file
 // paths are checked as Validate's are), streaming each change as
 // it is found: the worker waits for each write to complete before the
@@ -42,8 +42,10 @@ class AuditService final : public ParsedRequests<v1::Audit::CallbackService> {
   // REQUIRES: `registry`, `types` and (when not null) `ledger` outlive the
   // service. The registry is the serving one: versions it holds are used
   // as they are; others are loaded from the ledger.
+  // At most `max_backtests` Backtests run or wait at once; more are
+  // refused with RESOURCE_EXHAUSTED.
   AuditService(ledger::Ledger* ledger, const RuleSetRegistry* registry,
-               const FactTypes* types);
+               const FactTypes* types, int max_backtests = kMaxBacktests);
 
   grpc::ServerUnaryReactor* GetDecision(
       grpc::CallbackServerContext* context,
@@ -72,7 +74,6 @@ class AuditService final : public ParsedRequests<v1::Audit::CallbackService> {
       const v1::GetConsistencyProofRequest* request,
       v1::GetConsistencyProofResponse* response) override;
 
-  // Backtests running or waiting at once; more are RESOURCE_EXHAUSTED.
   static constexpr int kMaxBacktests = 4;
 
  private:
@@ -82,6 +83,7 @@ class AuditService final : public ParsedRequests<v1::Audit::CallbackService> {
 
   // Null when the ledger is off.
   const std::unique_ptr<Auditor> auditor_;
+  const int max_backtests_;
   // Backtests posted and not yet finished.
   std::atomic<int> backtests_{0};
   // Declared last: destroyed (joined) first, while the auditor lives.
