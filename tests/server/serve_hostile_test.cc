@@ -365,6 +365,25 @@ TEST_F(ServeHostileTest, BacktestCandidatePathsAreCheckedLikeValidates) {
   EXPECT_THAT(status.error_message(), HasSubstr("files.files[0].path"));
 }
 
+TEST_F(ServeHostileTest, CallsAtOnceOnAConnectionAreBounded) {
+  StartServer({"--max_concurrent_streams=1"});
+  auto held = Context();
+  auto stream = assess_->AssessStream(held.get());
+  ASSERT_TRUE(stream->Write(GiftsRequest()));
+  v1::AssessStreamResponse first;
+  ASSERT_TRUE(stream->Read(&first));  // the stream holds the only slot
+  // A second call on the same connection waits for a slot, which the open
+  // stream never gives up: it cannot be answered before its deadline.
+  v1::Assessment answer;
+  grpc::Status waited =
+      assess_->Assess(Context(2).get(), GiftsRequest(), &answer);
+  EXPECT_EQ(waited.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED)
+      << waited.error_message();
+  stream->WritesDone();
+  ASSERT_TRUE(stream->Finish().ok());
+  EXPECT_TRUE(assess_->Assess(Context().get(), GiftsRequest(), &answer).ok());
+}
+
 mode_t Mode(const std::string& path) {
   struct stat st;
   EXPECT_EQ(stat(path.c_str(), &st), 0) << path;
