@@ -184,7 +184,9 @@ void Audit(World& w, const std::string& method, const grpc::ByteBuffer& raw) {
         [] { return false; });
   } else if (method == "GetTreeHead") {
     v1::GetTreeHeadRequest r;
-    if (Parse(raw, &r)) Answer(a.GetTreeHead());
+    if (Parse(raw, &r)) {
+      Answer(absl::StatusOr<v1::GetTreeHeadResponse>(a.GetTreeHead()));
+    }
   } else if (method == "GetInclusionProof") {
     v1::GetInclusionProofRequest r;
     if (Parse(raw, &r)) Answer(a.GetInclusionProof(r));
