@@ -72,7 +72,7 @@ class AssessStreamReactor
     if (!status.ok()) {  // the oneof drops any partial assessment
       response_.mutable_error()->set_code(static_cast<int>(status.code()));
       response_.mutable_error()->set_message(
-          ToGrpcStatus(status).error_message());  // bounded
+          ValidUtf8(ToGrpcStatus(status).error_message()));  // bounded
     }
     StartWrite(&response_);
   }

@@ -30,13 +30,13 @@ void DiagnosticsToProto(
     google::protobuf::RepeatedPtrField<v1::Diagnostic>* out) {
   for (const Diagnostic& d : diagnostics.Sorted()) {
     v1::Diagnostic* p = out->Add();
-    p->set_file(d.location.file);
+    p->set_file(ValidUtf8(d.location.file));
     p->set_line(d.location.line);
     p->set_column(d.location.column);
     p->set_severity(d.severity == Severity::kError ? v1::Diagnostic::ERROR
                                                    : v1::Diagnostic::WARNING);
-    p->set_message(d.message);
-    p->set_text(d.ToString());
+    p->set_message(ValidUtf8(d.message));
+    p->set_text(ValidUtf8(d.ToString()));
   }
 }
 
@@ -46,11 +46,13 @@ v1::RuleTestSummary RuleTestSummaryProto(const RuleTestReport& report) {
   summary.set_failed(report.failed);
   for (const RuleTestFailure& failure : report.failures) {
     v1::RuleTestFailure* f = summary.add_failures();
-    f->set_name(failure.name);
-    f->set_location(absl::StrCat(failure.location.file, ":",
-                                 failure.location.line, ":",
-                                 failure.location.column));
-    for (const std::string& d : failure.differences) f->add_differences(d);
+    f->set_name(ValidUtf8(failure.name));
+    f->set_location(ValidUtf8(absl::StrCat(failure.location.file, ":",
+                                           failure.location.line, ":",
+                                           failure.location.column)));
+    for (const std::string& d : failure.differences) {
+      f->add_differences(ValidUtf8(d));
+    }
   }
   return summary;
 }
