@@ -261,7 +261,7 @@ FrameValue KleeneAnd(const FrameValue& left, const FrameValue& right,
   if (TruthOf(left) == Truth::kFalse || TruthOf(right) == Truth::kFalse) {
     return BoolValue(false);
   }
-  const FrameValue unknown;
+  const FrameValue unknown{};
   if (const FrameValue* settled = Settle(left, right, &unknown)) {
     return *settled;
   }
@@ -276,7 +276,7 @@ FrameValue KleeneOr(const FrameValue& left, const FrameValue& right,
   if (TruthOf(left) == Truth::kTrue || TruthOf(right) == Truth::kTrue) {
     return BoolValue(true);
   }
-  const FrameValue unknown;
+  const FrameValue unknown{};
   if (const FrameValue* settled = Settle(left, right, &unknown)) {
     return *settled;
   }
@@ -313,7 +313,7 @@ FrameValue ApplyBinary(Op op, const FrameValue& left, const FrameValue& right,
                        const OpContext& ctx) {
   if (op == Op::kAnd) return KleeneAnd(left, right, ctx);
   if (op == Op::kOr) return KleeneOr(left, right, ctx);
-  const FrameValue unknown;
+  const FrameValue unknown{};
   if (const FrameValue* settled = Settle(left, right, &unknown)) {
     FrameValue out = *settled;
     out.path = {};

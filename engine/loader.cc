@@ -393,6 +393,34 @@ void ReadRules(LoadContext& ctx) {
             [](const Rule& a, const Rule& b) { return a.id < b.id; });
 }
 
+// Why the directory entry cannot be part of a ruleset, or "": a ruleset
+// never reads outside its directory (a symbolic link is followed only to a
+// target inside it) and reads regular files only (a FIFO or device could
+// block the reader or never end).
+std::string EntryProblem(const std::filesystem::directory_entry& entry,
+                         const std::filesystem::path& root) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::file_status own = entry.symlink_status(ec);
+  if (ec) return absl::StrCat("cannot be read: ", ec.message());
+  if (fs::is_symlink(own)) {
+    const fs::path target = fs::weakly_canonical(entry.path(), ec);
+    const fs::path rel = ec ? fs::path("..") : target.lexically_relative(root);
+    if (rel.empty() || *rel.begin() == "..") {
+      return "a symbolic link leaving the ruleset directory; a ruleset is "
+             "read from its own directory only";
+    }
+    if (fs::is_directory(target, ec)) return "";  // not followed
+    if (!fs::is_regular_file(target, ec)) {
+      return "a symbolic link to something that is not a regular file";
+    }
+    return "";
+  }
+  if (fs::is_regular_file(own) || fs::is_directory(own)) return "";
+  return "not a regular file (a FIFO, socket or device); a ruleset holds "
+         "regular files only";
+}
+
 }  // namespace
 
 absl::StatusOr<LoadResult> LoadRuleSet(const std::string& dir,
@@ -406,16 +434,29 @@ absl::StatusOr<LoadResult> LoadRuleSet(const std::string& dir,
         absl::StrCat("ruleset directory '", dir, "' not found"));
   }
   std::vector<SourceFile> files;
+  // Problems with entries that are not files of the ruleset: reported as
+  // diagnostics after loading the rest, and the ruleset refused.
+  std::vector<std::pair<std::string, std::string>> refused;
+  const fs::path root = fs::weakly_canonical(dir, ec);
+  // Paths relative to the directory as written (fs::relative would
+  // resolve symbolic links and name a link by its target).
+  fs::path base = fs::path(dir).lexically_normal();
+  if (!base.has_filename()) base = base.parent_path();
   fs::recursive_directory_iterator it(
       dir, fs::directory_options::skip_permission_denied, ec);
   for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    const fs::path rel = fs::relative(it->path(), dir, ec);
+    const fs::path rel = it->path().lexically_normal().lexically_relative(base);
     const std::string name = it->path().filename().string();
     if (!name.empty() && name[0] == '.') {
       if (it->is_directory(ec)) it.disable_recursion_pending();
       continue;
     }
-    if (!it->is_regular_file(ec)) continue;
+    std::string why = EntryProblem(*it, root);
+    if (!why.empty()) {
+      refused.push_back({rel.generic_string(), std::move(why)});
+      continue;
+    }
+    if (!it->is_regular_file(ec)) continue;  // a directory
     if (files.size() >= kMaxFiles || it->file_size(ec) > kMaxFileBytes) {
       return absl::InvalidArgumentError(
           absl::StrCat("ruleset '", dir, "' is too large (at most ", kMaxFiles,
@@ -434,9 +475,15 @@ absl::StatusOr<LoadResult> LoadRuleSet(const std::string& dir,
     return absl::InvalidArgumentError(absl::StrCat(
         "cannot read ruleset directory '", dir, "': ", ec.message()));
   }
-  return LoadRuleSetFromFiles(std::move(files), fact_types,
-                              display_dir.empty() ? dir : display_dir,
-                              vocabulary);
+  const std::string shown = display_dir.empty() ? dir : display_dir;
+  LoadResult result =
+      LoadRuleSetFromFiles(std::move(files), fact_types, shown, vocabulary);
+  for (auto& [path, why] : refused) {
+    result.diagnostics.Error({absl::StrCat(shown, "/", path), 0, 0},
+                             std::move(why));
+  }
+  if (!refused.empty()) result.ruleset = nullptr;
+  return result;
 }
 
 LoadResult LoadRuleSetFromFiles(std::vector<SourceFile> files,

@@ -18,6 +18,10 @@
 // schema the manifest names, so one run reports every problem
 // (`file:line:col: error: ...`) rather than the first. Unknown keys are
 // errors too: a misspelt `grade_flor:` must not be silently ignored.
+// LoadRuleSet reads regular files inside the directory only: a symbolic
+// link whose target is outside it, and any special file (FIFO, socket,
+// device), is an error naming the entry ("DIR/rules/x.yaml: error: a
+// symbolic link leaving the ruleset directory ...").
 //
 // Thread-safety: stateless; safe to call concurrently.
 #ifndef LANTERN_ENGINE_LOADER_H_

@@ -232,11 +232,11 @@ std::string Render(const Path* path) {
   return out;
 }
 
+// "facts.<path>: message", or "facts: message" at the root.
 absl::Status FactError(const Path* path, absl::string_view message) {
-  std::string where = Render(path);
-  if (where.empty()) where = "<root>";
+  const std::string where = Render(path);
   return absl::InvalidArgumentError(
-      absl::StrCat("facts: ", where, ": ", message));
+      absl::StrCat("facts", where.empty() ? "" : ".", where, ": ", message));
 }
 
 // One value of a field: singular (index -1) or one repeated element.
@@ -313,8 +313,16 @@ absl::StatusOr<FactScalar> ReadPlain(const ValueRef& v, const Path* path) {
       return FactScalar(v.Double());
     case FieldDescriptor::CPPTYPE_STRING:
       return FactScalar(v.String());
-    case FieldDescriptor::CPPTYPE_ENUM:
-      return FactScalar(EnumNumber{static_cast<int32_t>(v.Enum())});
+    case FieldDescriptor::CPPTYPE_ENUM: {
+      // proto3 enums are open: a number the enum does not name parses, but
+      // it can mean nothing here, so it is refused.
+      const int number = v.Enum();
+      if (v.field->enum_type()->FindValueByNumber(number) == nullptr) {
+        return FactError(path, absl::StrCat(number, " is not a value of ",
+                                            v.field->enum_type()->full_name()));
+      }
+      return FactScalar(EnumNumber{static_cast<int32_t>(number)});
+    }
     case FieldDescriptor::CPPTYPE_MESSAGE:
       break;
   }
@@ -336,7 +344,10 @@ absl::StatusOr<FactScalar> ReadTimestamp(const Message& m, const Path* path) {
   if (seconds < kMinTimestampSeconds || seconds > kMaxTimestampSeconds ||
       nanos < 0 || nanos > kMaxNanos) {
     return FactError(path, absl::StrCat("timestamp out of range (seconds=",
-                                        seconds, ", nanos=", nanos, ")"));
+                                        seconds, ", nanos=", nanos,
+                                        "): google.protobuf.Timestamp holds "
+                                        "0001-01-01T00:00:00Z to "
+                                        "9999-12-31T23:59:59.999999999Z"));
   }
   return FactScalar(absl::FromUnixSeconds(seconds) + absl::Nanoseconds(nanos));
 }

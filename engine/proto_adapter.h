@@ -25,9 +25,10 @@
 // not set stays unset (reads UNKNOWN); a singular enum holding 0 of a
 // `zero_is_unknown` enum stays unset; other singular fields are always set,
 // to their value even when it is zero; repeated fields append each element.
-// Enum numbers the enum does not name (proto3 open enums) are kept as they
-// are. Errors are INVALID_ARGUMENT and name the field by its path from the
-// root ("episode.found.with[2].times_seen").
+// An enum number the enum does not name (proto3 enums are open, so it
+// parses) is an error. Errors are INVALID_ARGUMENT and name the field by
+// its path from the root, written "facts.episode.found.with[2].times_seen:
+// <problem>" ("facts: <problem>" for the root itself).
 //
 // Thread-safety: every function is safe to call concurrently. A returned
 // schema or record does not refer to the descriptors it was made from.

@@ -48,7 +48,12 @@ absl::StatusOr<std::vector<std::string>> ActivationLedger::Restore(
 absl::Status ActivationLedger::Record(const RuleSetVersion& next,
                                       absl::string_view activated_by) {
   absl::MutexLock lock(&mu_);
-  if (next.digest == last_digest_) return absl::OkStatus();
+  // A restart on unchanged files is not an activation anyone asked for;
+  // every request (RuleSets.Activate, SIGHUP) is recorded, even of the
+  // version already active.
+  if (activated_by == kStartup && next.digest == last_digest_) {
+    return absl::OkStatus();
+  }
   v1::ActivationRecord record;
   record.set_ruleset_digest(next.digest);
   record.set_ruleset_id(next.ruleset->manifest.id);

@@ -4,9 +4,13 @@
 // RuleSets.Activate, including a rollback to a version already held — an
 // ActivationRecord is appended with all of the ruleset's files (stored once
 // per digest) before the switch: Record() is the registry's BeforeActivate
-// hook, so if the ledger cannot write, the activation does not happen. An
-// activation of the digest that is already the last one recorded (a
-// restart or a reload with unchanged files) appends nothing.
+// hook, so if the ledger cannot write, the activation does not happen.
+// Every activation someone asked for is recorded with who asked (the
+// caller's peer address until callers are authenticated) and when, even
+// of the version already active; only a restart on the digest last
+// recorded (activated_by kStartup) appends nothing. A candidate that is
+// rejected changes nothing and is not recorded (the caller gets the
+// reasons).
 //
 // At startup, Restore() holds in the registry every ruleset the ledger
 // says was ever active, with its files from the ledger: a version pinned
@@ -32,6 +36,10 @@
 
 namespace lantern {
 
+// activated_by of the activation a server makes of its rules directory as
+// it starts.
+inline constexpr char kStartup[] = "startup";
+
 class ActivationLedger {
  public:
   // REQUIRES: `ledger` outlives this.
@@ -46,7 +54,8 @@ class ActivationLedger {
   absl::StatusOr<std::vector<std::string>> Restore(RuleSetRegistry& registry);
 
   // RuleSetRegistry::BeforeActivate: records `next` as activated by
-  // `activated_by`, unless it is the last activation recorded. UNAVAILABLE
+  // `activated_by`, unless that is kStartup and `next` is the last
+  // activation recorded. UNAVAILABLE
   // when the ledger cannot write.
   absl::Status Record(const RuleSetVersion& next,
                       absl::string_view activated_by);

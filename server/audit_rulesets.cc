@@ -11,6 +11,7 @@
 #include "engine/loader.h"
 #include "lantern/v1/episode.pb.h"
 #include "server/assessment_proto.h"
+#include "server/echo_value.h"
 #include "server/ruleset_digest.h"
 
 namespace lantern {
@@ -65,8 +66,8 @@ absl::StatusOr<std::string> AuditRuleSets::DigestOfVersion(
     }
   }
   return absl::NotFoundError(absl::StrCat(
-      "no ruleset version '", version,
-      "' is held by the service or was ever activated in its ledger"));
+      "no ruleset version ", EchoValue(version),
+      " is held by the service or was ever activated in its ledger"));
 }
 
 absl::StatusOr<std::shared_ptr<const RuleSetVersion>> AuditRuleSets::Find(
@@ -96,8 +97,9 @@ absl::StatusOr<std::shared_ptr<const RuleSetVersion>> AuditRuleSets::Find(
     if (files.status().code() != absl::StatusCode::kNotFound) {
       return files.status();
     }
-    return absl::NotFoundError(absl::StrCat(
-        "no ruleset '", digest, "' is held by the service or its ledger"));
+    return absl::NotFoundError(
+        absl::StrCat("no ruleset ", EchoValue(digest),
+                     " is held by the service or its ledger"));
   }
   absl::StatusOr<std::shared_ptr<const RuleSetVersion>> version =
       LoadCandidate(*std::move(files));

@@ -3,10 +3,16 @@
 // by the backtest worker, which blocks on each write's completion.
 #include "server/audit_service.h"
 
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
+#include "server/request_parsing.h"
+#include "server/ruleset_proto.h"
 #include "server/status_map.h"
 
 namespace lantern {
@@ -61,6 +67,9 @@ grpc::ServerUnaryReactor* OnWorker(grpc::CallbackServerContext* context,
 // gRPC calls the reactions. Deletes itself when gRPC is done with it.
 class BacktestWriter : public grpc::ServerWriteReactor<v1::BacktestItem> {
  public:
+  // The call's request, parsed by the handler; read by the worker.
+  v1::BacktestRequest request;
+
   // Writes `item` and waits for the write to complete; false when it
   // failed (the call is cancelled or broken).
   bool Write(const v1::BacktestItem& item) {
@@ -101,8 +110,8 @@ class BacktestWriter : public grpc::ServerWriteReactor<v1::BacktestItem> {
   bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
 };
 
-void RunBacktest(Auditor& auditor, const v1::BacktestRequest& request,
-                 BacktestWriter* writer) {
+void RunBacktest(Auditor& auditor, BacktestWriter* writer) {
+  const v1::BacktestRequest& request = writer->request;
   absl::StatusOr<std::shared_ptr<const RuleSetVersion>> candidate =
       auditor.BacktestCandidate(request);
   if (!candidate.ok()) {
@@ -120,10 +129,28 @@ void RunBacktest(Auditor& auditor, const v1::BacktestRequest& request,
 
 AuditService::AuditService(ledger::Ledger* ledger,
                            const RuleSetRegistry* registry,
-                           const FactTypes* types)
+                           const FactTypes* types, int max_backtests)
     : auditor_(ledger != nullptr
                    ? std::make_unique<Auditor>(ledger, registry, types)
-                   : nullptr) {}
+                   : nullptr),
+      max_backtests_(max_backtests) {
+  const std::string name = v1::Audit::service_full_name();
+  ParseUnary(name, "GetDecision", &AuditService::GetDecision);
+  ParseUnary(name, "ListDecisions", &AuditService::ListDecisions);
+  ParseUnary(name, "Replay", &AuditService::Replay);
+  ParseUnary(name, "WhatIf", &AuditService::WhatIf);
+  ParseUnary(name, "GetTreeHead", &AuditService::GetTreeHead);
+  ParseUnary(name, "GetInclusionProof", &AuditService::GetInclusionProof);
+  ParseUnary(name, "GetConsistencyProof", &AuditService::GetConsistencyProof);
+  MarkRawCallback(
+      name, "Backtest",
+      new grpc::internal::CallbackServerStreamingHandler<grpc::ByteBuffer,
+                                                         v1::BacktestItem>(
+          [this](grpc::CallbackServerContext* context,
+                 const grpc::ByteBuffer* raw) {
+            return Backtest(context, *raw);
+          }));
+}
 
 grpc::ServerUnaryReactor* AuditService::GetDecision(
     grpc::CallbackServerContext* context, const v1::GetDecisionRequest* request,
@@ -155,14 +182,37 @@ grpc::ServerUnaryReactor* AuditService::WhatIf(
 }
 
 grpc::ServerWriteReactor<v1::BacktestItem>* AuditService::Backtest(
-    grpc::CallbackServerContext*, const v1::BacktestRequest* request) {
+    grpc::CallbackServerContext*, const grpc::ByteBuffer& raw) {
   auto* writer = new BacktestWriter;
+  if (absl::Status parsed = ParseRequest(raw, &writer->request); !parsed.ok()) {
+    writer->Finish(ToGrpcStatus(parsed));
+    return writer;
+  }
+  if (writer->request.has_files()) {
+    const std::vector<std::string> bad =
+        CandidatePathProblems(writer->request.files().files(), "files.files");
+    if (!bad.empty()) {
+      writer->Finish(ToGrpcStatus(absl::InvalidArgumentError(
+          absl::StrCat("invalid request: ", absl::StrJoin(bad, "; ")))));
+      return writer;
+    }
+  }
   if (auditor_ == nullptr) {
     writer->Finish(LedgerOff());
     return writer;
   }
-  backtest_worker_.Post(
-      [this, request, writer] { RunBacktest(*auditor_, *request, writer); });
+  if (backtests_.fetch_add(1) >= max_backtests_) {
+    backtests_.fetch_sub(1);
+    writer->Finish(ToGrpcStatus(absl::ResourceExhaustedError(absl::StrCat(
+        "too many backtests: ", max_backtests_,
+        " are running or waiting their turn; try again when one has "
+        "finished"))));
+    return writer;
+  }
+  backtest_worker_.Post([this, writer] {
+    RunBacktest(*auditor_, writer);
+    backtests_.fetch_sub(1);
+  });
   return writer;
 }
 

@@ -6,13 +6,16 @@
 // inline. Replay and WhatIf evaluate (and may first load a ruleset from the
 // ledger), so they run on the service's own worker thread and finish their
 // reactor from there. Backtest runs on a second worker of its own, one
-// backtest at a time (later ones wait in order), streaming each change as
+// backtest at a time (later ones wait in order; at most `max_backtests`
+// running or waiting, beyond that RESOURCE_EXHAUSTED; its candidate's file
+// paths are checked as Validate's are), streaming each change as
 // it is found: the worker waits for each write to complete before the
 // next, so the stream never buffers the range, and it stops at the next
 // decision once the call is cancelled (or the server stops).
 //
-// With the ledger off (null) every RPC answers FAILED_PRECONDITION "the
-// ledger is off".
+// Requests are parsed by ParsedRequests (INVALID_ARGUMENT when they do not
+// parse or carry unknown fields). With the ledger off (null) every RPC answers
+// FAILED_PRECONDITION "the ledger is off".
 //
 // Thread-safety: handlers run on many threads; shared state is in the
 // ledger, registry and Auditor, all thread-safe. The destructor runs the
@@ -21,24 +24,28 @@
 #ifndef LANTERN_SERVER_AUDIT_SERVICE_H_
 #define LANTERN_SERVER_AUDIT_SERVICE_H_
 
+#include <atomic>
 #include <memory>
 
 #include "engine/fact_types.h"
 #include "lantern/v1/audit.grpc.pb.h"
 #include "server/auditor.h"
 #include "server/ledger/ledger.h"
+#include "server/parsed_requests.h"
 #include "server/ruleset_registry.h"
 #include "server/worker_thread.h"
 
 namespace lantern {
 
-class AuditService final : public v1::Audit::CallbackService {
+class AuditService final : public ParsedRequests<v1::Audit::CallbackService> {
  public:
   // REQUIRES: `registry`, `types` and (when not null) `ledger` outlive the
   // service. The registry is the serving one: versions it holds are used
   // as they are; others are loaded from the ledger.
+  // At most `max_backtests` Backtests run or wait at once; more are
+  // refused with RESOURCE_EXHAUSTED.
   AuditService(ledger::Ledger* ledger, const RuleSetRegistry* registry,
-               const FactTypes* types);
+               const FactTypes* types, int max_backtests = kMaxBacktests);
 
   grpc::ServerUnaryReactor* GetDecision(
       grpc::CallbackServerContext* context,
@@ -54,9 +61,6 @@ class AuditService final : public v1::Audit::CallbackService {
   grpc::ServerUnaryReactor* WhatIf(grpc::CallbackServerContext* context,
                                    const v1::WhatIfRequest* request,
                                    v1::WhatIfResponse* response) override;
-  grpc::ServerWriteReactor<v1::BacktestItem>* Backtest(
-      grpc::CallbackServerContext* context,
-      const v1::BacktestRequest* request) override;
   grpc::ServerUnaryReactor* GetTreeHead(
       grpc::CallbackServerContext* context,
       const v1::GetTreeHeadRequest* request,
@@ -70,9 +74,18 @@ class AuditService final : public v1::Audit::CallbackService {
       const v1::GetConsistencyProofRequest* request,
       v1::GetConsistencyProofResponse* response) override;
 
+  static constexpr int kMaxBacktests = 4;
+
  private:
+  // Backtest takes its request as bytes (ParsedRequests).
+  grpc::ServerWriteReactor<v1::BacktestItem>* Backtest(
+      grpc::CallbackServerContext* context, const grpc::ByteBuffer& raw);
+
   // Null when the ledger is off.
   const std::unique_ptr<Auditor> auditor_;
+  const int max_backtests_;
+  // Backtests posted and not yet finished.
+  std::atomic<int> backtests_{0};
   // Declared last: destroyed (joined) first, while the auditor lives.
   WorkerThread evaluate_worker_;
   WorkerThread backtest_worker_;

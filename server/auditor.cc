@@ -118,8 +118,8 @@ absl::StatusOr<v1::ListDecisionsResponse> Auditor::ListDecisions(
     return s;
   }
   const int page_size = request.page_size() == 0 ? 100 : request.page_size();
-  absl::StatusOr<ledger::DecisionPage> page =
-      ledger_->ListDecisions(from, to, page_size, request.page_token());
+  absl::StatusOr<ledger::DecisionPage> page = ledger_->ListDecisions(
+      from, to, page_size, request.page_token(), kListDecisionsMaxBytes);
   if (!page.ok()) return page.status();
   v1::ListDecisionsResponse response;
   for (ledger::StoredDecision& d : page->decisions) {

@@ -39,6 +39,11 @@ class Auditor {
 
   absl::StatusOr<v1::GetDecisionResponse> GetDecision(
       const v1::GetDecisionRequest& request);
+  // A ListDecisions page stops before its records pass this many bytes
+  // (at least one record a page), under gRPC clients' default 4 MB receive
+  // limit and bounding the server's memory per call.
+  static constexpr int64_t kListDecisionsMaxBytes = 3 << 20;
+
   absl::StatusOr<v1::ListDecisionsResponse> ListDecisions(
       const v1::ListDecisionsRequest& request);
   absl::StatusOr<v1::ReplayResponse> Replay(const v1::ReplayRequest& request);

@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -16,6 +17,7 @@
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/reflection.h"
 #include "google/protobuf/util/time_util.h"
+#include "server/request_parsing.h"
 
 namespace lantern {
 namespace {
@@ -93,20 +95,49 @@ void CheckRange(bool present, int64_t value, int64_t low, int64_t high,
   }
 }
 
-using google::protobuf::util::TimeUtil;
+// Whether `t` is a time Timestamp can hold; the decoder reports those that
+// are not, so the order checks skip them.
+bool Representable(const Timestamp& t) {
+  using google::protobuf::util::TimeUtil;
+  return t.seconds() >= TimeUtil::kTimestampMinSeconds &&
+         t.seconds() <= TimeUtil::kTimestampMaxSeconds && t.nanos() >= 0 &&
+         t.nanos() <= 999999999;
+}
 
-// `later` must not be before `earlier` when both are set. Paths are from
-// the request's root ("facts.episode.found_at").
+// `later` (at path `later_name`) must not be before `earlier` when both
+// are set.
 void CheckOrder(bool has_earlier, const Timestamp& earlier,
-                const std::string& earlier_path, bool has_later,
-                const Timestamp& later, const std::string& later_path,
+                const std::string& earlier_name, bool has_later,
+                const Timestamp& later, const std::string& later_name,
                 Problems* problems) {
-  if (!has_earlier || !has_later) return;
-  if (TimeUtil::TimestampToNanoseconds(later) <
-      TimeUtil::TimestampToNanoseconds(earlier)) {
+  using google::protobuf::util::TimeUtil;
+  if (!has_earlier || !has_later || !Representable(earlier) ||
+      !Representable(later)) {
+    return;
+  }
+  if (std::make_pair(later.seconds(), later.nanos()) <
+      std::make_pair(earlier.seconds(), earlier.nanos())) {
     problems->push_back(
-        absl::StrCat(later_path, ": ", TimeUtil::ToString(later), " is before ",
-                     earlier_path, " (", TimeUtil::ToString(earlier), ")"));
+        absl::StrCat(later_name, ": ", TimeUtil::ToString(later), " is before ",
+                     earlier_name, " (", TimeUtil::ToString(earlier), ")"));
+  }
+}
+
+// A child cannot be born after an event of the episode.
+void CheckBornBefore(const v1::Child& child, bool has_event,
+                     const Timestamp& event, const std::string& event_name,
+                     Problems* problems) {
+  using google::protobuf::util::TimeUtil;
+  if (!child.has_date_of_birth() || !has_event ||
+      !Representable(child.date_of_birth()) || !Representable(event)) {
+    return;
+  }
+  const Timestamp& born = child.date_of_birth();
+  if (std::make_pair(born.seconds(), born.nanos()) >
+      std::make_pair(event.seconds(), event.nanos())) {
+    problems->push_back(absl::StrCat(
+        "facts.child.date_of_birth: ", TimeUtil::ToString(born), " is after ",
+        event_name, " (", TimeUtil::ToString(event), ")"));
   }
 }
 
@@ -116,9 +147,13 @@ void CheckNotAfter(bool has_value, const Timestamp& value,
                    const std::string& value_path, bool has_limit,
                    const Timestamp& limit, const std::string& limit_path,
                    Problems* problems) {
-  if (!has_value || !has_limit) return;
-  if (TimeUtil::TimestampToNanoseconds(value) >
-      TimeUtil::TimestampToNanoseconds(limit)) {
+  using google::protobuf::util::TimeUtil;
+  if (!has_value || !has_limit || !Representable(value) ||
+      !Representable(limit)) {
+    return;
+  }
+  if (std::make_pair(value.seconds(), value.nanos()) >
+      std::make_pair(limit.seconds(), limit.nanos())) {
     problems->push_back(
         absl::StrCat(value_path, ": ", TimeUtil::ToString(value), " is after ",
                      limit_path, " (", TimeUtil::ToString(limit), ")"));
@@ -130,9 +165,13 @@ void CheckStrictlyBefore(bool has_earlier, const Timestamp& earlier,
                          const std::string& earlier_path, bool has_later,
                          const Timestamp& later, const std::string& later_path,
                          Problems* problems) {
-  if (!has_earlier || !has_later) return;
-  if (TimeUtil::TimestampToNanoseconds(earlier) >=
-      TimeUtil::TimestampToNanoseconds(later)) {
+  using google::protobuf::util::TimeUtil;
+  if (!has_earlier || !has_later || !Representable(earlier) ||
+      !Representable(later)) {
+    return;
+  }
+  if (std::make_pair(earlier.seconds(), earlier.nanos()) >=
+      std::make_pair(later.seconds(), later.nanos())) {
     problems->push_back(absl::StrCat(
         earlier_path, ": ", TimeUtil::ToString(earlier), " is not before ",
         later_path, " (", TimeUtil::ToString(later), ")"));
@@ -288,6 +327,10 @@ void CheckValues(const v1::EpisodeFacts& facts, Problems* problems) {
   CheckOrder(episode.has_last_seen_at(), episode.last_seen_at(),
              "facts.episode.last_seen_at", episode.has_found_at(),
              episode.found_at(), "facts.episode.found_at", problems);
+  CheckBornBefore(child, episode.has_reported_at(), episode.reported_at(),
+                  "facts.episode.reported_at", problems);
+  CheckBornBefore(child, episode.has_last_seen_at(), episode.last_seen_at(),
+                  "facts.episode.last_seen_at", problems);
   CheckChild(facts, problems);
   CheckContact(episode, problems);
   CheckInterviews(episode, problems);
@@ -310,6 +353,11 @@ absl::StatusOr<FactRecord> ValidateAndDecodeFacts(
         absl::StrCat("client_request_id: ", request.client_request_id().size(),
                      " bytes, at most ", kMaxClientRequestIdBytes, " allowed"));
   }
+  // Parsing at the gRPC edge refuses these already; in-process callers
+  // are held to the same rule, so that nothing unchecked is recorded.
+  for (std::string& unknown : UnknownFields(request, 10)) {
+    problems.push_back(std::move(unknown));
+  }
   if (!request.has_facts()) {
     problems.push_back("facts: required");
   } else {
@@ -321,8 +369,9 @@ absl::StatusOr<FactRecord> ValidateAndDecodeFacts(
   absl::StatusOr<FactRecord> decoded =
       FactsFromMessage(*ruleset.schema, request.facts());
   if (!decoded.ok()) {
+    // The decoder names the path from the facts ("facts.child.x: ...").
     return absl::InvalidArgumentError(
-        absl::StrCat("invalid request: facts.", decoded.status().message()));
+        absl::StrCat("invalid request: ", decoded.status().message()));
   }
   for (const std::string& unknown :
        ScanCatalogueCodes(ruleset, *decoded).unknown) {

@@ -12,13 +12,16 @@
 //   - values: ages in range (the child 0..25, since care leavers are
 //     supported to 25; associates 0..120), counts and distances not
 //     negative; times in order: found_at not before reported_at or
+//     last_seen_at, the date of birth not after reported_at or
 //     last_seen_at, arrived_in_uk_at between date_of_birth and
 //     reported_at, contact since missing between last_seen_at and
 //     found_at, interviews not before found_at, an NRM decision not before
 //     its referral, every earlier episode reported before this one and
 //     found after it was reported; a return home interview's completed or
 //     refused time agreeing with its status;
-//   - decoding (engine/proto_adapter.h: timestamps in range, ...);
+//   - decoding (engine/proto_adapter.h: timestamps Timestamp can hold,
+//     every enum field — found from the descriptor, so new fields are
+//     covered — holding a number its enum names, ...);
 //   - codes in the fields the ruleset's catalogues are bound to must be
 //     codes of those catalogues (engine/catalogue.h).
 // The request-size limit itself is gRPC's (the server's maximum receive

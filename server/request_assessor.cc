@@ -11,6 +11,7 @@
 #include "google/protobuf/util/time_util.h"
 #include "lantern/v1/episode.pb.h"
 #include "server/assessment_proto.h"
+#include "server/echo_value.h"
 
 namespace lantern {
 
@@ -59,10 +60,10 @@ RequestAssessor::ChooseVersion(const v1::AssessRequest& request) const {
   if (!request.ruleset_version().empty()) {
     version = registry_->Find(request.ruleset_version());
     if (version == nullptr) {
-      return absl::NotFoundError(
-          absl::StrCat("no ruleset version '", request.ruleset_version(),
-                       "' (pin a manifest version or digest that "
-                       "RuleSets.List shows)"));
+      return absl::NotFoundError(absl::StrCat(
+          "no ruleset version ", EchoValue(request.ruleset_version()),
+          " (pin a manifest version or digest that "
+          "RuleSets.List shows)"));
     }
   } else {
     version = registry_->Active();

@@ -2,19 +2,22 @@
 // AssessStream is a reactor that keeps one read or one write outstanding at
 // a time (read → assess → record → write → read ...), so responses come in
 // request order and memory per stream stays one request and one response.
+// Both take their requests as bytes and parse them (ParsedRequests).
 #include "server/risk_assessment_service.h"
 
 #include <chrono>
 #include <string>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
+#include "server/request_parsing.h"
 #include "server/status_map.h"
 
 namespace lantern {
 namespace {
 
 class AssessStreamReactor
-    : public grpc::ServerBidiReactor<v1::AssessRequest,
+    : public grpc::ServerBidiReactor<grpc::ByteBuffer,
                                      v1::AssessStreamResponse> {
  public:
   AssessStreamReactor(grpc::CallbackServerContext* context,
@@ -24,7 +27,7 @@ class AssessStreamReactor
         assessor_(assessor),
         recorder_(recorder),
         clock_(clock) {
-    StartRead(&request_);
+    StartRead(&raw_);
   }
 
   void OnReadDone(bool ok) override {
@@ -33,6 +36,14 @@ class AssessStreamReactor
       return;
     }
     response_.Clear();
+    const int64_t index = next_index_++;
+    if (absl::Status parsed = ParseRequest(raw_, &request_); !parsed.ok()) {
+      WriteAnswer(absl::Status(
+          parsed.code(),
+          absl::StrCat("request ", index, " of the stream (counting from 0): ",
+                       parsed.message())));
+      return;
+    }
     response_.set_client_request_id(request_.client_request_id());
     absl::Status status =
         AssessCall(*assessor_, *context_, request_, (*clock_)(),
@@ -50,7 +61,7 @@ class AssessStreamReactor
       Finish(grpc::Status(grpc::StatusCode::CANCELLED, "stream broken"));
       return;
     }
-    StartRead(&request_);
+    StartRead(&raw_);
   }
 
   void OnDone() override { delete this; }
@@ -60,7 +71,8 @@ class AssessStreamReactor
   void WriteAnswer(const absl::Status& status) {
     if (!status.ok()) {  // the oneof drops any partial assessment
       response_.mutable_error()->set_code(static_cast<int>(status.code()));
-      response_.mutable_error()->set_message(std::string(status.message()));
+      response_.mutable_error()->set_message(
+          ValidUtf8(ToGrpcStatus(status).error_message()));  // bounded
     }
     StartWrite(&response_);
   }
@@ -69,38 +81,28 @@ class AssessStreamReactor
   RequestAssessor* assessor_;
   DecisionRecorder* recorder_;
   const Clock* clock_;
+  grpc::ByteBuffer raw_;
+  int64_t next_index_ = 0;
   v1::AssessRequest request_;
   v1::AssessStreamResponse response_;
 };
 
-// Request and response on one arena, freed together when the call ends.
-class ArenaMessages
-    : public grpc::MessageHolder<v1::AssessRequest, v1::Assessment> {
- public:
-  ArenaMessages() {
-    set_request(
-        google::protobuf::Arena::CreateMessage<v1::AssessRequest>(&arena_));
-    set_response(
-        google::protobuf::Arena::CreateMessage<v1::Assessment>(&arena_));
-  }
-  void Release() override { delete this; }
-
- private:
-  google::protobuf::Arena arena_;
-};
-
 }  // namespace
-
-grpc::MessageHolder<v1::AssessRequest, v1::Assessment>*
-RiskAssessmentService::ArenaAllocator::AllocateMessages() {
-  return new ArenaMessages;
-}
 
 RiskAssessmentService::RiskAssessmentService(RequestAssessor* assessor,
                                              DecisionRecorder* recorder,
                                              Clock clock)
     : assessor_(assessor), recorder_(recorder), clock_(std::move(clock)) {
-  SetMessageAllocatorFor_Assess(&allocator_);
+  const std::string name = v1::RiskAssessment::service_full_name();
+  ParseUnary(name, "Assess", &RiskAssessmentService::Assess);
+  MarkRawCallback(
+      name, "AssessStream",
+      new grpc::internal::CallbackBidiHandler<grpc::ByteBuffer,
+                                              v1::AssessStreamResponse>(
+          [this](grpc::CallbackServerContext* context) {
+            return new AssessStreamReactor(context, assessor_, recorder_,
+                                           &clock_);
+          }));
 }
 
 absl::Status AssessCall(RequestAssessor& assessor,
@@ -131,11 +133,6 @@ grpc::ServerUnaryReactor* RiskAssessmentService::Assess(
     reactor->Finish(ToGrpcStatus(recorded));
   });
   return reactor;
-}
-
-grpc::ServerBidiReactor<v1::AssessRequest, v1::AssessStreamResponse>*
-RiskAssessmentService::AssessStream(grpc::CallbackServerContext* context) {
-  return new AssessStreamReactor(context, assessor_, recorder_, &clock_);
 }
 
 }  // namespace lantern

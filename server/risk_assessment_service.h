@@ -14,7 +14,9 @@
 // the response: answers run to tens of kilobytes, and malloc/free of their
 // parts was a large share of a call. AssessStream answers each request in
 // order with an AssessStreamResponse; one bad request becomes an error
-// item, not the end of the stream.
+// item, not the end of the stream; so does a request whose bytes do not
+// parse (ParsedRequests: Lantern parses every request itself), its error
+// naming its position in the stream.
 //
 // Thread-safety: gRPC calls the handlers from many threads at once; the
 // service holds no mutable state of its own.
@@ -26,13 +28,15 @@
 #include "absl/time/time.h"
 #include "lantern/v1/service.grpc.pb.h"
 #include "server/decision_recorder.h"
+#include "server/parsed_requests.h"
 #include "server/request_assessor.h"
 
 namespace lantern {
 
 using Clock = std::function<absl::Time()>;
 
-class RiskAssessmentService final : public v1::RiskAssessment::CallbackService {
+class RiskAssessmentService final
+    : public ParsedRequests<v1::RiskAssessment::CallbackService> {
  public:
   // REQUIRES: `assessor` and `recorder` outlive the service.
   RiskAssessmentService(RequestAssessor* assessor, DecisionRecorder* recorder,
@@ -42,21 +46,10 @@ class RiskAssessmentService final : public v1::RiskAssessment::CallbackService {
                                    const v1::AssessRequest* request,
                                    v1::Assessment* response) override;
 
-  grpc::ServerBidiReactor<v1::AssessRequest, v1::AssessStreamResponse>*
-  AssessStream(grpc::CallbackServerContext* context) override;
-
  private:
-  class ArenaAllocator
-      : public grpc::MessageAllocator<v1::AssessRequest, v1::Assessment> {
-   public:
-    grpc::MessageHolder<v1::AssessRequest, v1::Assessment>* AllocateMessages()
-        override;
-  };
-
   RequestAssessor* assessor_;
   DecisionRecorder* recorder_;
   Clock clock_;
-  ArenaAllocator allocator_;
 };
 
 // The answer to one request as the service gives it, into `answer`:

@@ -2,7 +2,11 @@
 // written as "file:line:col" like a diagnostic's.
 #include "server/ruleset_proto.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "server/status_map.h"
 
 namespace lantern {
 
@@ -26,13 +30,13 @@ void DiagnosticsToProto(
     google::protobuf::RepeatedPtrField<v1::Diagnostic>* out) {
   for (const Diagnostic& d : diagnostics.Sorted()) {
     v1::Diagnostic* p = out->Add();
-    p->set_file(d.location.file);
+    p->set_file(ValidUtf8(d.location.file));
     p->set_line(d.location.line);
     p->set_column(d.location.column);
     p->set_severity(d.severity == Severity::kError ? v1::Diagnostic::ERROR
                                                    : v1::Diagnostic::WARNING);
-    p->set_message(d.message);
-    p->set_text(d.ToString());
+    p->set_message(ValidUtf8(d.message));
+    p->set_text(ValidUtf8(d.ToString()));
   }
 }
 
@@ -42,13 +46,37 @@ v1::RuleTestSummary RuleTestSummaryProto(const RuleTestReport& report) {
   summary.set_failed(report.failed);
   for (const RuleTestFailure& failure : report.failures) {
     v1::RuleTestFailure* f = summary.add_failures();
-    f->set_name(failure.name);
-    f->set_location(absl::StrCat(failure.location.file, ":",
-                                 failure.location.line, ":",
-                                 failure.location.column));
-    for (const std::string& d : failure.differences) f->add_differences(d);
+    f->set_name(ValidUtf8(failure.name));
+    f->set_location(ValidUtf8(absl::StrCat(failure.location.file, ":",
+                                           failure.location.line, ":",
+                                           failure.location.column)));
+    for (const std::string& d : failure.differences) {
+      f->add_differences(ValidUtf8(d));
+    }
   }
   return summary;
+}
+
+std::vector<std::string> CandidatePathProblems(
+    const google::protobuf::RepeatedPtrField<v1::RuleSetFile>& files,
+    absl::string_view field) {
+  std::vector<std::string> problems;
+  if (files.empty()) problems.push_back(absl::StrCat(field, ": required"));
+  for (int i = 0; i < files.size(); ++i) {
+    const std::string& path = files[i].path();
+    const std::vector<absl::string_view> parts = absl::StrSplit(path, '/');
+    const bool bad =
+        path.empty() || path[0] == '/' ||
+        std::any_of(parts.begin(), parts.end(), [](absl::string_view part) {
+          return part.empty() || part == "." || part == "..";
+        });
+    if (bad) {
+      problems.push_back(absl::StrCat(
+          field, "[", i, "].path: ", EchoValue(path),
+          " is not a relative '/'-separated path without '.' or '..'"));
+    }
+  }
+  return problems;
 }
 
 }  // namespace lantern

@@ -5,6 +5,10 @@
 #ifndef LANTERN_SERVER_RULESET_PROTO_H_
 #define LANTERN_SERVER_RULESET_PROTO_H_
 
+#include <string>
+#include <vector>
+
+#include "absl/strings/string_view.h"
 #include "engine/diagnostics.h"
 #include "engine/rule_test_runner.h"
 #include "lantern/v1/service.pb.h"
@@ -21,6 +25,14 @@ void DiagnosticsToProto(
     google::protobuf::RepeatedPtrField<v1::Diagnostic>* out);
 
 v1::RuleTestSummary RuleTestSummaryProto(const RuleTestReport& report);
+
+// Every problem with candidate files sent by a client (RuleSets.Validate,
+// Audit.Backtest): none at all, or a path that is not relative,
+// '/'-separated and free of empty, "." and ".." parts. Each is
+// "<field>[i].path: ..." with `field` the files' path in the request.
+std::vector<std::string> CandidatePathProblems(
+    const google::protobuf::RepeatedPtrField<v1::RuleSetFile>& files,
+    absl::string_view field);
 
 }  // namespace lantern
 

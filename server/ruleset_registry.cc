@@ -10,6 +10,7 @@
 #include "engine/compiler.h"
 #include "engine/loader.h"
 #include "engine/matcher.h"
+#include "server/echo_value.h"
 #include "server/ruleset_digest.h"
 
 namespace lantern {
@@ -93,8 +94,8 @@ RuleSetRegistry::Reactivate(absl::string_view version_or_digest,
                             absl::string_view activated_by) {
   std::shared_ptr<const RuleSetVersion> version = Find(version_or_digest);
   if (version == nullptr) {
-    return absl::NotFoundError(
-        absl::StrCat("no ruleset version '", version_or_digest, "' is held"));
+    return absl::NotFoundError(absl::StrCat(
+        "no ruleset version ", EchoValue(version_or_digest), " is held"));
   }
   absl::MutexLock activating(&activate_mu_);
   if (before_activate_) {

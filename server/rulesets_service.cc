@@ -18,27 +18,6 @@
 namespace lantern {
 namespace {
 
-// Every problem with the candidate's file paths, as "files[i].path: ...".
-std::vector<std::string> BadPaths(const v1::ValidateRuleSetRequest& request) {
-  std::vector<std::string> problems;
-  if (request.files().empty()) problems.push_back("files: required");
-  for (int i = 0; i < request.files_size(); ++i) {
-    const std::string& path = request.files(i).path();
-    const std::vector<absl::string_view> parts = absl::StrSplit(path, '/');
-    const bool bad =
-        path.empty() || path[0] == '/' ||
-        std::any_of(parts.begin(), parts.end(), [](absl::string_view part) {
-          return part.empty() || part == "." || part == "..";
-        });
-    if (bad) {
-      problems.push_back(absl::StrCat(
-          "files[", i, "].path: '", path,
-          "' is not a relative '/'-separated path without '.' or '..'"));
-    }
-  }
-  return problems;
-}
-
 void FillActive(const RuleSetRegistry& registry,
                 v1::ActivateRuleSetResponse* response) {
   std::shared_ptr<const RuleSetVersion> active = registry.Active();
@@ -98,8 +77,8 @@ grpc::ServerUnaryReactor* RuleSetsService::List(
 
 absl::Status RuleSetsService::GetFromLedger(
     const std::string& version, v1::GetRuleSetResponse* response) const {
-  const absl::Status not_found =
-      absl::NotFoundError(absl::StrCat("no ruleset version '", version, "'"));
+  const absl::Status not_found = absl::NotFoundError(
+      absl::StrCat("no ruleset version ", EchoValue(version)));
   if (ledger_ == nullptr) return not_found;
   absl::StatusOr<std::vector<ledger::StoredActivation>> activations =
       ledger_->ListActivations();
@@ -146,7 +125,8 @@ grpc::ServerUnaryReactor* RuleSetsService::Validate(
     const v1::ValidateRuleSetRequest* request,
     v1::ValidateRuleSetResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  const std::vector<std::string> bad = BadPaths(*request);
+  const std::vector<std::string> bad =
+      CandidatePathProblems(request->files(), "files");
   if (!bad.empty()) {
     reactor->Finish(ToGrpcStatus(absl::InvalidArgumentError(
         absl::StrCat("invalid request: ", absl::StrJoin(bad, "; ")))));

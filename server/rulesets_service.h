@@ -6,6 +6,9 @@
 // ledger to record an activation (a commit), so they run on the
 // RuleSetWorker and finish their reactor from there: no gRPC thread waits.
 //
+// Requests are parsed by ParsedRequests (INVALID_ARGUMENT when they do not
+// parse or carry unknown fields).
+//
 // Thread-safety: handlers run on many threads; all shared state is in the
 // registry and the worker, both thread-safe.
 #ifndef LANTERN_SERVER_RULESETS_SERVICE_H_
@@ -16,6 +19,7 @@
 #include "absl/status/statusor.h"
 #include "lantern/v1/service.grpc.pb.h"
 #include "server/ledger/ledger.h"
+#include "server/parsed_requests.h"
 #include "server/ruleset_registry.h"
 #include "server/ruleset_worker.h"
 
@@ -29,7 +33,8 @@ absl::StatusOr<v1::ActivateRuleSetResponse> ActivateFromDirectory(
     RuleSetRegistry& registry, const std::string& dir,
     absl::string_view activated_by);
 
-class RuleSetsService final : public v1::RuleSets::CallbackService {
+class RuleSetsService final
+    : public ParsedRequests<v1::RuleSets::CallbackService> {
  public:
   // REQUIRES: `registry`, `worker` and `ledger` (which may be null: no
   // ledger) outlive the service; the worker outlives the server's
@@ -41,7 +46,13 @@ class RuleSetsService final : public v1::RuleSets::CallbackService {
       : registry_(registry),
         worker_(worker),
         rules_dir_(std::move(rules_dir)),
-        ledger_(ledger) {}
+        ledger_(ledger) {
+    const std::string name = v1::RuleSets::service_full_name();
+    ParseUnary(name, "List", &RuleSetsService::List);
+    ParseUnary(name, "Get", &RuleSetsService::Get);
+    ParseUnary(name, "Validate", &RuleSetsService::Validate);
+    ParseUnary(name, "Activate", &RuleSetsService::Activate);
+  }
 
   grpc::ServerUnaryReactor* List(grpc::CallbackServerContext* context,
                                  const v1::ListRuleSetsRequest* request,

@@ -7,16 +7,20 @@
 // ledger it uses go away (calls waiting for a commit finish first).
 #include "server/serve.h"
 
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <chrono>
 #include <memory>
 #include <random>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
@@ -28,6 +32,7 @@
 #include "server/decision_recorder.h"
 #include "server/ledger/ledger.h"
 #include "server/request_assessor.h"
+#include "server/request_parsing.h"
 #include "server/risk_assessment_service.h"
 #include "server/ruleset_registry.h"
 #include "server/ruleset_worker.h"
@@ -179,6 +184,28 @@ bool OpenLedger(const ServeOptions& options, RuleSetRegistry& registry,
   return true;
 }
 
+// Gives memory freed after a burst (pages of decisions, large answers) back
+// to the system every few seconds: glibc keeps what its per-thread arenas
+// freed, so without this the server stays at its peak. malloc_trim walks
+// only free memory, a millisecond or so.
+class MemoryTrimmer {
+ public:
+  MemoryTrimmer()
+      : thread_([this] {
+          while (!stop_.WaitForNotificationWithTimeout(absl::Seconds(5))) {
+            malloc_trim(0);
+          }
+        }) {}
+  ~MemoryTrimmer() {
+    stop_.Notify();
+    thread_.join();
+  }
+
+ private:
+  absl::Notification stop_;
+  std::thread thread_;
+};
+
 }  // namespace
 
 int RunServe(const ServeOptions& options, const FactTypes& types,
@@ -190,6 +217,12 @@ int RunServe(const ServeOptions& options, const FactTypes& types,
   // an Assess call. The server's few locks are leaves; detection stays on
   // in the tests.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+  // Whatever the server creates (the ledger, its -wal and -shm, their
+  // directories) holds children's data: readable by this user only. The
+  // ledger sets its modes explicitly too; this covers the rest.
+  umask(077);
+  // A client sending bad bytes must not flood stderr with protobuf's lines.
+  InstallProtobufLogLimiter();
 
   RuleSetRegistry registry(&types, &AssessmentVocabulary(),
                            v1::EpisodeFacts::descriptor()->full_name());
@@ -200,7 +233,7 @@ int RunServe(const ServeOptions& options, const FactTypes& types,
     return 1;
   }
   absl::StatusOr<v1::ActivateRuleSetResponse> first =
-      ActivateFromDirectory(registry, options.rules_dir, "startup");
+      ActivateFromDirectory(registry, options.rules_dir, kStartup);
   LogActivation(first, options.rules_dir, err);
   if (!first.ok() ||
       first->outcome() != v1::ActivateRuleSetResponse::ACTIVATED) {
@@ -225,6 +258,18 @@ int RunServe(const ServeOptions& options, const FactTypes& types,
   builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(),
                            &port);
   builder.SetMaxReceiveMessageSize(options.max_message_bytes);
+  // Bounded resources: streams per connection (advertised in SETTINGS),
+  // connections idle with no call closed, dead peers found by keepalive
+  // pings.
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS,
+                             options.max_concurrent_streams);
+  builder.AddChannelArgument(
+      GRPC_ARG_MAX_CONNECTION_IDLE_MS,
+      static_cast<int>(absl::ToInt64Milliseconds(options.max_connection_idle)));
+  builder.AddChannelArgument(
+      GRPC_ARG_KEEPALIVE_TIME_MS,
+      static_cast<int>(absl::ToInt64Milliseconds(options.keepalive_time)));
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 20000);
   builder.RegisterService(&assess_service);
   builder.RegisterService(&rulesets_service);
   builder.RegisterService(&audit_service);
@@ -237,7 +282,10 @@ int RunServe(const ServeOptions& options, const FactTypes& types,
   const std::string host = options.listen.substr(0, options.listen.rfind(':'));
   out << "lantern serve: listening on " << host << ":" << port << std::endl;
 
-  WaitForStop(signals, registry, worker, options.rules_dir, err);
+  {
+    MemoryTrimmer trimmer;
+    WaitForStop(signals, registry, worker, options.rules_dir, err);
+  }
   err << "lantern serve: stopping (draining for at most "
       << absl::FormatDuration(options.drain_timeout) << ")" << std::endl;
   server->GetHealthCheckService()->Shutdown();

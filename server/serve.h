@@ -20,6 +20,12 @@
 // reactor must be finished before gRPC can shut down), so the bound is
 // `drain_timeout` plus at most one candidate's load-and-test time.
 //
+// Resources: at most `max_concurrent_streams` calls at once per
+// connection, idle connections closed after `max_connection_idle`, quiet
+// ones pinged every `keepalive_time`; every 5 s freed heap memory is given
+// back to the system (malloc_trim), so a burst does not leave the server at
+// its peak. Files are created with umask 077 (they hold children's data).
+//
 // Only rulesets over lantern.v1.EpisodeFacts are accepted (the registry
 // rejects others at activation).
 //
@@ -55,6 +61,13 @@ struct ServeOptions {
   int max_message_bytes = 1 << 20;
   RequestLimits limits;
   absl::Duration drain_timeout = absl::Seconds(10);
+  // Calls at once on one client connection (HTTP/2 SETTINGS); more wait.
+  int max_concurrent_streams = 100;
+  // A connection with no call for this long is closed.
+  absl::Duration max_connection_idle = absl::Minutes(5);
+  // The server pings a connection quiet for this long and closes it if
+  // the ping is not answered within 20 s (a vanished client).
+  absl::Duration keepalive_time = absl::Minutes(1);
   std::string ledger_path = "lantern-data/ledger.db";
   // Empty: ledger_path + ".key".
   std::string ledger_key_path;

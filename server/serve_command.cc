@@ -30,6 +30,13 @@ ABSL_FLAG(bool, ledger_off, false,
           "serve: do NOT record decisions (for benchmarks only)");
 ABSL_FLAG(int, drain_seconds, 10,
           "serve: on SIGTERM, how long calls in flight may take to finish");
+ABSL_FLAG(int, max_concurrent_streams, 100,
+          "serve: calls at once on one client connection (more wait)");
+ABSL_FLAG(int, max_connection_idle_seconds, 300,
+          "serve: a connection with no call for this long is closed");
+ABSL_FLAG(int, keepalive_seconds, 60,
+          "serve: ping a quiet connection after this long; close it if "
+          "the ping is not answered in 20 s");
 
 namespace lantern {
 
@@ -47,6 +54,11 @@ int RunServeCommand(const FactTypes& types) {
   options.ledger_path = absl::GetFlag(FLAGS_ledger);
   options.ledger_key_path = absl::GetFlag(FLAGS_ledger_key);
   options.ledger_off = absl::GetFlag(FLAGS_ledger_off);
+  options.max_concurrent_streams = absl::GetFlag(FLAGS_max_concurrent_streams);
+  options.max_connection_idle =
+      absl::Seconds(absl::GetFlag(FLAGS_max_connection_idle_seconds));
+  options.keepalive_time =
+      absl::Seconds(absl::GetFlag(FLAGS_keepalive_seconds));
   if (options.ledger_path.empty() && !options.ledger_off) {
     std::cerr << "lantern: serve needs --ledger=PATH\n";
     return kExitUsage;
@@ -54,7 +66,10 @@ int RunServeCommand(const FactTypes& types) {
   if (options.max_message_bytes <= 0 || options.limits.max_repeated <= 0 ||
       options.limits.max_narrative_bytes <= 0 ||
       options.limits.max_string_bytes <= 0 ||
-      options.drain_timeout < absl::ZeroDuration()) {
+      options.drain_timeout < absl::ZeroDuration() ||
+      options.max_concurrent_streams <= 0 ||
+      options.max_connection_idle <= absl::ZeroDuration() ||
+      options.keepalive_time <= absl::ZeroDuration()) {
     std::cerr << "lantern: serve limits must be positive\n";
     return kExitUsage;
   }

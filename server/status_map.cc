@@ -6,6 +6,8 @@
 
 #include <string>
 
+#include "absl/strings/str_cat.h"
+
 namespace lantern {
 namespace {
 
@@ -40,8 +42,18 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
   if (code < 0 || code > static_cast<int>(grpc::StatusCode::UNAUTHENTICATED)) {
     code = static_cast<int>(grpc::StatusCode::UNKNOWN);
   }
-  return grpc::Status(static_cast<grpc::StatusCode>(code),
-                      std::string(status.message()));
+  absl::string_view message = status.message();
+  if (message.size() <= kMaxStatusMessageBytes) {
+    return grpc::Status(static_cast<grpc::StatusCode>(code),
+                        std::string(message));
+  }
+  const std::string more = absl::StrCat(
+      "... (",
+      message.size() - Utf8Prefix(message, kMaxStatusMessageBytes - 64).size(),
+      " more bytes)");
+  return grpc::Status(
+      static_cast<grpc::StatusCode>(code),
+      absl::StrCat(Utf8Prefix(message, kMaxStatusMessageBytes - 64), more));
 }
 
 }  // namespace lantern

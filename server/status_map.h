@@ -11,12 +11,22 @@
 #ifndef LANTERN_SERVER_STATUS_MAP_H_
 #define LANTERN_SERVER_STATUS_MAP_H_
 
+#include <cstddef>
+#include <string>
+
 #include "absl/status/status.h"
 #include "grpcpp/support/status.h"
+#include "server/echo_value.h"
 
 namespace lantern {
 
-// The gRPC status with the same code and message. OK maps to OK.
+// Status messages travel in a header (grpc-message), which clients limit
+// (8 KiB by default): a longer message would make the client fail the call
+// with an error of its own. ToGrpcStatus cuts messages to this many bytes.
+inline constexpr size_t kMaxStatusMessageBytes = 2048;
+
+// The gRPC status with the same code and message, the message cut to
+// kMaxStatusMessageBytes (saying how much was cut). OK maps to OK.
 grpc::Status ToGrpcStatus(const absl::Status& status);
 
 }  // namespace lantern

@@ -7,9 +7,14 @@
 // fsync of the WAL) and wakes the waiters.
 #include "server/ledger/ledger.h"
 
+#include <fcntl.h>
 #include <pthread.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <utility>
 
@@ -85,6 +90,37 @@ absl::Status CheckLatest(const std::optional<SignedTreeHead>& latest,
   return absl::OkStatus();
 }
 
+// Children's data: the ledger's missing directories are created 0700, and
+// the file itself 0600 before SQLite opens it (SQLite gives its -wal and
+// -shm files the database file's mode); an existing file, -wal and -shm are
+// tightened to 0600.
+absl::Status MakePrivate(const std::string& path) {
+  const std::filesystem::path dir = std::filesystem::path(path).parent_path();
+  std::filesystem::path partial;
+  for (const std::filesystem::path& part : dir) {
+    partial /= part;
+    if (mkdir(partial.c_str(), 0700) != 0 && errno != EEXIST) {
+      return absl::UnavailableError(absl::StrCat("cannot create directory ",
+                                                 partial.string(), ": ",
+                                                 std::strerror(errno)));
+    }
+  }
+  const int fd = open(path.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot open ", path, ": ", std::strerror(errno)));
+  }
+  close(fd);
+  for (const std::string& file : {path, path + "-wal", path + "-shm"}) {
+    if (chmod(file.c_str(), 0600) != 0 && errno != ENOENT) {
+      return absl::UnavailableError(
+          absl::StrCat("cannot make ", file,
+                       " private (mode 0600): ", std::strerror(errno)));
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(LedgerOptions options) {
@@ -94,10 +130,7 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(LedgerOptions options) {
   if (options.key_path.empty()) options.key_path = options.path + ".key";
   if (!options.clock) options.clock = [] { return absl::Now(); };
   options.max_batch = std::max(1, options.max_batch);
-  const std::filesystem::path dir =
-      std::filesystem::path(options.path).parent_path();
-  std::error_code ec;
-  if (!dir.empty()) std::filesystem::create_directories(dir, ec);
+  if (absl::Status s = MakePrivate(options.path); !s.ok()) return s;
 
   absl::StatusOr<std::unique_ptr<LedgerStore>> writer =
       LedgerStore::OpenForWriting(options.path);

@@ -40,6 +40,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -61,7 +62,9 @@
 namespace lantern::ledger {
 
 struct LedgerOptions {
-  // The SQLite file; it and its directory are created when absent.
+  // The SQLite file; it and its directory are created when absent. The
+  // file, its -wal and -shm are mode 0600 (an existing file is tightened),
+  // directories created for it 0700: they hold children's data.
   std::string path;
   // The Ed25519 signing key (PEM); created (0600) when absent. Default:
   // `path` + ".key".
@@ -152,10 +155,12 @@ class Ledger {
   // NOT_FOUND when no decision has that id.
   absl::StatusOr<StoredDecision> GetDecision(const std::string& decision_id);
   // Decisions received in [from, to), oldest first, `page_size` (1..1000) at
-  // a time; pass the previous page's token for the next.
-  absl::StatusOr<DecisionPage> ListDecisions(absl::Time from, absl::Time to,
-                                             int page_size,
-                                             const std::string& page_token);
+  // a time, and fewer when their records' bytes would pass `max_bytes` (at
+  // least one a page); pass the previous page's token for the next.
+  absl::StatusOr<DecisionPage> ListDecisions(
+      absl::Time from, absl::Time to, int page_size,
+      const std::string& page_token,
+      int64_t max_bytes = std::numeric_limits<int64_t>::max());
   // Every activation, oldest first: the rulesets ever active, so a restarted
   // service can list them and load any by digest.
   absl::StatusOr<std::vector<StoredActivation>> ListActivations();

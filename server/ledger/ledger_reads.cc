@@ -6,6 +6,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "server/echo_value.h"
 #include "server/ledger/ledger.h"
 #include "server/ledger/record_codec.h"
 
@@ -43,14 +44,15 @@ absl::StatusOr<StoredDecision> Ledger::GetDecision(
       reader_->FindByDecisionId(decision_id);
   if (!row.ok()) return row.status();
   if (!row->has_value()) {
-    return absl::NotFoundError(absl::StrCat("no decision ", decision_id));
+    return absl::NotFoundError(
+        absl::StrCat("no decision ", EchoValue(decision_id)));
   }
   return ToDecision(**row);
 }
 
 absl::StatusOr<DecisionPage> Ledger::ListDecisions(
     absl::Time from, absl::Time to, int page_size,
-    const std::string& page_token) {
+    const std::string& page_token, int64_t max_bytes) {
   if (page_size < 1 || page_size > kMaxPageSize) {
     return absl::InvalidArgumentError(
         absl::StrCat("page_size: must be 1 to ", kMaxPageSize));
@@ -69,14 +71,19 @@ absl::StatusOr<DecisionPage> Ledger::ListDecisions(
   }
   if (!rows.ok()) return rows.status();
   DecisionPage page;
-  for (size_t i = 0; i < rows->size() && i < static_cast<size_t>(page_size);
-       ++i) {
-    absl::StatusOr<StoredDecision> d = ToDecision((*rows)[i]);
+  int64_t bytes = 0;
+  size_t taken = 0;
+  for (; taken < rows->size() && taken < static_cast<size_t>(page_size);
+       ++taken) {
+    const int64_t size = static_cast<int64_t>((*rows)[taken].record.size());
+    if (taken > 0 && bytes + size > max_bytes) break;
+    bytes += size;
+    absl::StatusOr<StoredDecision> d = ToDecision((*rows)[taken]);
     if (!d.ok()) return d.status();
     page.decisions.push_back(*std::move(d));
   }
-  if (rows->size() > static_cast<size_t>(page_size)) {
-    const StoredRecord& last = (*rows)[page_size - 1];
+  if (rows->size() > taken) {
+    const StoredRecord& last = (*rows)[taken - 1];
     page.next_page_token = absl::StrCat(last.time_micros, ":", last.leaf_index);
   }
   return page;
@@ -107,11 +114,12 @@ absl::StatusOr<std::vector<SourceFile>> Ledger::GetRuleSetFiles(
   }
   if (!blob.ok()) return blob.status();
   if (!blob->has_value()) {
-    return absl::NotFoundError(absl::StrCat("no ruleset ", digest));
+    return absl::NotFoundError(absl::StrCat("no ruleset ", EchoValue(digest)));
   }
   v1::RuleSetBlob parsed;
   if (!parsed.ParseFromString(**blob)) {
-    return absl::DataLossError(absl::StrCat("ruleset ", digest, " is damaged"));
+    return absl::DataLossError(
+        absl::StrCat("ruleset ", EchoValue(digest), " is damaged"));
   }
   return FilesOf(parsed);
 }

@@ -97,8 +97,30 @@ absl::StatusOr<std::unique_ptr<LedgerStore>> LedgerStore::OpenReadOnly(
   absl::StatusOr<std::unique_ptr<SqliteDb>> db =
       SqliteDb::Open(path, /*create=*/false, /*read_only=*/true);
   if (!db.ok()) return db.status();
-  std::unique_ptr<LedgerStore> store(new LedgerStore(*std::move(db)));
+  return CheckFormat(
+      path, std::unique_ptr<LedgerStore>(new LedgerStore(*std::move(db))));
+}
+
+absl::StatusOr<std::unique_ptr<LedgerStore>> LedgerStore::OpenForVerifying(
+    const std::string& path) {
+  absl::StatusOr<std::unique_ptr<SqliteDb>> db = SqliteDb::OpenOffline(path);
+  if (!db.ok()) return db.status();
+  return CheckFormat(
+      path, std::unique_ptr<LedgerStore>(new LedgerStore(*std::move(db))));
+}
+
+absl::StatusOr<std::vector<std::string>> LedgerStore::IntegrityProblems() {
+  absl::StatusOr<std::vector<std::string>> lines =
+      db_->QueryTexts("PRAGMA integrity_check(20)");
+  if (!lines.ok()) return lines.status();
+  if (lines->size() == 1 && (*lines)[0] == "ok") lines->clear();
+  return lines;
+}
+
+absl::StatusOr<std::unique_ptr<LedgerStore>> LedgerStore::CheckFormat(
+    const std::string& path, std::unique_ptr<LedgerStore> store) {
   absl::StatusOr<std::string> format = store->Meta("format");
+  if (absl::IsDataLoss(format.status())) return format.status();
   if (!format.ok()) {
     return absl::FailedPreconditionError(absl::StrCat(
         path, " is not a Lantern ledger: ", format.status().message()));

@@ -54,6 +54,15 @@ class LedgerStore {
   static absl::StatusOr<std::unique_ptr<LedgerStore>> OpenReadOnly(
       const std::string& path);
 
+  // Opens an existing ledger file for `lantern ledger verify`: read-only,
+  // leaving nothing beside it (SqliteDb::OpenOffline).
+  static absl::StatusOr<std::unique_ptr<LedgerStore>> OpenForVerifying(
+      const std::string& path);
+
+  // SQLite's own check of the file's pages and indexes ("ok" is no
+  // problem): one line per problem, at most 20.
+  absl::StatusOr<std::vector<std::string>> IntegrityProblems();
+
   absl::Status Begin();
   absl::Status Commit();
   absl::Status Rollback();
@@ -98,6 +107,9 @@ class LedgerStore {
  private:
   explicit LedgerStore(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}
   absl::Status CreateSchema();
+  // `store` when its meta table says it is a ledger of a known format.
+  static absl::StatusOr<std::unique_ptr<LedgerStore>> CheckFormat(
+      const std::string& path, std::unique_ptr<LedgerStore> store);
   // A prepared statement for `sql`, kept for re-use.
   absl::StatusOr<SqliteStatement*> Statement(const std::string& sql);
   absl::StatusOr<std::optional<StoredRecord>> FindOne(const std::string& where,

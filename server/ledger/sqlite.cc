@@ -5,7 +5,10 @@
 
 #include <sqlite3.h>
 
+#include <filesystem>
+
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 
 namespace lantern::ledger {
 namespace {
@@ -118,6 +121,41 @@ absl::StatusOr<std::unique_ptr<SqliteDb>> SqliteDb::Open(
   return std::unique_ptr<SqliteDb>(new SqliteDb(db));
 }
 
+absl::StatusOr<std::unique_ptr<SqliteDb>> SqliteDb::OpenOffline(
+    const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot open ", path, ": not a file"));
+  }
+  if (std::filesystem::exists(path + "-wal", ec) ||
+      std::filesystem::exists(path + "-shm", ec)) {
+    return Open(path, /*create=*/false, /*read_only=*/true);
+  }
+  // A URI, so that immutable=1 applies: %-escape what a URI path treats
+  // specially.
+  std::string uri = "file:";
+  for (const char c : path) {
+    if (c == '%' || c == '?' || c == '#') {
+      absl::StrAppend(&uri, absl::StrFormat("%%%02X", c));
+    } else {
+      uri.push_back(c);
+    }
+  }
+  uri += "?immutable=1";
+  sqlite3* db = nullptr;
+  const int rc = sqlite3_open_v2(
+      uri.c_str(), &db,
+      SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
+    absl::Status status = ErrorFor(rc, absl::StrCat("cannot open ", path), db);
+    sqlite3_close(db);
+    return status;
+  }
+  sqlite3_extended_result_codes(db, 1);
+  return std::unique_ptr<SqliteDb>(new SqliteDb(db));
+}
+
 SqliteDb::~SqliteDb() { sqlite3_close(db_); }
 
 absl::Status SqliteDb::Exec(const std::string& sql) {
@@ -143,6 +181,19 @@ absl::StatusOr<std::string> SqliteDb::QueryText(const std::string& sql) {
   absl::StatusOr<bool> row = (*stmt)->Step();
   if (!row.ok()) return row.status();
   return *row ? (*stmt)->Bytes(0) : "";
+}
+
+absl::StatusOr<std::vector<std::string>> SqliteDb::QueryTexts(
+    const std::string& sql) {
+  absl::StatusOr<std::unique_ptr<SqliteStatement>> stmt = Prepare(sql);
+  if (!stmt.ok()) return stmt.status();
+  std::vector<std::string> texts;
+  for (;;) {
+    absl::StatusOr<bool> row = (*stmt)->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return texts;
+    texts.push_back((*stmt)->Bytes(0));
+  }
 }
 
 }  // namespace lantern::ledger

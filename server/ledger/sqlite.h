@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -60,6 +61,13 @@ class SqliteDb {
   static absl::StatusOr<std::unique_ptr<SqliteDb>> Open(const std::string& path,
                                                         bool create,
                                                         bool read_only);
+  // Opens the existing file at `path` read-only for an offline check,
+  // leaving nothing beside it: when no -wal or -shm file is beside it (no
+  // writer has it open, and every commit is in the file itself) it is
+  // opened immutable (no locks, no -shm); otherwise read-only as usual, so
+  // that commits still in the -wal are read.
+  static absl::StatusOr<std::unique_ptr<SqliteDb>> OpenOffline(
+      const std::string& path);
   ~SqliteDb();
   SqliteDb(const SqliteDb&) = delete;
   SqliteDb& operator=(const SqliteDb&) = delete;
@@ -70,6 +78,8 @@ class SqliteDb {
       const std::string& sql);
   // The single text value `sql` returns (for PRAGMAs).
   absl::StatusOr<std::string> QueryText(const std::string& sql);
+  // Every text value in the first column of the rows `sql` returns.
+  absl::StatusOr<std::vector<std::string>> QueryTexts(const std::string& sql);
 
  private:
   explicit SqliteDb(sqlite3* db) : db_(db) {}

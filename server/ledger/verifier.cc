@@ -6,6 +6,7 @@
 #include <set>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "server/ledger/ledger_store.h"
 #include "server/ledger/record_codec.h"
@@ -152,15 +153,24 @@ void CheckRuleSets(Context& c) {
 absl::StatusOr<VerifyReport> VerifyLedger(
     const std::string& path, const std::string& trusted_public_key) {
   absl::StatusOr<std::unique_ptr<LedgerStore>> store =
-      LedgerStore::OpenReadOnly(path);
+      LedgerStore::OpenForVerifying(path);
   if (!store.ok()) return store.status();
   Context c{store->get()};
+  absl::StatusOr<std::vector<std::string>> damaged =
+      c.store->IntegrityProblems();
+  if (!damaged.ok()) return damaged.status();
+  for (const std::string& problem : *damaged) {
+    c.report.problems.push_back(absl::StrCat("the file is damaged: ", problem));
+  }
   absl::StatusOr<std::string> key = c.store->Meta("public_key");
   if (!key.ok()) return key.status();
   c.report.public_key = trusted_public_key.empty() ? *key : trusted_public_key;
   absl::Status s = c.store->ForEachRecord(
       [&](const StoredRecord& row) { return CheckRecord(c, row); });
   if (!s.ok() && !absl::IsDataLoss(s)) return s;
+  if (absl::IsDataLoss(s) && absl::StartsWith(s.message(), "sqlite:")) {
+    c.report.problems.push_back(absl::StrCat("records: ", s.message()));
+  }
   c.report.root = c.tree.Root();
   CheckTreeHeads(c);
   CheckRuleSets(c);
@@ -179,6 +189,13 @@ int RunLedgerVerify(const std::string& path, std::ostream& out,
     trusted = *std::move(key);
   }
   absl::StatusOr<VerifyReport> report = VerifyLedger(path, trusted);
+  if (absl::IsDataLoss(report.status())) {
+    // The file is there but SQLite finds it damaged: a corruption like any
+    // other the checks find.
+    out << "FAIL: " << path << " is damaged: " << report.status().message()
+        << "\n";
+    return 1;
+  }
   if (!report.ok()) {
     err << "lantern: cannot verify " << path << ": "
         << report.status().message() << "\n";

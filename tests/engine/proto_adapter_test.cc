@@ -604,12 +604,12 @@ TEST_F(TestPoolTest, Uint64OverflowNamesThePath) {
   ASSERT_NE(schema, nullptr);
   EXPECT_THAT(
       FactsFromMessage(*schema, *Node("big: 9223372036854775808")).status(),
-      IsInvalid("facts: big: value 9223372036854775808 is too large"));
+      IsInvalid("facts.big: value 9223372036854775808 is too large"));
   EXPECT_THAT(
       FactsFromMessage(*schema, *Node("children {} children { child { bigs: "
                                       "[ 0, 18446744073709551615 ] } }"))
           .status(),
-      IsInvalid("facts: children[1].child.bigs[1]: value "
+      IsInvalid("facts.children[1].child.bigs[1]: value "
                 "18446744073709551615 is too large"));
 }
 
@@ -647,7 +647,7 @@ TEST_F(TestPoolTest, JsonIntoDynamicMessage) {
   EXPECT_THAT(
       FactsFromJson(s, Find("Node"), R"({"big": "18446744073709551615"})")
           .status(),
-      IsInvalid("facts: big: value 18446744073709551615 is too large"));
+      IsInvalid("facts.big: value 18446744073709551615 is too large"));
 }
 
 TEST_F(TestPoolTest, UnsupportedFieldsAreRejectedByName) {
@@ -675,16 +675,16 @@ TEST_F(TestPoolTest, DescriptorNotMatchingSchemaIsRejected) {
   ASSERT_TRUE(schema.ok());
   std::unique_ptr<pb::Message> m(factory_.GetPrototype(lookalike)->New());
   EXPECT_THAT(FactsFromMessage(**schema, *m).status(),
-              IsInvalid("facts: child: the message has no such field"));
+              IsInvalid("facts.child: the message has no such field"));
   EXPECT_THAT(FactsFromJson(**schema, lookalike, "{}").status(),
-              IsInvalid("facts: child: the message has no such field"));
+              IsInvalid("facts.child: the message has no such field"));
 
   FactSchemaBuilder b;  // t.Node whose `big` is a string
   b.AddField(b.AddMessage("t.Node"), "big", Type::String(), false);
   auto wrong = std::move(b).Build(0);
   ASSERT_TRUE(wrong.ok());
   EXPECT_THAT(FactsFromMessage(**wrong, *Node("big: 1")).status(),
-              IsInvalid("facts: big: field does not match the schema type "
+              IsInvalid("facts.big: field does not match the schema type "
                         "string"));
 }
 

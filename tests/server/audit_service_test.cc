@@ -84,8 +84,10 @@ class AuditServiceTest : public ::testing::Test {
     if (server_ != nullptr) server_->Shutdown();
   }
 
-  void StartServer(ledger::Ledger* ledger) {
-    service_ = std::make_unique<AuditService>(ledger, &registry_, &types_);
+  void StartServer(ledger::Ledger* ledger,
+                   int max_backtests = AuditService::kMaxBacktests) {
+    service_ = std::make_unique<AuditService>(ledger, &registry_, &types_,
+                                              max_backtests);
     grpc::ServerBuilder builder;
     int port = 0;
     builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
@@ -283,6 +285,18 @@ TEST_F(AuditServiceTest, BacktestStopsWhenItsConsumerDoes) {
       [] { return true; });
   EXPECT_EQ(status.code(), absl::StatusCode::kCancelled);
   EXPECT_EQ(items, 0);
+}
+
+TEST_F(AuditServiceTest, BacktestsBeyondTheBoundAreResourceExhausted) {
+  server_->Shutdown();
+  StartServer(ledger_.get(), /*max_backtests=*/0);
+  Record(15, true, 1714824000);
+  std::vector<std::string> changed;
+  v1::BacktestSummary summary;
+  grpc::Status status =
+      Backtest(CandidateFiles(GiftsScored(40, "2")), &changed, &summary);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(status.error_message(), HasSubstr("too many backtests: 0"));
 }
 
 TEST_F(AuditServiceTest, BacktestOfABrokenCandidateIsInvalidWithDiagnostics) {

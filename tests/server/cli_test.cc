@@ -184,5 +184,16 @@ TEST_F(CliTest, EvalRejectsBadInputsWithOneLine) {
   EXPECT_THAT(err_.str(), HasSubstr("--as_of must be an RFC 3339 time"));
 }
 
+TEST_F(CliTest, EvalRefusesAnEnumNumberItsEnumLacks) {
+  const std::string facts = ::testing::TempDir() + "/enum.json";
+  std::ofstream(facts) << R"({"child": {"ageYears": 15, "careStatus": 999}})";
+  EXPECT_EQ(RunEval(TestDataPath("rulesets/service"), facts, std::nullopt,
+                    Noon(), types_, out_, err_),
+            kExitFailed);
+  EXPECT_EQ(err_.str(), facts +
+                            ": facts.child.care_status: 999 is not a value of "
+                            "lantern.v1.Child.CareStatus\n");
+}
+
 }  // namespace
 }  // namespace lantern

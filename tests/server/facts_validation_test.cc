@@ -1,6 +1,12 @@
 // Tests of server/facts_validation.h against the service test ruleset.
 #include "server/facts_validation.h"
 
+#include <algorithm>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
 #include "engine/loader.h"
 #include "engine/proto_fact_types.h"
 #include "gmock/gmock.h"
@@ -10,6 +16,7 @@
 namespace lantern {
 namespace {
 
+using ::google::protobuf::FieldDescriptor;
 using ::testing::AllOf;
 using ::testing::HasSubstr;
 
@@ -203,6 +210,62 @@ TEST_F(FactsValidationTest, WhereaboutsAndCompanyAreCheckedLikeFound) {
             HasSubstr("facts.episode.whereabouts.with.people[0].age_years: "
                       "130 is out of range 0..120"),
             HasSubstr("facts.episode.events_before.recorded: 101 elements")));
+}
+
+// Every enum field reachable from EpisodeFacts, found by walking the
+// descriptor (so fields added later are covered), refuses a number its
+// enum does not name, naming the field's path and the number.
+void EnumFields(
+    const google::protobuf::Descriptor& type, const std::string& path,
+    std::vector<std::pair<std::string, std::vector<const FieldDescriptor*>>>*
+        out,
+    std::vector<const FieldDescriptor*> chain, int depth) {
+  if (depth > 6) return;
+  for (int i = 0; i < type.field_count(); ++i) {
+    const FieldDescriptor* f = type.field(i);
+    std::vector<const FieldDescriptor*> next = chain;
+    next.push_back(f);
+    const std::string here =
+        absl::StrCat(path, ".", f->name(), f->is_repeated() ? "[0]" : "");
+    if (f->type() == FieldDescriptor::TYPE_ENUM) {
+      out->push_back({here, next});
+    } else if (f->type() == FieldDescriptor::TYPE_MESSAGE &&
+               f->message_type()->file()->package() == "lantern.v1") {
+      EnumFields(*f->message_type(), here, out, next, depth + 1);
+    }
+  }
+}
+
+TEST_F(FactsValidationTest, EveryEnumFieldRefusesANumberItsEnumLacks) {
+  std::vector<std::pair<std::string, std::vector<const FieldDescriptor*>>>
+      fields;
+  EnumFields(*v1::EpisodeFacts::descriptor(), "facts", &fields, {}, 0);
+  ASSERT_GT(fields.size(), 5u);
+  for (const auto& [path, chain] : fields) {
+    v1::AssessRequest request;
+    google::protobuf::Message* m = request.mutable_facts();
+    for (size_t i = 0; i + 1 < chain.size(); ++i) {
+      const google::protobuf::Reflection* r = m->GetReflection();
+      m = chain[i]->is_repeated() ? r->AddMessage(m, chain[i])
+                                  : r->MutableMessage(m, chain[i]);
+    }
+    const FieldDescriptor* f = chain.back();
+    int number = 1;
+    for (int v = 0; v < f->enum_type()->value_count(); ++v) {
+      number = std::max(number, f->enum_type()->value(v)->number() + 1000);
+    }
+    if (f->is_repeated()) {
+      m->GetReflection()->AddEnumValue(m, f, number);
+    } else {
+      m->GetReflection()->SetEnumValue(m, f, number);
+    }
+    const absl::Status status = Check(request);
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << path;
+    EXPECT_THAT(status.message(), HasSubstr(absl::StrCat(
+                                      path, ": ", number, " is not a value of ",
+                                      f->enum_type()->full_name())))
+        << path;
+  }
 }
 
 }  // namespace

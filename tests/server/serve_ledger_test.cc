@@ -190,7 +190,8 @@ TEST_F(ServeLedgerTest, ARestartOnUnchangedRulesRecordsNoActivation) {
   StartServer();
   StopServer();
   StartServer();
-  // A rollback to the active version changes nothing either.
+  // A call asking to activate the active version is recorded, though: every
+  // activation someone asked for is (issue 18).
   v1::ActivateRuleSetRequest same;
   same.set_version("1");
   v1::ActivateRuleSetResponse response;
@@ -199,7 +200,10 @@ TEST_F(ServeLedgerTest, ARestartOnUnchangedRulesRecordsNoActivation) {
   absl::StatusOr<std::vector<ledger::StoredActivation>> activations =
       OpenLedger()->ListActivations();
   ASSERT_TRUE(activations.ok());
-  EXPECT_EQ(activations->size(), 1u);
+  ASSERT_EQ(activations->size(), 2u);
+  EXPECT_EQ((*activations)[0].record.activated_by(), "startup");
+  EXPECT_THAT((*activations)[1].record.activated_by(),
+              StartsWith("RuleSets.Activate from "));
 }
 
 TEST_F(ServeLedgerTest, GetAnswersFromTheLedgerAVersionThatNoLongerLoads) {

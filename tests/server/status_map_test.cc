@@ -1,6 +1,8 @@
 // Tests of server/status_map.h: codes carried one-to-one, messages kept.
 #include "server/status_map.h"
 
+#include <string>
+
 #include "gtest/gtest.h"
 
 namespace lantern {
@@ -27,6 +29,26 @@ TEST(StatusMap, CarriesCodeAndMessage) {
     EXPECT_EQ(s.error_code(), c.out);
     EXPECT_EQ(s.error_message(), "bad");
   }
+}
+
+TEST(EchoValue, QuotesLongValuesByTheirHeadAndLength) {
+  EXPECT_EQ(EchoValue("short"), "'short'");
+  EXPECT_EQ(EchoValue(std::string(8000, 'v')),
+            "'" + std::string(32, 'v') + "...' (8000 bytes)");
+}
+
+TEST(ValidUtf8, ReplacesWhatIsNotUtf8AndKeepsWhatIs) {
+  EXPECT_EQ(ValidUtf8("caf\xc3\xa9 \xe2\x82\xac"), "caf\xc3\xa9 \xe2\x82\xac");
+  EXPECT_EQ(ValidUtf8(std::string("a\x06\xa0"
+                                  "b",
+                                  4)),
+            "a\x06\xef\xbf\xbd"
+            "b");
+  EXPECT_EQ(ValidUtf8("\xc0\xaf"), "\xef\xbf\xbd\xef\xbf\xbd");  // overlong
+  EXPECT_EQ(ValidUtf8("\xed\xa0\x80"),                           // a surrogate
+            "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
+  EXPECT_EQ(ValidUtf8("\xe2\x82"), "\xef\xbf\xbd\xef\xbf\xbd");  // cut short
+  EXPECT_EQ(ValidUtf8(std::string("\0x", 2)), std::string("\0x", 2));
 }
 
 }  // namespace

@@ -80,6 +80,56 @@ TEST_F(LedgerTest, AppendedDecisionsSurviveReopen) {
   EXPECT_TRUE(absl::IsNotFound(ledger->GetDecision("d-99").status()));
 }
 
+TEST_F(LedgerTest, PagesStopAtTheirByteBudgetAndTheTokenContinues) {
+  std::unique_ptr<Ledger> ledger = OpenLedger();
+  for (int i = 0; i < 7; ++i) {
+    ASSERT_TRUE(ledger->AppendDecision(SampleDecision(i)).ok());
+  }
+  const int64_t one =
+      static_cast<int64_t>(ledger->GetDecision("d-0")->record.ByteSizeLong());
+  std::vector<std::string> seen;
+  std::string token;
+  int pages = 0;
+  do {
+    absl::StatusOr<DecisionPage> page =
+        ledger->ListDecisions(absl::InfinitePast(), absl::InfiniteFuture(), 100,
+                              token, /*max_bytes=*/one * 2 + one / 2);
+    ASSERT_TRUE(page.ok()) << page.status();
+    EXPECT_LE(page->decisions.size(), 2u);
+    EXPECT_GE(page->decisions.size(), 1u);
+    for (const StoredDecision& d : page->decisions) {
+      seen.push_back(d.record.decision_id());
+    }
+    token = page->next_page_token;
+    ++pages;
+  } while (!token.empty() && pages < 20);
+  EXPECT_EQ(pages, 4);
+  EXPECT_EQ(seen, (std::vector<std::string>{"d-0", "d-1", "d-2", "d-3", "d-4",
+                                            "d-5", "d-6"}));
+}
+
+TEST_F(LedgerTest, TheFileItsWalAndDirectoriesAreTheOwnersOnly) {
+  {
+    std::unique_ptr<Ledger> ledger = OpenLedger();
+    ASSERT_TRUE(ledger->AppendDecision(SampleDecision(1)).ok());
+    for (const std::string& file :
+         {"ledger/audit.db", "ledger/audit.db-wal", "ledger/audit.db-shm"}) {
+      struct stat st;
+      ASSERT_EQ(stat(dir_.File(file).c_str(), &st), 0) << file;
+      EXPECT_EQ(st.st_mode & 0777, 0600) << file;
+    }
+    struct stat st;
+    ASSERT_EQ(stat(dir_.File("ledger").c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0700);
+  }
+  // A ledger left readable by an older version is tightened on open.
+  ASSERT_EQ(chmod(dir_.File("ledger/audit.db").c_str(), 0644), 0);
+  std::unique_ptr<Ledger> ledger = OpenLedger();
+  struct stat st;
+  ASSERT_EQ(stat(dir_.File("ledger/audit.db").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600);
+}
+
 TEST_F(LedgerTest, RetryWithTheSameClientRequestIdReturnsTheStoredDecision) {
   std::unique_ptr<Ledger> ledger = OpenLedger();
   ASSERT_TRUE(ledger->AppendDecision(SampleDecision(1, "req-1")).ok());
