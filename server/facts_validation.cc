@@ -104,60 +104,59 @@ bool Representable(const Timestamp& t) {
          t.nanos() <= 999999999;
 }
 
-// `later` (at path `later_name`) must not be before `earlier` when both
-// are set.
-void CheckOrder(bool has_earlier, const Timestamp& earlier,
-                const std::string& earlier_name, bool has_later,
-                const Timestamp& later, const std::string& later_name,
+// How a time must stand to another: what CheckTimes asks of its subject.
+enum class TimeRule { kNotBefore, kNotAfter, kStrictlyBefore };
+
+// When both times are set and Timestamp can hold them (the decoder reports
+// those it cannot), adds a problem naming `subject_path` unless `subject`
+// keeps `rule` against `other`: "<subject_path>: <time> is before / is
+// after / is not before <other_path> (<time>)".
+void CheckTimes(bool has_subject, const Timestamp& subject,
+                const std::string& subject_path, TimeRule rule, bool has_other,
+                const Timestamp& other, const std::string& other_path,
                 Problems* problems) {
   using google::protobuf::util::TimeUtil;
-  if (!has_earlier || !has_later || !Representable(earlier) ||
-      !Representable(later)) {
+  if (!has_subject || !has_other || !Representable(subject) ||
+      !Representable(other)) {
     return;
   }
-  if (std::make_pair(later.seconds(), later.nanos()) <
-      std::make_pair(earlier.seconds(), earlier.nanos())) {
-    problems->push_back(
-        absl::StrCat(later_name, ": ", TimeUtil::ToString(later), " is before ",
-                     earlier_name, " (", TimeUtil::ToString(earlier), ")"));
-  }
+  const auto a = std::make_pair(subject.seconds(), subject.nanos());
+  const auto b = std::make_pair(other.seconds(), other.nanos());
+  const char* broken = nullptr;
+  if (rule == TimeRule::kNotBefore && a < b) broken = " is before ";
+  if (rule == TimeRule::kNotAfter && a > b) broken = " is after ";
+  if (rule == TimeRule::kStrictlyBefore && a >= b) broken = " is not before ";
+  if (broken == nullptr) return;
+  problems->push_back(
+      absl::StrCat(subject_path, ": ", TimeUtil::ToString(subject), broken,
+                   other_path, " (", TimeUtil::ToString(other), ")"));
+}
+
+// `later` must not be before `earlier` when both are set.
+void CheckOrder(bool has_earlier, const Timestamp& earlier,
+                const std::string& earlier_path, bool has_later,
+                const Timestamp& later, const std::string& later_path,
+                Problems* problems) {
+  CheckTimes(has_later, later, later_path, TimeRule::kNotBefore, has_earlier,
+             earlier, earlier_path, problems);
 }
 
 // A child cannot be born after an event of the episode.
 void CheckBornBefore(const v1::Child& child, bool has_event,
-                     const Timestamp& event, const std::string& event_name,
+                     const Timestamp& event, const std::string& event_path,
                      Problems* problems) {
-  using google::protobuf::util::TimeUtil;
-  if (!child.has_date_of_birth() || !has_event ||
-      !Representable(child.date_of_birth()) || !Representable(event)) {
-    return;
-  }
-  const Timestamp& born = child.date_of_birth();
-  if (std::make_pair(born.seconds(), born.nanos()) >
-      std::make_pair(event.seconds(), event.nanos())) {
-    problems->push_back(absl::StrCat(
-        "facts.child.date_of_birth: ", TimeUtil::ToString(born), " is after ",
-        event_name, " (", TimeUtil::ToString(event), ")"));
-  }
+  CheckTimes(child.has_date_of_birth(), child.date_of_birth(),
+             "facts.child.date_of_birth", TimeRule::kNotAfter, has_event, event,
+             event_path, problems);
 }
 
-// `value` must not be after `limit` when both are set; the problem names
-// `value`.
+// `value` must not be after `limit` when both are set.
 void CheckNotAfter(bool has_value, const Timestamp& value,
                    const std::string& value_path, bool has_limit,
                    const Timestamp& limit, const std::string& limit_path,
                    Problems* problems) {
-  using google::protobuf::util::TimeUtil;
-  if (!has_value || !has_limit || !Representable(value) ||
-      !Representable(limit)) {
-    return;
-  }
-  if (std::make_pair(value.seconds(), value.nanos()) >
-      std::make_pair(limit.seconds(), limit.nanos())) {
-    problems->push_back(
-        absl::StrCat(value_path, ": ", TimeUtil::ToString(value), " is after ",
-                     limit_path, " (", TimeUtil::ToString(limit), ")"));
-  }
+  CheckTimes(has_value, value, value_path, TimeRule::kNotAfter, has_limit,
+             limit, limit_path, problems);
 }
 
 // `earlier` must be strictly before `later` when both are set.
@@ -165,17 +164,8 @@ void CheckStrictlyBefore(bool has_earlier, const Timestamp& earlier,
                          const std::string& earlier_path, bool has_later,
                          const Timestamp& later, const std::string& later_path,
                          Problems* problems) {
-  using google::protobuf::util::TimeUtil;
-  if (!has_earlier || !has_later || !Representable(earlier) ||
-      !Representable(later)) {
-    return;
-  }
-  if (std::make_pair(earlier.seconds(), earlier.nanos()) >=
-      std::make_pair(later.seconds(), later.nanos())) {
-    problems->push_back(absl::StrCat(
-        earlier_path, ": ", TimeUtil::ToString(earlier), " is not before ",
-        later_path, " (", TimeUtil::ToString(later), ")"));
-  }
+  CheckTimes(has_earlier, earlier, earlier_path, TimeRule::kStrictlyBefore,
+             has_later, later, later_path, problems);
 }
 
 // Where and with whom (Episode.found, Episode.whereabouts): associates'
