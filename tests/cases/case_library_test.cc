@@ -23,6 +23,7 @@
 #include "server/assessment_proto.h"
 #include "server/request_assessor.h"
 #include "tests/testing/case_file.h"
+#include "tests/testing/shipped_rules_assessor.h"
 #include "tests/testing/test_data.h"
 
 namespace lantern {
@@ -179,10 +180,8 @@ void CompareActions(const CaseFile& c, const v1::Assessment& a,
 class CaseLibrary : public ::testing::Test {
  protected:
   void SetUp() override {
-    absl::StatusOr<Candidate> rules =
-        registry_.ActivateDirectory(testing::SourcePath("rules"));
-    ASSERT_TRUE(rules.ok()) << rules.status();
-    ASSERT_TRUE(rules->passed()) << "the shipped ruleset did not load";
+    const absl::Status active = service_.Activate();
+    ASSERT_TRUE(active.ok()) << active;
   }
 
   // The service's path: JSON → AssessRequest → RequestAssessor.
@@ -194,15 +193,10 @@ class CaseLibrary : public ::testing::Test {
       return absl::InvalidArgumentError(
           absl::StrCat("facts are not an AssessRequest: ", parsed.ToString()));
     }
-    v1::Assessment answer;
-    absl::Status status = assessor_.Assess(request, absl::UnixEpoch(), &answer);
-    if (!status.ok()) return status;
-    return answer;
+    return service_.Assess(request);
   }
 
-  ProtoFactTypes types_;
-  RuleSetRegistry registry_{&types_, &AssessmentVocabulary()};
-  RequestAssessor assessor_{&registry_, RequestLimits(), "cases"};
+  testing::ShippedRulesAssessor service_{"cases"};
 };
 
 TEST_F(CaseLibrary, EveryCaseAnswersAsItsSourceExpects) {

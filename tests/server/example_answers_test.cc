@@ -35,6 +35,7 @@
 #include "gtest/gtest.h"
 #include "server/assessment_proto.h"
 #include "server/request_assessor.h"
+#include "tests/testing/shipped_rules_assessor.h"
 #include "tests/testing/test_data.h"
 
 namespace lantern {
@@ -200,10 +201,8 @@ std::vector<std::string> Differences(const Flat& golden, const Flat& got) {
 class ExampleAnswers : public ::testing::Test {
  protected:
   void SetUp() override {
-    absl::StatusOr<Candidate> rules =
-        registry_.ActivateDirectory(testing::SourcePath("rules"));
-    ASSERT_TRUE(rules.ok()) << rules.status();
-    ASSERT_TRUE(rules->passed()) << "the shipped ruleset did not load";
+    const absl::Status active = service_.Activate();
+    ASSERT_TRUE(active.ok()) << active;
   }
 
   // The service's path: facts JSON → AssessRequest → RequestAssessor.
@@ -220,15 +219,10 @@ class ExampleAnswers : public ::testing::Test {
             as_of, request.mutable_as_of())) {
       return absl::InvalidArgumentError(absl::StrCat("bad as_of ", as_of));
     }
-    v1::Assessment answer;
-    absl::Status status = assessor_.Assess(request, absl::UnixEpoch(), &answer);
-    if (!status.ok()) return status;
-    return answer;
+    return service_.Assess(request);
   }
 
-  ProtoFactTypes types_;
-  RuleSetRegistry registry_{&types_, &AssessmentVocabulary()};
-  RequestAssessor assessor_{&registry_, RequestLimits(), "examples"};
+  testing::ShippedRulesAssessor service_{"examples"};
 };
 
 TEST_F(ExampleAnswers, EveryExampleAnswersAsItsGolden) {
