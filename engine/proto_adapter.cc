@@ -31,6 +31,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
+#include "engine/proto_adapter_message.h"
 #include "google/protobuf/dynamic_message.h"
 #include "google/protobuf/util/json_util.h"
 
@@ -535,24 +536,14 @@ absl::StatusOr<FactRecord> FactsFromJson(const FactSchema& schema,
         "facts: message type ", root == nullptr ? "<null>" : root->full_name(),
         " is not the schema's root ", schema.root_type().full_name));
   }
-  // Compiled-in types use their generated classes; others (types from a
-  // pool built at run time) a dynamic factory, which must outlive `message`.
-  std::unique_ptr<::google::protobuf::DynamicMessageFactory> dynamic_factory;
-  const Message* prototype =
-      ::google::protobuf::MessageFactory::generated_factory()->GetPrototype(
-          root);
-  if (prototype == nullptr) {
-    dynamic_factory =
-        std::make_unique<::google::protobuf::DynamicMessageFactory>();
-    prototype = dynamic_factory->GetPrototype(root);
-  }
-  std::unique_ptr<Message> message(prototype->New());
+  OwnedMessage owned = NewMessageOf(root);
+  Message* message = owned.message.get();
 
   ::google::protobuf::util::JsonParseOptions options;
   options.ignore_unknown_fields = false;
   options.case_insensitive_enum_parsing = false;
   const auto status = ::google::protobuf::util::JsonStringToMessage(
-      ::google::protobuf::StringPiece(json.data(), json.size()), message.get(),
+      ::google::protobuf::StringPiece(json.data(), json.size()), message,
       options);
   if (!status.ok()) {
     return absl::InvalidArgumentError(

@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "engine/proto_adapter.h"
+#include "engine/proto_adapter_message.h"
 #include "google/protobuf/dynamic_message.h"
 #include "google/protobuf/util/json_util.h"
 
@@ -159,17 +160,9 @@ absl::StatusOr<std::string> FactsToJson(const FactSchema& schema,
     return absl::InvalidArgumentError(
         "facts: the message type is not the schema's root");
   }
-  std::unique_ptr<::google::protobuf::DynamicMessageFactory> dynamic_factory;
-  const Message* prototype =
-      ::google::protobuf::MessageFactory::generated_factory()->GetPrototype(
-          root);
-  if (prototype == nullptr) {
-    dynamic_factory =
-        std::make_unique<::google::protobuf::DynamicMessageFactory>();
-    prototype = dynamic_factory->GetPrototype(root);
-  }
-  std::unique_ptr<Message> message(prototype->New());
-  absl::Status status = WriteRecord(schema, facts, message.get());
+  OwnedMessage owned = NewMessageOf(root);
+  Message* message = owned.message.get();
+  absl::Status status = WriteRecord(schema, facts, message);
   if (!status.ok()) return status;
   std::string json;
   ::google::protobuf::util::JsonPrintOptions options;
