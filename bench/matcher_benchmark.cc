@@ -38,10 +38,10 @@
 #include "absl/time/clock.h"
 #include "bench/neutral_workload.h"
 #include "benchmark/benchmark.h"
-#include "engine/compiler.h"
-#include "engine/decide.h"
-#include "engine/loader.h"
-#include "engine/matcher.h"
+#include "engine/compile/compiler.h"
+#include "engine/decide/decide.h"
+#include "engine/match/matcher.h"
+#include "engine/ruleset/loader.h"
 
 // Every heap allocation of the process is counted.
 namespace {

@@ -10,7 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "engine/schema.h"
+#include "engine/facts/schema.h"
 
 namespace lantern::bench {
 namespace {

@@ -35,8 +35,8 @@
 
 #include "absl/status/statusor.h"
 #include "bench/json_reader.h"
-#include "engine/fact_types.h"
-#include "engine/ruleset.h"
+#include "engine/facts/fact_types.h"
+#include "engine/ruleset/ruleset.h"
 
 namespace lantern::bench {
 

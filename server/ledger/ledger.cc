@@ -20,8 +20,8 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "engine/ruleset/ruleset_digest.h"
 #include "server/ledger/record_codec.h"
-#include "server/ruleset_digest.h"
 
 namespace lantern::ledger {
 

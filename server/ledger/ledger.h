@@ -52,12 +52,12 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "engine/ruleset.h"
+#include "engine/ruleset/ruleset.h"
 #include "lantern/v1/ledger.pb.h"
+#include "server/app/worker_thread.h"
 #include "server/ledger/ledger_store.h"
 #include "server/ledger/merkle.h"
 #include "server/ledger/tree_head.h"
-#include "server/worker_thread.h"
 
 namespace lantern::ledger {
 

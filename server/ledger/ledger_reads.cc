@@ -6,7 +6,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "server/echo_value.h"
+#include "server/app/echo_value.h"
 #include "server/ledger/ledger.h"
 #include "server/ledger/record_codec.h"
 

@@ -4,9 +4,9 @@
 
 #include <algorithm>
 
+#include "engine/ruleset/ruleset_digest.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
-#include "server/ruleset_digest.h"
 
 namespace lantern::ledger {
 

@@ -20,7 +20,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "engine/ruleset.h"
+#include "engine/ruleset/ruleset.h"
 #include "lantern/v1/ledger.pb.h"
 
 namespace lantern::ledger {

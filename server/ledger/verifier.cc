@@ -8,10 +8,10 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "engine/ruleset/ruleset_digest.h"
 #include "server/ledger/ledger_store.h"
 #include "server/ledger/record_codec.h"
 #include "server/ledger/tree_head.h"
-#include "server/ruleset_digest.h"
 
 namespace lantern::ledger {
 namespace {

@@ -10,10 +10,10 @@
 #include <memory>
 #include <string>
 
-#include "engine/ast.h"
-#include "engine/diagnostics.h"
-#include "engine/parser.h"
-#include "engine/source_text.h"
+#include "engine/lang/ast.h"
+#include "engine/lang/diagnostics.h"
+#include "engine/lang/parser.h"
+#include "engine/lang/source_text.h"
 
 namespace {
 

@@ -21,19 +21,19 @@
 
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
-#include "engine/proto_fact_types.h"
+#include "engine/proto/proto_fact_types.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/util/json_util.h"
 #include "lantern/v1/audit.pb.h"
 #include "lantern/v1/service.pb.h"
-#include "server/assessment_proto.h"
-#include "server/auditor.h"
-#include "server/decision_recorder.h"
+#include "server/app/assessment_proto.h"
+#include "server/app/auditor.h"
+#include "server/app/decision_recorder.h"
+#include "server/app/request_assessor.h"
+#include "server/app/ruleset_registry.h"
+#include "server/grpc/request_parsing.h"
+#include "server/grpc/ruleset_proto.h"
 #include "server/ledger/ledger.h"
-#include "server/request_assessor.h"
-#include "server/request_parsing.h"
-#include "server/ruleset_proto.h"
-#include "server/ruleset_registry.h"
 
 namespace lantern {
 namespace {

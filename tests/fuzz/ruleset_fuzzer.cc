@@ -10,9 +10,9 @@
 #include <vector>
 
 #include "absl/strings/match.h"
-#include "engine/loader.h"
-#include "engine/proto_fact_types.h"
-#include "engine/rule_test_runner.h"
+#include "engine/decide/rule_test_runner.h"
+#include "engine/proto/proto_fact_types.h"
+#include "engine/ruleset/loader.h"
 
 namespace {
 

@@ -8,8 +8,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "engine/decide.h"
-#include "engine/ruleset.h"
+#include "engine/decide/decide.h"
+#include "engine/ruleset/ruleset.h"
 
 namespace lantern::testing {
 

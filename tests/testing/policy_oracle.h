@@ -1,4 +1,4 @@
-// An independent oracle for the policy stage (engine/decide.h): random
+// An independent oracle for the policy stage (engine/decide/decide.h): random
 // policies (prompts whose conditions mix fired(), score and level
 // comparisons and fact conditions, actions on rules and prompts) over the
 // random rulesets of random_rules.h, and a naive answer computed from the
@@ -27,11 +27,11 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "engine/checker.h"
-#include "engine/decide.h"
-#include "engine/evaluator.h"
-#include "engine/parser.h"
-#include "engine/ruleset.h"
+#include "engine/decide/decide.h"
+#include "engine/lang/checker.h"
+#include "engine/lang/parser.h"
+#include "engine/reference/evaluator.h"
+#include "engine/ruleset/ruleset.h"
 #include "tests/testing/random_facts.h"
 #include "tests/testing/random_rules.h"
 

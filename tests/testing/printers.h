@@ -6,7 +6,7 @@
 
 #include <ostream>
 
-#include "engine/evaluator.h"
+#include "engine/reference/evaluator.h"
 
 namespace lantern {
 

@@ -30,8 +30,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
-#include "engine/facts.h"
-#include "engine/schema.h"
+#include "engine/facts/facts.h"
+#include "engine/facts/schema.h"
 
 namespace lantern::testing {
 

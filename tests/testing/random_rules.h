@@ -20,9 +20,9 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "engine/checker.h"
-#include "engine/parser.h"
-#include "engine/ruleset.h"
+#include "engine/lang/checker.h"
+#include "engine/lang/parser.h"
+#include "engine/ruleset/ruleset.h"
 #include "tests/testing/random_facts.h"
 
 namespace lantern::testing {

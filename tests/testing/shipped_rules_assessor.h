@@ -14,10 +14,10 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
-#include "engine/proto_fact_types.h"
-#include "server/assessment_proto.h"
-#include "server/request_assessor.h"
-#include "server/ruleset_registry.h"
+#include "engine/proto/proto_fact_types.h"
+#include "server/app/assessment_proto.h"
+#include "server/app/request_assessor.h"
+#include "server/app/ruleset_registry.h"
 #include "tests/testing/test_data.h"
 
 namespace lantern::testing {

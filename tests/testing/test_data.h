@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/ruleset.h"
+#include "engine/ruleset/ruleset.h"
 
 namespace lantern::testing {
 

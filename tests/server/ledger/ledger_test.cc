@@ -11,10 +11,10 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "engine/ruleset/ruleset_digest.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/ledger/sqlite.h"
-#include "server/ruleset_digest.h"
 #include "tests/testing/ledger_records.h"
 
 namespace lantern::ledger {

@@ -7,12 +7,12 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "engine/ruleset/ruleset_digest.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/ledger/ledger.h"
 #include "server/ledger/record_codec.h"
 #include "server/ledger/sqlite.h"
-#include "server/ruleset_digest.h"
 #include "tests/testing/ledger_records.h"
 
 namespace lantern::ledger {

@@ -1,0 +1,198 @@
+// Decide: fired rules → Assessment, by the policy the ruleset declares.
+//
+// Two steps, kept apart so that any matcher can feed the policy:
+//   1. Match: which rules in force at `as_of` are TRUE (with evidence),
+//      UNKNOWN (with the unset fact paths that blocked them) or ERROR.
+//      MatchWithReference does it with the reference evaluator; the
+//      optimised matcher produces the same MatchResult.
+//   2. Decide: concern scores (sum of fired rules' scores per concern) →
+//      levels by thresholds, raised by the policy's concern floors whose
+//      conditions hold; total score → grade by bands, raised to the
+//      highest grade floor among fired rules; prompts by their policy-stage
+//      conditions over the match and the facts; actions from fired rules and
+//      raised prompts, each due time computed from the facts and judged
+//      overdue against `as_of`; and the catalogue codes the facts record,
+//      each with its catalogue entry.
+//
+// The policy stage is three-valued about the match: a blocked rule may yet
+// fire, so "not known" never reads as "no" (PolicyInputs in evaluator.h
+// states what fired(), concern_score(), concern_level() and total_score()
+// give while rules are blocked or errored). Consequently:
+//  * grade, concern levels and scores are those of the fired rules;
+//    `highest_possible` / `highest_possible_level` are what the blocked rules
+//    could raise them to, and `raising_rule_ids` name those rules (whose
+//    unknown paths are the facts to find out);
+//  * a prompt is answered kRaise (condition TRUE), kNotRaised (FALSE) or
+//    kConsider (UNKNOWN or ERROR): a practitioner must weigh it. An UNKNOWN
+//    prompt's `unknown_paths` name the facts that would settle it (never
+//    empty); an ERROR prompt keeps its `error` and is also kConsider, since
+//    a failed evaluation is no ground to say "no";
+//  * an action with a TRUE trigger (fired rule, raised prompt) is in
+//    `actions`; one whose triggers are all undecided (blocked or errored
+//    rules, kConsider prompts) is in `actions_to_consider` instead, with the
+//    facts that would settle it. An action is never in both.
+//      conditions over the match, the levels and the facts; the grade
+//      raised again to the grade floor of any raised prompt; actions from
+//      fired rules and raised prompts, each due time computed from the facts
+//      and judged overdue against `as_of`; and the catalogue codes the facts
+//      record, each with its catalogue entry.
+// Evaluation is a pure function of (ruleset, facts, as_of): the clock is
+// never read here.
+//
+// Thread-safety: stateless; the RuleSet and facts are only read.
+#ifndef LANTERN_ENGINE_DECIDE_DECIDE_H_
+#define LANTERN_ENGINE_DECIDE_DECIDE_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "engine/facts/facts.h"
+#include "engine/reference/evaluator.h"
+#include "engine/ruleset/catalogue.h"
+#include "engine/ruleset/ruleset.h"
+
+namespace lantern {
+
+struct RuleMatch {
+  int32_t rule = 0;                        // index in RuleSet::rules
+  std::vector<AtomEvidence> evidence;      // fired: the conditions that held
+  std::vector<std::string> unknown_paths;  // blocked: the facts it needs
+  std::string error;                       // errored: what went wrong
+};
+
+struct MatchResult {
+  std::vector<RuleMatch> fired;    // by rule index
+  std::vector<RuleMatch> blocked;  // UNKNOWN
+  std::vector<RuleMatch> errored;  // ERROR
+};
+
+// Evaluates every rule in force at `as_of` with the reference evaluator.
+MatchResult MatchWithReference(const RuleSet& ruleset, const FactRecord& facts,
+                               absl::Time as_of);
+
+struct FiredRule {
+  std::string id, title, concern, cite, grade_floor;
+  int64_t score = 0;
+  std::vector<AtomEvidence> evidence;
+};
+
+struct BlockedRule {
+  std::string id, title;
+  std::vector<std::string> unknown_paths;
+};
+
+struct ErroredRule {
+  std::string id, title, error;
+};
+
+struct ConcernOutcome {
+  std::string name, level;
+  int64_t score = 0;
+  std::vector<std::string> rule_ids;  // fired rules of this concern
+  // The level if every blocked rule of this concern fired: what the missing
+  // facts could still raise it to. Equal to `level` when they cannot.
+  std::string highest_possible_level;
+  // When `highest_possible_level` is above `level`: the blocked rules of
+  // this concern with a positive score, sorted.
+  std::vector<std::string> raising_rule_ids;
+  // Concern floors (ConcernFloor::id) that raised `level`.
+  std::vector<std::string> floor_ids;
+};
+
+struct GradeOutcome {
+  std::string grade;       // final
+  std::string band_grade;  // from the total score alone
+  int64_t total_score = 0;
+  // Fired rules whose floor applied, and "prompt:<name>" for a raised
+  // prompt whose grade floor did.
+  std::vector<std::string> floor_rule_ids;
+  // The grade if every blocked (UNKNOWN) rule fired, by their scores and
+  // floors, and every UNKNOWN prompt were raised, by its grade floor: what
+  // the missing facts could still raise the grade to. Equal to `grade` when
+  // no unknown can raise it; otherwise the grade is provisional and
+  // `raising_rule_ids` names the blocked rules (and "prompt:<name>") that
+  // could raise it.
+  std::string highest_possible;
+  std::vector<std::string> raising_rule_ids;  // sorted
+};
+
+// A prompt's finding (PromptFinding), decided with the prompt. A finding
+// without a condition is TRUE with no evidence.
+struct FindingOutcome {
+  std::string name, title, cite;
+  Truth truth = Truth::kTrue;
+  std::vector<AtomEvidence> conditions;    // why (when decided)
+  std::vector<std::string> unknown_paths;  // when UNKNOWN
+  std::string error;
+};
+
+// How a prompt is answered: by its condition's truth (see the header).
+enum class PromptAnswer : uint8_t {
+  kNotRaised,  // FALSE
+  kRaise,      // TRUE
+  kConsider,   // UNKNOWN or ERROR
+};
+const char* PromptAnswerName(PromptAnswer answer);  // "not_raised", ...
+PromptAnswer PromptAnswerFor(Truth truth);
+
+struct PromptOutcome {
+  std::string name, title, cite;
+  PromptAnswer answer = PromptAnswer::kNotRaised;
+  bool raised = false;  // answer == kRaise
+  Truth truth = Truth::kFalse;
+  std::vector<AtomEvidence> conditions;    // why (when decided)
+  std::vector<std::string> rule_ids;       // raised: fired rules it names
+  std::vector<std::string> unknown_paths;  // when UNKNOWN: what would decide it
+  std::string error;
+  std::vector<FindingOutcome> findings;  // declaration order
+};
+
+struct ActionOutcome {
+  std::string code, title, owner, cite;
+  // Rule ids, or "prompt:<name>": in `actions` the TRUE triggers (fired
+  // rules, raised prompts); in `actions_to_consider` the undecided ones
+  // (blocked or errored rules, kConsider prompts).
+  std::vector<std::string> triggered_by;
+  // In `actions_to_consider`: the unknown paths of its triggers, which
+  // would settle whether it is needed; sorted, unique.
+  std::vector<std::string> unknown_paths;
+  std::optional<absl::Time> due_by;
+  bool overdue = false;
+  std::vector<std::string> due_unknown_paths;  // due time not computable
+  std::string due_error;
+};
+
+struct Assessment {
+  std::string ruleset_id, ruleset_version;
+  absl::Time as_of;
+  GradeOutcome grade;
+  std::vector<ConcernOutcome> concerns;            // policy order
+  std::vector<PromptOutcome> prompts;              // policy order
+  std::vector<ActionOutcome> actions;              // by code
+  std::vector<ActionOutcome> actions_to_consider;  // by code
+  std::vector<std::string> flags;                  // sorted, unique
+  std::vector<RecordedCode> codes;   // catalogue codes in the facts
+  std::vector<FiredRule> fired;      // by id
+  std::vector<BlockedRule> blocked;  // by id
+  std::vector<ErroredRule> errored;  // by id
+};
+
+// FAILED_PRECONDITION when `as_of` is outside the ruleset's effective period.
+// Takes `match` by value: its evidence and paths move into the Assessment
+// (pass a temporary or std::move to avoid copying them).
+absl::StatusOr<Assessment> Decide(const RuleSet& ruleset,
+                                  const FactRecord& facts, MatchResult match,
+                                  absl::Time as_of);
+
+// MatchWithReference then Decide.
+absl::StatusOr<Assessment> AssessWithReference(const RuleSet& ruleset,
+                                               const FactRecord& facts,
+                                               absl::Time as_of);
+
+}  // namespace lantern
+
+#endif  // LANTERN_ENGINE_DECIDE_DECIDE_H_

@@ -1,0 +1,409 @@
+// Operators of the compiled-atom VM: comparison, `in`, arithmetic and
+// Kleene logic over FrameValues, a line-for-line port of the reference
+// evaluator's (engine/reference/evaluator_values.cc) onto values that own
+// nothing; the type-independent core (orderings, comparison results, checked
+// arithmetic) is shared with it through engine/lang/value_ops.h.
+//
+// Entry points: ApplyUnary, ApplyBinary, KleeneAnd, KleeneOr. Every
+// operator first settles its operands (the left ERROR, else the right
+// ERROR, else UNKNOWN if either is unknown) and only then runs. Integer
+// arithmetic is checked; division and modulo by zero are ERRORs for ints and
+// doubles; an int meeting a double is widened to double; an enum compared
+// with a string compares the enum value's name.
+#include <cmath>
+#include <limits>
+
+#include "absl/strings/str_cat.h"
+#include "engine/lang/value_ops.h"
+#include "engine/match/internal/atom_vm_internal.h"
+
+namespace lantern {
+namespace atom_vm_internal {
+
+FrameValue BoolValue(bool b) {
+  FrameValue v;
+  v.kind = VKind::kBool;
+  v.b = b;
+  return v;
+}
+
+FrameValue IntValue(int64_t i) {
+  FrameValue v;
+  v.kind = VKind::kInt;
+  v.i = i;
+  return v;
+}
+
+FrameValue UnknownValue() { return FrameValue(); }
+
+FrameValue ErrorValue(const OpContext& ctx, absl::string_view message) {
+  FrameValue v;
+  v.kind = VKind::kError;
+  if (ctx.trace) v.error = ctx.strings->Save(message);
+  return v;
+}
+
+FrameValue QuotedError(const OpContext& ctx, absl::string_view what) {
+  if (!ctx.trace) return ErrorValue(ctx, "");
+  return ErrorValue(ctx, absl::StrCat(what, " in '", *ctx.text, "'"));
+}
+
+Truth TruthOf(const FrameValue& v) {
+  switch (v.kind) {
+    case VKind::kBool:
+      return v.b ? Truth::kTrue : Truth::kFalse;
+    case VKind::kUnknown:
+    case VKind::kAbsent:
+      return Truth::kUnknown;
+    default:
+      return Truth::kError;
+  }
+}
+
+FrameValue ElementAt(const FrameValue& list, int32_t i, const OpContext& ctx) {
+  if (list.fact_list == nullptr) return list.elems[i];
+  FrameValue e;
+  ScalarToValue(list.fact_list->values[i], list.elem, &e);
+  if (ctx.trace) {
+    std::string* path = ctx.strings->Next();
+    absl::StrAppend(path, list.path, "[", i, "]");
+    e.path = *path;
+  }
+  return e;
+}
+
+namespace {
+
+using value_ops::Order;
+using value_ops::OrderOf;
+
+bool IsNumber(const FrameValue& v) {
+  return v.kind == VKind::kInt || v.kind == VKind::kDouble;
+}
+
+double AsDouble(const FrameValue& v) {
+  return v.kind == VKind::kInt ? static_cast<double>(v.i) : v.d;
+}
+
+Order OrderNumbers(const FrameValue& a, const FrameValue& b) {
+  if (a.kind == VKind::kInt && b.kind == VKind::kInt) return OrderOf(a.i, b.i);
+  return value_ops::OrderDoubles(AsDouble(a), AsDouble(b));
+}
+
+Order OrderEnumName(const FrameValue& e, const FrameValue& s,
+                    const FactSchema& schema) {
+  if (e.ref < 0 || e.ref >= schema.enum_count()) return Order::kUnordered;
+  const std::string* name =
+      schema.enum_type(e.ref).NameOf(static_cast<int32_t>(e.i));
+  if (name == nullptr || *name != s.s) return Order::kUnordered;
+  return Order::kEqual;
+}
+
+Order Compare(const FrameValue& a, const FrameValue& b, const OpContext& ctx);
+
+Order OrderLists(const FrameValue& a, const FrameValue& b,
+                 const OpContext& ctx) {
+  if (a.size != b.size) return Order::kUnordered;
+  OpContext quiet = ctx;
+  quiet.trace = false;
+  for (int32_t i = 0; i < a.size; ++i) {
+    if (Compare(ElementAt(a, i, quiet), ElementAt(b, i, quiet), ctx) !=
+        Order::kEqual) {
+      return Order::kUnordered;
+    }
+  }
+  return Order::kEqual;
+}
+
+Order Compare(const FrameValue& a, const FrameValue& b, const OpContext& ctx) {
+  if (IsNumber(a) && IsNumber(b)) return OrderNumbers(a, b);
+  if (a.kind == VKind::kEnum && b.kind == VKind::kString) {
+    return OrderEnumName(a, b, *ctx.schema);
+  }
+  if (a.kind == VKind::kString && b.kind == VKind::kEnum) {
+    return OrderEnumName(b, a, *ctx.schema);
+  }
+  if (a.kind != b.kind) return Order::kIncomparable;
+  switch (a.kind) {
+    case VKind::kBool:
+      return OrderOf(a.b, b.b);
+    case VKind::kString:
+      return OrderOf(a.s, b.s);
+    case VKind::kTime:
+      return OrderOf(a.t, b.t);
+    case VKind::kDuration:
+      return OrderOf(a.dur, b.dur);
+    case VKind::kEnum:
+      return OrderOf(a.i, b.i);
+    case VKind::kList:
+      return OrderLists(a, b, ctx);
+    default:
+      return Order::kIncomparable;
+  }
+}
+
+FrameValue CompareOp(Op op, const FrameValue& a, const FrameValue& b,
+                     const OpContext& ctx) {
+  const Order order = Compare(a, b, ctx);
+  if (order == Order::kIncomparable) {
+    return QuotedError(
+        ctx, absl::StrCat("cannot compare with '", OpSpelling(op), "'"));
+  }
+  bool is_comparison = true;
+  const bool holds = value_ops::ComparisonHolds(op, order, &is_comparison);
+  if (!is_comparison) return QuotedError(ctx, "not a comparison");
+  return BoolValue(holds);
+}
+
+FrameValue InOp(const FrameValue& element, const FrameValue& list,
+                const OpContext& ctx) {
+  if (list.kind != VKind::kList) return ErrorValue(ctx, "'in' needs a list");
+  OpContext quiet = ctx;
+  quiet.trace = false;
+  for (int32_t i = 0; i < list.size; ++i) {
+    if (Compare(element, ElementAt(list, i, quiet), ctx) == Order::kEqual) {
+      return BoolValue(true);
+    }
+  }
+  return BoolValue(false);
+}
+
+FrameValue IntOp(Op op, int64_t x, int64_t y, const OpContext& ctx) {
+  int64_t out = 0;
+  if (const char* e = value_ops::IntArithmetic(op, x, y, &out)) {
+    return QuotedError(ctx, e);
+  }
+  return IntValue(out);
+}
+
+FrameValue DoubleValue(double d) {
+  FrameValue v;
+  v.kind = VKind::kDouble;
+  v.d = d;
+  return v;
+}
+
+FrameValue DoubleOp(Op op, double x, double y, const OpContext& ctx) {
+  double out = 0;
+  if (const char* e = value_ops::DoubleArithmetic(op, x, y, &out)) {
+    return QuotedError(ctx, e);
+  }
+  return DoubleValue(out);
+}
+
+FrameValue TimeValue(absl::Time t) {
+  FrameValue v;
+  v.kind = VKind::kTime;
+  v.t = t;
+  return v;
+}
+
+FrameValue DurationValue(absl::Duration d) {
+  FrameValue v;
+  v.kind = VKind::kDuration;
+  v.dur = d;
+  return v;
+}
+
+// Timestamps and durations: t ± d, d + t, t - t, d ± d.
+FrameValue TimeOp(Op op, const FrameValue& a, const FrameValue& b,
+                  const OpContext& ctx) {
+  const VKind ka = a.kind, kb = b.kind;
+  using K = VKind;
+  if (op == Op::kAdd) {
+    if (ka == K::kTime && kb == K::kDuration) return TimeValue(a.t + b.dur);
+    if (ka == K::kDuration && kb == K::kTime) return TimeValue(b.t + a.dur);
+    if (ka == K::kDuration && kb == K::kDuration) {
+      return DurationValue(a.dur + b.dur);
+    }
+  } else if (op == Op::kSub) {
+    if (ka == K::kTime && kb == K::kDuration) return TimeValue(a.t - b.dur);
+    if (ka == K::kTime && kb == K::kTime) return DurationValue(a.t - b.t);
+    if (ka == K::kDuration && kb == K::kDuration) {
+      return DurationValue(a.dur - b.dur);
+    }
+  }
+  return QuotedError(ctx, "unsupported operands");
+}
+
+FrameValue Arithmetic(Op op, const FrameValue& a, const FrameValue& b,
+                      const OpContext& ctx) {
+  if (a.kind == VKind::kInt && b.kind == VKind::kInt) {
+    return IntOp(op, a.i, b.i, ctx);
+  }
+  if (IsNumber(a) && IsNumber(b)) {
+    return DoubleOp(op, AsDouble(a), AsDouble(b), ctx);
+  }
+  if (op == Op::kAdd && a.kind == VKind::kString && b.kind == VKind::kString) {
+    std::string* joined = ctx.strings->Next();
+    absl::StrAppend(joined, a.s, b.s);
+    FrameValue v;
+    v.kind = VKind::kString;
+    v.s = *joined;
+    return v;
+  }
+  return TimeOp(op, a, b, ctx);
+}
+
+// The settled state of two operands, or nullptr when both are known.
+const FrameValue* Settle(const FrameValue& left, const FrameValue& right,
+                         const FrameValue* unknown) {
+  if (left.kind == VKind::kError) return &left;
+  if (right.kind == VKind::kError) return &right;
+  if (IsUnknown(left) || IsUnknown(right)) return unknown;
+  return nullptr;
+}
+
+}  // namespace
+
+FrameValue KleeneAnd(const FrameValue& left, const FrameValue& right,
+                     const OpContext& ctx) {
+  if (TruthOf(left) == Truth::kFalse || TruthOf(right) == Truth::kFalse) {
+    return BoolValue(false);
+  }
+  const FrameValue unknown{};
+  if (const FrameValue* settled = Settle(left, right, &unknown)) {
+    return *settled;
+  }
+  if (left.kind != VKind::kBool || right.kind != VKind::kBool) {
+    return ErrorValue(ctx, "'&&' on non-bool");
+  }
+  return BoolValue(true);
+}
+
+FrameValue KleeneOr(const FrameValue& left, const FrameValue& right,
+                    const OpContext& ctx) {
+  if (TruthOf(left) == Truth::kTrue || TruthOf(right) == Truth::kTrue) {
+    return BoolValue(true);
+  }
+  const FrameValue unknown{};
+  if (const FrameValue* settled = Settle(left, right, &unknown)) {
+    return *settled;
+  }
+  if (left.kind != VKind::kBool || right.kind != VKind::kBool) {
+    return ErrorValue(ctx, "'||' on non-bool");
+  }
+  return BoolValue(false);
+}
+
+FrameValue ApplyUnary(Op op, const FrameValue& operand, const OpContext& ctx) {
+  if (!operand.known()) return operand;
+  if (op == Op::kNot && operand.kind == VKind::kBool) {
+    return BoolValue(!operand.b);
+  }
+  if (op == Op::kNeg) {
+    switch (operand.kind) {
+      case VKind::kInt:
+        if (operand.i == std::numeric_limits<int64_t>::min()) {
+          return QuotedError(ctx, "integer overflow");
+        }
+        return IntValue(-operand.i);
+      case VKind::kDouble:
+        return DoubleValue(-operand.d);
+      case VKind::kDuration:
+        return DurationValue(-operand.dur);
+      default:
+        break;
+    }
+  }
+  return QuotedError(ctx, "unsupported operand");
+}
+
+FrameValue ApplyBinary(Op op, const FrameValue& left, const FrameValue& right,
+                       const OpContext& ctx) {
+  if (op == Op::kAnd) return KleeneAnd(left, right, ctx);
+  if (op == Op::kOr) return KleeneOr(left, right, ctx);
+  const FrameValue unknown{};
+  if (const FrameValue* settled = Settle(left, right, &unknown)) {
+    FrameValue out = *settled;
+    out.path = {};
+    return out;
+  }
+  switch (op) {
+    case Op::kEq:
+    case Op::kNe:
+    case Op::kLt:
+    case Op::kLe:
+    case Op::kGt:
+    case Op::kGe:
+      return CompareOp(op, left, right, ctx);
+    case Op::kIn:
+      return InOp(left, right, ctx);
+    default:
+      return Arithmetic(op, left, right, ctx);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// mentions() and size().
+
+namespace {
+
+// Successive words of a text as mentions() splits it.
+class WordCursor {
+ public:
+  explicit WordCursor(absl::string_view text) : text_(text) {}
+  bool Next(absl::string_view* word) {
+    while (pos_ < text_.size() && !IsWordByte(text_[pos_])) ++pos_;
+    if (pos_ == text_.size()) return false;
+    const size_t begin = pos_;
+    while (pos_ < text_.size() && IsWordByte(text_[pos_])) ++pos_;
+    *word = text_.substr(begin, pos_ - begin);
+    return true;
+  }
+
+ private:
+  static bool IsWordByte(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           (c >= '0' && c <= '9');
+  }
+  absl::string_view text_;
+  size_t pos_ = 0;
+};
+
+bool SameWord(absl::string_view a, absl::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+    if (x != y) return false;
+  }
+  return true;
+}
+
+// True iff the phrase's words follow `start` (inclusive) in `text`.
+bool MatchesAt(WordCursor text, absl::string_view start,
+               absl::string_view phrase) {
+  WordCursor want(phrase);
+  absl::string_view need, got = start;
+  bool first = true;
+  while (want.Next(&need)) {
+    if (!first && !text.Next(&got)) return false;
+    first = false;
+    if (!SameWord(need, got)) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool Mentions(absl::string_view text, absl::string_view phrase) {
+  WordCursor probe(phrase);
+  absl::string_view word;
+  if (!probe.Next(&word)) return false;
+  WordCursor cursor(text);
+  while (cursor.Next(&word)) {
+    if (MatchesAt(cursor, word, phrase)) return true;
+  }
+  return false;
+}
+
+int64_t CodePoints(absl::string_view s) {
+  int64_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+}  // namespace atom_vm_internal
+}  // namespace lantern

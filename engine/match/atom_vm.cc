@@ -1,0 +1,465 @@
+// The compiled-atom VM: entry point RunAtom (engine/match/atom_vm.h).
+//
+// A stack machine over one atom's straight-line code. Field reads through
+// comprehension variables follow the reference evaluator's ReadField (an
+// unset message on the way is carried as kAbsent so the read that consumes
+// it names the full path); a comprehension runs its inline body once per
+// element with the element bound, accumulating the element truths as the
+// reference's CombineElements does. When tracing, every read is recorded
+// exactly as the reference's ReadTrace records it.
+#include "engine/match/atom_vm.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "engine/facts/fact_display.h"
+#include "engine/lang/checker.h"
+#include "engine/match/internal/atom_vm_internal.h"
+
+namespace lantern {
+
+using atom_vm_internal::BoolValue;
+using atom_vm_internal::ErrorValue;
+using atom_vm_internal::IntValue;
+using atom_vm_internal::IsUnknown;
+using atom_vm_internal::OpContext;
+using atom_vm_internal::TruthOf;
+
+void AtomTrace::Read(absl::string_view path, std::string value) {
+  for (const FactReading& r : readings) {
+    if (r.path == path && r.value == value) return;
+  }
+  readings.push_back(FactReading{std::string(path), std::move(value)});
+}
+
+void AtomTrace::ReadUnset(absl::string_view path) {
+  Read(path, "unset");
+  for (const std::string& p : unknown_paths) {
+    if (p == path) return;
+  }
+  unknown_paths.emplace_back(path);
+}
+
+FrameValue* ValueArena::Allocate(int32_t n) {
+  while (block_ < blocks_.size() && used_ + n > blocks_[block_].capacity) {
+    ++block_;
+    used_ = 0;
+  }
+  if (block_ == blocks_.size()) {
+    const int32_t capacity = std::max<int32_t>(256, n);
+    blocks_.push_back({std::make_unique<FrameValue[]>(capacity), capacity});
+    used_ = 0;
+  }
+  FrameValue* out = blocks_[block_].data.get() + used_;
+  used_ += n;
+  return out;
+}
+
+void ValueArena::Reset() {
+  block_ = 0;
+  used_ = 0;
+}
+
+size_t AtomCode::MemoryBytes() const {
+  size_t bytes = code.capacity() * sizeof(AtomInstr) +
+                 begin.capacity() * sizeof(int32_t) +
+                 consts.capacity() * sizeof(FrameValue);
+  for (const std::string& t : texts) bytes += sizeof(t) + t.capacity();
+  for (const std::string& s : strings) bytes += sizeof(s) + s.capacity();
+  return bytes;
+}
+
+namespace {
+
+class Machine {
+ public:
+  Machine(const AtomCode& code, const FactSchema& schema,
+          const FrameValue* frame, AtomScratch* scratch, AtomTrace* trace)
+      : code_(code),
+        schema_(schema),
+        frame_(frame),
+        s_(*scratch),
+        trace_(trace) {
+    ctx_.trace = trace != nullptr;
+    ctx_.strings = &s_.strings;
+    ctx_.schema = &schema;
+  }
+
+  FrameValue Run(int32_t begin, int32_t end);
+
+ private:
+  FrameValue Pop() {
+    FrameValue v = std::move(s_.stack.back());
+    s_.stack.pop_back();
+    return v;
+  }
+  void Push(FrameValue v) { s_.stack.push_back(std::move(v)); }
+  int32_t Step(const AtomInstr& in, int32_t pc);
+  FrameValue Slot(const AtomInstr& in);
+  FrameValue Var(int32_t depth);
+  FrameValue Field(const FrameValue& base, const AtomInstr& in);
+  FrameValue FieldList(const FrameValue& v, const FactSlot& slot,
+                       const FieldDef& def);
+  FrameValue FieldScalar(const FactScalar& scalar, const AtomInstr& in,
+                         absl::string_view path);
+  FrameValue FieldUnset(const AtomInstr& in, absl::string_view path);
+  FrameValue HasField(const FrameValue& base, const AtomInstr& in);
+  FrameValue List(int32_t n);
+  FrameValue Size(const FrameValue& v);
+  FrameValue MentionsOf(const FrameValue& text, const FrameValue& phrase);
+  FrameValue Parse(const FrameValue& text, const AtomInstr& in);
+  int32_t BeginLoop(const AtomInstr& in, int32_t pc);
+  int32_t EndLoop(const AtomInstr& in, int32_t pc);
+  FrameValue Combine(Function function, const AtomScratch::Loop& loop);
+  absl::string_view PathOf(absl::string_view base, absl::string_view name);
+  void Read(absl::string_view path, const FrameValue& v) {
+    if (trace_ != nullptr) trace_->Read(path, DisplayFrameValue(v, schema_));
+  }
+  void ReadUnset(absl::string_view path) {
+    if (trace_ != nullptr) trace_->ReadUnset(path);
+  }
+
+  const AtomCode& code_;
+  const FactSchema& schema_;
+  const FrameValue* frame_;
+  AtomScratch& s_;
+  AtomTrace* trace_;
+  OpContext ctx_;
+};
+
+FrameValue Machine::Run(int32_t begin, int32_t end) {
+  for (int32_t pc = begin; pc < end;) {
+    const AtomInstr& in = code_.code[pc];
+    ctx_.text = in.text >= 0 ? &code_.texts[in.text] : nullptr;
+    pc = Step(in, pc);
+  }
+  return s_.stack.empty() ? ErrorValue(ctx_, "empty atom") : Pop();
+}
+
+int32_t Machine::Step(const AtomInstr& in, int32_t pc) {
+  switch (in.code) {
+    case AtomOp::kConst:
+      Push(code_.consts[in.a]);
+      break;
+    case AtomOp::kSlot:
+    case AtomOp::kPresence:
+      Push(Slot(in));
+      break;
+    case AtomOp::kVar:
+      Push(Var(in.a));
+      break;
+    case AtomOp::kField:
+      Push(Field(Pop(), in));
+      break;
+    case AtomOp::kHasField:
+      Push(HasField(Pop(), in));
+      break;
+    case AtomOp::kList:
+      Push(List(in.a));
+      break;
+    case AtomOp::kUnary:
+      Push(atom_vm_internal::ApplyUnary(in.op, Pop(), ctx_));
+      break;
+    case AtomOp::kBinary: {
+      const FrameValue right = Pop();
+      const FrameValue left = Pop();
+      Push(atom_vm_internal::ApplyBinary(in.op, left, right, ctx_));
+      break;
+    }
+    case AtomOp::kSize:
+      Push(Size(Pop()));
+      break;
+    case AtomOp::kMentions: {
+      const FrameValue phrase = Pop();
+      const FrameValue text = Pop();
+      Push(MentionsOf(text, phrase));
+      break;
+    }
+    case AtomOp::kParse:
+      Push(Parse(Pop(), in));
+      break;
+    case AtomOp::kFail:
+      Push(ErrorValue(ctx_, *ctx_.text));
+      break;
+    case AtomOp::kCompBegin:
+      return BeginLoop(in, pc);
+    case AtomOp::kCompEnd:
+      return EndLoop(in, pc);
+  }
+  return pc + 1;
+}
+
+FrameValue Machine::Slot(const AtomInstr& in) {
+  const FrameValue& v = frame_[in.a];
+  if (trace_ == nullptr || v.kind == VKind::kError) return v;
+  if (in.code == AtomOp::kPresence) {
+    trace_->Read(v.path, v.b ? "set" : "unset");
+  } else if (v.kind == VKind::kUnknown) {
+    trace_->ReadUnset(v.path);
+  } else if (v.kind != VKind::kMessage) {
+    Read(v.path, v);
+  }
+  return v;
+}
+
+FrameValue Machine::Var(int32_t depth) {
+  const int32_t n = static_cast<int32_t>(s_.bindings.size());
+  if (depth < 0 || depth >= n) return ErrorValue(ctx_, "unbound variable");
+  return s_.bindings[n - 1 - depth];
+}
+
+absl::string_view Machine::PathOf(absl::string_view base,
+                                  absl::string_view name) {
+  if (trace_ == nullptr) return {};
+  std::string* path = s_.strings.Next();
+  if (base.empty()) {
+    path->assign(name.data(), name.size());
+  } else {
+    absl::StrAppend(path, base, ".", name);
+  }
+  return *path;
+}
+
+FrameValue Machine::Field(const FrameValue& base, const AtomInstr& in) {
+  if (base.kind == VKind::kError || base.kind == VKind::kUnknown) return base;
+  if (base.kind != VKind::kAbsent &&
+      (base.kind != VKind::kMessage || base.record == nullptr)) {
+    return ErrorValue(ctx_, "field read on a non-message");
+  }
+  const FieldDef& def = *in.field;
+  const absl::string_view path = PathOf(base.path, def.name);
+  const bool singular_message =
+      !def.type.is_list && def.type.kind == TypeKind::kMessage;
+  const FactSlot* slot =
+      base.kind == VKind::kAbsent ? nullptr : &base.record->slot(def.index);
+  if (slot != nullptr && def.type.is_list) {
+    FrameValue list;
+    list.path = path;
+    return FieldList(list, *slot, def);
+  }
+  if (slot != nullptr && !slot->values.empty()) {
+    return FieldScalar(slot->values[0], in, path);
+  }
+  if (singular_message && in.as_base) {
+    FrameValue absent;
+    absent.kind = VKind::kAbsent;
+    absent.ref = def.type.ref;
+    absent.path = path;
+    return absent;
+  }
+  if (slot == nullptr || singular_message) {
+    ReadUnset(path);
+    return FrameValue();
+  }
+  return FieldUnset(in, path);
+}
+
+FrameValue Machine::FieldList(const FrameValue& v, const FactSlot& slot,
+                              const FieldDef& def) {
+  const Type element = def.type.Element();
+  FrameValue e;
+  for (size_t i = 0; i < slot.values.size(); ++i) {
+    if (!ScalarToValue(slot.values[i], element, &e)) {
+      if (trace_ == nullptr) return ErrorValue(ctx_, "");
+      return ErrorValue(
+          ctx_, NotHoldingMessage(absl::StrCat(v.path, "[", i, "]"), element));
+    }
+  }
+  FrameValue list = v;
+  list.kind = VKind::kList;
+  list.elem = element;
+  list.size = static_cast<int32_t>(slot.values.size());
+  list.fact_list = &slot;
+  Read(list.path, list);
+  return list;
+}
+
+FrameValue Machine::FieldScalar(const FactScalar& scalar, const AtomInstr& in,
+                                absl::string_view path) {
+  FrameValue v;
+  if (!ScalarToValue(scalar, in.field->type, &v)) {
+    if (trace_ == nullptr) return ErrorValue(ctx_, "");
+    return ErrorValue(ctx_, NotHoldingMessage(path, in.field->type));
+  }
+  v.path = path;
+  if (v.kind == VKind::kMessage) return v;
+  if (v.kind == VKind::kEnum && v.i == 0 && in.zero_is_unknown) {
+    ReadUnset(path);
+    return FrameValue();
+  }
+  Read(path, v);
+  return v;
+}
+
+FrameValue Machine::FieldUnset(const AtomInstr& in, absl::string_view path) {
+  const FieldDef& def = *in.field;
+  if (def.has_presence ||
+      (def.type.kind == TypeKind::kEnum && in.zero_is_unknown)) {
+    ReadUnset(path);
+    return FrameValue();
+  }
+  FrameValue zero = ZeroValue(def.type);
+  zero.path = path;
+  Read(path, zero);
+  return zero;
+}
+
+FrameValue Machine::HasField(const FrameValue& base, const AtomInstr& in) {
+  if (base.kind == VKind::kError) return base;
+  if (base.kind != VKind::kAbsent && base.kind != VKind::kMessage) {
+    return ErrorValue(ctx_, "has() through a non-message");
+  }
+  const FieldDef& def = *in.field;
+  const absl::string_view path = PathOf(base.path, def.name);
+  bool set = false;
+  if (base.kind == VKind::kMessage) {
+    const FactSlot& slot = base.record->slot(def.index);
+    set = !slot.values.empty();
+    if (set && !def.type.is_list && !def.has_presence &&
+        def.type.kind != TypeKind::kMessage) {
+      FrameValue v;
+      // A value of the wrong kind counts as set, as in the reference.
+      if (ScalarToValue(slot.values[0], def.type, &v)) set = !IsZeroValue(v);
+    }
+  }
+  if (trace_ != nullptr) trace_->Read(path, set ? "set" : "unset");
+  return BoolValue(set);
+}
+
+FrameValue Machine::List(int32_t n) {
+  FrameValue* elems = s_.arena.Allocate(n);
+  const size_t first = s_.stack.size() - n;
+  for (int32_t i = 0; i < n; ++i) elems[i] = std::move(s_.stack[first + i]);
+  s_.stack.resize(first);
+  bool unknown = false;
+  for (int32_t i = 0; i < n; ++i) {
+    if (elems[i].kind == VKind::kError) return elems[i];
+    unknown |= IsUnknown(elems[i]);
+  }
+  if (unknown) return FrameValue();
+  FrameValue list;
+  list.kind = VKind::kList;
+  list.size = n;
+  list.elems = elems;
+  return list;
+}
+
+FrameValue Machine::Size(const FrameValue& v) {
+  if (!v.known()) return v;
+  if (v.kind == VKind::kString) {
+    return IntValue(atom_vm_internal::CodePoints(v.s));
+  }
+  if (v.kind == VKind::kList) return IntValue(v.size);
+  return ErrorValue(ctx_, "size() of a non-list, non-string");
+}
+
+FrameValue Machine::MentionsOf(const FrameValue& text,
+                               const FrameValue& phrase) {
+  if (text.kind == VKind::kError) return text;
+  if (phrase.kind == VKind::kError) return phrase;
+  if (IsUnknown(text) || IsUnknown(phrase)) return FrameValue();
+  if (text.kind != VKind::kString || phrase.kind != VKind::kString) {
+    return ErrorValue(ctx_, "mentions() needs strings");
+  }
+  return BoolValue(atom_vm_internal::Mentions(text.s, phrase.s));
+}
+
+FrameValue Machine::Parse(const FrameValue& text, const AtomInstr& in) {
+  if (!text.known() || text.kind != VKind::kString) return text;
+  FrameValue v;
+  if (in.function == Function::kTimestamp) {
+    v.kind = VKind::kTime;
+    if (ParseTimestampText(text.s, &v.t)) return v;
+  } else {
+    v.kind = VKind::kDuration;
+    if (ParseDurationText(text.s, &v.dur)) return v;
+  }
+  if (trace_ == nullptr) return ErrorValue(ctx_, "");
+  return ErrorValue(
+      ctx_, absl::StrCat(
+                "invalid ",
+                in.function == Function::kTimestamp ? "timestamp" : "duration",
+                " text ", DisplayString(text.s), " in '", *ctx_.text, "'"));
+}
+
+int32_t Machine::BeginLoop(const AtomInstr& in, int32_t pc) {
+  FrameValue list = Pop();
+  if (!list.known()) {
+    Push(std::move(list));
+    return in.a;
+  }
+  if (list.kind != VKind::kList) {
+    Push(ErrorValue(ctx_, "comprehension over a non-list"));
+    return in.a;
+  }
+  AtomScratch::Loop loop;
+  loop.list = std::move(list);
+  if (loop.list.size == 0) {
+    Push(Combine(in.function, loop));
+    return in.a;
+  }
+  s_.bindings.push_back(atom_vm_internal::ElementAt(loop.list, 0, ctx_));
+  s_.loops.push_back(std::move(loop));
+  return pc + 1;
+}
+
+int32_t Machine::EndLoop(const AtomInstr& in, int32_t pc) {
+  const FrameValue result = Pop();
+  AtomScratch::Loop& loop = s_.loops.back();
+  const Truth truth = TruthOf(result);
+  if (truth == Truth::kError && loop.error.kind == VKind::kUnknown) {
+    loop.error = result.kind == VKind::kError
+                     ? result
+                     : ErrorValue(ctx_, "comprehension predicate is not bool");
+  }
+  loop.any_unknown |= truth == Truth::kUnknown;
+  loop.any_true |= truth == Truth::kTrue;
+  loop.any_false |= truth == Truth::kFalse;
+  loop.trues += truth == Truth::kTrue;
+  s_.bindings.pop_back();
+  if (++loop.index < loop.list.size) {
+    s_.bindings.push_back(
+        atom_vm_internal::ElementAt(loop.list, loop.index, ctx_));
+    return in.a;
+  }
+  FrameValue combined = Combine(in.function, loop);
+  s_.loops.pop_back();
+  Push(std::move(combined));
+  return pc + 1;
+}
+
+// exists: as ||; all: as &&; count: TRUE elements, unless any element is
+// ERROR (the first one's) or UNKNOWN.
+FrameValue Machine::Combine(Function function, const AtomScratch::Loop& loop) {
+  if (function == Function::kExists && loop.any_true) return BoolValue(true);
+  if (function == Function::kAll && loop.any_false) return BoolValue(false);
+  if (loop.error.kind == VKind::kError) return loop.error;
+  if (loop.any_unknown) return FrameValue();
+  if (function == Function::kCount) return IntValue(loop.trues);
+  if (function == Function::kExists) return BoolValue(false);
+  if (function == Function::kAll) return BoolValue(true);
+  return ErrorValue(ctx_, "unknown comprehension");
+}
+
+}  // namespace
+
+Truth RunAtom(const AtomCode& code, int32_t atom, const FactSchema& schema,
+              const FrameValue* frame, AtomScratch* scratch, AtomTrace* trace) {
+  scratch->stack.clear();
+  scratch->bindings.clear();
+  scratch->loops.clear();
+  scratch->arena.Reset();
+  scratch->strings.Reset();
+  Machine machine(code, schema, frame, scratch, trace);
+  const FrameValue result = machine.Run(code.begin[atom], code.begin[atom + 1]);
+  const Truth truth = TruthOf(result);
+  if (trace != nullptr && truth == Truth::kError) {
+    trace->error = result.kind == VKind::kError && !result.error.empty()
+                       ? std::string(result.error)
+                       : "condition is not bool";
+  }
+  return truth;
+}
+
+}  // namespace lantern

@@ -1,0 +1,143 @@
+// Compiled atoms: the matcher's path for conditions its predicate index
+// cannot serve (comprehensions, arithmetic between fields, size(), has()
+// through comprehension variables, mentions() of computed text...).
+//
+// An *atom* (engine/reference/evaluator.h) is a bool node that is not `&&`,
+// `||` or
+// `!`. The compiler turns each such atom that is not a plain field predicate
+// into straight-line stack code (AtomCode): field paths from the root become
+// frame-slot loads (engine/match/fact_frame.h), literals and ruleset constants
+// become a constant pool, operators are resolved to instructions, and a
+// comprehension becomes a loop over its list with the body inline. RunAtom
+// executes it with the reference evaluator's semantics — three-valued, ERROR
+// above UNKNOWN, every element of a comprehension evaluated.
+//
+// Two modes. Without a trace, RunAtom computes the truth only and does not
+// allocate once its scratch is warm. With an AtomTrace it also records the
+// readings, the unknown paths and the exact error message, identical to the
+// reference's, to explain a rule that fired, was blocked or failed.
+//
+// Thread-safety: AtomCode is immutable once compiled; an AtomScratch belongs
+// to one thread.
+#ifndef LANTERN_ENGINE_MATCH_ATOM_VM_H_
+#define LANTERN_ENGINE_MATCH_ATOM_VM_H_
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/facts/schema.h"
+#include "engine/lang/ast.h"
+#include "engine/lang/checker.h"
+#include "engine/lang/source_text.h"
+#include "engine/match/fact_frame.h"
+#include "engine/reference/evaluator.h"
+
+namespace lantern {
+
+enum class AtomOp : uint8_t {
+  kConst,      // push consts[a]
+  kSlot,       // push frame[a], a value read (traced as its display)
+  kPresence,   // push frame[a], a has() answer (traced as set/unset)
+  kVar,        // push the comprehension variable `a` levels out
+  kField,      // pop a message, push its `field` (as_base: keep absent)
+  kHasField,   // pop a message, push has(message.field)
+  kList,       // pop `a` values, push them as a list literal
+  kUnary,      // pop 1, push `op` of it
+  kBinary,     // pop 2, push `op` of them (&& and || as Kleene logic)
+  kSize,       // pop 1, push size()
+  kMentions,   // pop phrase and text, push mentions()
+  kParse,      // pop text, push timestamp()/duration() of it (`function`)
+  kFail,       // push ERROR texts[text]
+  kCompBegin,  // pop a list; run the body per element, else jump to `a`
+  kCompEnd,    // combine the body's result; loop back to `a` or finish
+};
+
+struct AtomInstr {
+  AtomOp code = AtomOp::kFail;
+  Op op = Op::kNone;
+  Function function = Function::kNone;
+  bool as_base = false;
+  bool zero_is_unknown = false;  // kField: the field is such an enum
+  int32_t a = 0;
+  int32_t text = -1;                // texts[]: operator text or message
+  const FieldDef* field = nullptr;  // kField, kHasField (in the schema)
+};
+
+// The code of every compiled atom of a ruleset.
+struct AtomCode {
+  std::vector<AtomInstr> code;
+  std::vector<int32_t> begin;  // atom i is code[begin[i], begin[i + 1])
+  std::vector<FrameValue> consts;
+  std::vector<std::string> texts;
+  // Storage the constants point into; stable addresses.
+  std::deque<std::string> strings;
+  std::vector<std::unique_ptr<FrameValue[]>> lists;
+
+  int32_t atom_count() const {
+    return begin.empty() ? 0 : static_cast<int32_t>(begin.size()) - 1;
+  }
+  size_t MemoryBytes() const;
+};
+
+// Appends the code of one atom (a checked bool expression that the caller
+// decided not to index) and returns its number. Root-based field paths get
+// slots in `layout`. REQUIRES: `schema` and `constants` outlive `code`.
+int32_t CompileAtom(const Expr& atom, const SourceText& source,
+                    const FactSchema& schema,
+                    const std::vector<ConstantDef>& constants,
+                    FrameLayout* layout, AtomCode* code);
+
+// What an atom read, as the reference records it.
+struct AtomTrace {
+  std::vector<FactReading> readings;       // read order, no repeats
+  std::vector<std::string> unknown_paths;  // read order, no repeats
+  std::string error;                       // ERROR only
+
+  void Read(absl::string_view path, std::string value);
+  void ReadUnset(absl::string_view path);
+};
+
+// A bump allocator of FrameValues (list literals); Reset keeps the memory.
+class ValueArena {
+ public:
+  FrameValue* Allocate(int32_t n);
+  void Reset();
+
+ private:
+  struct Block {
+    std::unique_ptr<FrameValue[]> data;
+    int32_t capacity = 0;
+  };
+  std::vector<Block> blocks_;
+  size_t block_ = 0;
+  int32_t used_ = 0;
+};
+
+// Per-thread working memory of RunAtom.
+struct AtomScratch {
+  struct Loop {
+    FrameValue list;
+    int32_t index = 0;
+    int32_t trues = 0;
+    bool any_true = false, any_false = false, any_unknown = false;
+    FrameValue error;  // first ERROR element, kind kUnknown if none
+  };
+  std::vector<FrameValue> stack;
+  std::vector<FrameValue> bindings;
+  std::vector<Loop> loops;
+  ValueArena arena;
+  ScratchStrings strings;
+};
+
+// Evaluates atom `atom` of `code` over a decoded frame. `trace` is null in
+// the fast mode. REQUIRES: `frame` was decoded with the layout the atom was
+// compiled against.
+Truth RunAtom(const AtomCode& code, int32_t atom, const FactSchema& schema,
+              const FrameValue* frame, AtomScratch* scratch, AtomTrace* trace);
+
+}  // namespace lantern
+
+#endif  // LANTERN_ENGINE_MATCH_ATOM_VM_H_

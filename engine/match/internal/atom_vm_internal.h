@@ -1,0 +1,67 @@
+// Internal to the compiled-atom VM (engine/match/atom_vm.h): the operators over
+// FrameValues, with the reference evaluator's semantics
+// (engine/reference/evaluator_values.cc). Not a seam: only engine/atom_*.cc
+// include it.
+//
+// Thread-safety: pure functions, except that results needing storage
+// (concatenated strings, traced messages) go to the caller's ScratchStrings.
+#ifndef LANTERN_ENGINE_MATCH_INTERNAL_ATOM_VM_INTERNAL_H_
+#define LANTERN_ENGINE_MATCH_INTERNAL_ATOM_VM_INTERNAL_H_
+
+#include <cstdint>
+#include <string>
+
+#include "absl/strings/string_view.h"
+#include "engine/facts/schema.h"
+#include "engine/lang/ast.h"
+#include "engine/match/fact_frame.h"
+#include "engine/reference/evaluator.h"
+
+namespace lantern {
+namespace atom_vm_internal {
+
+// Where an operator's results may keep text. Messages are built only when
+// `trace` is set: the fast mode needs a result's kind, never its message.
+struct OpContext {
+  bool trace = false;
+  const std::string* text = nullptr;  // the operator's ConditionText
+  ScratchStrings* strings = nullptr;
+  const FactSchema* schema = nullptr;
+};
+
+FrameValue BoolValue(bool b);
+FrameValue IntValue(int64_t i);
+FrameValue UnknownValue();
+// ERROR with `message` (copied) when tracing.
+FrameValue ErrorValue(const OpContext& ctx, absl::string_view message);
+// ERROR "<what> in '<operator text>'".
+FrameValue QuotedError(const OpContext& ctx, absl::string_view what);
+
+inline bool IsUnknown(const FrameValue& v) {
+  return v.kind == VKind::kUnknown || v.kind == VKind::kAbsent;
+}
+
+Truth TruthOf(const FrameValue& v);
+
+// Element `i` of a list value; a fact element's path is "<list>[i]" when
+// tracing.
+FrameValue ElementAt(const FrameValue& list, int32_t i, const OpContext& ctx);
+
+FrameValue ApplyUnary(Op op, const FrameValue& operand, const OpContext& ctx);
+FrameValue ApplyBinary(Op op, const FrameValue& left, const FrameValue& right,
+                       const OpContext& ctx);
+FrameValue KleeneAnd(const FrameValue& left, const FrameValue& right,
+                     const OpContext& ctx);
+FrameValue KleeneOr(const FrameValue& left, const FrameValue& right,
+                    const OpContext& ctx);
+
+// TextMentions (engine/reference/evaluator.h) without allocating.
+bool Mentions(absl::string_view text, absl::string_view phrase);
+
+// Unicode code points in UTF-8 text.
+int64_t CodePoints(absl::string_view s);
+
+}  // namespace atom_vm_internal
+}  // namespace lantern
+
+#endif  // LANTERN_ENGINE_MATCH_INTERNAL_ATOM_VM_INTERNAL_H_

@@ -1,0 +1,215 @@
+// Matcher explanations: entry points Explain, MatchWithMatcher,
+// AssessWithMatcher and MatcherAssessFn (engine/match/matcher.h).
+//
+// Explain reproduces the reference evaluator's reasons
+// (engine/reference/evaluator.h) from the matcher's own per-request state: the
+// rule's post-order tree is combined once more over the atom truths Match left
+// in the scratch, keeping per node the occurrences that decide it (the
+// reference's table for `&&`,
+// `||` and `!`). Each deciding occurrence is quoted with the text and
+// offset the compiler stored, and its readings come from the frame slot it
+// read (simple atoms: one reading) or from a traced re-run of its compiled
+// code (compiled atoms). Nothing here walks the rule's syntax tree.
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "engine/match/matcher.h"
+
+namespace lantern {
+
+class MatchExplainer {
+ public:
+  MatchExplainer(const CompiledRuleSet& program, MatchScratch* scratch)
+      : p_(program), s_(*scratch) {}
+
+  RuleMatch Explain(int32_t rule);
+
+ private:
+  struct Outcome {
+    Truth truth = Truth::kFalse;
+    std::vector<int32_t> reasons;  // rule-local occurrences
+  };
+  struct AtomRecord {
+    AtomEvidence evidence;
+    std::vector<std::string> unknown_paths;
+    std::string error;
+  };
+
+  Truth AtomTruth(int32_t bit) const;
+  std::vector<Outcome> Combine(int32_t rule) const;
+  AtomRecord Record(const Occurrence& occ);
+
+  const CompiledRuleSet& p_;
+  MatchScratch& s_;
+};
+
+Truth MatchExplainer::AtomTruth(int32_t bit) const {
+  const auto test = [bit](const std::vector<uint64_t>& bits) {
+    return (bits[bit >> 6] >> (bit & 63)) & 1;
+  };
+  if (test(s_.true_)) return Truth::kTrue;
+  if (!test(s_.unsettled_)) return Truth::kFalse;
+  const AtomDef& atom = p_.atoms[bit];
+  if (atom.compiled >= 0) return s_.compiled_truth_[atom.compiled];
+  return s_.source_state_[atom.source];
+}
+
+namespace {
+
+void Append(std::vector<int32_t>* to, const std::vector<int32_t>& from) {
+  to->insert(to->end(), from.begin(), from.end());
+}
+
+}  // namespace
+
+// Every node's truth and deciding occurrences, as the reference's Combine.
+std::vector<MatchExplainer::Outcome> MatchExplainer::Combine(
+    int32_t rule) const {
+  const int32_t first = p_.node_begin[rule];
+  const int32_t count = p_.node_begin[rule + 1] - first;
+  const Occurrence* occ = p_.occurrences.data() + p_.occ_begin[rule];
+  std::vector<Outcome> out(count);
+  for (int32_t i = 0; i < count; ++i) {
+    const LogicNode& n = p_.nodes[first + i];
+    Outcome& o = out[i];
+    if (n.kind == LogicNode::kAtom) {
+      o.truth = AtomTruth(occ[n.a].atom);
+      o.reasons = {n.a};
+      continue;
+    }
+    const Outcome& a = out[n.a];
+    if (n.kind == LogicNode::kNot) {
+      o.reasons = a.reasons;
+      o.truth = a.truth == Truth::kTrue    ? Truth::kFalse
+                : a.truth == Truth::kFalse ? Truth::kTrue
+                                           : a.truth;
+      continue;
+    }
+    const Outcome& b = out[n.b];
+    const bool is_and = n.kind == LogicNode::kAnd;
+    const Truth decisive = is_and ? Truth::kFalse : Truth::kTrue;
+    const Truth other = is_and ? Truth::kTrue : Truth::kFalse;
+    if (a.truth == decisive || b.truth == decisive) {
+      o.truth = decisive;
+      if (a.truth == decisive) Append(&o.reasons, a.reasons);
+      if (b.truth == decisive) Append(&o.reasons, b.reasons);
+    } else if (a.truth == other && b.truth == other) {
+      o.truth = other;
+      Append(&o.reasons, a.reasons);
+      Append(&o.reasons, b.reasons);
+    } else {
+      const bool error = a.truth == Truth::kError || b.truth == Truth::kError;
+      o.truth = error ? Truth::kError : Truth::kUnknown;
+      if (a.truth != other) Append(&o.reasons, a.reasons);
+      if (b.truth != other) Append(&o.reasons, b.reasons);
+    }
+  }
+  return out;
+}
+
+MatchExplainer::AtomRecord MatchExplainer::Record(const Occurrence& occ) {
+  AtomRecord record;
+  record.evidence.condition = p_.texts[occ.text];
+  record.evidence.offset = occ.offset;
+  record.evidence.truth = AtomTruth(occ.atom);
+  const AtomDef& atom = p_.atoms[occ.atom];
+  if (atom.compiled >= 0) {
+    AtomTrace trace;
+    RunAtom(p_.code, atom.compiled, *p_.schema, s_.frame_.data(), &s_.atom_,
+            &trace);
+    record.evidence.readings = std::move(trace.readings);
+    record.unknown_paths = std::move(trace.unknown_paths);
+    record.error = std::move(trace.error);
+    return record;
+  }
+  const SourceDef& source = p_.sources[atom.source];
+  const FrameValue& v = s_.frame_[source.slot];
+  const std::string& path = p_.layout.slot(source.slot).path();
+  if (v.kind == VKind::kError) {
+    record.error = std::string(v.error);
+  } else if (source.kind == SourceKind::kPresence) {
+    record.evidence.readings.push_back({path, v.b ? "set" : "unset"});
+  } else if (v.kind == VKind::kUnknown) {
+    record.evidence.readings.push_back({path, "unset"});
+    record.unknown_paths.push_back(path);
+  } else {
+    record.evidence.readings.push_back(
+        {path, DisplayFrameValue(v, *p_.schema)});
+  }
+  return record;
+}
+
+RuleMatch MatchExplainer::Explain(int32_t rule) {
+  const std::vector<Outcome> outcomes = Combine(rule);
+  const Outcome& root = outcomes.back();
+  const Occurrence* occ = p_.occurrences.data() + p_.occ_begin[rule];
+  std::vector<int32_t> reasons = root.reasons;
+  std::sort(reasons.begin(), reasons.end(), [occ](int32_t a, int32_t b) {
+    return occ[a].offset != occ[b].offset ? occ[a].offset < occ[b].offset
+                                          : a < b;
+  });
+  reasons.erase(std::unique(reasons.begin(), reasons.end()), reasons.end());
+  RuleMatch match;
+  match.rule = rule;
+  for (int32_t i : reasons) {
+    AtomRecord record = Record(occ[i]);
+    if (root.truth == Truth::kTrue) {
+      match.evidence.push_back(std::move(record.evidence));
+    } else if (root.truth == Truth::kUnknown) {
+      match.unknown_paths.insert(match.unknown_paths.end(),
+                                 record.unknown_paths.begin(),
+                                 record.unknown_paths.end());
+    } else if (root.truth == Truth::kError && match.error.empty()) {
+      match.error = std::move(record.error);
+    }
+  }
+  std::sort(match.unknown_paths.begin(), match.unknown_paths.end());
+  match.unknown_paths.erase(
+      std::unique(match.unknown_paths.begin(), match.unknown_paths.end()),
+      match.unknown_paths.end());
+  return match;
+}
+
+RuleMatch Explain(const CompiledRuleSet& program, int32_t rule,
+                  MatchScratch* scratch) {
+  return MatchExplainer(program, scratch).Explain(rule);
+}
+
+MatchResult MatchWithMatcher(const CompiledRuleSet& program,
+                             const FactRecord& facts, absl::Time as_of) {
+  thread_local MatchScratch scratch;
+  Match(program, facts, as_of, &scratch);
+  MatchResult result;
+  for (int32_t rule : scratch.fired()) {
+    result.fired.push_back(Explain(program, rule, &scratch));
+  }
+  for (int32_t rule : scratch.blocked()) {
+    result.blocked.push_back(Explain(program, rule, &scratch));
+  }
+  for (int32_t rule : scratch.errored()) {
+    result.errored.push_back(Explain(program, rule, &scratch));
+  }
+  return result;
+}
+
+absl::StatusOr<Assessment> AssessWithMatcher(const CompiledRuleSet& program,
+                                             const FactRecord& facts,
+                                             absl::Time as_of) {
+  return Decide(*program.ruleset, facts,
+                MatchWithMatcher(program, facts, as_of), as_of);
+}
+
+AssessFn MatcherAssessFn(std::shared_ptr<const CompiledRuleSet> program) {
+  return [program = std::move(program)](
+             const RuleSet& ruleset, const FactRecord& facts,
+             absl::Time as_of) -> absl::StatusOr<Assessment> {
+    if (&ruleset != program->ruleset.get()) {
+      return absl::FailedPreconditionError(
+          "the compiled program was compiled from another ruleset");
+    }
+    return AssessWithMatcher(*program, facts, as_of);
+  };
+}
+
+}  // namespace lantern

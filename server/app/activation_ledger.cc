@@ -1,0 +1,79 @@
+// ActivationLedger: Restore reads the ledger's activations and holds each
+// distinct digest once; Record appends an ActivationRecord with the
+// version's files.
+#include "server/app/activation_ledger.h"
+
+#include <utility>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/util/time_util.h"
+
+namespace lantern {
+
+absl::StatusOr<std::vector<std::string>> ActivationLedger::Restore(
+    RuleSetRegistry& registry) {
+  absl::StatusOr<std::vector<ledger::StoredActivation>> activations =
+      ledger_->ListActivations();
+  if (!activations.ok()) return activations.status();
+  std::vector<std::string> problems;
+  absl::flat_hash_set<std::string> seen;
+  for (const ledger::StoredActivation& a : *activations) {
+    const std::string& digest = a.record.ruleset_digest();
+    if (!seen.insert(digest).second) continue;
+    absl::StatusOr<std::vector<SourceFile>> files =
+        ledger_->GetRuleSetFiles(digest);
+    if (!files.ok()) {
+      problems.push_back(absl::StrCat(
+          digest, ": files not in the ledger: ", files.status().message()));
+      continue;
+    }
+    const std::string display = absl::StrCat("ledger:", digest);
+    Candidate held = registry.Hold(*std::move(files), display);
+    if (!held.passed()) {
+      problems.push_back(absl::StrCat(
+          digest, " (", a.record.ruleset_id(), " ", a.record.ruleset_version(),
+          "): no longer loads or passes its own tests under this engine (",
+          held.diagnostics.error_count(), " errors, ", held.tests.failed,
+          " failed tests); not held"));
+    }
+  }
+  absl::MutexLock lock(&mu_);
+  if (!activations->empty()) {
+    last_digest_ = activations->back().record.ruleset_digest();
+  }
+  return problems;
+}
+
+absl::Status ActivationLedger::Record(const RuleSetVersion& next,
+                                      absl::string_view activated_by) {
+  absl::MutexLock lock(&mu_);
+  // A restart on unchanged files is not an activation anyone asked for;
+  // every request (RuleSets.Activate, SIGHUP) is recorded, even of the
+  // version already active.
+  if (activated_by == kStartup && next.digest == last_digest_) {
+    return absl::OkStatus();
+  }
+  v1::ActivationRecord record;
+  record.set_ruleset_digest(next.digest);
+  record.set_ruleset_id(next.ruleset->manifest.id);
+  record.set_ruleset_version(next.ruleset->manifest.version);
+  *record.mutable_activated_at() =
+      google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(
+          absl::ToUnixMicros(clock_()));
+  record.set_activated_by(std::string(activated_by));
+  record.set_previous_digest(last_digest_);
+  absl::StatusOr<uint64_t> appended =
+      ledger_->AppendActivation(std::move(record), next.ruleset->files);
+  if (!appended.ok()) {
+    return absl::UnavailableError(
+        absl::StrCat("the activation of ", next.digest,
+                     " could not be recorded in the ledger, so it was not "
+                     "made: ",
+                     appended.status().message()));
+  }
+  last_digest_ = next.digest;
+  return absl::OkStatus();
+}
+
+}  // namespace lantern

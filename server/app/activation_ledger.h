@@ -1,0 +1,72 @@
+// ActivationLedger: ruleset activations in the audit ledger.
+//
+// Every time a ruleset becomes active — at startup, on SIGHUP, through
+// RuleSets.Activate, including a rollback to a version already held — an
+// ActivationRecord is appended with all of the ruleset's files (stored once
+// per digest) before the switch: Record() is the registry's BeforeActivate
+// hook, so if the ledger cannot write, the activation does not happen.
+// Every activation someone asked for is recorded with who asked (the
+// caller's peer address until callers are authenticated) and when, even
+// of the version already active; only a restart on the digest last
+// recorded (activated_by kStartup) appends nothing. A candidate that is
+// rejected changes nothing and is not recorded (the caller gets the
+// reasons).
+//
+// At startup, Restore() holds in the registry every ruleset the ledger
+// says was ever active, with its files from the ledger: a version pinned
+// by a caller, RuleSets.List and RuleSets.Get keep working after its files
+// on disk changed or were deleted.
+//
+// Thread-safety: Record may be called from any thread (the registry calls
+// it one activation at a time); Restore once, before serving.
+#ifndef LANTERN_SERVER_APP_ACTIVATION_LEDGER_H_
+#define LANTERN_SERVER_APP_ACTIVATION_LEDGER_H_
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "server/app/ruleset_registry.h"
+#include "server/ledger/ledger.h"
+
+namespace lantern {
+
+// activated_by of the activation a server makes of its rules directory as
+// it starts.
+inline constexpr char kStartup[] = "startup";
+
+class ActivationLedger {
+ public:
+  // REQUIRES: `ledger` outlives this.
+  ActivationLedger(ledger::Ledger* ledger, std::function<absl::Time()> clock)
+      : ledger_(ledger), clock_(std::move(clock)) {}
+
+  // Holds every ruleset ever activated in `registry`, oldest first, and
+  // remembers the last one recorded. Returns one line per ruleset that
+  // could not be held (its files missing, or it no longer loads or passes
+  // its own tests under this engine); an error when the ledger cannot be
+  // read.
+  absl::StatusOr<std::vector<std::string>> Restore(RuleSetRegistry& registry);
+
+  // RuleSetRegistry::BeforeActivate: records `next` as activated by
+  // `activated_by`, unless that is kStartup and `next` is the last
+  // activation recorded. UNAVAILABLE
+  // when the ledger cannot write.
+  absl::Status Record(const RuleSetVersion& next,
+                      absl::string_view activated_by);
+
+ private:
+  ledger::Ledger* const ledger_;
+  const std::function<absl::Time()> clock_;
+  absl::Mutex mu_;
+  std::string last_digest_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace lantern
+
+#endif  // LANTERN_SERVER_APP_ACTIVATION_LEDGER_H_

@@ -1,0 +1,298 @@
+// Auditor: reads from the ledger, re-evaluation through EvaluateFacts, and
+// the change summaries and differences of decision_diff.h.
+#include "server/app/auditor.h"
+
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "engine/version.h"
+#include "google/protobuf/util/time_util.h"
+#include "server/app/assessment_proto.h"
+#include "server/app/decision_diff.h"
+#include "server/app/request_assessor.h"
+#include "server/ledger/record_codec.h"
+
+namespace lantern {
+namespace {
+
+using google::protobuf::Timestamp;
+using google::protobuf::util::TimeUtil;
+
+constexpr int kBacktestPage = 200;
+
+// Recorded facts passed the server's limits when they were assessed; a
+// replay must not refuse them under tighter limits set since.
+const RequestLimits& NoLimits() {
+  static const RequestLimits limits{std::numeric_limits<int>::max(),
+                                    std::numeric_limits<int64_t>::max(),
+                                    std::numeric_limits<int64_t>::max()};
+  return limits;
+}
+
+absl::Time TimeOf(const Timestamp& t) {
+  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
+}
+
+bool ValidTime(const Timestamp& t) {
+  return t.seconds() >= TimeUtil::kTimestampMinSeconds &&
+         t.seconds() <= TimeUtil::kTimestampMaxSeconds && t.nanos() >= 0 &&
+         t.nanos() <= 999999999;
+}
+
+// [from, to) of a request; unset ends are open. INVALID_ARGUMENT naming
+// the bad field.
+absl::Status Range(bool has_from, const Timestamp& from, bool has_to,
+                   const Timestamp& to, absl::Time* begin, absl::Time* end) {
+  if (has_from && !ValidTime(from)) {
+    return absl::InvalidArgumentError(
+        "invalid request: from: not a time between 0001-01-01 and 9999-12-31");
+  }
+  if (has_to && !ValidTime(to)) {
+    return absl::InvalidArgumentError(
+        "invalid request: to: not a time between 0001-01-01 and 9999-12-31");
+  }
+  *begin = has_from ? TimeOf(from) : absl::InfinitePast();
+  *end = has_to ? TimeOf(to) : absl::InfiniteFuture();
+  if (*end < *begin) {
+    return absl::InvalidArgumentError("invalid request: to: before from");
+  }
+  return absl::OkStatus();
+}
+
+void Count(const v1::ChangeSummary& s, v1::BacktestSummary* totals) {
+  totals->set_decisions_changed(totals->decisions_changed() + 1);
+  if (GradeChanged(s)) totals->set_grade_changes(totals->grade_changes() + 1);
+  if (!s.concern_levels().empty()) {
+    totals->set_concern_level_changes(totals->concern_level_changes() + 1);
+  }
+  if (NrmChanged(s)) totals->set_nrm_changes(totals->nrm_changes() + 1);
+  if (ActionsChanged(s)) {
+    totals->set_action_changes(totals->action_changes() + 1);
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<v1::Assessment> Auditor::Reevaluate(
+    const v1::DecisionRecord& record, const RuleSetVersion& version) {
+  v1::AssessRequest request;
+  *request.mutable_facts() = record.facts();
+  const absl::Time as_of =
+      TimeOf(record.has_as_of() ? record.as_of() : record.assessment().as_of());
+  const DecisionStamp stamp{record.decision_id(), version.digest,
+                            TimeOf(record.received_at())};
+  v1::Assessment answer;
+  absl::Status status =
+      EvaluateFacts(version, request, NoLimits(), as_of, stamp, &answer);
+  if (!status.ok()) return status;
+  return answer;
+}
+
+absl::StatusOr<ledger::StoredDecision> Auditor::Lookup(
+    const std::string& decision_id) {
+  if (decision_id.empty()) {
+    return absl::InvalidArgumentError("invalid request: decision_id: required");
+  }
+  return ledger_->GetDecision(decision_id);
+}
+
+absl::StatusOr<v1::GetDecisionResponse> Auditor::GetDecision(
+    const v1::GetDecisionRequest& request) {
+  absl::StatusOr<ledger::StoredDecision> stored = Lookup(request.decision_id());
+  if (!stored.ok()) return stored.status();
+  v1::GetDecisionResponse response;
+  *response.mutable_decision() = std::move(stored->record);
+  response.set_leaf_index(stored->leaf_index);
+  return response;
+}
+
+absl::StatusOr<v1::ListDecisionsResponse> Auditor::ListDecisions(
+    const v1::ListDecisionsRequest& request) {
+  absl::Time from, to;
+  if (absl::Status s = Range(request.has_from(), request.from(),
+                             request.has_to(), request.to(), &from, &to);
+      !s.ok()) {
+    return s;
+  }
+  const int page_size = request.page_size() == 0 ? 100 : request.page_size();
+  absl::StatusOr<ledger::DecisionPage> page = ledger_->ListDecisions(
+      from, to, page_size, request.page_token(), kListDecisionsMaxBytes);
+  if (!page.ok()) return page.status();
+  v1::ListDecisionsResponse response;
+  for (ledger::StoredDecision& d : page->decisions) {
+    *response.add_decisions() = std::move(d.record);
+    response.add_leaf_indexes(d.leaf_index);
+  }
+  response.set_next_page_token(page->next_page_token);
+  return response;
+}
+
+absl::StatusOr<v1::ReplayResponse> Auditor::Replay(
+    const v1::ReplayRequest& request) {
+  absl::StatusOr<ledger::StoredDecision> stored = Lookup(request.decision_id());
+  if (!stored.ok()) return stored.status();
+  const v1::DecisionRecord& record = stored->record;
+  absl::StatusOr<std::shared_ptr<const RuleSetVersion>> version =
+      rulesets_.Find(record.ruleset_digest());
+  if (!version.ok()) return version.status();
+  absl::StatusOr<v1::Assessment> replayed = Reevaluate(record, **version);
+  if (!replayed.ok()) return replayed.status();
+  v1::ReplayResponse response;
+  response.set_recorded_engine_version(record.engine_version());
+  response.set_engine_version(kEngineVersion);
+  *response.mutable_recorded() = record.assessment();
+  if (ledger::EncodeCanonical(*replayed) ==
+      ledger::EncodeCanonical(record.assessment())) {
+    response.set_outcome(v1::ReplayResponse::IDENTICAL);
+    return response;
+  }
+  response.set_outcome(v1::ReplayResponse::DIFFERENT);
+  for (v1::FieldDifference& d :
+       DiffAssessments(record.assessment(), *replayed)) {
+    *response.add_differences() = std::move(d);
+  }
+  *response.mutable_replayed() = *std::move(replayed);
+  return response;
+}
+
+absl::StatusOr<v1::WhatIfResponse> Auditor::WhatIf(
+    const v1::WhatIfRequest& request) {
+  absl::StatusOr<ledger::StoredDecision> stored = Lookup(request.decision_id());
+  if (!stored.ok()) return stored.status();
+  absl::StatusOr<std::shared_ptr<const RuleSetVersion>> version =
+      rulesets_.Find(request.ruleset_version());
+  if (!version.ok()) return version.status();
+  absl::StatusOr<v1::Assessment> what_if =
+      Reevaluate(stored->record, **version);
+  if (!what_if.ok()) return what_if.status();
+  v1::WhatIfResponse response;
+  const v1::Assessment& recorded = stored->record.assessment();
+  *response.mutable_changes() = SummarizeChanges(recorded, *what_if);
+  for (v1::FieldDifference& d : DiffAssessments(recorded, *what_if)) {
+    *response.add_differences() = std::move(d);
+  }
+  *response.mutable_recorded() = recorded;
+  *response.mutable_what_if() = *std::move(what_if);
+  return response;
+}
+
+absl::StatusOr<std::shared_ptr<const RuleSetVersion>>
+Auditor::BacktestCandidate(const v1::BacktestRequest& request) {
+  switch (request.candidate_case()) {
+    case v1::BacktestRequest::kRulesetVersion:
+      return rulesets_.Find(request.ruleset_version());
+    case v1::BacktestRequest::kFiles: {
+      std::vector<SourceFile> files;
+      for (const v1::RuleSetFile& f : request.files().files()) {
+        files.push_back({f.path(), f.content()});
+      }
+      return rulesets_.LoadCandidate(std::move(files));
+    }
+    default:
+      return absl::InvalidArgumentError(
+          "invalid request: candidate: required (files or ruleset_version)");
+  }
+}
+
+absl::Status Auditor::Backtest(
+    const RuleSetVersion& candidate, const v1::BacktestRequest& request,
+    const std::function<bool(const v1::BacktestItem&)>& emit,
+    const std::function<bool()>& cancelled) {
+  absl::Time from, to;
+  if (absl::Status s = Range(request.has_from(), request.from(),
+                             request.has_to(), request.to(), &from, &to);
+      !s.ok()) {
+    return s;
+  }
+  v1::BacktestItem summary_item;
+  v1::BacktestSummary& totals = *summary_item.mutable_summary();
+  totals.set_candidate_digest(candidate.digest);
+  std::string token;
+  do {
+    absl::StatusOr<ledger::DecisionPage> page =
+        ledger_->ListDecisions(from, to, kBacktestPage, token);
+    if (!page.ok()) return page.status();
+    for (const ledger::StoredDecision& d : page->decisions) {
+      if (cancelled())
+        return absl::CancelledError("the backtest was cancelled");
+      totals.set_decisions_examined(totals.decisions_examined() + 1);
+      absl::StatusOr<v1::Assessment> answer = Reevaluate(d.record, candidate);
+      if (!answer.ok()) {
+        totals.set_decisions_failed(totals.decisions_failed() + 1);
+        continue;
+      }
+      v1::BacktestItem item;
+      v1::BacktestChange& change = *item.mutable_change();
+      *change.mutable_changes() =
+          SummarizeChanges(d.record.assessment(), *answer);
+      if (!AnyChange(change.changes())) continue;
+      change.set_decision_id(d.record.decision_id());
+      Count(change.changes(), &totals);
+      if (!emit(item))
+        return absl::CancelledError("the backtest was cancelled");
+    }
+    token = std::move(page->next_page_token);
+  } while (!token.empty());
+  if (!emit(summary_item))
+    return absl::CancelledError("the backtest was cancelled");
+  return absl::OkStatus();
+}
+
+v1::GetTreeHeadResponse Auditor::GetTreeHead() const {
+  const ledger::SignedTreeHead sth = ledger_->LatestTreeHead();
+  v1::GetTreeHeadResponse response;
+  response.set_tree_size(sth.head.tree_size);
+  response.set_root_hash(std::string(ledger::HashBytes(sth.head.root)));
+  *response.mutable_timestamp() =
+      TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(sth.head.timestamp));
+  response.set_signature(sth.signature);
+  response.set_public_key(ledger_->public_key());
+  return response;
+}
+
+absl::StatusOr<v1::GetInclusionProofResponse> Auditor::GetInclusionProof(
+    const v1::GetInclusionProofRequest& request) {
+  uint64_t index = request.leaf_index();
+  if (request.leaf_case() == v1::GetInclusionProofRequest::kDecisionId) {
+    absl::StatusOr<ledger::StoredDecision> stored =
+        ledger_->GetDecision(request.decision_id());
+    if (!stored.ok()) return stored.status();
+    index = stored->leaf_index;
+  } else if (request.leaf_case() != v1::GetInclusionProofRequest::kLeafIndex) {
+    return absl::InvalidArgumentError(
+        "invalid request: leaf: required (leaf_index or decision_id)");
+  }
+  const uint64_t size = request.tree_size() != 0
+                            ? request.tree_size()
+                            : ledger_->LatestTreeHead().head.tree_size;
+  absl::StatusOr<std::vector<ledger::Hash>> proof =
+      ledger_->InclusionProof(index, size);
+  if (!proof.ok()) return proof.status();
+  absl::StatusOr<ledger::LeafEntry> leaf = ledger_->GetLeaf(index);
+  if (!leaf.ok()) return leaf.status();
+  v1::GetInclusionProofResponse response;
+  response.set_leaf_index(index);
+  response.set_tree_size(size);
+  response.set_leaf(std::move(leaf->record));
+  for (const ledger::Hash& h : *proof) {
+    response.add_hashes(std::string(ledger::HashBytes(h)));
+  }
+  return response;
+}
+
+absl::StatusOr<v1::GetConsistencyProofResponse> Auditor::GetConsistencyProof(
+    const v1::GetConsistencyProofRequest& request) const {
+  absl::StatusOr<std::vector<ledger::Hash>> proof =
+      ledger_->ConsistencyProof(request.first(), request.second());
+  if (!proof.ok()) return proof.status();
+  v1::GetConsistencyProofResponse response;
+  for (const ledger::Hash& h : *proof) {
+    response.add_hashes(std::string(ledger::HashBytes(h)));
+  }
+  return response;
+}
+
+}  // namespace lantern

@@ -1,0 +1,88 @@
+// Auditor: the work of every lantern.v1.Audit RPC, with no gRPC in it, so
+// it is tested without a server (audit_service.h is the edge).
+//
+// Replay, WhatIf and Backtest evaluate through EvaluateFacts
+// (request_assessor.h), the code path of Assess itself, with the recorded
+// facts and as_of, stamped with the recorded decision id and time received:
+// an unchanged engine and ruleset give the recorded bytes again. The
+// recorded ruleset comes from the registry by digest, else from the
+// ledger's copy of its files (audit_rulesets.h).
+//
+// Errors (absl codes; status_map.h carries them to gRPC): INVALID_ARGUMENT
+// for a malformed request or a candidate that does not load (with its
+// diagnostics), NOT_FOUND for an unknown decision or ruleset, CANCELLED
+// for a Backtest whose consumer stopped, and the ledger's own errors.
+//
+// Thread-safety: every method may be called concurrently; the ledger,
+// registry and ruleset cache are thread-safe.
+#ifndef LANTERN_SERVER_APP_AUDITOR_H_
+#define LANTERN_SERVER_APP_AUDITOR_H_
+
+#include <functional>
+#include <memory>
+
+#include "absl/status/statusor.h"
+#include "engine/facts/fact_types.h"
+#include "lantern/v1/audit.pb.h"
+#include "server/app/audit_rulesets.h"
+#include "server/app/ruleset_registry.h"
+#include "server/ledger/ledger.h"
+
+namespace lantern {
+
+class Auditor {
+ public:
+  // REQUIRES: all three outlive the auditor; `ledger` is not null.
+  Auditor(ledger::Ledger* ledger, const RuleSetRegistry* registry,
+          const FactTypes* types)
+      : ledger_(ledger), rulesets_(registry, ledger, types) {}
+
+  absl::StatusOr<v1::GetDecisionResponse> GetDecision(
+      const v1::GetDecisionRequest& request);
+  // A ListDecisions page stops before its records pass this many bytes
+  // (at least one record a page), under gRPC clients' default 4 MB receive
+  // limit and bounding the server's memory per call.
+  static constexpr int64_t kListDecisionsMaxBytes = 3 << 20;
+
+  absl::StatusOr<v1::ListDecisionsResponse> ListDecisions(
+      const v1::ListDecisionsRequest& request);
+  absl::StatusOr<v1::ReplayResponse> Replay(const v1::ReplayRequest& request);
+  absl::StatusOr<v1::WhatIfResponse> WhatIf(const v1::WhatIfRequest& request);
+
+  // The request's candidate, loaded and compiled (files), or found (by
+  // version or digest). Done before streaming, so a bad candidate is the
+  // call's status.
+  absl::StatusOr<std::shared_ptr<const RuleSetVersion>> BacktestCandidate(
+      const v1::BacktestRequest& request);
+  // Re-evaluates every decision in the request's range under `candidate`
+  // page by page, calling `emit` with a BacktestChange for each decision
+  // whose grade, concern levels, NRM prompt or actions change, as it is
+  // found, and finally with the summary. `emit` returning false, or
+  // `cancelled` (asked before each decision) returning true, stops it
+  // (CANCELLED).
+  absl::Status Backtest(
+      const RuleSetVersion& candidate, const v1::BacktestRequest& request,
+      const std::function<bool(const v1::BacktestItem&)>& emit,
+      const std::function<bool()>& cancelled);
+
+  v1::GetTreeHeadResponse GetTreeHead() const;
+  absl::StatusOr<v1::GetInclusionProofResponse> GetInclusionProof(
+      const v1::GetInclusionProofRequest& request);
+  absl::StatusOr<v1::GetConsistencyProofResponse> GetConsistencyProof(
+      const v1::GetConsistencyProofRequest& request) const;
+
+ private:
+  // The stored decision; INVALID_ARGUMENT for an empty id, NOT_FOUND.
+  absl::StatusOr<ledger::StoredDecision> Lookup(const std::string& decision_id);
+  // `record` evaluated under `version` with its recorded inputs and stamp
+  // (the digest is `version`'s).
+  absl::StatusOr<v1::Assessment> Reevaluate(const v1::DecisionRecord& record,
+                                            const RuleSetVersion& version);
+
+  ledger::Ledger* ledger_;
+  AuditRuleSets rulesets_;
+};
+
+}  // namespace lantern
+
+#endif  // LANTERN_SERVER_APP_AUDITOR_H_

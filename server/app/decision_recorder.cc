@@ -1,0 +1,90 @@
+// DecisionRecorder::Record: build the DecisionRecord, append it without
+// blocking, and turn the ledger's answer into the call's status.
+#include "server/app/decision_recorder.h"
+
+#include <string>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "engine/version.h"
+#include "google/protobuf/util/message_differencer.h"
+
+namespace lantern {
+namespace {
+
+using google::protobuf::util::MessageDifferencer;
+
+// Whether `request` is the request `stored` recorded (see the header).
+bool SameRequest(const v1::AssessRequest& request,
+                 const v1::DecisionRecord& stored) {
+  const std::string& pin = request.ruleset_version();
+  return MessageDifferencer::Equals(request.facts(), stored.facts()) &&
+         (!request.has_as_of() ||
+          MessageDifferencer::Equals(request.as_of(), stored.as_of())) &&
+         (pin.empty() || pin == stored.ruleset_digest() ||
+          pin == stored.assessment().ruleset().version());
+}
+
+absl::Status Outcome(const v1::AssessRequest& request,
+                     absl::StatusOr<ledger::AppendedDecision> appended,
+                     v1::Assessment* answer) {
+  if (!appended.ok()) {
+    if (absl::IsUnavailable(appended.status())) {
+      return absl::UnavailableError(absl::StrCat(
+          "the decision could not be recorded in the audit ledger, so it "
+          "is not given; retry later (",
+          appended.status().message(), ")"));
+    }
+    return absl::InternalError(absl::StrCat("the ledger refused the decision: ",
+                                            appended.status().message()));
+  }
+  if (!appended->duplicate) return absl::OkStatus();
+  if (!SameRequest(request, appended->record)) {
+    return absl::AlreadyExistsError(absl::StrCat(
+        "client_request_id '", request.client_request_id(),
+        "' was already used for a request with other facts, as_of or "
+        "ruleset_version (decision ",
+        appended->record.decision_id(), "); use a new id for a new request"));
+  }
+  answer->Clear();
+  answer->CopyFrom(appended->record.assessment());
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+void DecisionRecorder::CheckLedgerHealth() {
+  const absl::Status health = ledger_->health();
+  if (!health.ok() && on_ledger_down_ != nullptr) on_ledger_down_(health);
+}
+
+void DecisionRecorder::Record(const v1::AssessRequest& request,
+                              v1::Assessment* answer, Done done) {
+  if (ledger_ == nullptr) {
+    done(absl::OkStatus());
+    return;
+  }
+  v1::DecisionRecord record;
+  record.set_decision_id(answer->decision_id());
+  record.set_client_request_id(request.client_request_id());
+  *record.mutable_received_at() = answer->evaluated_at();
+  *record.mutable_as_of() = answer->as_of();
+  record.set_ruleset_digest(answer->ruleset().digest());
+  record.set_engine_version(kEngineVersion);
+  // The record borrows the facts and the answer (tens of kilobytes) for
+  // the ledger to encode them, rather than copying them; it gives them
+  // back before it goes away. Nothing is written through these pointers.
+  record.unsafe_arena_set_allocated_facts(
+      const_cast<v1::EpisodeFacts*>(&request.facts()));
+  record.unsafe_arena_set_allocated_assessment(answer);
+  ledger_->AppendDecisionAsync(
+      record, [this, &request, answer, done = std::move(done)](
+                  absl::StatusOr<ledger::AppendedDecision> appended) {
+        if (!appended.ok()) CheckLedgerHealth();
+        done(Outcome(request, std::move(appended), answer));
+      });
+  record.unsafe_arena_release_facts();
+  record.unsafe_arena_release_assessment();
+}
+
+}  // namespace lantern

@@ -1,0 +1,71 @@
+// DecisionRecorder: every Assess answer goes into the audit ledger before
+// it is sent (DESIGN.md §2.5: nothing acknowledged is lost).
+//
+// The record is the request's facts and client_request_id, the answer's
+// decision id, as_of, ruleset digest and evaluated_at (= received_at), the
+// engine version (engine/version.h) and the whole answer. The append is
+// asynchronous (ledger group commit): the callback comes once the record
+// is durable, on the ledger's committer thread, and the caller sends the
+// answer from there.
+//
+// Idempotency: a request whose client_request_id is already in the ledger
+// gets the stored answer (same decision id), and no new record — provided
+// it is the same request: the same facts and, when it gives them, the same
+// as_of and a ruleset_version naming the recorded ruleset (its digest or
+// manifest version). A different request under a used id is refused with
+// ALREADY_EXISTS rather than answered with another episode's decision.
+//
+// When an append fails and the ledger reports itself down (a failed commit
+// makes it refuse every later append until the server restarts), the
+// recorder calls its `on_ledger_down` with the reason, every such time;
+// the server says so once and marks itself NOT_SERVING.
+//
+// Thread-safety: Record may be called from any thread.
+#ifndef LANTERN_SERVER_APP_DECISION_RECORDER_H_
+#define LANTERN_SERVER_APP_DECISION_RECORDER_H_
+
+#include <functional>
+
+#include "absl/status/status.h"
+#include "lantern/v1/assessment.pb.h"
+#include "lantern/v1/service.pb.h"
+#include "server/ledger/ledger.h"
+
+namespace lantern {
+
+class DecisionRecorder {
+ public:
+  using LedgerDown = std::function<void(const absl::Status& why)>;
+
+  // `ledger` null: recording is off (for benchmarks only) and Record
+  // answers at once. REQUIRES: a ledger outlives this.
+  explicit DecisionRecorder(ledger::Ledger* ledger,
+                            LedgerDown on_ledger_down = nullptr)
+      : ledger_(ledger), on_ledger_down_(std::move(on_ledger_down)) {}
+
+  bool recording() const { return ledger_ != nullptr; }
+
+  using Done = std::function<void(absl::Status)>;
+
+  // Appends the decision `*answer` just made for `request`, then calls
+  // `done` with:
+  //   OK                `*answer` is on record (on a retry: replaced by the
+  //                     stored answer), send it;
+  //   ALREADY_EXISTS    the client_request_id was used for another request;
+  //   UNAVAILABLE       it could not be made durable: do not send `*answer`;
+  //   INTERNAL          a bug.
+  // REQUIRES: `request` and `answer` stay valid until `done` is called.
+  void Record(const v1::AssessRequest& request, v1::Assessment* answer,
+              Done done);
+
+ private:
+  // Calls on_ledger_down_ when the ledger reports itself down.
+  void CheckLedgerHealth();
+
+  ledger::Ledger* const ledger_;
+  const LedgerDown on_ledger_down_;
+};
+
+}  // namespace lantern
+
+#endif  // LANTERN_SERVER_APP_DECISION_RECORDER_H_

@@ -1,0 +1,97 @@
+// RequestAssessor::Assess: choose the version (once), resolve as_of, then
+// EvaluateFacts: validate and decode the facts, match with the version's
+// compiled program, decide, and convert to the protobuf answer stamped with a
+// decision id and the version's digest.
+#include "server/app/request_assessor.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "engine/match/matcher.h"
+#include "google/protobuf/util/time_util.h"
+#include "lantern/v1/episode.pb.h"
+#include "server/app/assessment_proto.h"
+#include "server/app/echo_value.h"
+
+namespace lantern {
+
+absl::StatusOr<absl::Time> RequestAsOf(const v1::AssessRequest& request,
+                                       absl::Time received) {
+  if (!request.has_as_of()) return received;
+  const google::protobuf::Timestamp& t = request.as_of();
+  if (t.seconds() < google::protobuf::util::TimeUtil::kTimestampMinSeconds ||
+      t.seconds() > google::protobuf::util::TimeUtil::kTimestampMaxSeconds ||
+      t.nanos() < 0 || t.nanos() > 999999999) {
+    return absl::InvalidArgumentError(
+        "invalid request: as_of: not a time between 0001-01-01 and "
+        "9999-12-31");
+  }
+  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
+}
+
+absl::Status EvaluateFacts(const RuleSetVersion& version,
+                           const v1::AssessRequest& request,
+                           const RequestLimits& limits, absl::Time as_of,
+                           const DecisionStamp& stamp, v1::Assessment* answer) {
+  absl::StatusOr<FactRecord> facts =
+      ValidateAndDecodeFacts(request, *version.ruleset, limits);
+  if (!facts.ok()) return facts.status();
+  absl::StatusOr<Assessment> assessment =
+      AssessWithMatcher(*version.program, *facts, as_of);
+  if (!assessment.ok()) {
+    if (assessment.status().code() == absl::StatusCode::kFailedPrecondition) {
+      return assessment.status();  // as_of outside the effective dates
+    }
+    return absl::InternalError(
+        absl::StrCat("assessment failed: ", assessment.status().message()));
+  }
+  absl::Status converted =
+      AssessmentToProto(*std::move(assessment), stamp, answer);
+  if (!converted.ok()) {
+    return absl::InternalError(
+        absl::StrCat("cannot express the answer: ", converted.message()));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::shared_ptr<const RuleSetVersion>>
+RequestAssessor::ChooseVersion(const v1::AssessRequest& request) const {
+  std::shared_ptr<const RuleSetVersion> version;
+  if (!request.ruleset_version().empty()) {
+    version = registry_->Find(request.ruleset_version());
+    if (version == nullptr) {
+      return absl::NotFoundError(absl::StrCat(
+          "no ruleset version ", EchoValue(request.ruleset_version()),
+          " (pin a manifest version or digest that "
+          "RuleSets.List shows)"));
+    }
+  } else {
+    version = registry_->Active();
+    if (version == nullptr) {
+      return absl::FailedPreconditionError("no ruleset is active");
+    }
+  }
+  const std::string& message = version->ruleset->manifest.fact_message;
+  if (message != v1::EpisodeFacts::descriptor()->full_name()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("ruleset ", version->digest, " assesses ", message,
+                     ", not lantern.v1.EpisodeFacts"));
+  }
+  return version;
+}
+
+absl::Status RequestAssessor::Assess(const v1::AssessRequest& request,
+                                     absl::Time received,
+                                     v1::Assessment* answer) {
+  absl::StatusOr<std::shared_ptr<const RuleSetVersion>> version =
+      ChooseVersion(request);
+  if (!version.ok()) return version.status();
+  absl::StatusOr<absl::Time> as_of = RequestAsOf(request, received);
+  if (!as_of.ok()) return as_of.status();
+  const DecisionStamp stamp{
+      absl::StrCat(id_prefix_, "-", next_id_.fetch_add(1)), (*version)->digest,
+      received};
+  return EvaluateFacts(**version, request, limits_, *as_of, stamp, answer);
+}
+
+}  // namespace lantern

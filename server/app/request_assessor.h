@@ -1,0 +1,83 @@
+// RequestAssessor: one AssessRequest → one lantern.v1.Assessment. The work
+// both RiskAssessment RPCs share, with no gRPC in it, so it is tested and
+// reused without a server.
+//
+// The ruleset is the active version, or the pinned one
+// (AssessRequest.ruleset_version, a manifest version or a digest); the
+// version is taken once per request, so an answer never mixes two versions
+// however activation races with it, and it names that version's digest. The
+// request is validated before anything is evaluated (facts_validation.h);
+// evaluation is the optimised matcher (engine/match/matcher.h).
+//
+// Errors (absl codes; status_map.h carries them to gRPC):
+//   INVALID_ARGUMENT     bad facts or as_of, naming every bad field path
+//   NOT_FOUND            an unknown pinned version
+//   FAILED_PRECONDITION  nothing active; the ruleset assesses another fact
+//                        message; as_of outside the ruleset's effective dates
+//   INTERNAL             anything else (a bug)
+//
+// Thread-safety: Assess may be called from many threads at once; it reads
+// the registry (which is thread-safe) and a counter for decision ids.
+#ifndef LANTERN_SERVER_APP_REQUEST_ASSESSOR_H_
+#define LANTERN_SERVER_APP_REQUEST_ASSESSOR_H_
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "lantern/v1/assessment.pb.h"
+#include "lantern/v1/service.pb.h"
+#include "server/app/assessment_proto.h"
+#include "server/app/facts_validation.h"
+#include "server/app/ruleset_registry.h"
+
+namespace lantern {
+
+// The evaluation every answer comes from, Assess's and the audit's replays
+// alike: validate and decode `request`'s facts against `version`'s ruleset
+// (`limits`), match with its compiled program at `as_of`, decide, and fill
+// `answer` (REQUIRES: empty) stamped with `stamp`. The same inputs give the
+// same bytes. Errors as Assess's, except that the version and as_of are the
+// caller's choice (the request's ruleset_version and as_of are not read).
+absl::Status EvaluateFacts(const RuleSetVersion& version,
+                           const v1::AssessRequest& request,
+                           const RequestLimits& limits, absl::Time as_of,
+                           const DecisionStamp& stamp, v1::Assessment* answer);
+
+// The request's as_of, or `received` when it has none; INVALID_ARGUMENT
+// when out of range.
+absl::StatusOr<absl::Time> RequestAsOf(const v1::AssessRequest& request,
+                                       absl::Time received);
+
+class RequestAssessor {
+ public:
+  // REQUIRES: `registry` outlives the assessor. Decision ids are
+  // "<id_prefix>-<n>" with n counting from 1; a server passes a prefix
+  // unique to its run.
+  RequestAssessor(const RuleSetRegistry* registry, RequestLimits limits,
+                  std::string id_prefix)
+      : registry_(registry),
+        limits_(limits),
+        id_prefix_(std::move(id_prefix)) {}
+
+  // Fills `answer` (REQUIRES: empty; on error its content is unspecified).
+  // `received` is the time the edge stamped on the request: the answer's
+  // evaluated_at, and its as-of time when the request gives none.
+  absl::Status Assess(const v1::AssessRequest& request, absl::Time received,
+                      v1::Assessment* answer);
+
+ private:
+  absl::StatusOr<std::shared_ptr<const RuleSetVersion>> ChooseVersion(
+      const v1::AssessRequest& request) const;
+
+  const RuleSetRegistry* registry_;
+  const RequestLimits limits_;
+  const std::string id_prefix_;
+  std::atomic<uint64_t> next_id_{1};
+};
+
+}  // namespace lantern
+
+#endif  // LANTERN_SERVER_APP_REQUEST_ASSESSOR_H_

@@ -1,0 +1,161 @@
+// RuleSetRegistry: entry points Validate, Activate, ActivateDirectory,
+// Hold, Reactivate, Active, Find, List. Candidates are built with no lock held
+// (loading, compiling and testing can take a while); the lock guards only
+// the pointer swap and the history.
+#include "server/app/ruleset_registry.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "engine/compile/compiler.h"
+#include "engine/match/matcher.h"
+#include "engine/ruleset/loader.h"
+#include "engine/ruleset/ruleset_digest.h"
+#include "server/app/echo_value.h"
+
+namespace lantern {
+
+// Compiles a loaded candidate and runs its own tests through the compiled
+// program; it passes when it loaded cleanly, compiled, and every one of its
+// test cases passed.
+Candidate RuleSetRegistry::Evaluate(LoadResult loaded,
+                                    std::string digest) const {
+  Candidate candidate;
+  candidate.diagnostics = std::move(loaded.diagnostics);
+  if (loaded.ruleset == nullptr) {
+    candidate.digest = std::move(digest);
+    return candidate;
+  }
+  if (digest.empty()) digest = RulesetDigest(loaded.ruleset->files);
+  candidate.digest = digest;
+  const std::string& message = loaded.ruleset->manifest.fact_message;
+  if (!fact_message_.empty() && message != fact_message_) {
+    candidate.diagnostics.Error(
+        loaded.ruleset->manifest.fact_message_location,
+        absl::StrCat("fact_message is ", message, "; this server assesses ",
+                     fact_message_));
+    return candidate;
+  }
+  absl::StatusOr<std::shared_ptr<const CompiledRuleSet>> program =
+      CompileRuleSet(loaded.ruleset);
+  if (!program.ok()) {
+    candidate.diagnostics.Error(
+        {"", 0, 0},
+        absl::StrCat("does not compile: ", program.status().message()));
+    return candidate;
+  }
+  candidate.tests = RunRuleTests(*loaded.ruleset, MatcherAssessFn(*program));
+  if (candidate.tests.failed > 0) return candidate;
+  auto version = std::make_shared<RuleSetVersion>();
+  version->digest = std::move(digest);
+  version->ruleset = std::move(loaded.ruleset);
+  version->program = *std::move(program);
+  version->tests_passed = candidate.tests.passed;
+  candidate.version = std::move(version);
+  return candidate;
+}
+
+Candidate RuleSetRegistry::Validate(std::vector<SourceFile> files,
+                                    const std::string& display_dir) const {
+  std::string digest = RulesetDigest(files);
+  return Evaluate(
+      LoadRuleSetFromFiles(std::move(files), *types_, display_dir, vocabulary_),
+      std::move(digest));
+}
+
+absl::StatusOr<Candidate> RuleSetRegistry::Activate(
+    std::vector<SourceFile> files, const std::string& display_dir,
+    absl::string_view activated_by) {
+  return Install(Validate(std::move(files), display_dir), activated_by);
+}
+
+absl::StatusOr<Candidate> RuleSetRegistry::ActivateDirectory(
+    const std::string& dir, absl::string_view activated_by) {
+  absl::StatusOr<LoadResult> loaded =
+      LoadRuleSet(dir, *types_, "", vocabulary_);
+  if (!loaded.ok()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "cannot read the rules directory: ", loaded.status().message()));
+  }
+  return Install(Evaluate(*std::move(loaded), ""), activated_by);
+}
+
+Candidate RuleSetRegistry::Hold(std::vector<SourceFile> files,
+                                const std::string& display_dir) {
+  Candidate candidate = Validate(std::move(files), display_dir);
+  if (!candidate.passed()) return candidate;
+  absl::MutexLock lock(&mu_);
+  candidate.version = Keep(std::move(candidate.version));
+  return candidate;
+}
+
+absl::StatusOr<std::shared_ptr<const RuleSetVersion>>
+RuleSetRegistry::Reactivate(absl::string_view version_or_digest,
+                            absl::string_view activated_by) {
+  std::shared_ptr<const RuleSetVersion> version = Find(version_or_digest);
+  if (version == nullptr) {
+    return absl::NotFoundError(absl::StrCat(
+        "no ruleset version ", EchoValue(version_or_digest), " is held"));
+  }
+  absl::MutexLock activating(&activate_mu_);
+  if (before_activate_) {
+    if (absl::Status s = before_activate_(*version, activated_by); !s.ok()) {
+      return s;
+    }
+  }
+  absl::MutexLock lock(&mu_);
+  active_ = version;
+  return version;
+}
+
+std::shared_ptr<const RuleSetVersion> RuleSetRegistry::Keep(
+    std::shared_ptr<const RuleSetVersion> version) {
+  // The same files again keep their first version object, so pinned
+  // readers and the history see one entry per digest.
+  for (const auto& held : history_) {
+    if (held->digest == version->digest) return held;
+  }
+  history_.push_back(version);
+  return version;
+}
+
+absl::StatusOr<Candidate> RuleSetRegistry::Install(
+    Candidate candidate, absl::string_view activated_by) {
+  if (!candidate.passed()) return candidate;
+  absl::MutexLock activating(&activate_mu_);
+  if (before_activate_) {
+    if (absl::Status s = before_activate_(*candidate.version, activated_by);
+        !s.ok()) {
+      return s;
+    }
+  }
+  absl::MutexLock lock(&mu_);
+  candidate.version = Keep(std::move(candidate.version));
+  active_ = candidate.version;
+  return candidate;
+}
+
+std::shared_ptr<const RuleSetVersion> RuleSetRegistry::Active() const {
+  absl::MutexLock lock(&mu_);
+  return active_;
+}
+
+std::shared_ptr<const RuleSetVersion> RuleSetRegistry::Find(
+    absl::string_view version_or_digest) const {
+  absl::MutexLock lock(&mu_);
+  for (auto it = history_.rbegin(); it != history_.rend(); ++it) {
+    if ((*it)->digest == version_or_digest ||
+        (*it)->ruleset->manifest.version == version_or_digest) {
+      return *it;
+    }
+  }
+  return nullptr;
+}
+
+std::vector<std::shared_ptr<const RuleSetVersion>> RuleSetRegistry::List()
+    const {
+  absl::MutexLock lock(&mu_);
+  return history_;
+}
+
+}  // namespace lantern

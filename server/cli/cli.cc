@@ -1,0 +1,304 @@
+// The `lantern` subcommands: check, test, eval. Entry points RunCheck,
+// RunTest, RunEval; each loads the ruleset through the engine's loader,
+// with the names of the answer's enums as the policy's vocabulary, compiles
+// it for the optimised matcher (engine/compile/compiler.h), and reports in
+// plain lines (diagnostics as `file:line:col: error: ...`). `eval` assesses
+// with the matcher; `test` assesses every case with both the matcher and the
+// reference evaluator and fails the case on any difference between them,
+// then checks the ruleset's invariants on generated episodes.
+#include "server/cli/cli.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "engine/compile/compiler.h"
+#include "engine/decide/decide.h"
+#include "engine/decide/invariant_runner.h"
+#include "engine/decide/rule_test_runner.h"
+#include "engine/lang/checker.h"
+#include "engine/match/matcher.h"
+#include "engine/proto/proto_adapter.h"
+#include "engine/ruleset/loader.h"
+#include "server/app/assessment_proto.h"
+
+namespace lantern {
+namespace {
+
+// Loads `dir`, printing diagnostics; null (with the exit code in *code) on
+// failure.
+std::shared_ptr<const RuleSet> LoadOrReport(const std::string& dir,
+                                            const FactTypes& types,
+                                            std::ostream& err, int* code) {
+  absl::StatusOr<LoadResult> loaded =
+      LoadRuleSet(dir, types, "", &AssessmentVocabulary());
+  if (!loaded.ok()) {
+    err << "lantern: " << loaded.status().message() << "\n";
+    *code = kExitUsage;
+    return nullptr;
+  }
+  err << loaded->diagnostics.ToString();
+  if (loaded->ruleset == nullptr) {
+    err << dir << ": " << loaded->diagnostics.error_count() << " error(s)\n";
+    *code = kExitFailed;
+  }
+  return loaded->ruleset;
+}
+
+// Compiles `ruleset` for the matcher; null (with the exit code in *code)
+// on failure.
+std::shared_ptr<const CompiledRuleSet> CompileOrReport(
+    std::shared_ptr<const RuleSet> ruleset, std::ostream& err, int* code) {
+  absl::StatusOr<std::shared_ptr<const CompiledRuleSet>> program =
+      CompileRuleSet(std::move(ruleset));
+  if (!program.ok()) {
+    err << "lantern: cannot compile the ruleset: " << program.status().message()
+        << "\n";
+    *code = kExitFailed;
+    return nullptr;
+  }
+  return *program;
+}
+
+// The answer's JSON of `assessment`, or the error's text; what `test`
+// compares between the two paths.
+std::string AnswerText(const absl::StatusOr<Assessment>& assessment) {
+  if (!assessment.ok()) return assessment.status().ToString();
+  absl::StatusOr<v1::Assessment> answer =
+      AssessmentToProto(*assessment, {"", "", absl::UnixEpoch()});
+  absl::StatusOr<std::string> printed =
+      answer.ok() ? AssessmentJson(*answer) : answer.status();
+  return printed.ok() ? *printed : printed.status().ToString();
+}
+
+// The first line where `a` and `b` differ, as "a-line / b-line".
+std::string FirstDifference(const std::string& a, const std::string& b) {
+  std::istringstream sa(a), sb(b);
+  std::string la, lb;
+  while (true) {
+    const bool more_a = static_cast<bool>(std::getline(sa, la));
+    const bool more_b = static_cast<bool>(std::getline(sb, lb));
+    if (!more_a && !more_b) return "";
+    if (!more_a) la = "(end)";
+    if (!more_b) lb = "(end)";
+    if (la != lb) {
+      return absl::StrCat(absl::StripAsciiWhitespace(la),
+                          " / reference: ", absl::StripAsciiWhitespace(lb));
+    }
+  }
+}
+
+// Assesses with the matcher and with the reference evaluator; a case whose
+// answers differ in anything (fired rules, evidence, unknowns, outcome)
+// fails with the first difference.
+AssessFn CrossCheckedAssessFn(std::shared_ptr<const CompiledRuleSet> program) {
+  return [assess = MatcherAssessFn(std::move(program))](
+             const RuleSet& ruleset, const FactRecord& facts,
+             absl::Time as_of) -> absl::StatusOr<Assessment> {
+    absl::StatusOr<Assessment> got = assess(ruleset, facts, as_of);
+    const std::string matcher = AnswerText(got);
+    const std::string reference =
+        AnswerText(AssessWithReference(ruleset, facts, as_of));
+    if (matcher != reference) {
+      return absl::InternalError(
+          absl::StrCat("the matcher and the reference evaluator disagree: "
+                       "matcher: ",
+                       FirstDifference(matcher, reference)));
+    }
+    return got;
+  };
+}
+
+size_t CodeCount(const RuleSet& ruleset) {
+  size_t n = 0;
+  for (const Catalogue& c : ruleset.catalogues) n += c.entries.size();
+  return n;
+}
+
+void PrintList(std::ostream& out, const std::string& title,
+               const std::vector<std::string>& items) {
+  out << title << " (" << items.size() << ")\n";
+  for (const std::string& item : items) out << "  " << item << "\n";
+}
+
+// A counterexample's facts as protobuf JSON, indented under its heading.
+std::string CounterexampleJson(const RuleSet& ruleset,
+                               const FactRecord& facts) {
+  absl::StatusOr<std::string> json = FactsToJson(
+      *ruleset.schema, FindFactMessage(ruleset.manifest.fact_message), facts);
+  if (!json.ok()) {
+    return absl::StrCat("(cannot print the facts: ", json.status().message(),
+                        ")\n");
+  }
+  return *json;
+}
+
+void PrintViolation(const RuleSet& ruleset, const InvariantTally& t,
+                    std::ostream& out) {
+  const Invariant& inv = *t.invariant;
+  for (const Counterexample& c : t.counterexamples) {
+    out << "VIOLATED invariant " << inv.id << " (" << inv.location.file << ":"
+        << inv.location.line << "): " << inv.title << "\n"
+        << "  on generated episode " << c.episode << ", as_of "
+        << absl::FormatTime("%Y-%m-%d%ET%H:%M:%SZ", c.as_of,
+                            absl::UTCTimeZone())
+        << "; shrunk: " << c.explanation << "\n"
+        << "  counterexample (" << ruleset.manifest.fact_message << "):\n"
+        << CounterexampleJson(ruleset, *c.facts) << "\n";
+  }
+}
+
+// Checks the invariants on generated episodes and prints the tallies; false
+// on any violation, evaluation error or refused episode.
+bool CheckGenerated(const RuleSet& ruleset, const AssessFn& assess,
+                    const TestOptions& options, std::ostream& out) {
+  const GeneratedReport report = RunInvariantsOnGenerated(
+      ruleset, assess, options.generated, options.seed);
+  out << "generated: " << report.episodes << " episodes (seed " << options.seed
+      << ")\n";
+  std::vector<std::string> never;
+  out << "rules fired by generated episodes:\n";
+  for (const auto& [id, count] : report.rule_fires) {
+    out << "  " << id << " " << count << "\n";
+    if (count == 0) never.push_back(id);
+  }
+  if (!never.empty()) {
+    PrintList(out, "rules no generated episode fired", never);
+  }
+  for (const InvariantTally& t : report.invariants) {
+    out << "invariant " << t.invariant->id << ": held " << t.held
+        << " (applied " << t.applied << "), violated " << t.violated
+        << ", undecided " << t.undecided << ", errors " << t.errors << "\n";
+  }
+  for (const InvariantTally& t : report.invariants) {
+    PrintViolation(ruleset, t, out);
+  }
+  if (report.assess_failures > 0) {
+    out << "FAIL: the engine refused " << report.assess_failures
+        << " generated episodes; the first: " << report.first_assess_error
+        << "\n";
+  }
+  out << (report.ok() ? "invariants hold on every generated episode\n"
+                      : "invariants FAILED on generated episodes\n");
+  return report.ok();
+}
+
+}  // namespace
+
+int RunCheck(const std::string& dir, const FactTypes& types, std::ostream& out,
+             std::ostream& err) {
+  int code = kExitOk;
+  std::shared_ptr<const RuleSet> ruleset = LoadOrReport(dir, types, err, &code);
+  if (ruleset == nullptr) return code;
+  out << dir << ": ok: ruleset " << ruleset->manifest.id << " version "
+      << ruleset->manifest.version << ", " << ruleset->rules.size()
+      << " rules, " << ruleset->catalogues.size() << " catalogues ("
+      << CodeCount(*ruleset) << " codes), " << ruleset->constants.size()
+      << " constants, " << ruleset->tests.size() << " test cases\n";
+  std::shared_ptr<const CompiledRuleSet> program =
+      CompileOrReport(ruleset, err, &code);
+  if (program == nullptr) return code;
+  out << dir << ": compiled: " << program->report.ToString() << "\n";
+  return kExitOk;
+}
+
+int RunTest(const std::string& dir, const TestOptions& options,
+            const FactTypes& types, std::ostream& out, std::ostream& err) {
+  const bool coverage = options.coverage;
+  int code = kExitOk;
+  std::shared_ptr<const RuleSet> ruleset = LoadOrReport(dir, types, err, &code);
+  if (ruleset == nullptr) return code;
+  std::shared_ptr<const CompiledRuleSet> program =
+      CompileOrReport(ruleset, err, &code);
+  if (program == nullptr) return code;
+  RuleTestReport report = RunRuleTests(*ruleset, CrossCheckedAssessFn(program));
+  for (const RuleTestFailure& f : report.failures) {
+    out << "FAIL " << f.name << " (" << f.location.file << ":"
+        << f.location.line << ")\n";
+    for (const std::string& d : f.differences) out << "  - " << d << "\n";
+  }
+  bool uncovered = false;
+  if (coverage) {
+    const std::vector<std::string> rules = report.RulesNeverFired(*ruleset);
+    const std::vector<std::string> unchecked =
+        report.RulesWithoutNegativeCase(*ruleset);
+    const std::vector<std::string> actions =
+        report.ActionsNeverEmitted(*ruleset);
+    const size_t total = ruleset->rules.size();
+    out << "coverage: " << total - rules.size() << "/" << total
+        << " rules fired, " << total - unchecked.size() << "/" << total
+        << " rules shown not to fire, "
+        << ruleset->policy.actions.size() - actions.size() << "/"
+        << ruleset->policy.actions.size() << " actions emitted\n";
+    if (!rules.empty()) PrintList(out, "rules never fired", rules);
+    if (!unchecked.empty()) {
+      PrintList(out, "rules no case expects not to fire", unchecked);
+    }
+    if (!actions.empty()) PrintList(out, "actions never emitted", actions);
+    uncovered = !rules.empty() || !unchecked.empty() || !actions.empty();
+  }
+  out << report.passed << " passed, " << report.failed << " failed\n";
+  bool generated_ok = true;
+  if (!ruleset->invariants.empty()) {
+    out << "invariants: " << ruleset->invariants.size() << " checked on "
+        << ruleset->tests.size() << " cases (" << report.invariants_undecided
+        << " undecided for want of facts)\n";
+    if (options.generated > 0) {
+      generated_ok =
+          CheckGenerated(*ruleset, MatcherAssessFn(program), options, out);
+    }
+  }
+  return report.failed > 0 || uncovered || !generated_ok ? kExitFailed
+                                                         : kExitOk;
+}
+
+int RunEval(const std::string& rules_dir, const std::string& facts_path,
+            const std::optional<std::string>& as_of_text, absl::Time now,
+            const FactTypes& types, std::ostream& out, std::ostream& err) {
+  absl::Time as_of = now;
+  if (as_of_text.has_value() && !ParseTimestampText(*as_of_text, &as_of)) {
+    err << "lantern: --as_of must be an RFC 3339 time such as "
+           "2024-05-01T12:00:00Z, not '"
+        << *as_of_text << "'\n";
+    return kExitUsage;
+  }
+  std::ifstream in(facts_path, std::ios::binary);
+  if (!in) {
+    err << "lantern: cannot read facts file '" << facts_path << "'\n";
+    return kExitUsage;
+  }
+  std::ostringstream json;
+  json << in.rdbuf();
+  int code = kExitOk;
+  std::shared_ptr<const RuleSet> ruleset =
+      LoadOrReport(rules_dir, types, err, &code);
+  if (ruleset == nullptr) return code;
+  absl::StatusOr<FactRecord> facts = types.DecodeJson(
+      *ruleset->schema, ruleset->manifest.fact_message, json.str());
+  if (!facts.ok()) {
+    err << facts_path << ": " << facts.status().message() << "\n";
+    return kExitFailed;
+  }
+  std::shared_ptr<const CompiledRuleSet> program =
+      CompileOrReport(ruleset, err, &code);
+  if (program == nullptr) return code;
+  absl::StatusOr<Assessment> assessment =
+      AssessWithMatcher(*program, *facts, as_of);
+  if (!assessment.ok()) {
+    err << "lantern: " << assessment.status().message() << "\n";
+    return kExitFailed;
+  }
+  absl::StatusOr<v1::Assessment> answer =
+      AssessmentToProto(*assessment, {"", "", now});
+  absl::StatusOr<std::string> printed =
+      answer.ok() ? AssessmentJson(*answer) : answer.status();
+  if (!printed.ok()) {
+    err << "lantern: " << printed.status().message() << "\n";
+    return kExitFailed;
+  }
+  out << *printed;
+  return kExitOk;
+}
+
+}  // namespace lantern

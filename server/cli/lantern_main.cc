@@ -1,0 +1,107 @@
+// The `lantern` executable: parses flags and hands each subcommand to
+// server/cli/cli.h. Nothing else lives here.
+#include <iostream>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/time/clock.h"
+#include "engine/proto/proto_fact_types.h"
+#include "server/cli/cli.h"
+#include "server/grpc/serve.h"
+#include "server/ledger/verifier.h"
+
+ABSL_FLAG(std::string, rules, "",
+          "eval, serve: the ruleset directory (serve: default rules)");
+ABSL_FLAG(std::string, facts, "", "eval: a JSON file of facts (protobuf JSON)");
+ABSL_FLAG(std::string, as_of, "",
+          "eval: the time to assess at (RFC 3339); default: now, read once");
+ABSL_FLAG(bool, coverage, false,
+          "test: also report rules never fired and actions never emitted, "
+          "and fail if any");
+
+ABSL_FLAG(int64_t, generated, 100000,
+          "test: check the ruleset's invariants on this many generated "
+          "episodes (0: none)");
+ABSL_FLAG(uint64_t, seed, 1, "test: the seed of the episode generator");
+
+ABSL_FLAG(std::string, trusted_key, "",
+          "ledger verify: the Ed25519 public key every tree head must verify "
+          "under (raw, hex or PEM file); default: the key stored in the "
+          "ledger");
+
+namespace {
+
+constexpr char kUsage[] =
+    "lantern: risk assessment rules engine\n"
+    "\n"
+    "usage:\n"
+    "  lantern check DIR                   check a ruleset; non-zero on any "
+    "error\n"
+    "  lantern test DIR [--coverage] [--generated N] [--seed S]\n"
+    "                                      run a ruleset's own test cases "
+    "and\n"
+    "                                      check its invariants on N "
+    "generated\n"
+    "                                      episodes (default 100000)\n"
+    "  lantern eval --rules DIR --facts FILE.json [--as_of RFC3339]\n"
+    "                                      print the Assessment as JSON\n"
+    "  lantern serve [--listen HOST:PORT] [--rules DIR]\n"
+    "                                      serve gRPC (default "
+    "127.0.0.1:50051,\n"
+    "                                      rules/); see --helpfull for "
+    "limits\n"
+    "  lantern ledger verify PATH [--trusted_key KEY]\n"
+    "                                      check an audit ledger offline\n";
+
+int Usage(const std::string& problem) {
+  std::cerr << "lantern: " << problem << "\n" << kUsage;
+  return lantern::kExitUsage;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(kUsage);
+  std::vector<char*> args = absl::ParseCommandLine(argc, argv);
+  if (args.size() < 2) return Usage("no command given");
+  const std::string command = args[1];
+  const lantern::ProtoFactTypes types;
+  if (command == "check" || command == "test") {
+    if (args.size() != 3)
+      return Usage(command + " takes exactly one ruleset directory");
+    if (command == "check")
+      return lantern::RunCheck(args[2], types, std::cout, std::cerr);
+    lantern::TestOptions options;
+    options.coverage = absl::GetFlag(FLAGS_coverage);
+    options.generated = absl::GetFlag(FLAGS_generated);
+    options.seed = absl::GetFlag(FLAGS_seed);
+    if (options.generated < 0) return Usage("--generated must not be negative");
+    return lantern::RunTest(args[2], options, types, std::cout, std::cerr);
+  }
+  if (command == "eval") {
+    if (args.size() != 2) return Usage("eval takes no positional arguments");
+    const std::string rules = absl::GetFlag(FLAGS_rules);
+    const std::string facts = absl::GetFlag(FLAGS_facts);
+    if (rules.empty() || facts.empty())
+      return Usage("eval needs --rules and --facts");
+    std::optional<std::string> as_of;
+    if (!absl::GetFlag(FLAGS_as_of).empty()) as_of = absl::GetFlag(FLAGS_as_of);
+    return lantern::RunEval(rules, facts, as_of, absl::Now(), types, std::cout,
+                            std::cerr);
+  }
+  if (command == "serve") {
+    if (args.size() != 2) return Usage("serve takes no positional arguments");
+    return lantern::RunServeCommand(types);
+  }
+  if (command == "ledger") {
+    if (args.size() != 4 || std::string(args[2]) != "verify")
+      return Usage("ledger takes: verify PATH");
+    return lantern::ledger::RunLedgerVerify(args[3], std::cout, std::cerr,
+                                            absl::GetFlag(FLAGS_trusted_key));
+  }
+  return Usage("unknown command '" + command + "'");
+}

@@ -1,0 +1,96 @@
+// AuditService: the lantern.v1.Audit gRPC service on the callback API, a
+// thin edge over Auditor (auditor.h).
+//
+// Reads — GetDecision, ListDecisions (at most 1000 records a page), the
+// tree head and the proofs — are short indexed SQLite reads and answer
+// inline. Replay and WhatIf evaluate (and may first load a ruleset from the
+// ledger), so they run on the service's own worker thread and finish their
+// reactor from there. Backtest runs on a second worker of its own, one
+// backtest at a time (later ones wait in order; at most `max_backtests`
+// running or waiting, beyond that RESOURCE_EXHAUSTED; its candidate's file
+// paths are checked as Validate's are), streaming each change as
+// it is found: the worker waits for each write to complete before the
+// next, so the stream never buffers the range, and it stops at the next
+// decision once the call is cancelled (or the server stops).
+//
+// Requests are parsed by ParsedRequests (INVALID_ARGUMENT when they do not
+// parse or carry unknown fields). With the ledger off (null) every RPC answers
+// FAILED_PRECONDITION "the ledger is off".
+//
+// Thread-safety: handlers run on many threads; shared state is in the
+// ledger, registry and Auditor, all thread-safe. The destructor runs the
+// work already posted and joins both workers: destroy the service only
+// after the server has shut down.
+#ifndef LANTERN_SERVER_GRPC_AUDIT_SERVICE_H_
+#define LANTERN_SERVER_GRPC_AUDIT_SERVICE_H_
+
+#include <atomic>
+#include <memory>
+
+#include "engine/facts/fact_types.h"
+#include "lantern/v1/audit.grpc.pb.h"
+#include "server/app/auditor.h"
+#include "server/app/ruleset_registry.h"
+#include "server/app/worker_thread.h"
+#include "server/grpc/parsed_requests.h"
+#include "server/ledger/ledger.h"
+
+namespace lantern {
+
+class AuditService final : public ParsedRequests<v1::Audit::CallbackService> {
+ public:
+  // REQUIRES: `registry`, `types` and (when not null) `ledger` outlive the
+  // service. The registry is the serving one: versions it holds are used
+  // as they are; others are loaded from the ledger.
+  // At most `max_backtests` Backtests run or wait at once; more are
+  // refused with RESOURCE_EXHAUSTED.
+  AuditService(ledger::Ledger* ledger, const RuleSetRegistry* registry,
+               const FactTypes* types, int max_backtests = kMaxBacktests);
+
+  grpc::ServerUnaryReactor* GetDecision(
+      grpc::CallbackServerContext* context,
+      const v1::GetDecisionRequest* request,
+      v1::GetDecisionResponse* response) override;
+  grpc::ServerUnaryReactor* ListDecisions(
+      grpc::CallbackServerContext* context,
+      const v1::ListDecisionsRequest* request,
+      v1::ListDecisionsResponse* response) override;
+  grpc::ServerUnaryReactor* Replay(grpc::CallbackServerContext* context,
+                                   const v1::ReplayRequest* request,
+                                   v1::ReplayResponse* response) override;
+  grpc::ServerUnaryReactor* WhatIf(grpc::CallbackServerContext* context,
+                                   const v1::WhatIfRequest* request,
+                                   v1::WhatIfResponse* response) override;
+  grpc::ServerUnaryReactor* GetTreeHead(
+      grpc::CallbackServerContext* context,
+      const v1::GetTreeHeadRequest* request,
+      v1::GetTreeHeadResponse* response) override;
+  grpc::ServerUnaryReactor* GetInclusionProof(
+      grpc::CallbackServerContext* context,
+      const v1::GetInclusionProofRequest* request,
+      v1::GetInclusionProofResponse* response) override;
+  grpc::ServerUnaryReactor* GetConsistencyProof(
+      grpc::CallbackServerContext* context,
+      const v1::GetConsistencyProofRequest* request,
+      v1::GetConsistencyProofResponse* response) override;
+
+  static constexpr int kMaxBacktests = 4;
+
+ private:
+  // Backtest takes its request as bytes (ParsedRequests).
+  grpc::ServerWriteReactor<v1::BacktestItem>* Backtest(
+      grpc::CallbackServerContext* context, const grpc::ByteBuffer& raw);
+
+  // Null when the ledger is off.
+  const std::unique_ptr<Auditor> auditor_;
+  const int max_backtests_;
+  // Backtests posted and not yet finished.
+  std::atomic<int> backtests_{0};
+  // Declared last: destroyed (joined) first, while the auditor lives.
+  WorkerThread evaluate_worker_;
+  WorkerThread backtest_worker_;
+};
+
+}  // namespace lantern
+
+#endif  // LANTERN_SERVER_GRPC_AUDIT_SERVICE_H_

@@ -1,0 +1,85 @@
+// RuleSetsService: the lantern.v1.RuleSets gRPC service on the callback
+// API, a thin edge over RuleSetRegistry.
+//
+// List and Get only read and answer inline. Validate and Activate load,
+// compile and test a candidate (milliseconds to seconds) or wait for the
+// ledger to record an activation (a commit), so they run on the
+// RuleSetWorker and finish their reactor from there: no gRPC thread waits.
+//
+// Requests are parsed by ParsedRequests (INVALID_ARGUMENT when they do not
+// parse or carry unknown fields).
+//
+// Thread-safety: handlers run on many threads; all shared state is in the
+// registry and the worker, both thread-safe.
+#ifndef LANTERN_SERVER_GRPC_RULESETS_SERVICE_H_
+#define LANTERN_SERVER_GRPC_RULESETS_SERVICE_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "lantern/v1/service.grpc.pb.h"
+#include "server/app/ruleset_registry.h"
+#include "server/app/ruleset_worker.h"
+#include "server/grpc/parsed_requests.h"
+#include "server/ledger/ledger.h"
+
+namespace lantern {
+
+// Loads `dir` as a candidate and activates it if it passes: the work of
+// Activate without a version and of SIGHUP. FAILED_PRECONDITION when `dir`
+// cannot be read, UNAVAILABLE when the activation cannot be recorded; a
+// candidate that fails is an OK response with outcome REJECTED.
+absl::StatusOr<v1::ActivateRuleSetResponse> ActivateFromDirectory(
+    RuleSetRegistry& registry, const std::string& dir,
+    absl::string_view activated_by);
+
+class RuleSetsService final
+    : public ParsedRequests<v1::RuleSets::CallbackService> {
+ public:
+  // REQUIRES: `registry`, `worker` and `ledger` (which may be null: no
+  // ledger) outlive the service; the worker outlives the server's
+  // shutdown. Get answers from the ledger a version that was active once
+  // but is not held (it no longer loads under this engine): its files and
+  // what the activation recorded of it.
+  RuleSetsService(RuleSetRegistry* registry, RuleSetWorker* worker,
+                  std::string rules_dir, ledger::Ledger* ledger = nullptr)
+      : registry_(registry),
+        worker_(worker),
+        rules_dir_(std::move(rules_dir)),
+        ledger_(ledger) {
+    const std::string name = v1::RuleSets::service_full_name();
+    ParseUnary(name, "List", &RuleSetsService::List);
+    ParseUnary(name, "Get", &RuleSetsService::Get);
+    ParseUnary(name, "Validate", &RuleSetsService::Validate);
+    ParseUnary(name, "Activate", &RuleSetsService::Activate);
+  }
+
+  grpc::ServerUnaryReactor* List(grpc::CallbackServerContext* context,
+                                 const v1::ListRuleSetsRequest* request,
+                                 v1::ListRuleSetsResponse* response) override;
+  grpc::ServerUnaryReactor* Get(grpc::CallbackServerContext* context,
+                                const v1::GetRuleSetRequest* request,
+                                v1::GetRuleSetResponse* response) override;
+  grpc::ServerUnaryReactor* Validate(
+      grpc::CallbackServerContext* context,
+      const v1::ValidateRuleSetRequest* request,
+      v1::ValidateRuleSetResponse* response) override;
+  grpc::ServerUnaryReactor* Activate(
+      grpc::CallbackServerContext* context,
+      const v1::ActivateRuleSetRequest* request,
+      v1::ActivateRuleSetResponse* response) override;
+
+ private:
+  // The files of a version only the ledger has; NOT_FOUND otherwise.
+  absl::Status GetFromLedger(const std::string& version,
+                             v1::GetRuleSetResponse* response) const;
+
+  RuleSetRegistry* registry_;
+  RuleSetWorker* worker_;
+  const std::string rules_dir_;
+  ledger::Ledger* const ledger_;
+};
+
+}  // namespace lantern
+
+#endif  // LANTERN_SERVER_GRPC_RULESETS_SERVICE_H_

@@ -1,0 +1,304 @@
+// RunServe: block the signals, open the ledger and hold the rulesets it
+// records, activate the rules directory, build the server (callback
+// services, health, reflection, message-size limit), print the bound port,
+// then wait for signals on this thread with sigwait: SIGHUP posts a reload
+// to the ruleset worker, SIGTERM/SIGINT drain and stop. Destruction order
+// matters: the server is shut down before the worker, the registry and the
+// ledger it uses go away (calls waiting for a commit finish first).
+#include "server/grpc/serve.h"
+
+#include <malloc.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <chrono>
+#include <memory>
+#include <random>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/grpcpp.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "lantern/v1/episode.pb.h"
+#include "server/app/activation_ledger.h"
+#include "server/app/assessment_proto.h"
+#include "server/app/decision_recorder.h"
+#include "server/app/request_assessor.h"
+#include "server/app/ruleset_registry.h"
+#include "server/app/ruleset_worker.h"
+#include "server/grpc/audit_service.h"
+#include "server/grpc/request_parsing.h"
+#include "server/grpc/risk_assessment_service.h"
+#include "server/grpc/rulesets_service.h"
+#include "server/ledger/ledger.h"
+
+namespace lantern {
+namespace {
+
+sigset_t ServeSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGHUP);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  return set;
+}
+
+// Unique to this run, so decision ids from two runs never collide.
+std::string DecisionIdPrefix() {
+  std::random_device random;
+  return absl::StrFormat("%08x%08x", random(), random());
+}
+
+void LogActivation(const absl::StatusOr<v1::ActivateRuleSetResponse>& result,
+                   const std::string& dir, std::ostream& err) {
+  if (!result.ok()) {
+    err << "lantern serve: reload failed: " << result.status().message()
+        << "\n";
+    return;
+  }
+  for (const v1::Diagnostic& d : result->diagnostics()) err << d.text() << "\n";
+  for (const v1::RuleTestFailure& f : result->tests().failures()) {
+    err << f.location() << ": test failed: " << f.name() << "\n";
+  }
+  err << "lantern serve: " << dir << ": "
+      << (result->outcome() == v1::ActivateRuleSetResponse::ACTIVATED
+              ? "activated; "
+              : "rejected; ");
+  if (result->has_active()) {
+    err << "active: " << result->active().id() << " "
+        << result->active().version() << " (" << result->active().digest()
+        << ")" << std::endl;
+  } else {
+    err << "nothing active" << std::endl;
+  }
+}
+
+// Waits for SIGTERM or SIGINT; reloads on each SIGHUP meanwhile.
+void WaitForStop(const sigset_t& signals, RuleSetRegistry& registry,
+                 RuleSetWorker& worker, const std::string& rules_dir,
+                 std::ostream& err) {
+  for (;;) {
+    int signal = 0;
+    if (sigwait(&signals, &signal) != 0) continue;
+    if (signal != SIGHUP) return;
+    worker.Post([&registry, &rules_dir, &err] {
+      LogActivation(ActivateFromDirectory(registry, rules_dir, "SIGHUP"),
+                    rules_dir, err);
+    });
+  }
+}
+
+// Says, once, that the ledger stopped accepting records (a failed commit:
+// every later append fails until restart) and turns health NOT_SERVING,
+// now or as soon as the server exists. Checked after any failed append,
+// a decision's or an activation's, and when the server starts.
+class LedgerDownReporter {
+ public:
+  explicit LedgerDownReporter(std::ostream& err) : err_(err) {}
+
+  void Check(const ledger::Ledger& ledger) {
+    const absl::Status health = ledger.health();
+    if (health.ok()) return;
+    absl::MutexLock lock(&mu_);
+    if (!reported_) {
+      err_ << "lantern serve: " << health.message()
+           << "; health is NOT_SERVING until the server is restarted"
+           << std::endl;
+      reported_ = true;
+    }
+    if (server_ != nullptr && !marked_) {
+      server_->GetHealthCheckService()->SetServingStatus(false);
+      marked_ = true;
+    }
+  }
+
+  void SetServer(grpc::Server* server, const ledger::Ledger* ledger) {
+    {
+      absl::MutexLock lock(&mu_);
+      server_ = server;
+    }
+    if (ledger != nullptr) Check(*ledger);
+  }
+
+ private:
+  std::ostream& err_;
+  absl::Mutex mu_;
+  grpc::Server* server_ ABSL_GUARDED_BY(mu_) = nullptr;
+  bool reported_ ABSL_GUARDED_BY(mu_) = false;
+  bool marked_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+// Opens the ledger (null with `ledger_off`) and, through `activations`,
+// holds every ruleset it records and records every activation from now
+// on. False (having said why on `err`) when the ledger cannot be used.
+bool OpenLedger(const ServeOptions& options, RuleSetRegistry& registry,
+                std::unique_ptr<ledger::Ledger>& ledger,
+                std::unique_ptr<ActivationLedger>& activations,
+                LedgerDownReporter& down, std::ostream& err) {
+  if (options.ledger_off) {
+    err << "lantern serve: WARNING: --ledger_off: decisions and activations "
+           "are NOT recorded; for benchmarks only"
+        << std::endl;
+    return true;
+  }
+  ledger::LedgerOptions ledger_options;
+  ledger_options.path = options.ledger_path;
+  ledger_options.key_path = options.ledger_key_path;
+  absl::StatusOr<std::unique_ptr<ledger::Ledger>> opened =
+      ledger::Ledger::Open(ledger_options);
+  if (!opened.ok()) {
+    err << "lantern serve: cannot open the ledger " << options.ledger_path
+        << ": " << opened.status().message() << std::endl;
+    return false;
+  }
+  ledger = *std::move(opened);
+  activations = std::make_unique<ActivationLedger>(ledger.get(),
+                                                   [] { return absl::Now(); });
+  absl::StatusOr<std::vector<std::string>> problems =
+      activations->Restore(registry);
+  if (!problems.ok()) {
+    err << "lantern serve: cannot read the ledger " << options.ledger_path
+        << ": " << problems.status().message() << std::endl;
+    return false;
+  }
+  for (const std::string& problem : *problems) {
+    err << "lantern serve: warning: ruleset " << problem << std::endl;
+  }
+  registry.set_before_activate(
+      [a = activations.get(), l = ledger.get(), &down](
+          const RuleSetVersion& next, absl::string_view by) {
+        absl::Status recorded = a->Record(next, by);
+        if (!recorded.ok()) down.Check(*l);
+        return recorded;
+      });
+  err << "lantern serve: ledger " << options.ledger_path << ": "
+      << ledger->LatestTreeHead().head.tree_size << " records, "
+      << registry.List().size() << " ruleset versions held" << std::endl;
+  return true;
+}
+
+// Gives memory freed after a burst (pages of decisions, large answers) back
+// to the system every few seconds: glibc keeps what its per-thread arenas
+// freed, so without this the server stays at its peak. malloc_trim walks
+// only free memory, a millisecond or so.
+class MemoryTrimmer {
+ public:
+  MemoryTrimmer()
+      : thread_([this] {
+          while (!stop_.WaitForNotificationWithTimeout(absl::Seconds(5))) {
+            malloc_trim(0);
+          }
+        }) {}
+  ~MemoryTrimmer() {
+    stop_.Notify();
+    thread_.join();
+  }
+
+ private:
+  absl::Notification stop_;
+  std::thread thread_;
+};
+
+}  // namespace
+
+int RunServe(const ServeOptions& options, const FactTypes& types,
+             std::ostream& out, std::ostream& err) {
+  const sigset_t signals = ServeSignals();
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  // Debian's Abseil is built with Mutex deadlock detection on, which keeps
+  // a global lock-order graph on every acquisition: a measurable share of
+  // an Assess call. The server's few locks are leaves; detection stays on
+  // in the tests.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+  // Whatever the server creates (the ledger, its -wal and -shm, their
+  // directories) holds children's data: readable by this user only. The
+  // ledger sets its modes explicitly too; this covers the rest.
+  umask(077);
+  // A client sending bad bytes must not flood stderr with protobuf's lines.
+  InstallProtobufLogLimiter();
+
+  RuleSetRegistry registry(&types, &AssessmentVocabulary(),
+                           v1::EpisodeFacts::descriptor()->full_name());
+  LedgerDownReporter down(err);
+  std::unique_ptr<ledger::Ledger> ledger;
+  std::unique_ptr<ActivationLedger> activations;
+  if (!OpenLedger(options, registry, ledger, activations, down, err)) {
+    return 1;
+  }
+  absl::StatusOr<v1::ActivateRuleSetResponse> first =
+      ActivateFromDirectory(registry, options.rules_dir, kStartup);
+  LogActivation(first, options.rules_dir, err);
+  if (!first.ok() ||
+      first->outcome() != v1::ActivateRuleSetResponse::ACTIVATED) {
+    return 1;
+  }
+
+  RuleSetWorker worker;
+  RequestAssessor assessor(&registry, options.limits, DecisionIdPrefix());
+  DecisionRecorder recorder(
+      ledger.get(),
+      [&down, l = ledger.get()](const absl::Status&) { down.Check(*l); });
+  RiskAssessmentService assess_service(&assessor, &recorder,
+                                       [] { return absl::Now(); });
+  RuleSetsService rulesets_service(&registry, &worker, options.rules_dir,
+                                   ledger.get());
+  AuditService audit_service(ledger.get(), &registry, &types);
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(),
+                           &port);
+  builder.SetMaxReceiveMessageSize(options.max_message_bytes);
+  // Bounded resources: streams per connection (advertised in SETTINGS),
+  // connections idle with no call closed, dead peers found by keepalive
+  // pings.
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS,
+                             options.max_concurrent_streams);
+  builder.AddChannelArgument(
+      GRPC_ARG_MAX_CONNECTION_IDLE_MS,
+      static_cast<int>(absl::ToInt64Milliseconds(options.max_connection_idle)));
+  builder.AddChannelArgument(
+      GRPC_ARG_KEEPALIVE_TIME_MS,
+      static_cast<int>(absl::ToInt64Milliseconds(options.keepalive_time)));
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 20000);
+  builder.RegisterService(&assess_service);
+  builder.RegisterService(&rulesets_service);
+  builder.RegisterService(&audit_service);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (server == nullptr || port == 0) {
+    err << "lantern serve: cannot listen on '" << options.listen << "'\n";
+    return 2;
+  }
+  down.SetServer(server.get(), ledger.get());
+  const std::string host = options.listen.substr(0, options.listen.rfind(':'));
+  out << "lantern serve: listening on " << host << ":" << port << std::endl;
+
+  {
+    MemoryTrimmer trimmer;
+    WaitForStop(signals, registry, worker, options.rules_dir, err);
+  }
+  err << "lantern serve: stopping (draining for at most "
+      << absl::FormatDuration(options.drain_timeout) << ")" << std::endl;
+  server->GetHealthCheckService()->Shutdown();
+  server->Shutdown(absl::ToChronoTime(absl::Now() + options.drain_timeout));
+  server->Wait();
+  if (ledger != nullptr) {
+    const ledger::LedgerStats stats = ledger->stats();
+    err << "lantern serve: ledger: " << stats.appended
+        << " records appended in " << stats.commits << " commits, "
+        << stats.duplicates << " retries answered from it" << std::endl;
+  }
+  err << "lantern serve: stopped" << std::endl;
+  return 0;
+}
+
+}  // namespace lantern

@@ -1,0 +1,89 @@
+// `lantern serve`: the gRPC server, wired from its parts.
+//
+// Serves lantern.v1.RiskAssessment, lantern.v1.RuleSets and lantern.v1.Audit
+// (audit.proto; FAILED_PRECONDITION throughout with --ledger_off), plus the
+// standard grpc.health.v1.Health service and server reflection, on
+// `listen` (insecure; put TLS in front or extend here). Startup activates
+// `rules_dir`; if it does not load, check, compile and pass its own tests,
+// serve prints the diagnostics and exits 1 without listening.
+//
+// Once listening it prints exactly one line on `out`:
+//   lantern serve: listening on <host>:<port>
+// with the port actually bound (so `--listen 127.0.0.1:0` tells a test
+// which port it got), followed by the active ruleset on `err`.
+//
+// Signals: SIGHUP re-reads `rules_dir` (activated only if it passes; the
+// outcome is logged on `err`). SIGTERM or SIGINT stops accepting calls,
+// marks health NOT_SERVING, lets calls in flight finish for at most
+// `drain_timeout` (then cancels them) and returns 0. A Validate or Activate
+// already loading a candidate on the ruleset worker is let finish (its
+// reactor must be finished before gRPC can shut down), so the bound is
+// `drain_timeout` plus at most one candidate's load-and-test time.
+//
+// Resources: at most `max_concurrent_streams` calls at once per
+// connection, idle connections closed after `max_connection_idle`, quiet
+// ones pinged every `keepalive_time`; every 5 s freed heap memory is given
+// back to the system (malloc_trim), so a burst does not leave the server at
+// its peak. Files are created with umask 077 (they hold children's data).
+//
+// Only rulesets over lantern.v1.EpisodeFacts are accepted (the registry
+// rejects others at activation).
+//
+// The audit ledger (server/ledger/ledger.h) is opened at `ledger_path`
+// (created with its directory and signing key on first start) before
+// anything is activated; if it cannot be opened or does not check out,
+// serve exits 1. Every ruleset ever activated is held again from the
+// ledger (ActivationLedger), every activation is recorded before it takes
+// effect, and every answer is recorded before it is sent
+// (DecisionRecorder). At stop, serve prints how many records it appended.
+// `ledger_off` serves without recording (for benchmarks only; it says so
+// on `err` at start).
+//
+// Thread-safety: RunServe is called once per process, from the main thread
+// before any other thread exists (it blocks the signals it waits for, and
+// threads inherit the mask).
+#ifndef LANTERN_SERVER_GRPC_SERVE_H_
+#define LANTERN_SERVER_GRPC_SERVE_H_
+
+#include <ostream>
+#include <string>
+
+#include "absl/time/time.h"
+#include "engine/facts/fact_types.h"
+#include "server/app/facts_validation.h"
+
+namespace lantern {
+
+struct ServeOptions {
+  std::string listen = "127.0.0.1:50051";
+  std::string rules_dir = "rules";
+  // Larger requests are refused with RESOURCE_EXHAUSTED by gRPC itself.
+  int max_message_bytes = 1 << 20;
+  RequestLimits limits;
+  absl::Duration drain_timeout = absl::Seconds(10);
+  // Calls at once on one client connection (HTTP/2 SETTINGS); more wait.
+  int max_concurrent_streams = 100;
+  // A connection with no call for this long is closed.
+  absl::Duration max_connection_idle = absl::Minutes(5);
+  // The server pings a connection quiet for this long and closes it if
+  // the ping is not answered within 20 s (a vanished client).
+  absl::Duration keepalive_time = absl::Minutes(1);
+  std::string ledger_path = "lantern-data/ledger.db";
+  // Empty: ledger_path + ".key".
+  std::string ledger_key_path;
+  bool ledger_off = false;
+};
+
+// Returns the exit code: 0 after a clean stop, 1 when the ledger cannot be
+// opened or the rules do not activate, 2 when the address cannot be bound.
+int RunServe(const ServeOptions& options, const FactTypes& types,
+             std::ostream& out, std::ostream& err);
+
+// `lantern serve`: ServeOptions from the command-line flags (defaults as
+// above; `--rules` defaults to "rules"), then RunServe on std::cout and
+// std::cerr. Exit 2 on a limit that is not positive.
+int RunServeCommand(const FactTypes& types);
+
+}  // namespace lantern
+
+#endif  // LANTERN_SERVER_GRPC_SERVE_H_
