@@ -188,6 +188,19 @@ TEST_F(ServeSettingsTest, MissingFileRefused) {
             absl::StatusCode::kFailedPrecondition);
 }
 
+TEST_F(ServeSettingsTest, PackagedConfigResolves) {
+  // /etc/lantern/lantern.yaml as the Debian package installs it.
+  absl::StatusOr<ServeOptions> options = ResolveServeOptions(
+      std::string(LANTERN_SOURCE_DIR) + "/packaging/lantern.yaml", {});
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->listen, "127.0.0.1:50051");
+  EXPECT_EQ(options->metrics_listen, "127.0.0.1:9464");
+  EXPECT_EQ(options->rules_dir, "/usr/share/lantern/rules");
+  EXPECT_EQ(options->ledger_path, "/var/lib/lantern/ledger.db");
+  EXPECT_EQ(options->ledger_key_path, "/var/lib/lantern/ledger.key");
+  EXPECT_FALSE(options->ledger_off);
+}
+
 TEST_F(ServeSettingsTest, BadCommandLineValueRefused) {
   absl::StatusOr<ServeOptions> options =
       ResolveServeOptions("", {{"max_repeated", "0"}});
