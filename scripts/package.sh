@@ -14,6 +14,6 @@ cmake -S . -B build-package -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DLANTERN_DEFAULT_CONFIG=/etc/lantern/lantern.yaml \
   -DLANTERN_PACKAGE_REVISION="$revision" >/dev/null
 cmake --build build-package -j "$jobs" --target lantern
-rm -f build-package/lantern_*.deb
+rm -f build-package/lantern_*-"${revision}"_amd64.deb
 (cd build-package && cpack -G DEB >/dev/null)
 ls "$PWD"/build-package/lantern_*-"${revision}"_amd64.deb

@@ -18,6 +18,8 @@ PACKAGES=(
   python3-grpcio python3-protobuf
   libcpp-httplib-dev
   prometheus
+  systemd
+  debootstrap
 )
 
 missing=()

@@ -46,7 +46,11 @@ trap cleanup EXIT
 
 echo "== building the package (revisions 1 and 2)"
 deb1=$(scripts/package.sh 1 | tail -1)
+cp "$deb1" "$work/"
+deb1=$work/$(basename "$deb1")
 deb2=$(scripts/package.sh 2 | tail -1)
+cp "$deb2" "$work/"
+deb2=$work/$(basename "$deb2")
 echo "$deb1"
 echo "$deb2"
 
@@ -148,7 +152,9 @@ one_decision_counted() {
 check "metrics count the decision" one_decision_counted
 check "SIGTERM stops it with exit 0" stop_server
 check "ledger is 0600, owned by lantern" \
-  sh -c "stat -c '%a %U' '$root/var/lib/lantern/ledger.db' | grep -qx '600 lantern'"
+  sh -c "chroot '$root' stat -c '%a %U' /var/lib/lantern/ledger.db | grep -qx '600 lantern'"
+check "state directory is 0700, owned by lantern" \
+  sh -c "chroot '$root' stat -c '%a %U' /var/lib/lantern | grep -qx '700 lantern'"
 check "ledger key is in the state directory" test -f "$root/var/lib/lantern/ledger.key"
 
 # An administrator's change to the conffile, which an upgrade must keep.

@@ -1,9 +1,11 @@
 // The interceptor: notes the start, reads the status at PRE_SEND_STATUS.
 #include "server/grpc/metrics_interceptor.h"
 
+#include <chrono>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
-#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "google/protobuf/descriptor.h"
 
 namespace lantern {
@@ -14,7 +16,9 @@ using grpc::experimental::InterceptionHookPoints;
 class MetricsInterceptor : public grpc::experimental::Interceptor {
  public:
   MetricsInterceptor(ServeMetrics* metrics, std::string method)
-      : metrics_(metrics), method_(std::move(method)), start_(absl::Now()) {}
+      : metrics_(metrics),
+        method_(std::move(method)),
+        start_(std::chrono::steady_clock::now()) {}
 
   ~MetricsInterceptor() override {
     if (!reported_) Report(absl::StatusCode::kCancelled);
@@ -33,12 +37,14 @@ class MetricsInterceptor : public grpc::experimental::Interceptor {
  private:
   void Report(absl::StatusCode code) {
     reported_ = true;
-    metrics_->CountRpc(method_, code, absl::Now() - start_);
+    metrics_->CountRpc(
+        method_, code,
+        absl::FromChrono(std::chrono::steady_clock::now() - start_));
   }
 
   ServeMetrics* metrics_;
   const std::string method_;
-  const absl::Time start_;
+  const std::chrono::steady_clock::time_point start_;
   bool reported_ = false;
 };
 

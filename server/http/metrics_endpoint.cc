@@ -1,6 +1,7 @@
 // MetricsEndpoint on cpp-httplib 0.11 (the one TU that includes it).
 #include "server/http/metrics_endpoint.h"
 
+#include <chrono>
 #include <cstdlib>
 
 #include "absl/strings/numbers.h"
@@ -56,7 +57,15 @@ absl::StatusOr<std::string> MetricsEndpoint::Bind(const std::string& address) {
 }
 
 void MetricsEndpoint::Start() {
-  thread_ = std::thread([this] { server_->listen_after_bind(); });
+  thread_ = std::thread([this] {
+    server_->listen_after_bind();
+    finished_ = true;
+  });
+  // httplib's stop() does nothing before the server runs: wait until it
+  // does (or gave up), so that a Stop() right after Start() cannot hang.
+  while (!server_->is_running() && !finished_) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
 }
 
 void MetricsEndpoint::Stop() {

@@ -11,6 +11,7 @@
 #ifndef LANTERN_SERVER_HTTP_METRICS_ENDPOINT_H_
 #define LANTERN_SERVER_HTTP_METRICS_ENDPOINT_H_
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <thread>
@@ -34,7 +35,8 @@ class MetricsEndpoint {
   // and returns "HOST:PORT" with the port actually bound; INVALID_ARGUMENT
   // for an address without a port, UNAVAILABLE when it cannot be bound.
   absl::StatusOr<std::string> Bind(const std::string& address);
-  // Serves on a thread of its own. REQUIRES: Bind succeeded.
+  // Serves on a thread of its own; returns once it serves. REQUIRES: Bind
+  // succeeded.
   void Start();
   // Stops serving and joins the thread; idempotent.
   void Stop();
@@ -42,6 +44,7 @@ class MetricsEndpoint {
  private:
   const ServeMetrics* metrics_;
   std::unique_ptr<httplib::Server> server_;
+  std::atomic<bool> finished_{false};  // listen_after_bind returned
   std::thread thread_;
 };
 

@@ -6,12 +6,13 @@
 // being written. A record whose decision_id is taken fails alone
 // (ALREADY_EXISTS); any other write error fails the whole batch and leaves
 // the file as it was. A failed COMMIT fails the batch and every later Append.
+#include <chrono>
 #include <functional>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "server/ledger/ledger.h"
 
 namespace lantern::ledger {
@@ -106,9 +107,10 @@ void Ledger::CommitBatch(const std::vector<Pending*>& batch) {
     absl::MutexLock lock(&tree_mu_);
     old_size = latest_.head.tree_size;
   }
-  const absl::Time started = absl::Now();
+  const auto started = std::chrono::steady_clock::now();
   if (status.ok()) status = WriteBatch(batch);
-  const absl::Duration elapsed = absl::Now() - started;
+  const absl::Duration elapsed =
+      absl::FromChrono(std::chrono::steady_clock::now() - started);
   if (!status.ok()) {
     (void)writer_->Rollback();  // fails harmlessly if nothing is open
     absl::MutexLock lock(&tree_mu_);
