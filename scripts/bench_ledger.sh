@@ -54,7 +54,7 @@ run() {
   else
     flag=--ledger_off
   fi
-  build/server/lantern serve --listen=127.0.0.1:0 --rules=rules "$flag" \
+  build/server/lantern serve --listen=127.0.0.1:0 --metrics_listen= --rules=rules "$flag" \
     >"$log.out" 2>"$log.err" &
   server_pid=$!
   local port

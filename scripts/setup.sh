@@ -16,6 +16,10 @@ PACKAGES=(
   libgtest-dev libgmock-dev googletest
   libbenchmark-dev
   python3-grpcio python3-protobuf
+  libcpp-httplib-dev
+  prometheus
+  systemd
+  debootstrap
 )
 
 missing=()

@@ -61,6 +61,7 @@ void DecisionRecorder::CheckLedgerHealth() {
 void DecisionRecorder::Record(const v1::AssessRequest& request,
                               v1::Assessment* answer, Done done) {
   if (ledger_ == nullptr) {
+    if (on_decision_) on_decision_(*answer);
     done(absl::OkStatus());
     return;
   }
@@ -81,6 +82,9 @@ void DecisionRecorder::Record(const v1::AssessRequest& request,
       record, [this, &request, answer, done = std::move(done)](
                   absl::StatusOr<ledger::AppendedDecision> appended) {
         if (!appended.ok()) CheckLedgerHealth();
+        if (appended.ok() && !appended->duplicate && on_decision_) {
+          on_decision_(*answer);
+        }
         done(Outcome(request, std::move(appended), answer));
       });
   record.unsafe_arena_release_facts();

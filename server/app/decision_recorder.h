@@ -45,6 +45,15 @@ class DecisionRecorder {
 
   bool recording() const { return ledger_ != nullptr; }
 
+  // Called with each new decision once it is on record (with recording
+  // off: once made), before `done`; not for a retry answered from the
+  // ledger. On the ledger's notifier thread; keep it short.
+  // REQUIRES: before the first Record.
+  using OnDecision = std::function<void(const v1::Assessment& answer)>;
+  void set_on_decision(OnDecision on_decision) {
+    on_decision_ = std::move(on_decision);
+  }
+
   using Done = std::function<void(absl::Status)>;
 
   // Appends the decision `*answer` just made for `request`, then calls
@@ -64,6 +73,7 @@ class DecisionRecorder {
 
   ledger::Ledger* const ledger_;
   const LedgerDown on_ledger_down_;
+  OnDecision on_decision_;
 };
 
 }  // namespace lantern

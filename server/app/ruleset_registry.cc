@@ -4,6 +4,7 @@
 // the pointer swap and the history.
 #include "server/app/ruleset_registry.h"
 
+#include <type_traits>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -63,10 +64,24 @@ Candidate RuleSetRegistry::Validate(std::vector<SourceFile> files,
       std::move(digest));
 }
 
+template <typename T>
+T RuleSetRegistry::Report(T result, absl::string_view activated_by) const {
+  if (!after_activation_) return result;
+  ActivationOutcome outcome = ActivationOutcome::kActivated;
+  if (!result.ok()) {
+    outcome = ActivationOutcome::kFailed;
+  } else if constexpr (std::is_same_v<T, absl::StatusOr<Candidate>>) {
+    if (!result->passed()) outcome = ActivationOutcome::kRejected;
+  }
+  after_activation_(activated_by, outcome);
+  return result;
+}
+
 absl::StatusOr<Candidate> RuleSetRegistry::Activate(
     std::vector<SourceFile> files, const std::string& display_dir,
     absl::string_view activated_by) {
-  return Install(Validate(std::move(files), display_dir), activated_by);
+  return Report(Install(Validate(std::move(files), display_dir), activated_by),
+                activated_by);
 }
 
 absl::StatusOr<Candidate> RuleSetRegistry::ActivateDirectory(
@@ -74,10 +89,13 @@ absl::StatusOr<Candidate> RuleSetRegistry::ActivateDirectory(
   absl::StatusOr<LoadResult> loaded =
       LoadRuleSet(dir, *types_, "", vocabulary_);
   if (!loaded.ok()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "cannot read the rules directory: ", loaded.status().message()));
+    return Report(
+        absl::StatusOr<Candidate>(absl::FailedPreconditionError(absl::StrCat(
+            "cannot read the rules directory: ", loaded.status().message()))),
+        activated_by);
   }
-  return Install(Evaluate(*std::move(loaded), ""), activated_by);
+  return Report(Install(Evaluate(*std::move(loaded), ""), activated_by),
+                activated_by);
 }
 
 Candidate RuleSetRegistry::Hold(std::vector<SourceFile> files,
@@ -92,6 +110,13 @@ Candidate RuleSetRegistry::Hold(std::vector<SourceFile> files,
 absl::StatusOr<std::shared_ptr<const RuleSetVersion>>
 RuleSetRegistry::Reactivate(absl::string_view version_or_digest,
                             absl::string_view activated_by) {
+  return Report(ReactivateUnreported(version_or_digest, activated_by),
+                activated_by);
+}
+
+absl::StatusOr<std::shared_ptr<const RuleSetVersion>>
+RuleSetRegistry::ReactivateUnreported(absl::string_view version_or_digest,
+                                      absl::string_view activated_by) {
   std::shared_ptr<const RuleSetVersion> version = Find(version_or_digest);
   if (version == nullptr) {
     return absl::NotFoundError(absl::StrCat(

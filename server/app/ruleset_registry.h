@@ -87,6 +87,19 @@ class RuleSetRegistry {
     before_activate_ = std::move(hook);
   }
 
+  // What an activation attempt (ActivateDirectory, Activate, Reactivate)
+  // came to: made active; rejected (the candidate failed its checks or
+  // tests); failed (unreadable directory, unknown version, or the
+  // BeforeActivate hook's error).
+  enum class ActivationOutcome { kActivated, kRejected, kFailed };
+  // Called after every activation attempt, on the attempting thread, with
+  // who asked and the outcome. REQUIRES: before the first activation.
+  using AfterActivation = std::function<void(absl::string_view activated_by,
+                                             ActivationOutcome outcome)>;
+  void set_after_activation(AfterActivation hook) {
+    after_activation_ = std::move(hook);
+  }
+
   // Loads, checks and tests `files` without activating them.
   Candidate Validate(std::vector<SourceFile> files,
                      const std::string& display_dir) const;
@@ -128,6 +141,9 @@ class RuleSetRegistry {
   std::vector<std::shared_ptr<const RuleSetVersion>> List() const;
 
  private:
+  // Reactivate without telling after_activation_.
+  absl::StatusOr<std::shared_ptr<const RuleSetVersion>> ReactivateUnreported(
+      absl::string_view version_or_digest, absl::string_view activated_by);
   // Makes a passed candidate the active version (no-op otherwise).
   absl::StatusOr<Candidate> Install(Candidate candidate,
                                     absl::string_view activated_by);
@@ -143,6 +159,10 @@ class RuleSetRegistry {
   const PolicyVocabulary* vocabulary_;
   const std::string fact_message_;
   BeforeActivate before_activate_;
+  AfterActivation after_activation_;
+  // Tells after_activation_ what `result` came to; returns `result`.
+  template <typename T>
+  T Report(T result, absl::string_view activated_by) const;
   // Serialises activations (hook and swap); taken before mu_.
   absl::Mutex activate_mu_ ABSL_ACQUIRED_BEFORE(mu_);
   mutable absl::Mutex mu_;

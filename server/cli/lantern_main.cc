@@ -11,6 +11,7 @@
 #include "absl/time/clock.h"
 #include "engine/proto/proto_fact_types.h"
 #include "server/cli/cli.h"
+#include "server/cli/serve_command.h"
 #include "server/grpc/serve.h"
 #include "server/ledger/verifier.h"
 
@@ -49,7 +50,7 @@ constexpr char kUsage[] =
     "                                      episodes (default 100000)\n"
     "  lantern eval --rules DIR --facts FILE.json [--as_of RFC3339]\n"
     "                                      print the Assessment as JSON\n"
-    "  lantern serve [--listen HOST:PORT] [--rules DIR]\n"
+    "  lantern serve [--config FILE] [--listen HOST:PORT] [--rules DIR]\n"
     "                                      serve gRPC (default "
     "127.0.0.1:50051,\n"
     "                                      rules/); see --helpfull for "
@@ -95,7 +96,7 @@ int main(int argc, char** argv) {
   }
   if (command == "serve") {
     if (args.size() != 2) return Usage("serve takes no positional arguments");
-    return lantern::RunServeCommand(types);
+    return lantern::RunServeCommand(types, argc, argv);
   }
   if (command == "ledger") {
     if (args.size() != 4 || std::string(args[2]) != "verify")

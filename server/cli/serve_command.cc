@@ -1,79 +1,85 @@
-// `lantern serve` flags → ServeOptions → RunServe. The flags live here, not
-// in lantern_main.cc, so that the serve command is one unit; `--rules` is
-// shared with `eval` and declared here.
+// `lantern serve`: the flags of the settings table (serve_settings.h),
+// `--config`, and which settings the command line gave → RunServe.
+#include "server/cli/serve_command.h"
+
 #include <iostream>
+#include <set>
+#include <string>
+#include <vector>
 
 #include "absl/flags/declare.h"
 #include "absl/flags/flag.h"
+#include "absl/flags/reflection.h"
+#include "absl/strings/match.h"
+#include "absl/strings/string_view.h"
+#include "absl/strings/strip.h"
 #include "server/cli/cli.h"
+#include "server/cli/serve_settings.h"
 #include "server/grpc/serve.h"
 
-ABSL_DECLARE_FLAG(std::string, rules);
-ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
-          "serve: the address to listen on; port 0 picks a free port, "
-          "printed as 'lantern serve: listening on HOST:PORT'");
-ABSL_FLAG(int, max_message_bytes, 1 << 20,
-          "serve: the largest request accepted (RESOURCE_EXHAUSTED beyond)");
-ABSL_FLAG(int, max_repeated, 100,
-          "serve: the most elements any repeated fact field may hold");
-ABSL_FLAG(int64_t, max_narrative_bytes, 64 * 1024,
-          "serve: the longest narrative text accepted");
-ABSL_FLAG(int64_t, max_string_bytes, 1024,
-          "serve: the longest other string fact accepted");
-ABSL_FLAG(std::string, ledger, "lantern-data/ledger.db",
-          "serve: the audit ledger (SQLite), created with its directory on "
-          "first start");
-ABSL_FLAG(std::string, ledger_key, "",
-          "serve: the Ed25519 key (PEM) that signs the ledger's tree heads, "
-          "created if absent; default: the ledger path + '.key'");
-ABSL_FLAG(bool, ledger_off, false,
-          "serve: do NOT record decisions (for benchmarks only)");
-ABSL_FLAG(int, drain_seconds, 10,
-          "serve: on SIGTERM, how long calls in flight may take to finish");
-ABSL_FLAG(int, max_concurrent_streams, 100,
-          "serve: calls at once on one client connection (more wait)");
-ABSL_FLAG(int, max_connection_idle_seconds, 300,
-          "serve: a connection with no call for this long is closed");
-ABSL_FLAG(int, keepalive_seconds, 60,
-          "serve: ping a quiet connection after this long; close it if "
-          "the ping is not answered in 20 s");
+#ifndef LANTERN_DEFAULT_CONFIG
+#define LANTERN_DEFAULT_CONFIG ""
+#endif
+
+#define LANTERN_DEFINE_SERVE_FLAG(TYPE, NAME, DEFAULT, CHECK, APPLY, HELP) \
+  ABSL_FLAG(TYPE, NAME, DEFAULT, HELP);
+#define LANTERN_DECLARE_SERVE_FLAG(TYPE, NAME, DEFAULT, CHECK, APPLY, HELP) \
+  ABSL_DECLARE_FLAG(TYPE, NAME);
+LANTERN_SERVE_SETTINGS(LANTERN_DEFINE_SERVE_FLAG, LANTERN_DECLARE_SERVE_FLAG)
+#undef LANTERN_DEFINE_SERVE_FLAG
+#undef LANTERN_DECLARE_SERVE_FLAG
+
+ABSL_FLAG(std::string, config, LANTERN_DEFAULT_CONFIG,
+          "serve: a YAML file of serve settings (every serve flag as a key); "
+          "flags given on the command line override it; empty: none");
 
 namespace lantern {
+namespace {
 
-int RunServeCommand(const FactTypes& types) {
-  ServeOptions options;
-  options.listen = absl::GetFlag(FLAGS_listen);
-  if (!absl::GetFlag(FLAGS_rules).empty()) {
-    options.rules_dir = absl::GetFlag(FLAGS_rules);
+// The settings the command line named, in the order given, each with the
+// flag's final value.
+std::vector<CommandLineSetting> GivenSettings(int argc, char** argv) {
+  const std::vector<std::string> names = ServeSettingNames();
+  const std::set<std::string> known(names.begin(), names.end());
+  std::set<std::string> given;
+  std::vector<CommandLineSetting> settings;
+  for (int i = 1; i < argc; ++i) {
+    absl::string_view arg = argv[i];
+    if (arg == "--") break;
+    if (!absl::ConsumePrefix(&arg, "-")) continue;
+    absl::ConsumePrefix(&arg, "-");
+    std::string name(arg.substr(0, arg.find('=')));
+    if (known.count(name) == 0 && absl::StartsWith(name, "no") &&
+        IsBoolServeSetting(name.substr(2))) {
+      name = name.substr(2);
+    }
+    if (known.count(name) == 0 || !given.insert(name).second) continue;
+    const absl::CommandLineFlag* flag = absl::FindCommandLineFlag(name);
+    if (flag == nullptr) continue;
+    settings.push_back({name, flag->CurrentValue()});
   }
-  options.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
-  options.limits.max_repeated = absl::GetFlag(FLAGS_max_repeated);
-  options.limits.max_narrative_bytes = absl::GetFlag(FLAGS_max_narrative_bytes);
-  options.limits.max_string_bytes = absl::GetFlag(FLAGS_max_string_bytes);
-  options.drain_timeout = absl::Seconds(absl::GetFlag(FLAGS_drain_seconds));
-  options.ledger_path = absl::GetFlag(FLAGS_ledger);
-  options.ledger_key_path = absl::GetFlag(FLAGS_ledger_key);
-  options.ledger_off = absl::GetFlag(FLAGS_ledger_off);
-  options.max_concurrent_streams = absl::GetFlag(FLAGS_max_concurrent_streams);
-  options.max_connection_idle =
-      absl::Seconds(absl::GetFlag(FLAGS_max_connection_idle_seconds));
-  options.keepalive_time =
-      absl::Seconds(absl::GetFlag(FLAGS_keepalive_seconds));
-  if (options.ledger_path.empty() && !options.ledger_off) {
+  return settings;
+}
+
+}  // namespace
+
+int RunServeCommand(const FactTypes& types, int argc, char** argv) {
+  const std::string config = absl::GetFlag(FLAGS_config);
+  absl::StatusOr<ServeOptions> options =
+      ResolveServeOptions(config, GivenSettings(argc, argv));
+  if (!options.ok()) {
+    std::cerr << "lantern: serve: " << options.status().message() << "\n";
+    return kExitUsage;
+  }
+  if (options->ledger_path.empty() && !options->ledger_off) {
     std::cerr << "lantern: serve needs --ledger=PATH\n";
     return kExitUsage;
   }
-  if (options.max_message_bytes <= 0 || options.limits.max_repeated <= 0 ||
-      options.limits.max_narrative_bytes <= 0 ||
-      options.limits.max_string_bytes <= 0 ||
-      options.drain_timeout < absl::ZeroDuration() ||
-      options.max_concurrent_streams <= 0 ||
-      options.max_connection_idle <= absl::ZeroDuration() ||
-      options.keepalive_time <= absl::ZeroDuration()) {
-    std::cerr << "lantern: serve limits must be positive\n";
-    return kExitUsage;
+  if (!config.empty()) {
+    std::cerr << "lantern serve: settings from " << config
+              << " (command-line flags override it)" << std::endl;
   }
-  return RunServe(options, types, std::cout, std::cerr);
+  return RunServe(*options, types, std::cout, std::cerr);
 }
 
 }  // namespace lantern

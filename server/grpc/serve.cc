@@ -32,10 +32,13 @@
 #include "server/app/request_assessor.h"
 #include "server/app/ruleset_registry.h"
 #include "server/app/ruleset_worker.h"
+#include "server/app/serve_metrics.h"
 #include "server/grpc/audit_service.h"
+#include "server/grpc/metrics_interceptor.h"
 #include "server/grpc/request_parsing.h"
 #include "server/grpc/risk_assessment_service.h"
 #include "server/grpc/rulesets_service.h"
+#include "server/http/metrics_endpoint.h"
 #include "server/ledger/ledger.h"
 
 namespace lantern {
@@ -139,7 +142,7 @@ class LedgerDownReporter {
 // holds every ruleset it records and records every activation from now
 // on. False (having said why on `err`) when the ledger cannot be used.
 bool OpenLedger(const ServeOptions& options, RuleSetRegistry& registry,
-                std::unique_ptr<ledger::Ledger>& ledger,
+                ServeMetrics& metrics, std::unique_ptr<ledger::Ledger>& ledger,
                 std::unique_ptr<ActivationLedger>& activations,
                 LedgerDownReporter& down, std::ostream& err) {
   if (options.ledger_off) {
@@ -151,6 +154,10 @@ bool OpenLedger(const ServeOptions& options, RuleSetRegistry& registry,
   ledger::LedgerOptions ledger_options;
   ledger_options.path = options.ledger_path;
   ledger_options.key_path = options.ledger_key_path;
+  ledger_options.on_commit = [&metrics](absl::Duration elapsed, int records,
+                                        bool committed) {
+    metrics.CountLedgerCommit(elapsed, records, committed);
+  };
   absl::StatusOr<std::unique_ptr<ledger::Ledger>> opened =
       ledger::Ledger::Open(ledger_options);
   if (!opened.ok()) {
@@ -206,6 +213,24 @@ class MemoryTrimmer {
   std::thread thread_;
 };
 
+// The activation metric's trigger label for who asked.
+absl::string_view Trigger(absl::string_view activated_by) {
+  if (activated_by == kStartup) return "startup";
+  if (activated_by == "SIGHUP") return "sighup";
+  return "rpc";
+}
+
+absl::string_view OutcomeLabel(RuleSetRegistry::ActivationOutcome outcome) {
+  switch (outcome) {
+    case RuleSetRegistry::ActivationOutcome::kActivated:
+      return "activated";
+    case RuleSetRegistry::ActivationOutcome::kRejected:
+      return "rejected";
+    default:
+      return "failed";
+  }
+}
+
 }  // namespace
 
 int RunServe(const ServeOptions& options, const FactTypes& types,
@@ -226,10 +251,24 @@ int RunServe(const ServeOptions& options, const FactTypes& types,
 
   RuleSetRegistry registry(&types, &AssessmentVocabulary(),
                            v1::EpisodeFacts::descriptor()->full_name());
+  // Declared before everything that reports into it (the ledger's
+  // committer, the recorder, the server), so destroyed after them.
+  ServeMetrics metrics([&registry]() -> std::optional<ActiveRuleSetLabels> {
+    std::shared_ptr<const RuleSetVersion> active = registry.Active();
+    if (active == nullptr) return std::nullopt;
+    return ActiveRuleSetLabels{active->ruleset->manifest.id,
+                               active->ruleset->manifest.version,
+                               active->digest};
+  });
+  registry.set_after_activation(
+      [&metrics](absl::string_view by,
+                 RuleSetRegistry::ActivationOutcome outcome) {
+        metrics.CountActivation(Trigger(by), OutcomeLabel(outcome));
+      });
   LedgerDownReporter down(err);
   std::unique_ptr<ledger::Ledger> ledger;
   std::unique_ptr<ActivationLedger> activations;
-  if (!OpenLedger(options, registry, ledger, activations, down, err)) {
+  if (!OpenLedger(options, registry, metrics, ledger, activations, down, err)) {
     return 1;
   }
   absl::StatusOr<v1::ActivateRuleSetResponse> first =
@@ -245,6 +284,9 @@ int RunServe(const ServeOptions& options, const FactTypes& types,
   DecisionRecorder recorder(
       ledger.get(),
       [&down, l = ledger.get()](const absl::Status&) { down.Check(*l); });
+  recorder.set_on_decision([&metrics](const v1::Assessment& answer) {
+    metrics.CountDecision(answer);
+  });
   RiskAssessmentService assess_service(&assessor, &recorder,
                                        [] { return absl::Now(); });
   RuleSetsService rulesets_service(&registry, &worker, options.rules_dir,
@@ -273,6 +315,24 @@ int RunServe(const ServeOptions& options, const FactTypes& types,
   builder.RegisterService(&assess_service);
   builder.RegisterService(&rulesets_service);
   builder.RegisterService(&audit_service);
+  std::vector<
+      std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+      interceptors;
+  interceptors.push_back(std::make_unique<MetricsInterceptorFactory>(&metrics));
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
+  // Bound before the gRPC port, so that a metrics address in use stops the
+  // server before it serves anything.
+  MetricsEndpoint metrics_endpoint(&metrics);
+  std::string metrics_address;
+  if (!options.metrics_listen.empty()) {
+    absl::StatusOr<std::string> bound =
+        metrics_endpoint.Bind(options.metrics_listen);
+    if (!bound.ok()) {
+      err << "lantern serve: " << bound.status().message() << "\n";
+      return 2;
+    }
+    metrics_address = *bound;
+  }
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
     err << "lantern serve: cannot listen on '" << options.listen << "'\n";
@@ -281,6 +341,10 @@ int RunServe(const ServeOptions& options, const FactTypes& types,
   down.SetServer(server.get(), ledger.get());
   const std::string host = options.listen.substr(0, options.listen.rfind(':'));
   out << "lantern serve: listening on " << host << ":" << port << std::endl;
+  if (!metrics_address.empty()) {
+    metrics_endpoint.Start();
+    out << "lantern serve: metrics on " << metrics_address << std::endl;
+  }
 
   {
     MemoryTrimmer trimmer;
@@ -291,6 +355,7 @@ int RunServe(const ServeOptions& options, const FactTypes& types,
   server->GetHealthCheckService()->Shutdown();
   server->Shutdown(absl::ToChronoTime(absl::Now() + options.drain_timeout));
   server->Wait();
+  metrics_endpoint.Stop();
   if (ledger != nullptr) {
     const ledger::LedgerStats stats = ledger->stats();
     err << "lantern serve: ledger: " << stats.appended

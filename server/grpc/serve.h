@@ -7,10 +7,14 @@
 // `rules_dir`; if it does not load, check, compile and pass its own tests,
 // serve prints the diagnostics and exits 1 without listening.
 //
-// Once listening it prints exactly one line on `out`:
+// Once listening it prints on `out` the line
 //   lantern serve: listening on <host>:<port>
 // with the port actually bound (so `--listen 127.0.0.1:0` tells a test
-// which port it got), followed by the active ruleset on `err`.
+// which port it got) and then, when `metrics_listen` is set, the line
+//   lantern serve: metrics on <host>:<port>
+// with the metrics endpoint's bound port (Prometheus text at /metrics:
+// server/app/serve_metrics.h). Both addresses are bound before either
+// line is printed; either failing is exit 2.
 //
 // Signals: SIGHUP re-reads `rules_dir` (activated only if it passes; the
 // outcome is logged on `err`). SIGTERM or SIGINT stops accepting calls,
@@ -68,6 +72,9 @@ struct ServeOptions {
   // The server pings a connection quiet for this long and closes it if
   // the ping is not answered within 20 s (a vanished client).
   absl::Duration keepalive_time = absl::Minutes(1);
+  // Prometheus metrics over HTTP (server/http/metrics_endpoint.h) on this
+  // address; port 0 picks a free one; empty: no metrics endpoint.
+  std::string metrics_listen = "127.0.0.1:9464";
   std::string ledger_path = "lantern-data/ledger.db";
   // Empty: ledger_path + ".key".
   std::string ledger_key_path;
@@ -75,14 +82,9 @@ struct ServeOptions {
 };
 
 // Returns the exit code: 0 after a clean stop, 1 when the ledger cannot be
-// opened or the rules do not activate, 2 when the address cannot be bound.
+// opened or the rules do not activate, 2 when an address cannot be bound.
 int RunServe(const ServeOptions& options, const FactTypes& types,
              std::ostream& out, std::ostream& err);
-
-// `lantern serve`: ServeOptions from the command-line flags (defaults as
-// above; `--rules` defaults to "rules"), then RunServe on std::cout and
-// std::cerr. Exit 2 on a limit that is not positive.
-int RunServeCommand(const FactTypes& types);
 
 }  // namespace lantern
 

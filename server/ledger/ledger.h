@@ -76,6 +76,12 @@ struct LedgerOptions {
   int max_batch = 512;
   // False: one transaction (and one sync) per record. For measuring only.
   bool group_commit = true;
+  // Called on the committer thread after each transaction that had records
+  // to write: how long writing and syncing took, how many records it held,
+  // and whether it committed. Keep it short (the next batch waits). May be
+  // null.
+  std::function<void(absl::Duration elapsed, int records, bool committed)>
+      on_commit;
 };
 
 struct AppendedDecision {

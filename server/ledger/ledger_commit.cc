@@ -6,11 +6,13 @@
 // being written. A record whose decision_id is taken fails alone
 // (ALREADY_EXISTS); any other write error fails the whole batch and leaves
 // the file as it was. A failed COMMIT fails the batch and every later Append.
+#include <chrono>
 #include <functional>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "server/ledger/ledger.h"
 
 namespace lantern::ledger {
@@ -105,7 +107,10 @@ void Ledger::CommitBatch(const std::vector<Pending*>& batch) {
     absl::MutexLock lock(&tree_mu_);
     old_size = latest_.head.tree_size;
   }
+  const auto started = std::chrono::steady_clock::now();
   if (status.ok()) status = WriteBatch(batch);
+  const absl::Duration elapsed =
+      absl::FromChrono(std::chrono::steady_clock::now() - started);
   if (!status.ok()) {
     (void)writer_->Rollback();  // fails harmlessly if nothing is open
     absl::MutexLock lock(&tree_mu_);
@@ -116,6 +121,7 @@ void Ledger::CommitBatch(const std::vector<Pending*>& batch) {
   // A waiting Append may destroy its Pending as soon as `done` is set; an
   // asynchronous one is owned by its on_done, which the notifier calls.
   std::vector<Pending*> callbacks;
+  int written = 0;
   {
     absl::MutexLock lock(&queue_mu_);
     bool wrote = false;
@@ -139,12 +145,19 @@ void Ledger::CommitBatch(const std::vector<Pending*>& batch) {
     }
     if (wrote) ++stats_.commits;
     for (Pending* p : batch) {
+      if (p->status.ok() && !p->duplicate) ++written;
+    }
+    for (Pending* p : batch) {
       if (p->on_done) {
         callbacks.push_back(p);
       } else {
         p->done = true;
       }
     }
+  }
+  if (options_.on_commit && (written > 0 || !status.ok())) {
+    options_.on_commit(elapsed, status.ok() ? written : int(batch.size()),
+                       status.ok());
   }
   if (callbacks.empty()) return;
   notifier_.Post([callbacks = std::move(callbacks)] {

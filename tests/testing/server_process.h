@@ -1,9 +1,11 @@
 // ServerProcess: the real `lantern serve` binary as a child process, for
 // integration tests.
 //
-// Start runs it with `--listen 127.0.0.1:0` plus the given flags, reads its
-// stdout until the documented line "lantern serve: listening on HOST:PORT"
-// and keeps the port. Its stderr goes to a file the test can read (log()).
+// Start runs it with `--listen 127.0.0.1:0 --metrics_listen 127.0.0.1:0`
+// plus the given flags (which may override them), reads its stdout until
+// the documented line "lantern serve: listening on HOST:PORT" and keeps
+// the port; ReadLine() reads the lines after it (the metrics address).
+// Its stderr goes to a file the test can read (log()).
 // The destructor kills a process still running. Waiting for the line is
 // bounded (a generous safety net for a hung child, not a timing assertion).
 //
@@ -101,7 +103,8 @@ class ServerProcess {
     close(out[1]);
     const int log = open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (log >= 0) dup2(log, STDERR_FILENO);
-    std::vector<std::string> args = {binary, "serve", "--listen=127.0.0.1:0"};
+    std::vector<std::string> args = {binary, "serve", "--listen=127.0.0.1:0",
+                                     "--metrics_listen=127.0.0.1:0"};
     args.insert(args.end(), flags.begin(), flags.end());
     std::vector<char*> argv;
     for (std::string& arg : args) argv.push_back(arg.data());
@@ -110,7 +113,8 @@ class ServerProcess {
     _exit(127);
   }
 
-  // One line of stdout, waiting at most 120 s in all.
+ public:
+  // The next line of stdout, waiting at most 120 s ("" if none came).
   std::string ReadLine() {
     std::string line;
     char c = 0;
@@ -122,6 +126,7 @@ class ServerProcess {
     }
   }
 
+ private:
   pid_t pid_;
   std::string log_path_;
   int stdout_fd_ = -1;

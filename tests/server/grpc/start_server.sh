@@ -16,7 +16,7 @@ cleanup() {
 }
 trap cleanup EXIT
 start_server() {
-  "$1" serve --listen 127.0.0.1:0 --rules "$2" --ledger "$tmp/ledger.db" >"$tmp/out" 2>"$tmp/err" &
+  "$1" serve --listen 127.0.0.1:0 --metrics_listen 127.0.0.1:0 --rules "$2" --ledger "$tmp/ledger.db" >"$tmp/out" 2>"$tmp/err" &
   pid=$!
   for _ in $(seq 1200); do
     grep -q "listening on" "$tmp/out" && break
