@@ -21,11 +21,13 @@ ABSL_FLAG(int64_t, max_narrative_bytes, 64 * 1024,
 ABSL_FLAG(int64_t, max_string_bytes, 1024,
           "serve: the longest other string fact accepted");
 ABSL_FLAG(std::string, ledger, "lantern-data/ledger.db",
-          "serve: the audit ledger (SQLite), created with its directory on "
-          "first start");
+          "serve: the audit ledger: a SQLite file, created with its "
+          "directory on first start, or a PostgreSQL database shared by "
+          "replicas, as a libpq URI (postgresql://...)");
 ABSL_FLAG(std::string, ledger_key, "",
           "serve: the Ed25519 key (PEM) that signs the ledger's tree heads, "
-          "created if absent; default: the ledger path + '.key'");
+          "created if absent; default: the ledger path + '.key'; required "
+          "with PostgreSQL (every replica signs with the same key)");
 ABSL_FLAG(bool, ledger_off, false,
           "serve: do NOT record decisions (for benchmarks only)");
 ABSL_FLAG(int, drain_seconds, 10,
