@@ -32,6 +32,8 @@ class StoreFactory {
   virtual absl::StatusOr<std::unique_ptr<ledger::LedgerStore>> SameLedger() = 0;
   // Where that ledger is, for Ledger::Open ("" for memory).
   virtual std::string location() const { return ""; }
+  // Whether AwaitActivation is told of activations (else it only waits).
+  virtual bool notifies() const { return true; }
 };
 
 class SqliteStoreFactory : public StoreFactory {
@@ -44,6 +46,7 @@ class SqliteStoreFactory : public StoreFactory {
     return ledger::OpenLedgerStore(path_, ledger::StoreAccess::kWrite);
   }
   std::string location() const override { return path_; }
+  bool notifies() const override { return false; }
 
  private:
   ScratchDir dir_;

@@ -314,6 +314,31 @@ TEST_P(LedgerStoreConformance, OneWriteTransactionAtATime) {
   EXPECT_TRUE(seen.has_value());
 }
 
+// A store that can be told wakes its waiters when an activation is
+// committed (not when it is only written, nor for a decision); one that
+// cannot only waits.
+TEST_P(LedgerStoreConformance, CommittedActivationWakesAwaitActivation) {
+  absl::StatusOr<std::unique_ptr<LedgerStore>> listener = store_->OpenReader();
+  ASSERT_TRUE(listener.ok()) << listener.status();
+  absl::StatusOr<bool> idle =
+      (*listener)->AwaitActivation(absl::ZeroDuration());
+  ASSERT_TRUE(idle.ok()) << idle.status();
+  EXPECT_FALSE(*idle);
+  if (!factory_->notifies()) return;
+  Write({Decision(0, "d-0", "", 1)}, {});
+  EXPECT_FALSE(*(*listener)->AwaitActivation(absl::ZeroDuration()));
+  ASSERT_TRUE(store_->Begin().ok());
+  ASSERT_TRUE(store_->InsertRecord(Activation(1, 2)).ok());
+  ASSERT_TRUE(store_->Rollback().ok());
+  EXPECT_FALSE(*(*listener)->AwaitActivation(absl::ZeroDuration()));
+  std::thread commit([&] { Write({Activation(1, 2)}, {}); });
+  // Bounded by a safety net only; it returns as soon as it is told.
+  absl::StatusOr<bool> told = (*listener)->AwaitActivation(absl::Seconds(60));
+  commit.join();
+  ASSERT_TRUE(told.ok()) << told.status();
+  EXPECT_TRUE(*told);
+}
+
 INSTANTIATE_TEST_SUITE_P(Stores, LedgerStoreConformance,
                          ::testing::ValuesIn(testing::StoreFactoryNames()),
                          [](const auto& info) { return info.param; });
