@@ -2,6 +2,8 @@
 // implementation.
 #include "server/ledger/ledger_store.h"
 
+#include <algorithm>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "server/ledger/postgres_ledger_store.h"
@@ -16,15 +18,23 @@ bool IsPostgresLocation(absl::string_view location) {
 
 std::string LocationForDisplay(absl::string_view location) {
   if (!IsPostgresLocation(location)) return std::string(location);
-  // scheme://[user[:password]@]host...: drop ":password".
-  const size_t start = location.find("://") + 3;
-  const size_t at = location.find('@', start);
-  if (at == absl::string_view::npos) return std::string(location);
-  const size_t colon = location.find(':', start);
-  if (colon == absl::string_view::npos || colon > at) {
-    return std::string(location);
+  std::string shown(location);
+  // scheme://[user[:password]@]host...: hide the password.
+  const size_t start = shown.find("://") + 3;
+  const size_t end = std::min(shown.find_first_of("/?", start), shown.size());
+  const size_t at = shown.rfind('@', end);
+  if (at != std::string::npos && at >= start) {
+    const size_t colon = shown.find(':', start);
+    if (colon < at) shown.replace(colon + 1, at - colon - 1, "***");
   }
-  return absl::StrCat(location.substr(0, colon), ":***", location.substr(at));
+  // ...?password=...&...: hide it too.
+  for (size_t p = shown.find("password=", start); p != std::string::npos;
+       p = shown.find("password=", p + 1)) {
+    const size_t value = p + 9;
+    const size_t stop = std::min(shown.find('&', value), shown.size());
+    shown.replace(value, stop - value, "***");
+  }
+  return shown;
 }
 
 absl::StatusOr<std::unique_ptr<LedgerStore>> OpenLedgerStore(

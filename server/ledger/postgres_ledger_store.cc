@@ -4,6 +4,7 @@
 #include "server/ledger/postgres_ledger_store.h"
 
 #include <poll.h>
+#include <unistd.h>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -101,7 +102,11 @@ PostgresLedgerStore::Connect(const std::string& uri,
                              const std::string& session_setup) {
   absl::StatusOr<std::unique_ptr<PgConnection>> db = PgConnection::Connect(uri);
   if (!db.ok()) return db.status();
-  if (absl::Status s = (*db)->SetSessionSetup(session_setup); !s.ok()) {
+  // Named after the process, so that pg_stat_activity (and pg_locks
+  // joined to it) says which replica holds what.
+  const std::string named = absl::StrCat(
+      session_setup, "; SET application_name = 'lantern ", getpid(), "'");
+  if (absl::Status s = (*db)->SetSessionSetup(named); !s.ok()) {
     return s;
   }
   return std::unique_ptr<PostgresLedgerStore>(

@@ -2,17 +2,17 @@
 // share one ledger in a throw-away PostgreSQL 15 (tests/testing/
 // postgres_server.h) and sign with one key. Client threads call Assess on
 // all three at once; after a random number of answers plus a random
-// sub-millisecond pause one replica, chosen at random, is SIGKILLed — at a
-// random point of its work, often while it holds the sequencer's lock
-// inside a commit. The other two must go on answering (their next commits
-// wait only until PostgreSQL drops the dead replica's transaction); the
-// time from the kill to their next answers is printed. Then every answered
-// decision is on record exactly as answered, the ledger verifies, and the
-// killed replica is restarted for the next round. Requests whose answer the
-// kill lost are retried on another replica: one decision, the same on a
-// second retry; answered ones retried on another replica get their own
-// decision back. At the end every client_request_id is on record once and
-// `lantern ledger verify postgresql://...` passes.
+// sub-millisecond pause one replica is SIGKILLed — the one holding the
+// sequencer's lock at that moment (inside its commit) when one does, as
+// PostgreSQL's pg_locks says, else one chosen at random. The other two must go
+// on answering (their next commits wait only until PostgreSQL drops the dead
+// replica's transaction); the time from the kill to their next answers is
+// printed. Then every answered decision is on record exactly as answered, the
+// ledger verifies, and the killed replica is restarted for the next round.
+// Requests whose answer the kill lost are retried on another replica: one
+// decision, the same on a second retry; answered ones retried on another
+// replica get their own decision back. At the end every client_request_id is on
+// record once and `lantern ledger verify postgresql://...` passes.
 //
 // SKIPPED only when PostgreSQL 15 is not installed. LANTERN_CRASH_SEED
 // replays the kill points and facts (the interleaving is the machine's).
@@ -38,6 +38,7 @@
 #include "gtest/gtest.h"
 #include "lantern/v1/service.grpc.pb.h"
 #include "server/ledger/ledger.h"
+#include "server/ledger/postgres.h"
 #include "server/ledger/verifier.h"
 #include "tests/testing/example_requests.h"
 #include "tests/testing/ledger_records.h"
@@ -229,6 +230,29 @@ class ReplicasTest : public ::testing::Test {
     ASSERT_NE(replicas_[i], nullptr) << error;
   }
 
+  // The replica whose transaction holds the sequencer's lock now, if any
+  // (its connections are named "lantern PID"); else -1.
+  int SequencerNow() {
+    if (watcher_ == nullptr) {
+      absl::StatusOr<std::unique_ptr<ledger::PgConnection>> c =
+          ledger::PgConnection::Connect(uri_);
+      if (!c.ok()) return -1;
+      watcher_ = *std::move(c);
+    }
+    absl::StatusOr<ledger::PgResult> r = watcher_->Exec(
+        "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a "
+        "ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.granted");
+    if (!r.ok() || r->rows() == 0) return -1;
+    const std::string name = r->Bytes(0, 0);
+    for (int i = 0; i < kReplicas; ++i) {
+      if (replicas_[i] != nullptr &&
+          name == absl::StrCat("lantern ", replicas_[i]->pid())) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
   std::unique_ptr<ledger::Ledger> OpenLedger() {
     ledger::LedgerOptions options;
     options.path = uri_;
@@ -314,6 +338,7 @@ class ReplicasTest : public ::testing::Test {
   }
 
   std::unique_ptr<PostgresServer> pg_;
+  std::unique_ptr<ledger::PgConnection> watcher_;
   std::string uri_;
   ScratchDir dir_;
   std::vector<std::unique_ptr<ServerProcess>> replicas_;
@@ -334,6 +359,7 @@ TEST_F(ReplicasTest, EveryAnswerOnceWhileReplicasAreKilled) {
   std::mt19937 random(seed);
   const ExampleRequests requests;
   std::vector<Sent> previous_answered, previous_lost;
+  int sequencers_killed = 0;
   for (int round = 0; round <= kRounds; ++round) {
     for (int i = 0; i < kReplicas; ++i) {
       StartReplica(i);
@@ -352,10 +378,15 @@ TEST_F(ReplicasTest, EveryAnswerOnceWhileReplicasAreKilled) {
         std::uniform_int_distribution<int>(1, kMaxAnswersBeforeKill)(random);
     const int pause_us =
         std::uniform_int_distribution<int>(0, kMaxPauseMicros)(random);
-    const int victim = std::uniform_int_distribution<int>(0, 2)(random);
     Load load(addresses, requests, round, seed);
     const bool reached = load.AwaitAnswers(kill_after);
     std::this_thread::sleep_for(std::chrono::microseconds(pause_us));
+    // The replica sequencing at this moment, when one is; else any.
+    const int sequencer = SequencerNow();
+    const int victim = sequencer >= 0
+                           ? sequencer
+                           : std::uniform_int_distribution<int>(0, 2)(random);
+    sequencers_killed += sequencer >= 0 ? 1 : 0;
     load.MarkKilled(victim);
     const size_t before = load.SurvivorAnswers();
     const absl::Time killed_at = absl::Now();
@@ -374,15 +405,19 @@ TEST_F(ReplicasTest, EveryAnswerOnceWhileReplicasAreKilled) {
     ExpectAnsweredOnRecord(answered);
     if (HasFatalFailure()) return;
     std::printf(
-        "round %d: replica %d killed after %d answers (+%d us); the others "
+        "round %d: replica %d%s killed after %d answers (+%d us); the others "
         "answered %d more within %s; %zu calls unanswered; all %zu answers "
         "on record, ledger verifies\n",
-        round, victim, kill_after, pause_us, kAnswersAfterKill,
+        round, victim,
+        sequencer >= 0 ? " (holding the sequencer's lock just before)" : "",
+        kill_after, pause_us, kAnswersAfterKill,
         absl::FormatDuration(failover).c_str(), load.lost().size(),
         answered.size());
     previous_answered = std::move(answered);
     previous_lost = std::move(load.lost());
   }
+  std::printf("%d of %d kills hit the replica holding the sequencer's lock\n",
+              sequencers_killed, kRounds);
   ExpectOneRecordPerRequest();
   // The command line verifies the PostgreSQL ledger too.
   const std::string command =

@@ -339,6 +339,26 @@ TEST_P(LedgerStoreConformance, CommittedActivationWakesAwaitActivation) {
   EXPECT_TRUE(*told);
 }
 
+TEST(LedgerLocation, PostgresUrisAreTheirsEverythingElseAFile) {
+  EXPECT_TRUE(IsPostgresLocation("postgresql://h/db"));
+  EXPECT_TRUE(IsPostgresLocation("postgres:///db?host=/tmp/x"));
+  EXPECT_FALSE(IsPostgresLocation("lantern-data/ledger.db"));
+  EXPECT_FALSE(IsPostgresLocation("postgresql.db"));
+}
+
+TEST(LedgerLocation, ShownWithoutItsPassword) {
+  EXPECT_EQ(LocationForDisplay("postgresql://u:secret@h:5/db"),
+            "postgresql://u:***@h:5/db");
+  EXPECT_EQ(LocationForDisplay("postgresql://u:p@ss@h/db"),
+            "postgresql://u:***@h/db");
+  EXPECT_EQ(
+      LocationForDisplay("postgresql://u@h/db?password=xx&sslmode=require"),
+      "postgresql://u@h/db?password=***&sslmode=require");
+  EXPECT_EQ(LocationForDisplay("postgresql:///db?host=/tmp/x&user=p"),
+            "postgresql:///db?host=/tmp/x&user=p");
+  EXPECT_EQ(LocationForDisplay("a:b@c.db"), "a:b@c.db");  // a file
+}
+
 INSTANTIATE_TEST_SUITE_P(Stores, LedgerStoreConformance,
                          ::testing::ValuesIn(testing::StoreFactoryNames()),
                          [](const auto& info) { return info.param; });
