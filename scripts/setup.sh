@@ -13,6 +13,7 @@ PACKAGES=(
   libyaml-cpp-dev
   libssl-dev
   libsqlite3-dev
+  postgresql-15 libpq-dev
   libgtest-dev libgmock-dev googletest
   libbenchmark-dev
   python3-grpcio python3-protobuf

@@ -48,6 +48,10 @@ absl::StatusOr<std::vector<std::string>> ActivationLedger::Restore(
 absl::Status ActivationLedger::Record(const RuleSetVersion& next,
                                       absl::string_view activated_by) {
   absl::MutexLock lock(&mu_);
+  if (activated_by == kFollowed) {  // recorded by another replica
+    last_digest_ = next.digest;
+    return absl::OkStatus();
+  }
   // A restart on unchanged files is not an activation anyone asked for;
   // every request (RuleSets.Activate, SIGHUP) is recorded, even of the
   // version already active.
@@ -73,6 +77,56 @@ absl::Status ActivationLedger::Record(const RuleSetVersion& next,
                      appended.status().message()));
   }
   last_digest_ = next.digest;
+  return absl::OkStatus();
+}
+
+absl::Status ActivationLedger::Follow(RuleSetRegistry& registry) {
+  absl::MutexLock follow_lock(&follow_mu_);
+  absl::StatusOr<std::vector<ledger::StoredActivation>> activations =
+      ledger_->ListActivations();
+  if (!activations.ok()) return activations.status();
+  if (activations->empty()) return absl::OkStatus();
+  const ledger::StoredActivation& latest = activations->back();
+  const std::string& digest = latest.record.ruleset_digest();
+  if (latest.leaf_index == followed_leaf_ && !follow_failure_.ok()) {
+    return follow_failure_;
+  }
+  followed_leaf_ = latest.leaf_index;
+  follow_failure_ = absl::OkStatus();
+  std::shared_ptr<const RuleSetVersion> active = registry.Active();
+  if (active != nullptr && active->digest == digest) return absl::OkStatus();
+  if (registry.Find(digest) == nullptr) {
+    absl::StatusOr<std::vector<SourceFile>> files =
+        ledger_->GetRuleSetFiles(digest);
+    if (absl::IsUnavailable(files.status())) {
+      followed_leaf_ = UINT64_MAX;  // the ledger is away: try again later
+      return files.status();
+    }
+    if (!files.ok()) {
+      follow_failure_ = absl::FailedPreconditionError(absl::StrCat(
+          "ruleset ", digest, " activated by ", latest.record.activated_by(),
+          " has no files in the ledger: ", files.status().message()));
+      return follow_failure_;
+    }
+    Candidate held =
+        registry.Hold(*std::move(files), absl::StrCat("ledger:", digest));
+    if (!held.passed()) {
+      follow_failure_ = absl::FailedPreconditionError(
+          absl::StrCat("ruleset ", digest, " (", latest.record.ruleset_id(),
+                       " ", latest.record.ruleset_version(), "), activated by ",
+                       latest.record.activated_by(),
+                       ", does not load or pass its tests here (",
+                       held.diagnostics.error_count(), " errors, ",
+                       held.tests.failed, " failed tests)"));
+      return follow_failure_;
+    }
+  }
+  absl::StatusOr<std::shared_ptr<const RuleSetVersion>> made =
+      registry.Reactivate(digest, kFollowed);
+  if (!made.ok()) {
+    follow_failure_ = made.status();
+    return follow_failure_;
+  }
   return absl::OkStatus();
 }
 

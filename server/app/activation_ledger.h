@@ -17,8 +17,17 @@
 // by a caller, RuleSets.List and RuleSets.Get keep working after its files
 // on disk changed or were deleted.
 //
-// Thread-safety: Record may be called from any thread (the registry calls
-// it one activation at a time); Restore once, before serving.
+// Replicas sharing a ledger (PostgreSQL) keep one active ruleset: Follow()
+// makes the ledger's latest activation — whichever replica recorded it —
+// the active version here too (holding its files from the ledger if need
+// be), without recording it again. A version that does not load or pass
+// its tests here is not activated: Follow says so, and the server turns
+// its health NOT_SERVING rather than go on answering under another
+// version unnoticed.
+//
+// Thread-safety: Record and Follow may be called from any thread (the
+// registry calls Record one activation at a time); Restore once, before
+// serving.
 #ifndef LANTERN_SERVER_APP_ACTIVATION_LEDGER_H_
 #define LANTERN_SERVER_APP_ACTIVATION_LEDGER_H_
 
@@ -39,6 +48,9 @@ namespace lantern {
 // activated_by of the activation a server makes of its rules directory as
 // it starts.
 inline constexpr char kStartup[] = "startup";
+// activated_by when a replica takes up an activation another one recorded:
+// Record appends nothing for it.
+inline constexpr char kFollowed[] = "ledger";
 
 class ActivationLedger {
  public:
@@ -60,11 +72,24 @@ class ActivationLedger {
   absl::Status Record(const RuleSetVersion& next,
                       absl::string_view activated_by);
 
+  // Makes the ledger's latest activation active in `registry` when it is
+  // not (activated_by kFollowed). OK when it is active (or there is none);
+  // FAILED_PRECONDITION when its files are missing or it does not load or
+  // pass its tests here (repeated, not retried, until the ledger records
+  // another activation); the ledger's error when it cannot be read.
+  absl::Status Follow(RuleSetRegistry& registry);
+
  private:
   ledger::Ledger* const ledger_;
   const std::function<absl::Time()> clock_;
   absl::Mutex mu_;
   std::string last_digest_ ABSL_GUARDED_BY(mu_);
+
+  // Follow's last look: the leaf of the activation it took up (or failed
+  // to), and that failure.
+  absl::Mutex follow_mu_;
+  uint64_t followed_leaf_ ABSL_GUARDED_BY(follow_mu_) = UINT64_MAX;
+  absl::Status follow_failure_ ABSL_GUARDED_BY(follow_mu_);
 };
 
 }  // namespace lantern

@@ -55,7 +55,7 @@ constexpr char kUsage[] =
     "127.0.0.1:50051,\n"
     "                                      rules/); see --helpfull for "
     "limits\n"
-    "  lantern ledger verify PATH [--trusted_key KEY]\n"
+    "  lantern ledger verify PATH|postgresql://... [--trusted_key KEY]\n"
     "                                      check an audit ledger offline\n";
 
 int Usage(const std::string& problem) {

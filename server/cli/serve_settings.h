@@ -60,11 +60,13 @@
     "serve: where Prometheus scrapes /metrics (HTTP); port 0 picks a free "    \
     "port, printed as 'lantern serve: metrics on HOST:PORT'; empty: none")     \
   X(std::string, ledger, "lantern-data/ledger.db", kAny, o.ledger_path = v,    \
-    "serve: the audit ledger (SQLite), created with its directory on first "   \
-    "start")                                                                   \
+    "serve: the audit ledger: a SQLite file, created with its directory on "   \
+    "first start, or a PostgreSQL database shared by replicas, as a libpq "    \
+    "URI (postgresql://...)")                                                  \
   X(std::string, ledger_key, "", kAny, o.ledger_key_path = v,                  \
     "serve: the Ed25519 key (PEM) that signs the ledger's tree heads, "        \
-    "created if absent; default: the ledger path + '.key'")                    \
+    "created if absent; default: the ledger path + '.key'; required with "     \
+    "PostgreSQL (every replica signs with the same key)")                      \
   X(bool, ledger_off, false, kAny, o.ledger_off = v,                           \
     "serve: do NOT record decisions (for benchmarks only)")                    \
   X(int, drain_seconds, 10, kNotNegative, o.drain_timeout = absl::Seconds(v),  \

@@ -26,6 +26,7 @@
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "lantern/v1/episode.pb.h"
+#include "server/app/activation_follower.h"
 #include "server/app/activation_ledger.h"
 #include "server/app/assessment_proto.h"
 #include "server/app/decision_recorder.h"
@@ -98,6 +99,9 @@ void WaitForStop(const sigset_t& signals, RuleSetRegistry& registry,
   }
 }
 
+// How often a replica looks for activations it was not told of.
+constexpr absl::Duration kFollowPoll = absl::Seconds(1);
+
 // Says, once, that the ledger stopped accepting records (a failed commit:
 // every later append fails until restart) and turns health NOT_SERVING,
 // now or as soon as the server exists. Checked after any failed append,
@@ -161,8 +165,9 @@ bool OpenLedger(const ServeOptions& options, RuleSetRegistry& registry,
   absl::StatusOr<std::unique_ptr<ledger::Ledger>> opened =
       ledger::Ledger::Open(ledger_options);
   if (!opened.ok()) {
-    err << "lantern serve: cannot open the ledger " << options.ledger_path
-        << ": " << opened.status().message() << std::endl;
+    err << "lantern serve: cannot open the ledger "
+        << ledger::LocationForDisplay(options.ledger_path) << ": "
+        << opened.status().message() << std::endl;
     return false;
   }
   ledger = *std::move(opened);
@@ -171,8 +176,9 @@ bool OpenLedger(const ServeOptions& options, RuleSetRegistry& registry,
   absl::StatusOr<std::vector<std::string>> problems =
       activations->Restore(registry);
   if (!problems.ok()) {
-    err << "lantern serve: cannot read the ledger " << options.ledger_path
-        << ": " << problems.status().message() << std::endl;
+    err << "lantern serve: cannot read the ledger "
+        << ledger::LocationForDisplay(options.ledger_path) << ": "
+        << problems.status().message() << std::endl;
     return false;
   }
   for (const std::string& problem : *problems) {
@@ -185,7 +191,8 @@ bool OpenLedger(const ServeOptions& options, RuleSetRegistry& registry,
         if (!recorded.ok()) down.Check(*l);
         return recorded;
       });
-  err << "lantern serve: ledger " << options.ledger_path << ": "
+  err << "lantern serve: ledger "
+      << ledger::LocationForDisplay(options.ledger_path) << ": "
       << ledger->LatestTreeHead().head.tree_size << " records, "
       << registry.List().size() << " ruleset versions held" << std::endl;
   return true;
@@ -347,6 +354,28 @@ int RunServe(const ServeOptions& options, const FactTypes& types,
   }
 
   {
+    // Replicas sharing a PostgreSQL ledger take up each other's
+    // activations.
+    std::unique_ptr<ActivationFollower> follower;
+    if (ledger != nullptr && ledger::IsPostgresLocation(options.ledger_path)) {
+      follower = std::make_unique<ActivationFollower>(
+          ledger.get(), activations.get(), &registry, kFollowPoll,
+          [&err, s = server.get(),
+           l = ledger.get()](const absl::Status& followed) {
+            if (!followed.ok()) {
+              err << "lantern serve: cannot take up the ledger's active "
+                     "ruleset: "
+                  << followed.message() << "; health is NOT_SERVING"
+                  << std::endl;
+              s->GetHealthCheckService()->SetServingStatus(false);
+            } else if (l->health().ok()) {
+              err << "lantern serve: on the ledger's active ruleset again; "
+                     "health is SERVING"
+                  << std::endl;
+              s->GetHealthCheckService()->SetServingStatus(true);
+            }
+          });
+    }
     MemoryTrimmer trimmer;
     WaitForStop(signals, registry, worker, options.rules_dir, err);
   }

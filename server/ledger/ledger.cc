@@ -27,6 +27,10 @@ namespace lantern::ledger {
 
 namespace {
 
+// How long the committer waits for work before it looks for records other
+// replicas of the store committed.
+constexpr absl::Duration kIdleRefresh = absl::Seconds(1);
+
 int64_t Micros(const google::protobuf::Timestamp& t) {
   return t.seconds() * 1000000 + t.nanos() / 1000;
 }
@@ -51,7 +55,7 @@ absl::StatusOr<MerkleTree> LoadTree(LedgerStore& store,
                                     const std::string& path) {
   MerkleTree tree;
   absl::Status s = store.ForEachLeafHash(
-      [&](uint64_t leaf_index, const std::string& leaf_hash) {
+      0, [&](uint64_t leaf_index, const std::string& leaf_hash) {
         absl::StatusOr<Hash> hash = HashFromBytes(leaf_hash);
         if (leaf_index != tree.size() || !hash.ok()) {
           return absl::DataLossError(absl::StrCat(
@@ -121,28 +125,20 @@ absl::Status MakePrivate(const std::string& path) {
   return absl::OkStatus();
 }
 
-}  // namespace
+struct Opened {
+  MerkleTree tree;
+  SignedTreeHead latest;
+};
 
-absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(LedgerOptions options) {
-  if (options.path.empty()) {
-    return absl::InvalidArgumentError("ledger path: required");
-  }
-  if (options.key_path.empty()) options.key_path = options.path + ".key";
-  if (!options.clock) options.clock = [] { return absl::Now(); };
-  options.max_batch = std::max(1, options.max_batch);
-  if (absl::Status s = MakePrivate(options.path); !s.ok()) return s;
-
-  absl::StatusOr<std::unique_ptr<LedgerStore>> writer =
-      LedgerStore::OpenForWriting(options.path);
-  if (!writer.ok()) return writer.status();
-  absl::StatusOr<std::unique_ptr<TreeHeadSigner>> signer =
-      TreeHeadSigner::LoadOrCreate(options.key_path);
-  if (!signer.ok()) return signer.status();
-  if (absl::Status s = CheckKey(**writer, **signer, options); !s.ok()) return s;
-  absl::StatusOr<MerkleTree> tree = LoadTree(**writer, options.path);
+// The ledger's tree and latest head, checked against each other and the
+// key; a new ledger gets its key stored and its empty tree signed.
+absl::StatusOr<Opened> ReadOpened(LedgerStore& store,
+                                  const TreeHeadSigner& signer,
+                                  const LedgerOptions& options) {
+  if (absl::Status s = CheckKey(store, signer, options); !s.ok()) return s;
+  absl::StatusOr<MerkleTree> tree = LoadTree(store, options.path);
   if (!tree.ok()) return tree.status();
-  absl::StatusOr<std::optional<SignedTreeHead>> latest =
-      (*writer)->LatestTreeHead();
+  absl::StatusOr<std::optional<SignedTreeHead>> latest = store.LatestTreeHead();
   if (!latest.ok()) return latest.status();
   if (absl::Status s = CheckLatest(*latest, *tree, options.path); !s.ok()) {
     return s;
@@ -151,24 +147,74 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(LedgerOptions options) {
     // A new ledger: sign its empty tree, so there is always a head.
     const absl::Time now =
         absl::FromUnixMicros(absl::ToUnixMicros(options.clock()));
-    *latest = (*signer)->Sign({0, tree->Root(), now});
-    if (absl::Status s = (*writer)->InsertTreeHead(**latest); !s.ok()) return s;
+    *latest = signer.Sign({0, tree->Root(), now});
+    if (absl::Status s = store.InsertTreeHead(**latest); !s.ok()) return s;
   }
-  absl::StatusOr<std::unique_ptr<LedgerStore>> reader =
-      LedgerStore::OpenReadOnly(options.path);
+  return Opened{*std::move(tree), **latest};
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(LedgerOptions options) {
+  if (options.path.empty()) {
+    return absl::InvalidArgumentError("ledger path: required");
+  }
+  if (IsPostgresLocation(options.path)) {
+    if (options.key_path.empty()) {
+      return absl::InvalidArgumentError(
+          "a PostgreSQL ledger needs its signing key's path (--ledger_key); "
+          "every replica signs with the same key");
+    }
+  } else {
+    if (options.key_path.empty()) options.key_path = options.path + ".key";
+    if (absl::Status s = MakePrivate(options.path); !s.ok()) return s;
+  }
+  absl::StatusOr<std::unique_ptr<LedgerStore>> store =
+      OpenLedgerStore(options.path, StoreAccess::kWrite);
+  if (!store.ok()) return store.status();
+  return Open(std::move(options), *std::move(store));
+}
+
+absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(
+    LedgerOptions options, std::unique_ptr<LedgerStore> writer) {
+  if (options.key_path.empty()) {
+    return absl::InvalidArgumentError("ledger key path: required");
+  }
+  if (!options.clock) options.clock = [] { return absl::Now(); };
+  options.max_batch = std::max(1, options.max_batch);
+  options.path = LocationForDisplay(options.path);
+  absl::StatusOr<std::unique_ptr<TreeHeadSigner>> signer =
+      TreeHeadSigner::LoadOrCreate(options.key_path);
+  if (!signer.ok()) return signer.status();
+  // In a write transaction, so that no other writer of the store adds
+  // records between the tree and the head read here.
+  if (absl::Status s = writer->Begin(); !s.ok()) return s;
+  absl::StatusOr<Opened> opened = ReadOpened(*writer, **signer, options);
+  if (opened.ok()) {
+    if (absl::Status s = writer->Commit(); !s.ok()) opened = s;
+  } else {
+    (void)writer->Rollback();
+  }
+  if (!opened.ok()) return opened.status();
+  absl::StatusOr<std::unique_ptr<LedgerStore>> reader = writer->OpenReader();
   if (!reader.ok()) return reader.status();
+  absl::StatusOr<std::unique_ptr<LedgerStore>> listener = writer->OpenReader();
+  if (!listener.ok()) return listener.status();
   return std::unique_ptr<Ledger>(
-      new Ledger(std::move(options), *std::move(writer), *std::move(reader),
-                 *std::move(signer), *std::move(tree), **latest));
+      new Ledger(std::move(options), std::move(writer), *std::move(reader),
+                 *std::move(listener), *std::move(signer),
+                 std::move(opened->tree), opened->latest));
 }
 
 Ledger::Ledger(LedgerOptions options, std::unique_ptr<LedgerStore> writer,
                std::unique_ptr<LedgerStore> reader,
+               std::unique_ptr<LedgerStore> listener,
                std::unique_ptr<TreeHeadSigner> signer, MerkleTree tree,
                SignedTreeHead latest)
     : options_(std::move(options)),
       signer_(std::move(signer)),
       writer_(std::move(writer)),
+      listener_(std::move(listener)),
       reader_(std::move(reader)),
       tree_(std::move(tree)),
       latest_(std::move(latest)) {
@@ -299,17 +345,26 @@ void Ledger::CommitLoop() {
     std::vector<Pending*> batch;
     {
       absl::MutexLock lock(&queue_mu_);
-      queue_mu_.Await(absl::Condition(
-          +[](Ledger* l) ABSL_EXCLUSIVE_LOCKS_REQUIRED(l->queue_mu_) {
-            return !l->queue_.empty() || l->stopping_;
-          },
-          this));
-      if (queue_.empty()) return;  // stopping, and nothing left to do
+      queue_mu_.AwaitWithTimeout(
+          absl::Condition(
+              +[](Ledger* l) ABSL_EXCLUSIVE_LOCKS_REQUIRED(l->queue_mu_) {
+                return !l->queue_.empty() || l->stopping_;
+              },
+              this),
+          kIdleRefresh);
+      if (queue_.empty() && stopping_) return;  // nothing left to do
       const size_t limit = options_.group_commit ? options_.max_batch : 1;
       while (!queue_.empty() && batch.size() < limit) {
         batch.push_back(queue_.front());
         queue_.pop_front();
       }
+    }
+    if (batch.empty()) {
+      // Idle: take up what other replicas of the store committed, so this
+      // one's heads and proofs keep up. A failure is the next batch's to
+      // report.
+      if (health().ok()) (void)CatchUp();
+      continue;
     }
     CommitBatch(batch);
   }

@@ -1,16 +1,28 @@
 // Ledger: the audit ledger's seam. The service appends every decision and
 // every ruleset activation here before it answers, and reads them back for
-// audit; everything is kept in one SQLite file and covered by an RFC 6962
-// Merkle tree whose heads are signed with Ed25519.
+// audit; everything is kept in a LedgerStore (ledger_store.h: one SQLite
+// file by default, or a PostgreSQL database shared by replicas) and covered
+// by an RFC 6962 Merkle tree whose heads are signed with Ed25519.
 //
 // Durability: an Append returns only after the transaction holding its record
-// has committed with synchronous=FULL (fsync of the write-ahead log), or with
-// an error (UNAVAILABLE: the service must then answer UNAVAILABLE, never an
+// has committed durably (SQLite: synchronous=FULL, an fsync of the
+// write-ahead log; PostgreSQL: synchronous_commit=on), or with an error
+// (UNAVAILABLE: the service must then answer UNAVAILABLE, never an
 // unrecorded decision). Concurrent Appends share transactions: one committer
 // thread takes everything queued, writes it, signs one tree head covering it
-// and commits once (group commit). A failed commit makes the ledger refuse
-// every later Append (fail-stop) until it is reopened, since after a failed
-// fsync the file's state is unknown until re-read.
+// and commits once (group commit). On SQLite a failed commit makes the
+// ledger refuse every later Append (fail-stop) until it is reopened, since
+// after a failed fsync the file's state is unknown until re-read; a store
+// that can tell what was committed (PostgreSQL) is re-read by the next
+// batch instead.
+//
+// Replicas: several Ledgers (processes) may share one store. The store lets
+// one write transaction at a time be open (ledger_store.h); each batch first
+// takes up the leaves and head other replicas committed since (checking
+// that they extend this tree), then appends after them. So leaf indices and
+// heads are assigned by one sequencer at a time, fenced by the database,
+// and a replica that dies mid-batch holds nothing up: its transaction is
+// rolled back. Every replica must sign with the same key.
 //
 // Idempotency: a DecisionRecord with a client_request_id already in the ledger
 // is not appended again; the stored record comes back (`duplicate`). The
@@ -62,12 +74,15 @@
 namespace lantern::ledger {
 
 struct LedgerOptions {
-  // The SQLite file; it and its directory are created when absent. The
-  // file, its -wal and -shm are mode 0600 (an existing file is tightened),
-  // directories created for it 0700: they hold children's data.
+  // Where the ledger is (OpenLedgerStore): a libpq connection URI
+  // ("postgresql://...") or a SQLite file. The file and its directory are
+  // created when absent. The file, its -wal and -shm are mode 0600 (an
+  // existing file is tightened), directories created for it 0700: they hold
+  // children's data.
   std::string path;
-  // The Ed25519 signing key (PEM); created (0600) when absent. Default:
-  // `path` + ".key".
+  // The Ed25519 signing key (PEM); created (0600) when absent. Default for
+  // a SQLite file: `path` + ".key"; required for PostgreSQL, whose
+  // replicas must share it.
   std::string key_path;
   // Tree head timestamps. Default: absl::Now. Heads never go back in time:
   // a clock behind the last head's timestamp is read as that timestamp.
@@ -124,6 +139,10 @@ class Ledger {
   // and key agree (DATA_LOSS or FAILED_PRECONDITION if not: run `lantern
   // ledger verify`). REQUIRES: options.path is set.
   static absl::StatusOr<std::unique_ptr<Ledger>> Open(LedgerOptions options);
+  // The same on a store already open (tests: MemoryLedgerStore); `path`
+  // only names it in messages. REQUIRES: options.key_path is set.
+  static absl::StatusOr<std::unique_ptr<Ledger>> Open(
+      LedgerOptions options, std::unique_ptr<LedgerStore> store);
   // Commits whatever is queued, then stops.
   ~Ledger();
   Ledger(const Ledger&) = delete;
@@ -188,6 +207,12 @@ class Ledger {
 
   LedgerStats stats() const;
 
+  // Waits until an activation is committed to the ledger by anyone (another
+  // replica) or `timeout` passes: true when one was. Where the store cannot
+  // tell (SQLite), waits out the timeout and returns false: poll. For one
+  // thread at a time.
+  absl::StatusOr<bool> AwaitActivation(absl::Duration timeout);
+
   // OK while the ledger accepts Appends; after a failed commit, the
   // UNAVAILABLE error every later Append gets (until it is reopened).
   absl::Status health() const;
@@ -223,6 +248,7 @@ class Ledger {
                                                  v1::DecisionRecord* record);
   Ledger(LedgerOptions options, std::unique_ptr<LedgerStore> writer,
          std::unique_ptr<LedgerStore> reader,
+         std::unique_ptr<LedgerStore> listener,
          std::unique_ptr<TreeHeadSigner> signer, MerkleTree tree,
          SignedTreeHead latest);
 
@@ -233,6 +259,9 @@ class Ledger {
   void CommitLoop();
   void CommitBatch(const std::vector<Pending*>& batch);
   absl::Status WriteBatch(const std::vector<Pending*>& batch);
+  // In the committer's open transaction: takes up what other writers of
+  // the store committed since this ledger's latest head.
+  absl::Status CatchUp();
   absl::Status WriteOne(Pending& pending,
                         absl::flat_hash_map<std::string, Pending*>& by_client);
   SignedTreeHead NextTreeHead(uint64_t tree_size, const Hash& root);
@@ -243,6 +272,10 @@ class Ledger {
 
   // Owned by the committer thread (and Open, before it starts).
   std::unique_ptr<LedgerStore> writer_;
+
+  // AwaitActivation's own connection.
+  absl::Mutex listener_mu_;
+  std::unique_ptr<LedgerStore> listener_ ABSL_GUARDED_BY(listener_mu_);
 
   mutable absl::Mutex reader_mu_;
   std::unique_ptr<LedgerStore> reader_ ABSL_GUARDED_BY(reader_mu_);

@@ -5,7 +5,15 @@
 // appears earlier in the same batch, is answered with that record instead of
 // being written. A record whose decision_id is taken fails alone
 // (ALREADY_EXISTS); any other write error fails the whole batch and leaves
-// the file as it was. A failed COMMIT fails the batch and every later Append.
+// the store as it was. A failed COMMIT fails the batch and, unless the store
+// can tell what was committed, every later Append.
+//
+// Before writing, the batch takes up whatever other writers of the store
+// (replicas) committed since this ledger's latest head: their leaves extend
+// the in-memory tree, and the stored head must then match it (else
+// DATA_LOSS: two histories, which the store's one-writer-at-a-time fence is
+// there to prevent).
+
 #include <chrono>
 #include <functional>
 #include <utility>
@@ -63,8 +71,58 @@ SignedTreeHead Ledger::NextTreeHead(uint64_t tree_size, const Hash& root) {
   return signer_->Sign({tree_size, root, now});
 }
 
+absl::Status Ledger::CatchUp() {
+  absl::StatusOr<std::optional<SignedTreeHead>> stored =
+      writer_->LatestTreeHead();
+  if (!stored.ok()) return stored.status();
+  absl::MutexLock lock(&tree_mu_);
+  const uint64_t have = latest_.head.tree_size;
+  if (!stored->has_value() || (*stored)->head.tree_size < have) {
+    return absl::DataLossError(absl::StrCat(
+        options_.path, ": the stored tree heads end before this ledger's (",
+        have, " records)"));
+  }
+  const uint64_t target = (*stored)->head.tree_size;
+  if (target > have) {
+    // Outside a transaction, leaves past the head read above may already
+    // be committed: stop at the head's size.
+    const absl::Status past_head = absl::CancelledError("past the head");
+    absl::Status s = writer_->ForEachLeafHash(
+        have, [&](uint64_t leaf_index, const std::string& leaf_hash) {
+          if (leaf_index >= target) return past_head;
+          absl::StatusOr<Hash> hash = HashFromBytes(leaf_hash);
+          if (leaf_index != tree_.size() || !hash.ok()) {
+            return absl::DataLossError(
+                absl::StrCat(options_.path, ": record ", leaf_index,
+                             " is damaged or out of place"));
+          }
+          tree_.AppendLeafHash(*hash);
+          return absl::OkStatus();
+        });
+    if (s == past_head) s = absl::OkStatus();
+    if (s.ok() && tree_.size() != target) {
+      s = absl::DataLossError(
+          absl::StrCat(options_.path, ": the latest tree head covers ", target,
+                       " records, but ", tree_.size(), " are stored"));
+    }
+    if (!s.ok()) {
+      tree_.Truncate(have);
+      return s;
+    }
+  }
+  if ((*stored)->head.root != tree_.Root()) {
+    tree_.Truncate(have);
+    return absl::DataLossError(
+        absl::StrCat(options_.path, ": the latest tree head (size ", target,
+                     ") does not extend this ledger's tree"));
+  }
+  latest_ = **stored;
+  return absl::OkStatus();
+}
+
 absl::Status Ledger::WriteBatch(const std::vector<Pending*>& batch) {
   if (absl::Status s = writer_->Begin(); !s.ok()) return s;
+  if (absl::Status s = CatchUp(); !s.ok()) return s;
   absl::flat_hash_map<std::string, Pending*> by_client;
   uint64_t old_size;
   {
@@ -85,10 +143,12 @@ absl::Status Ledger::WriteBatch(const std::vector<Pending*>& batch) {
   const SignedTreeHead sth = NextTreeHead(new_size, root);
   if (absl::Status s = writer_->InsertTreeHead(sth); !s.ok()) return s;
   if (absl::Status s = writer_->Commit(); !s.ok()) {
-    absl::MutexLock lock(&queue_mu_);
-    failed_ = absl::UnavailableError(absl::StrCat(
-        "the ledger stopped accepting records after a failed commit (",
-        s.message(), "); restart to re-read it"));
+    if (!writer_->ReadableAfterFailedCommit()) {
+      absl::MutexLock lock(&queue_mu_);
+      failed_ = absl::UnavailableError(absl::StrCat(
+          "the ledger stopped accepting records after a failed commit (",
+          s.message(), "); restart to re-read it"));
+    }
     return s;
   }
   absl::MutexLock lock(&tree_mu_);
@@ -102,11 +162,6 @@ void Ledger::CommitBatch(const std::vector<Pending*>& batch) {
     absl::MutexLock lock(&queue_mu_);
     status = failed_;
   }
-  uint64_t old_size;
-  {
-    absl::MutexLock lock(&tree_mu_);
-    old_size = latest_.head.tree_size;
-  }
   const auto started = std::chrono::steady_clock::now();
   if (status.ok()) status = WriteBatch(batch);
   const absl::Duration elapsed =
@@ -114,7 +169,7 @@ void Ledger::CommitBatch(const std::vector<Pending*>& batch) {
   if (!status.ok()) {
     (void)writer_->Rollback();  // fails harmlessly if nothing is open
     absl::MutexLock lock(&tree_mu_);
-    tree_.Truncate(old_size);
+    tree_.Truncate(latest_.head.tree_size);
     status = absl::UnavailableError(
         absl::StrCat("the ledger could not record: ", status.message()));
   }

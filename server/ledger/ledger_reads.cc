@@ -178,6 +178,11 @@ absl::Status Ledger::health() const {
   return failed_;
 }
 
+absl::StatusOr<bool> Ledger::AwaitActivation(absl::Duration timeout) {
+  absl::MutexLock lock(&listener_mu_);
+  return listener_->AwaitActivation(timeout);
+}
+
 LedgerStats Ledger::stats() const {
   absl::MutexLock lock(&queue_mu_);
   return stats_;

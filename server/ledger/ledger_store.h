@@ -1,33 +1,51 @@
-// LedgerStore: the ledger's tables in one SQLite file, as typed rows.
+// LedgerStore: where the audit ledger's rows are kept — the seam between the
+// Ledger (sequencing, Merkle tree, signing) and a database. Implementations:
+// SQLite (sqlite_ledger_store.h, the embedded default), PostgreSQL
+// (postgres_ledger_store.h, shared by replicas) and memory
+// (memory_ledger_store.h, for unit tests). All pass one conformance suite
+// (tests/server/ledger/ledger_store_conformance_test.cc).
 //
-// Schema (format 1):
-//   meta(key, value)            format, public_key (raw Ed25519, 32 bytes)
-//   records(leaf_index, kind, decision_id, client_request_id, time_micros,
-//           record, leaf_hash)  one row per leaf of the Merkle tree; `record`
-//                               is the canonical LedgerRecord bytes, the
-//                               other columns are indexes derived from it
-//                               (the verifier checks they agree)
-//   tree_heads(tree_size, timestamp_micros, root_hash, signature)
-//   rulesets(digest, blob)      canonical RuleSetBlob bytes by digest
-// Writers open with WAL journaling and synchronous=FULL, so a committed
-// transaction has been fsync'd to the write-ahead log.
+// What a store keeps:
+//   meta        key -> value ("format", "public_key": raw Ed25519, 32 bytes)
+//   records     one row per leaf of the Merkle tree, by leaf index 0, 1, ...;
+//               `record` is the canonical LedgerRecord bytes, the other
+//               fields are indexes derived from it (the verifier checks
+//               they agree); decision_id and client_request_id are unique
+//               when not empty
+//   tree heads  signed, by tree size
+//   rulesets    canonical RuleSetBlob bytes by digest
 //
-// Thread-safety: not synchronised; one thread at a time per store. Several
-// stores (connections) on one file may be used concurrently: SQLite's WAL
-// lets readers proceed while one writer commits.
+// Writes happen inside a write transaction (Begin ... Commit or Rollback).
+// At most one write transaction is open on a ledger at a time, across every
+// store and process sharing it: Begin waits for the one open to end. That
+// is the sequencer's fence: whoever holds the transaction assigns the next
+// leaf indices and signs the next head, and no one else can publish a head
+// meanwhile. A Commit that returns OK is durable (synced to stable storage).
+// Reads outside a transaction see committed rows only. Committing an
+// activation record wakes AwaitActivation on every store of the ledger that
+// can be told (PostgreSQL: NOTIFY; memory); the others poll.
+//
+// Errors: UNAVAILABLE when the database cannot be reached or written (the
+// caller may retry or must report it), DATA_LOSS when it is damaged,
+// ALREADY_EXISTS for a taken key as each method says, FAILED_PRECONDITION
+// when it is not a Lantern ledger of a known format.
+//
+// Thread-safety: a store (one connection) is used by one thread at a time.
+// Several stores on one ledger (OpenReader, other processes) may be used
+// concurrently.
 #ifndef LANTERN_SERVER_LEDGER_LEDGER_STORE_H_
 #define LANTERN_SERVER_LEDGER_LEDGER_STORE_H_
 
 #include <cstdint>
 #include <functional>
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "server/ledger/sqlite.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "server/ledger/tree_head.h"
 
 namespace lantern::ledger {
@@ -46,81 +64,100 @@ struct StoredRecord {
 
 class LedgerStore {
  public:
-  // Opens the file at `path` for appending, creating it and its schema when
-  // absent (the directory must exist).
-  static absl::StatusOr<std::unique_ptr<LedgerStore>> OpenForWriting(
-      const std::string& path);
-  // Opens an existing ledger file without changing it (the verifier, reads).
-  static absl::StatusOr<std::unique_ptr<LedgerStore>> OpenReadOnly(
-      const std::string& path);
+  virtual ~LedgerStore() = default;
 
-  // Opens an existing ledger file for `lantern ledger verify`: read-only,
-  // leaving nothing beside it (SqliteDb::OpenOffline).
-  static absl::StatusOr<std::unique_ptr<LedgerStore>> OpenForVerifying(
-      const std::string& path);
+  // Another connection to the same ledger, for reads concurrent with this
+  // one's writes. It never writes.
+  virtual absl::StatusOr<std::unique_ptr<LedgerStore>> OpenReader() = 0;
 
-  // SQLite's own check of the file's pages and indexes ("ok" is no
-  // problem): one line per problem, at most 20.
-  absl::StatusOr<std::vector<std::string>> IntegrityProblems();
+  // The database's own check of its storage (pages, indexes), one line per
+  // problem, at most 20; empty when it finds none or has no such check.
+  virtual absl::StatusOr<std::vector<std::string>> IntegrityProblems() = 0;
 
-  absl::Status Begin();
-  absl::Status Commit();
-  absl::Status Rollback();
+  // True when, after a failed Commit, a new transaction reads exactly what
+  // was committed (a database server: the commit happened or it did not).
+  // False when the stored state is unknown until the ledger is reopened
+  // (SQLite after a failed fsync).
+  virtual bool ReadableAfterFailedCommit() const = 0;
 
-  absl::StatusOr<std::string> Meta(const std::string& key);  // "" if absent
-  absl::Status SetMeta(const std::string& key, const std::string& value);
+  // Opens the write transaction, waiting while another is open on this
+  // ledger (see above).
+  virtual absl::Status Begin() = 0;
+  virtual absl::Status Commit() = 0;
+  // Harmless (an error, nothing changed) when no transaction is open.
+  virtual absl::Status Rollback() = 0;
 
-  absl::Status InsertRecord(const StoredRecord& row);
-  absl::Status InsertTreeHead(const SignedTreeHead& sth);
+  virtual absl::StatusOr<std::string> Meta(
+      const std::string& key) = 0;  // "" if absent
+  virtual absl::Status SetMeta(const std::string& key,
+                               const std::string& value) = 0;
+
+  // ALREADY_EXISTS when the decision_id or client_request_id is taken; the
+  // transaction stays usable. A taken leaf index is another writer having
+  // sequenced past this one's view: ABORTED, and the transaction must be
+  // rolled back.
+  virtual absl::Status InsertRecord(const StoredRecord& row) = 0;
+  // ALREADY_EXISTS when a head of that size is stored.
+  virtual absl::Status InsertTreeHead(const SignedTreeHead& sth) = 0;
   // No-op when the digest is already stored.
-  absl::Status InsertRuleSet(const std::string& digest,
-                             const std::string& blob);
+  virtual absl::Status InsertRuleSet(const std::string& digest,
+                                     const std::string& blob) = 0;
 
-  absl::StatusOr<std::optional<StoredRecord>> FindByDecisionId(
-      const std::string& decision_id);
-  absl::StatusOr<std::optional<StoredRecord>> FindByClientRequestId(
-      const std::string& client_request_id);
-  absl::StatusOr<std::optional<StoredRecord>> RecordAt(uint64_t leaf_index);
+  virtual absl::StatusOr<std::optional<StoredRecord>> FindByDecisionId(
+      const std::string& decision_id) = 0;
+  virtual absl::StatusOr<std::optional<StoredRecord>> FindByClientRequestId(
+      const std::string& client_request_id) = 0;
+  virtual absl::StatusOr<std::optional<StoredRecord>> RecordAt(
+      uint64_t leaf_index) = 0;
   // Decisions with from <= time < to after the cursor (time, leaf index),
   // in that order, at most `limit`.
-  absl::StatusOr<std::vector<StoredRecord>> DecisionsBetween(
+  virtual absl::StatusOr<std::vector<StoredRecord>> DecisionsBetween(
       int64_t from_micros, int64_t to_micros, int64_t after_time_micros,
-      int64_t after_leaf_index, int limit);
-  absl::StatusOr<std::optional<std::string>> RuleSet(const std::string& digest);
+      int64_t after_leaf_index, int limit) = 0;
+  virtual absl::StatusOr<std::optional<std::string>> RuleSet(
+      const std::string& digest) = 0;
   // Every activation record, oldest first.
-  absl::StatusOr<std::vector<StoredRecord>> Activations();
+  virtual absl::StatusOr<std::vector<StoredRecord>> Activations() = 0;
 
-  // Visit every row in key order; stop at the first error `fn` returns.
-  absl::Status ForEachRecord(
-      const std::function<absl::Status(const StoredRecord&)>& fn);
-  // Only (leaf index, leaf hash), cheap enough to rebuild the tree at open.
-  absl::Status ForEachLeafHash(
+  // Visit every record in leaf order; stop at the first error `fn` returns.
+  virtual absl::Status ForEachRecord(
+      const std::function<absl::Status(const StoredRecord&)>& fn) = 0;
+  // Only (leaf index, leaf hash) of the records from `first_leaf` on, in
+  // order: cheap enough to rebuild or extend the tree.
+  virtual absl::Status ForEachLeafHash(
+      uint64_t first_leaf,
       const std::function<absl::Status(uint64_t leaf_index,
-                                       const std::string& leaf_hash)>& fn);
-  absl::Status ForEachTreeHead(
-      const std::function<absl::Status(const SignedTreeHead&)>& fn);
-  absl::Status ForEachRuleSet(
+                                       const std::string& leaf_hash)>& fn) = 0;
+  virtual absl::Status ForEachTreeHead(
+      const std::function<absl::Status(const SignedTreeHead&)>& fn) = 0;
+  virtual absl::Status ForEachRuleSet(
       const std::function<absl::Status(const std::string& digest,
-                                       const std::string& blob)>& fn);
-  absl::StatusOr<std::optional<SignedTreeHead>> LatestTreeHead();
+                                       const std::string& blob)>& fn) = 0;
+  virtual absl::StatusOr<std::optional<SignedTreeHead>> LatestTreeHead() = 0;
 
- private:
-  explicit LedgerStore(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}
-  absl::Status CreateSchema();
-  // `store` when its meta table says it is a ledger of a known format.
-  static absl::StatusOr<std::unique_ptr<LedgerStore>> CheckFormat(
-      const std::string& path, std::unique_ptr<LedgerStore> store);
-  // A prepared statement for `sql`, kept for re-use.
-  absl::StatusOr<SqliteStatement*> Statement(const std::string& sql);
-  absl::StatusOr<std::optional<StoredRecord>> FindOne(const std::string& where,
-                                                      const std::string& key);
-  absl::StatusOr<std::optional<StoredRecord>> FindOne(const std::string& where,
-                                                      int64_t key);
-  absl::StatusOr<std::optional<StoredRecord>> FirstRow(SqliteStatement* stmt);
-
-  std::unique_ptr<SqliteDb> db_;
-  std::map<std::string, std::unique_ptr<SqliteStatement>> statements_;
+  // Waits until an activation record is committed on this ledger (by any
+  // store) or `timeout` passes: true when one was, false on the timeout. A
+  // store that cannot be told (SQLite) waits out the timeout: its caller
+  // polls. REQUIRES: a store used for nothing else meanwhile.
+  virtual absl::StatusOr<bool> AwaitActivation(absl::Duration timeout) = 0;
 };
+
+// The ledger's location names its store: a libpq connection URI
+// ("postgresql://..." or "postgres://...") is PostgreSQL; anything else is
+// the path of a SQLite file.
+bool IsPostgresLocation(absl::string_view location);
+
+// `location` without a password it may carry, for messages and logs.
+std::string LocationForDisplay(absl::string_view location);
+
+enum class StoreAccess {
+  kWrite,   // create the ledger (schema, directories) when absent
+  kVerify,  // an existing ledger, read-only, changing nothing beside it
+};
+
+// Opens the store at `location` (see IsPostgresLocation).
+absl::StatusOr<std::unique_ptr<LedgerStore>> OpenLedgerStore(
+    const std::string& location, StoreAccess access);
 
 }  // namespace lantern::ledger
 

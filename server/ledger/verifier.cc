@@ -153,7 +153,7 @@ void CheckRuleSets(Context& c) {
 absl::StatusOr<VerifyReport> VerifyLedger(
     const std::string& path, const std::string& trusted_public_key) {
   absl::StatusOr<std::unique_ptr<LedgerStore>> store =
-      LedgerStore::OpenForVerifying(path);
+      OpenLedgerStore(path, StoreAccess::kVerify);
   if (!store.ok()) return store.status();
   Context c{store->get()};
   absl::StatusOr<std::vector<std::string>> damaged =
@@ -177,8 +177,9 @@ absl::StatusOr<VerifyReport> VerifyLedger(
   return std::move(c.report);
 }
 
-int RunLedgerVerify(const std::string& path, std::ostream& out,
+int RunLedgerVerify(const std::string& location, std::ostream& out,
                     std::ostream& err, const std::string& trusted_key_path) {
+  const std::string path = LocationForDisplay(location);
   std::string trusted;
   if (!trusted_key_path.empty()) {
     absl::StatusOr<std::string> key = ReadTrustedPublicKey(trusted_key_path);
@@ -188,7 +189,7 @@ int RunLedgerVerify(const std::string& path, std::ostream& out,
     }
     trusted = *std::move(key);
   }
-  absl::StatusOr<VerifyReport> report = VerifyLedger(path, trusted);
+  absl::StatusOr<VerifyReport> report = VerifyLedger(location, trusted);
   if (absl::IsDataLoss(report.status())) {
     // The file is there but SQLite finds it damaged: a corruption like any
     // other the checks find.

@@ -1,5 +1,7 @@
-// VerifyLedger: offline check of a ledger file, for auditors and for
-// `lantern ledger verify PATH`.
+// VerifyLedger: offline check of a ledger, for auditors and for
+// `lantern ledger verify PATH` — a SQLite file, or a PostgreSQL database
+// given as its libpq URI (read in one read-only snapshot, so replicas may
+// keep appending meanwhile).
 //
 // Recomputes every leaf hash from the stored record bytes and the whole
 // Merkle tree from those, checks that each record's index columns agree with
@@ -17,7 +19,7 @@
 // caller passes the key it trusts: compare the printed key with a trusted
 // copy, since whoever can rewrite the file can also re-sign it.
 //
-// Thread-safety: stateless; opens the file read-only.
+// Thread-safety: stateless; opens the ledger read-only.
 #ifndef LANTERN_SERVER_LEDGER_VERIFIER_H_
 #define LANTERN_SERVER_LEDGER_VERIFIER_H_
 
@@ -44,10 +46,11 @@ struct VerifyReport {
   bool ok() const { return problems.empty(); }
 };
 
-// A status error only when the file cannot be read as a ledger at all.
-// `trusted_public_key`: raw 32 bytes, or empty to use the stored key.
+// A status error only when the ledger cannot be read as one at all.
+// `location`: as OpenLedgerStore takes it. `trusted_public_key`: raw 32
+// bytes, or empty to use the stored key.
 absl::StatusOr<VerifyReport> VerifyLedger(
-    const std::string& path, const std::string& trusted_public_key = "");
+    const std::string& location, const std::string& trusted_public_key = "");
 
 // The raw 32-byte Ed25519 public key in the file at `path`: 32 raw bytes,
 // 64 hex digits (as RunLedgerVerify prints it), or PEM (a PUBLIC KEY, or an

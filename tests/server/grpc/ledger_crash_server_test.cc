@@ -41,6 +41,7 @@
 #include "lantern/v1/service.grpc.pb.h"
 #include "server/ledger/ledger.h"
 #include "server/ledger/verifier.h"
+#include "tests/testing/example_requests.h"
 #include "tests/testing/ledger_records.h"
 #include "tests/testing/server_process.h"
 #include "tests/testing/test_data.h"
@@ -65,40 +66,7 @@ struct Sent {
   v1::Assessment answer;  // only for an answered call
 };
 
-// The shipped example episodes, varied per request: the child's reference
-// is the request's own, the age and the recent-episodes count are drawn.
-class Episodes {
- public:
-  Episodes() {
-    for (const auto& entry :
-         std::filesystem::directory_iterator(SourcePath("rules/examples"))) {
-      v1::EpisodeFacts facts;
-      const std::string json = ReadFileOrDie(entry.path());
-      EXPECT_TRUE(
-          google::protobuf::util::JsonStringToMessage(json, &facts).ok())
-          << entry.path();
-      examples_.push_back(std::move(facts));
-    }
-    EXPECT_FALSE(examples_.empty());
-  }
-
-  v1::AssessRequest Request(const std::string& id, std::mt19937& random) const {
-    v1::AssessRequest request;
-    request.set_client_request_id(id);
-    request.mutable_as_of()->set_seconds(1714824000);  // 2024-05-04T12:00Z
-    v1::EpisodeFacts& facts = *request.mutable_facts();
-    facts = examples_[random() % examples_.size()];
-    facts.mutable_child()->set_reference(id);
-    if (facts.child().has_age_years() && !facts.child().has_date_of_birth()) {
-      facts.mutable_child()->set_age_years(8 + random() % 10);
-    }
-    facts.mutable_history()->set_episodes_last_90_days(random() % 7);
-    return request;
-  }
-
- private:
-  std::vector<v1::EpisodeFacts> examples_;
-};
+using Episodes = ExampleRequests;
 
 std::unique_ptr<grpc::ClientContext> Context() {
   auto context = std::make_unique<grpc::ClientContext>();
