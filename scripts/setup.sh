@@ -13,6 +13,7 @@ PACKAGES=(
   libyaml-cpp-dev
   libssl-dev
   libsqlite3-dev
+  libz3-dev
   libgtest-dev libgmock-dev googletest
   libbenchmark-dev
   python3-grpcio python3-protobuf

@@ -1,0 +1,598 @@
+// Analyzer: entry points AnalyzeRuleSet and FormatReport (analyzer.h).
+// The rules are encoded once; each rule is asked about alone (its own
+// facts' domains, pushed and popped on one solver); the policy stage and
+// the invariants are encoded over all rules and asked one output at a
+// time on a second solver. Every "yes" comes with a model, which becomes a
+// facts JSON episode the engine must confirm.
+#include "engine/analyze/analyzer.h"
+
+#include <z3++.h>
+
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <set>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "engine/analyze/internal/encoder.h"
+#include "engine/decide/decide.h"
+#include "engine/decide/invariants.h"
+#include "engine/reference/evaluator.h"
+
+namespace lantern {
+
+using analyze_internal::Encoder;
+using analyze_internal::PolicyTerms;
+using analyze_internal::Tri;
+using analyze_internal::Unsupported;
+
+namespace {
+
+std::string Where(const SourceLocation& l) {
+  return absl::StrCat(l.file, ":", l.line, ":", l.column);
+}
+
+// The top-level conjuncts of `e` (`a && (b && c)` → a, b, c).
+void Conjuncts(const Expr& e, std::vector<const Expr*>* out) {
+  if (e.kind == ExprKind::kBinary && e.op == Op::kAnd) {
+    Conjuncts(*e.args[0], out);
+    Conjuncts(*e.args[1], out);
+    return;
+  }
+  out->push_back(&e);
+}
+
+z3::expr Max(const z3::expr& a, const z3::expr& b) {
+  return z3::ite(a >= b, a, b);
+}
+
+class Analysis {
+ public:
+  Analysis(const RuleSet& ruleset, const AnalysisOptions& opt,
+           const FactsDecoder& decode)
+      : rs_(ruleset), opt_(opt), decode_(decode), enc_(&ctx_, &rs_, &opt_) {}
+
+  AnalysisReport Run();
+
+ private:
+  // A free three-valued truth for a condition the encoding does not support.
+  Tri Free(const std::string& name) {
+    z3::expr t = ctx_.bool_const((name + "#T").c_str());
+    z3::expr f = ctx_.bool_const((name + "#F").c_str());
+    background_.push_back(!(t && f));
+    return {t, f};
+  }
+  Tri Encode(const Condition& c, const PolicyTerms* policy,
+             const std::string& where) {
+    try {
+      return enc_.Condition(*c.expr, policy);
+    } catch (const Unsupported& u) {
+      report_.unsupported.push_back(absl::StrCat(where, ": ", u.why));
+      unsupported_any_ = true;
+      return Free(where);
+    }
+  }
+  // Decodes and assesses `json`; nullopt (with a disagreement) if the
+  // engine refuses it.
+  std::optional<std::pair<FactRecord, Assessment>> Assess(
+      const std::string& json, const std::string& what) {
+    absl::StatusOr<FactRecord> facts = decode_(json);
+    if (!facts.ok()) {
+      Disagree(
+          what, json,
+          absl::StrCat("the episode is refused: ", facts.status().message()));
+      return std::nullopt;
+    }
+    absl::StatusOr<Assessment> a = AssessWithReference(rs_, *facts, opt_.as_of);
+    if (!a.ok()) {
+      Disagree(what, json, std::string(a.status().message()));
+      return std::nullopt;
+    }
+    return std::make_pair(std::move(*facts), std::move(*a));
+  }
+  void Disagree(const std::string& what, const std::string& json,
+                const std::string& engine) {
+    report_.disagreements.push_back(absl::StrCat(
+        what, ": the solver's episode is not confirmed by the engine (", engine,
+        ")", unsupported_any_ ? "; unsupported conditions were left free" : "",
+        "\n    episode: ", json));
+  }
+  void Rules();
+  void Policy();
+  z3::expr LevelOf(const ConcernDef& def, const z3::expr& score);
+  z3::expr GradeBandOf(const z3::expr& score);
+
+  z3::context ctx_;
+  const RuleSet& rs_;
+  const AnalysisOptions& opt_;
+  const FactsDecoder& decode_;
+  Encoder enc_;
+  AnalysisReport report_;
+  std::vector<z3::expr> background_;
+  bool unsupported_any_ = false;
+  std::vector<Tri> rule_truth_;
+};
+
+void Analysis::Rules() {
+  z3::solver s(ctx_);
+  for (const Rule& rule : rs_.rules) {
+    RuleFinding f;
+    f.rule_id = rule.id;
+    f.location = rule.location;
+    if (!rule.effective.Contains(opt_.as_of)) {
+      f.kind = RuleFinding::kNotInForce;
+      rule_truth_.push_back({ctx_.bool_val(false), ctx_.bool_val(true)});
+      report_.rules.push_back(std::move(f));
+      continue;
+    }
+    Tri truth{ctx_.bool_val(false), ctx_.bool_val(false)};
+    try {
+      truth = enc_.Condition(*rule.when.expr, nullptr);
+    } catch (const Unsupported& u) {
+      enc_.TakeReadSet();
+      f.kind = RuleFinding::kUnsupported;
+      f.unsupported = u.why;
+      report_.unsupported.push_back(
+          absl::StrCat("rule ", rule.id, ": ", u.why));
+      unsupported_any_ = true;
+      rule_truth_.push_back(Free(rule.id));
+      report_.rules.push_back(std::move(f));
+      continue;
+    }
+    const std::set<std::string> read = enc_.TakeReadSet();
+    z3::expr t = ctx_.bool_const((rule.id + "#T").c_str());
+    z3::expr fl = ctx_.bool_const((rule.id + "#F").c_str());
+    background_.push_back(t == truth.t);
+    background_.push_back(fl == truth.f);
+    rule_truth_.push_back({t, fl});
+    s.push();
+    for (const auto& [c, label] : enc_.DomainOf(read)) s.add(c);
+    s.add(truth.t);
+    ++report_.solver_checks;
+    const z3::check_result r = s.check();
+    if (r == z3::sat) {
+      f.kind = RuleFinding::kCanFire;
+      if (opt_.rule_witnesses) {
+        const std::string json = enc_.WitnessJson(s.get_model(), read);
+        auto got = Assess(json, absl::StrCat("rule ", rule.id, " fires"));
+        if (got.has_value()) {
+          bool fired = false;
+          for (const FiredRule& fr : got->second.fired)
+            fired |= fr.id == rule.id;
+          if (fired) {
+            f.witness_json = json;
+          } else {
+            Disagree(absl::StrCat("rule ", rule.id, " fires"), json,
+                     "the rule does not fire");
+          }
+        }
+      }
+      s.pop();
+      report_.rules.push_back(std::move(f));
+      continue;
+    }
+    s.pop();
+    if (r == z3::unknown) {
+      f.kind = RuleFinding::kUnsupported;
+      f.unsupported = "the solver gave no answer";
+      report_.rules.push_back(std::move(f));
+      continue;
+    }
+    // Never fires: which conditions conflict (the unsat core).
+    f.kind = RuleFinding::kNeverFires;
+    z3::solver core(ctx_);
+    std::map<std::string, std::string> names;
+    int n = 0;
+    std::vector<const Expr*> parts;
+    Conjuncts(*rule.when.expr, &parts);
+    for (const Expr* part : parts) {
+      int32_t offset = 0;
+      const std::string text = ConditionText(*part, rule.when.source, &offset);
+      const std::string name = absl::StrCat("c", n++);
+      names[name] = absl::StrCat("`", text, "` (",
+                                 Where(rule.when.source.Locate(offset)), ")");
+      try {
+        core.add(enc_.Condition(*part, nullptr).t, name.c_str());
+      } catch (const Unsupported&) {
+      }
+    }
+    const std::set<std::string> part_read = enc_.TakeReadSet();
+    for (const auto& [c, label] : enc_.DomainOf(part_read)) {
+      const std::string name = absl::StrCat("c", n++);
+      names[name] = label;
+      core.add(c, name.c_str());
+    }
+    ++report_.solver_checks;
+    if (core.check() == z3::unsat) {
+      const z3::expr_vector u = core.unsat_core();
+      for (unsigned i = 0; i < u.size(); ++i) {
+        f.conflicts.push_back(names[u[i].to_string()]);
+      }
+      std::sort(f.conflicts.begin(), f.conflicts.end());
+    }
+    report_.rules.push_back(std::move(f));
+  }
+}
+
+z3::expr Analysis::LevelOf(const ConcernDef& def, const z3::expr& score) {
+  z3::expr level = ctx_.int_val(0);
+  for (const auto& [name, threshold] : def.thresholds) {
+    level = z3::ite(score >= ctx_.int_val(threshold),
+                    ctx_.int_val(rs_.policy.LevelRank(name)), level);
+  }
+  return level;
+}
+
+z3::expr Analysis::GradeBandOf(const z3::expr& score) {
+  z3::expr grade = ctx_.int_val(0);
+  for (const auto& [name, threshold] : rs_.policy.grade_bands) {
+    grade = z3::ite(score >= ctx_.int_val(threshold),
+                    ctx_.int_val(rs_.policy.GradeRank(name)), grade);
+  }
+  return grade;
+}
+
+void Analysis::Policy() {
+  const lantern::Policy& policy = rs_.policy;
+  PolicyTerms pre;
+  for (size_t i = 0; i < rs_.rules.size(); ++i) {
+    pre.rule_ids.push_back(rs_.rules[i].id);
+    pre.rules.push_back(rule_truth_[i]);
+  }
+  const z3::expr zero = ctx_.int_val(0);
+  // Scores: fired, and the bounds blocked rules leave (PolicyInputs).
+  auto sums = [&](const std::string* concern, z3::expr* fired, z3::expr* lo,
+                  z3::expr* hi) {
+    *fired = zero, *lo = zero, *hi = zero;
+    for (size_t i = 0; i < rs_.rules.size(); ++i) {
+      const Rule& r = rs_.rules[i];
+      if (concern != nullptr && r.concern != *concern) continue;
+      if (r.score == 0) continue;
+      const z3::expr s = ctx_.int_val(r.score);
+      const Tri& t = rule_truth_[i];
+      *fired = *fired + z3::ite(t.t, s, zero);
+      const z3::expr open = !t.t && !t.f;
+      if (r.score < 0) *lo = *lo + z3::ite(open, s, zero);
+      if (r.score > 0) *hi = *hi + z3::ite(open, s, zero);
+    }
+    *lo = *fired + *lo;
+    *hi = *fired + *hi;
+  };
+  std::vector<z3::expr> fired_score;
+  for (const ConcernDef& def : policy.concerns) {
+    z3::expr fired = zero, lo = zero, hi = zero;
+    sums(&def.name, &fired, &lo, &hi);
+    pre.concerns.push_back(def.name);
+    pre.score_lo.push_back(lo);
+    pre.score_hi.push_back(hi);
+    pre.level_lo.push_back(LevelOf(def, lo));
+    pre.level_hi.push_back(LevelOf(def, hi));
+    fired_score.push_back(fired);
+  }
+  z3::expr total = zero, total_lo = zero, total_hi = zero;
+  sums(nullptr, &total, &total_lo, &total_hi);
+  pre.total_lo = total_lo;
+  pre.total_hi = total_hi;
+
+  // Concern floors read the levels before any floor; prompts after.
+  PolicyTerms post = pre;
+  std::vector<z3::expr> final_level;
+  for (size_t c = 0; c < policy.concerns.size(); ++c) {
+    final_level.push_back(LevelOf(policy.concerns[c], fired_score[c]));
+  }
+  for (const ConcernFloor& floor : policy.concern_floors) {
+    const Tri t = Encode(floor.when, &pre, "concern floor " + floor.id);
+    const z3::expr rank = ctx_.int_val(policy.LevelRank(floor.level));
+    for (size_t c = 0; c < policy.concerns.size(); ++c) {
+      if (policy.concerns[c].name != floor.concern) continue;
+      post.level_lo[c] =
+          z3::ite(t.t, Max(post.level_lo[c], rank), post.level_lo[c]);
+      post.level_hi[c] =
+          z3::ite(!t.f, Max(post.level_hi[c], rank), post.level_hi[c]);
+      post.level_hi[c] = Max(post.level_hi[c], post.level_lo[c]);
+      final_level[c] = z3::ite(t.t, Max(final_level[c], rank), final_level[c]);
+    }
+  }
+  std::vector<Tri> prompt;
+  for (const PromptDef& p : policy.prompts) {
+    prompt.push_back(Encode(p.when, &post, "prompt " + p.name));
+  }
+  enc_.TakeReadSet();
+  // The grade: bands, fired rules' floors, raised prompts' floors.
+  z3::expr grade = GradeBandOf(total);
+  for (size_t i = 0; i < rs_.rules.size(); ++i) {
+    const Rule& r = rs_.rules[i];
+    if (r.grade_floor.empty()) continue;
+    grade = z3::ite(rule_truth_[i].t,
+                    Max(grade, ctx_.int_val(policy.GradeRank(r.grade_floor))),
+                    grade);
+  }
+  for (size_t i = 0; i < policy.prompts.size(); ++i) {
+    const PromptDef& p = policy.prompts[i];
+    if (p.grade_floor.empty()) continue;
+    grade = z3::ite(prompt[i].t,
+                    Max(grade, ctx_.int_val(policy.GradeRank(p.grade_floor))),
+                    grade);
+  }
+  // Actions: listed when a fired rule or a raised prompt calls for them.
+  std::vector<z3::expr> listed;
+  for (const ActionDef& a : policy.actions) {
+    z3::expr_vector any(ctx_);
+    for (size_t i = 0; i < rs_.rules.size(); ++i) {
+      const auto& acts = rs_.rules[i].actions;
+      if (std::find(acts.begin(), acts.end(), a.code) != acts.end()) {
+        any.push_back(rule_truth_[i].t);
+      }
+    }
+    for (size_t i = 0; i < policy.prompts.size(); ++i) {
+      const auto& acts = policy.prompts[i].actions;
+      if (std::find(acts.begin(), acts.end(), a.code) != acts.end()) {
+        any.push_back(prompt[i].t);
+      }
+    }
+    listed.push_back(z3::mk_or(any));
+  }
+  // The answer stage: final values, known.
+  PolicyTerms answer = pre;
+  answer.answer_stage = true;
+  for (size_t c = 0; c < policy.concerns.size(); ++c) {
+    answer.score_lo[c] = answer.score_hi[c] = fired_score[c];
+    answer.level_lo[c] = answer.level_hi[c] = final_level[c];
+  }
+  answer.total_lo = answer.total_hi = total;
+  answer.grade = grade;
+  for (size_t i = 0; i < policy.prompts.size(); ++i) {
+    answer.prompt_names.push_back(policy.prompts[i].name);
+    answer.prompt_rank.push_back(
+        z3::ite(prompt[i].t, ctx_.int_val(2),
+                z3::ite(prompt[i].f, zero, ctx_.int_val(1))));
+  }
+  for (size_t i = 0; i < policy.actions.size(); ++i) {
+    answer.action_codes.push_back(policy.actions[i].code);
+    answer.action_listed.push_back(listed[i]);
+  }
+  std::vector<z3::expr> violated;
+  for (const Invariant& inv : rs_.invariants) {
+    Tri when{ctx_.bool_val(true), ctx_.bool_val(false)};
+    if (inv.when.has_value()) {
+      when = Encode(*inv.when, &answer, "invariant " + inv.id + " when");
+    }
+    const Tri holds =
+        Encode(inv.holds, &answer, "invariant " + inv.id + " holds");
+    violated.push_back(when.t && holds.f);
+  }
+  enc_.TakeReadSet();
+
+  z3::solver s(ctx_);
+  const std::set<std::string> all = enc_.AllPaths();
+  for (const auto& [c, label] : enc_.DomainOf(all)) s.add(c);
+  for (const z3::expr& b : background_) s.add(b);
+
+  // Each query: sat → a model → an episode the engine must confirm.
+  auto ask = [&](const z3::expr& goal, std::string* json) {
+    s.push();
+    s.add(goal);
+    ++report_.solver_checks;
+    const z3::check_result r = s.check();
+    if (r == z3::sat) *json = enc_.WitnessJson(s.get_model(), all);
+    s.pop();
+    return r;
+  };
+  auto output = [&](const std::string& kind, const std::string& name,
+                    const z3::expr& goal,
+                    const std::function<bool(const Assessment&)>& confirm) {
+    OutputFinding f;
+    f.kind = kind;
+    f.name = name;
+    std::string json;
+    const z3::check_result r = ask(goal, &json);
+    f.reachable = r != z3::unsat;
+    if (r == z3::sat) {
+      const std::string what = absl::StrCat(kind, " ", name, " is produced");
+      auto got = Assess(json, what);
+      if (got.has_value()) {
+        if (confirm(got->second)) {
+          f.witness_json = json;
+        } else {
+          Disagree(what, json, "the answer does not produce it");
+        }
+      }
+    } else if (r == z3::unknown) {
+      report_.unsupported.push_back(
+          absl::StrCat(kind, " ", name, ": the solver gave no answer"));
+    }
+    report_.outputs.push_back(std::move(f));
+  };
+  for (size_t g = 0; g < policy.grades.size(); ++g) {
+    const std::string name = policy.grades[g];
+    output("grade", name, grade == ctx_.int_val(static_cast<int64_t>(g)),
+           [&](const Assessment& a) { return a.grade.grade == name; });
+  }
+  for (size_t c = 0; c < policy.concerns.size(); ++c) {
+    for (size_t l = 0; l < policy.levels.size(); ++l) {
+      const std::string concern = policy.concerns[c].name;
+      const std::string level = policy.levels[l];
+      output("concern", concern + "=" + level,
+             final_level[c] == ctx_.int_val(static_cast<int64_t>(l)),
+             [&](const Assessment& a) {
+               for (const ConcernOutcome& o : a.concerns) {
+                 if (o.name == concern) return o.level == level;
+               }
+               return false;
+             });
+    }
+  }
+  for (size_t i = 0; i < policy.prompts.size(); ++i) {
+    output("prompt", policy.prompts[i].name, prompt[i].t,
+           [&](const Assessment& a) {
+             return a.prompts[i].answer == PromptAnswer::kRaise;
+           });
+  }
+  for (size_t i = 0; i < policy.actions.size(); ++i) {
+    const std::string code = policy.actions[i].code;
+    output("action", code, listed[i], [&](const Assessment& a) {
+      for (const ActionOutcome& o : a.actions) {
+        if (o.code == code) return true;
+      }
+      return false;
+    });
+  }
+  for (size_t k = 0; k < rs_.invariants.size(); ++k) {
+    const Invariant& inv = rs_.invariants[k];
+    InvariantFinding f;
+    f.id = inv.id;
+    f.location = inv.location;
+    std::string json;
+    const z3::check_result r = ask(violated[k], &json);
+    f.proven = r == z3::unsat;
+    if (r == z3::sat) {
+      const std::string what =
+          absl::StrCat("invariant ", inv.id, " is violated");
+      auto got = Assess(json, what);
+      if (got.has_value()) {
+        const std::vector<InvariantOutcome> outcomes =
+            CheckInvariants(rs_, got->first, got->second);
+        if (outcomes[k].truth == Truth::kFalse) {
+          f.counterexample_json = json;
+          f.explanation = DescribeOutcome(outcomes[k]);
+        } else {
+          Disagree(what, json,
+                   absl::StrCat("the engine finds it ",
+                                TruthName(outcomes[k].truth)));
+        }
+      }
+    } else if (r == z3::unknown) {
+      report_.unsupported.push_back(
+          absl::StrCat("invariant ", inv.id, ": the solver gave no answer"));
+    }
+    report_.invariants.push_back(std::move(f));
+  }
+}
+
+AnalysisReport Analysis::Run() {
+  report_.scope = absl::StrCat(
+      "as_of ",
+      absl::FormatTime("%Y-%m-%d%ET%H:%M:%SZ", opt_.as_of, absl::UTCTimeZone()),
+      "; repeated messages of up to ", opt_.list_bound,
+      " elements; code lists as sets of distinct codes; numbers and "
+      "timestamps in the request's valid ranges");
+  Rules();
+  if (opt_.outputs) Policy();
+  return std::move(report_);
+}
+
+}  // namespace
+
+bool AnalysisReport::HasFindings() const {
+  for (const RuleFinding& r : rules) {
+    if (r.kind == RuleFinding::kNeverFires) return true;
+  }
+  for (const OutputFinding& o : outputs) {
+    if (!o.reachable) return true;
+  }
+  for (const InvariantFinding& i : invariants) {
+    if (!i.proven) return true;
+  }
+  return !disagreements.empty();
+}
+
+absl::StatusOr<AnalysisReport> AnalyzeRuleSet(const RuleSet& ruleset,
+                                              const AnalysisOptions& options,
+                                              const FactsDecoder& decode) {
+  if (!ruleset.manifest.effective.Contains(options.as_of)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "ruleset ", ruleset.manifest.id, " is not in force at as_of ",
+        absl::FormatTime("%Y-%m-%d%ET%H:%M:%SZ", options.as_of,
+                         absl::UTCTimeZone())));
+  }
+  if (options.list_bound < 0) {
+    return absl::InvalidArgumentError("list_bound must not be negative");
+  }
+  Analysis analysis(ruleset, options, decode);
+  return analysis.Run();
+}
+
+std::string FormatReport(const RuleSet& ruleset, const AnalysisReport& report) {
+  std::string out =
+      absl::StrCat("analysis of ", ruleset.manifest.id, " version ",
+                   ruleset.manifest.version, " (", report.scope, ")\n");
+  int can = 0, never = 0, not_in_force = 0, unsupported = 0;
+  for (const RuleFinding& r : report.rules) {
+    switch (r.kind) {
+      case RuleFinding::kCanFire:
+        ++can;
+        break;
+      case RuleFinding::kNeverFires:
+        ++never;
+        absl::StrAppend(&out, "NEVER FIRES rule ", r.rule_id, " (",
+                        Where(r.location), "): its conditions conflict:\n");
+        for (const std::string& c : r.conflicts) {
+          absl::StrAppend(&out, "    ", c, "\n");
+        }
+        if (r.conflicts.empty()) {
+          absl::StrAppend(&out, "    (the condition as a whole)\n");
+        }
+        break;
+      case RuleFinding::kNotInForce:
+        ++not_in_force;
+        absl::StrAppend(&out, "not in force at as_of: rule ", r.rule_id, "\n");
+        break;
+      case RuleFinding::kUnsupported:
+        ++unsupported;
+        absl::StrAppend(&out, "UNSUPPORTED rule ", r.rule_id, " (",
+                        Where(r.location), "): ", r.unsupported, "\n");
+        break;
+    }
+  }
+  absl::StrAppend(&out, "rules: ", can, " can fire, ", never,
+                  " can never fire, ", unsupported, " unsupported, ",
+                  not_in_force, " not in force\n");
+  std::map<std::string, std::pair<int, int>> by_kind;
+  for (const OutputFinding& o : report.outputs) {
+    auto& [reachable, total] = by_kind[o.kind];
+    ++total;
+    if (o.reachable) {
+      ++reachable;
+    } else {
+      absl::StrAppend(&out, "UNREACHABLE ", o.kind, " ", o.name,
+                      ": no episode's answer produces it\n");
+    }
+  }
+  if (!report.outputs.empty()) {
+    std::vector<std::string> parts;
+    for (const auto& [kind, counts] : by_kind) {
+      parts.push_back(
+          absl::StrCat(kind, "s ", counts.first, "/", counts.second));
+    }
+    absl::StrAppend(&out, "outputs reachable: ", absl::StrJoin(parts, ", "),
+                    "\n");
+  }
+  for (const InvariantFinding& i : report.invariants) {
+    if (i.proven) {
+      absl::StrAppend(&out, "PROVEN invariant ", i.id, "\n");
+    } else if (!i.counterexample_json.empty()) {
+      absl::StrAppend(&out, "VIOLATED invariant ", i.id, " (",
+                      Where(i.location), "): ", i.explanation,
+                      "\n  counterexample (", ruleset.manifest.fact_message,
+                      ", confirmed by the engine):\n  ", i.counterexample_json,
+                      "\n");
+    } else {
+      absl::StrAppend(&out, "NOT PROVEN invariant ", i.id, " (",
+                      Where(i.location),
+                      "): the solver's counterexample was not confirmed\n");
+    }
+  }
+  for (const std::string& u : report.unsupported) {
+    absl::StrAppend(&out, "unsupported: ", u, "\n");
+  }
+  for (const std::string& d : report.disagreements) {
+    absl::StrAppend(&out, "ANALYSIS BUG: ", d, "\n");
+  }
+  absl::StrAppend(&out, report.HasFindings() ? "FINDINGS" : "no findings", ": ",
+                  report.solver_checks, " solver checks\n");
+  return out;
+}
+
+}  // namespace lantern

@@ -1,0 +1,162 @@
+// Tests engine/analyze/analyzer.h: on tests/testdata/rulesets/analyze_planted
+// the analysis finds each planted fault — the rule that can never fire (with
+// its two conflicting conditions), the action only that rule calls for, the
+// violated invariant — and every other rule, output and invariant gets a
+// witness or a proof; each witness, re-evaluated here with the reference
+// engine, does what the report says. Small rulesets made with Overlay pin
+// the three-valued encoding: a rule that fires only on a TRUE condition, a
+// prompt that reads UNKNOWN as "consider", not "raise".
+#include "engine/analyze/analyzer.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/decide/decide.h"
+#include "engine/decide/invariants.h"
+#include "engine/proto/proto_fact_types.h"
+#include "engine/ruleset/loader.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/testing/test_data.h"
+
+namespace lantern {
+namespace {
+
+using ::lantern::testing::Overlay;
+using ::lantern::testing::ReadTree;
+using ::lantern::testing::TestDataPath;
+using ::testing::HasSubstr;
+
+constexpr char kPlanted[] = "rulesets/analyze_planted";
+
+class AnalyzerTest : public ::testing::Test {
+ protected:
+  std::shared_ptr<const RuleSet> Load(
+      const std::vector<std::pair<std::string, std::string>>& overlays = {}) {
+    std::vector<SourceFile> files = ReadTree(TestDataPath(kPlanted));
+    for (const auto& [path, text] : overlays) Overlay(&files, path, text);
+    LoadResult loaded =
+        LoadRuleSetFromFiles(std::move(files), types_, "planted");
+    EXPECT_EQ(loaded.diagnostics.ToString(), "");
+    return loaded.ruleset;
+  }
+  AnalysisReport Analyze(const RuleSet& rs) {
+    AnalysisOptions opt;
+    opt.as_of = absl::FromUnixSeconds(1714824000);  // 2024-05-04T12:00:00Z
+    absl::StatusOr<AnalysisReport> report =
+        AnalyzeRuleSet(rs, opt, [&](const std::string& json) {
+          return types_.DecodeJson(*rs.schema, rs.manifest.fact_message, json);
+        });
+    EXPECT_TRUE(report.ok()) << report.status();
+    return report.ok() ? *report : AnalysisReport{};
+  }
+  Assessment Assess(const RuleSet& rs, const std::string& json) {
+    absl::StatusOr<FactRecord> facts =
+        types_.DecodeJson(*rs.schema, rs.manifest.fact_message, json);
+    EXPECT_TRUE(facts.ok()) << facts.status() << " in " << json;
+    absl::StatusOr<Assessment> a =
+        AssessWithReference(rs, *facts, absl::FromUnixSeconds(1714824000));
+    EXPECT_TRUE(a.ok()) << a.status();
+    return *a;
+  }
+  ProtoFactTypes types_;
+};
+
+TEST_F(AnalyzerTest, FindsEveryPlantedFaultAndNothingElse) {
+  std::shared_ptr<const RuleSet> rs = Load();
+  ASSERT_NE(rs, nullptr);
+  const AnalysisReport report = Analyze(*rs);
+  EXPECT_THAT(report.disagreements, ::testing::IsEmpty());
+  EXPECT_THAT(report.unsupported, ::testing::IsEmpty());
+  ASSERT_EQ(report.rules.size(), rs->rules.size());
+  for (const RuleFinding& r : report.rules) {
+    if (r.rule_id == "general.planted_contradiction") {
+      EXPECT_EQ(r.kind, RuleFinding::kNeverFires);
+      // The core: the two age conditions, not the status.
+      ASSERT_EQ(r.conflicts.size(), 2u)
+          << ::testing::PrintToString(r.conflicts);
+      EXPECT_THAT(r.conflicts[0], HasSubstr("child.age_years < 5"));
+      EXPECT_THAT(r.conflicts[1], HasSubstr("child.age_years > 10"));
+      continue;
+    }
+    EXPECT_EQ(r.kind, RuleFinding::kCanFire) << r.rule_id;
+    ASSERT_FALSE(r.witness_json.empty()) << r.rule_id;
+    const Assessment a = Assess(*rs, r.witness_json);
+    bool fired = false;
+    for (const FiredRule& f : a.fired) fired |= f.id == r.rule_id;
+    EXPECT_TRUE(fired) << r.rule_id << " on " << r.witness_json;
+  }
+  for (const OutputFinding& o : report.outputs) {
+    const bool planted = o.kind == "action" && o.name == "CAWN_REVIEW";
+    EXPECT_EQ(o.reachable, !planted) << o.kind << " " << o.name;
+    if (!o.reachable) continue;
+    ASSERT_FALSE(o.witness_json.empty()) << o.kind << " " << o.name;
+    const Assessment a = Assess(*rs, o.witness_json);
+    if (o.kind == "grade") EXPECT_EQ(a.grade.grade, o.name);
+    if (o.kind == "action") {
+      bool listed = false;
+      for (const ActionOutcome& x : a.actions) listed |= x.code == o.name;
+      EXPECT_TRUE(listed) << o.name << " on " << o.witness_json;
+    }
+  }
+  ASSERT_EQ(report.invariants.size(), rs->invariants.size());
+  for (size_t k = 0; k < report.invariants.size(); ++k) {
+    const InvariantFinding& i = report.invariants[k];
+    if (i.id != "young.graded_high") {
+      EXPECT_TRUE(i.proven) << i.id << ": " << i.counterexample_json;
+      continue;
+    }
+    EXPECT_FALSE(i.proven);
+    ASSERT_FALSE(i.counterexample_json.empty());
+    FactRecord facts = *types_.DecodeJson(
+        *rs->schema, rs->manifest.fact_message, i.counterexample_json);
+    const Assessment a = Assess(*rs, i.counterexample_json);
+    EXPECT_EQ(CheckInvariants(*rs, facts, a)[k].truth, Truth::kFalse);
+  }
+  EXPECT_TRUE(report.HasFindings());
+  const std::string text = FormatReport(*rs, report);
+  EXPECT_THAT(text,
+              HasSubstr("NEVER FIRES rule general.planted_contradiction"));
+  EXPECT_THAT(text, HasSubstr("UNREACHABLE action CAWN_REVIEW"));
+  EXPECT_THAT(text, HasSubstr("VIOLATED invariant young.graded_high"));
+}
+
+// An invariant that needs a prompt RAISED when its grounds are only
+// UNKNOWN is violated: UNKNOWN is not TRUE (Kleene), and the witness the
+// solver finds must leave the premise's fact set.
+TEST_F(AnalyzerTest, UnknownIsNeitherTrueNorFalse) {
+  std::shared_ptr<const RuleSet> rs = Load({{"invariants.yaml", R"(invariants:
+  - id: unknown_age.not_young
+    title: an unset age is never under 13 (holds vacuously)
+    cite: test
+    when: child.age_years < 13 && !has(child.age_years)
+    holds: grade() == "HIGH"
+  - id: floor.graded_medium
+    title: the under-13 floor grades at least MEDIUM
+    cite: test
+    when: fired("general.under_13")
+    holds: grade() >= "MEDIUM"
+)"}});
+  ASSERT_NE(rs, nullptr);
+  const AnalysisReport report = Analyze(*rs);
+  ASSERT_EQ(report.invariants.size(), 2u);
+  EXPECT_TRUE(report.invariants[0].proven);
+  EXPECT_TRUE(report.invariants[1].proven);
+  EXPECT_THAT(report.disagreements, ::testing::IsEmpty());
+}
+
+TEST_F(AnalyzerTest, RefusesAnAsOfOutsideTheEffectivePeriod) {
+  std::shared_ptr<const RuleSet> rs = Load();
+  ASSERT_NE(rs, nullptr);
+  AnalysisOptions opt;
+  opt.as_of = absl::FromUnixSeconds(0);  // 1970, before 2020-01-01
+  absl::StatusOr<AnalysisReport> report = AnalyzeRuleSet(
+      *rs, opt, [](const std::string&) -> absl::StatusOr<FactRecord> {
+        return absl::InternalError("not called");
+      });
+  EXPECT_EQ(report.status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace lantern
