@@ -101,8 +101,11 @@ class Analysis {
   }
   void Rules();
   void Policy();
-  z3::expr LevelOf(const ConcernDef& def, const z3::expr& score);
-  z3::expr GradeBandOf(const z3::expr& score);
+  // The level / band of `score`, which lies in [low, high] whatever the
+  // facts (thresholds outside it are decided without the solver).
+  z3::expr LevelOf(const ConcernDef& def, const z3::expr& score, int64_t low,
+                   int64_t high);
+  z3::expr GradeBandOf(const z3::expr& score, int64_t low, int64_t high);
 
   z3::context ctx_;
   const RuleSet& rs_;
@@ -117,6 +120,8 @@ class Analysis {
 
 void Analysis::Rules() {
   z3::solver s(ctx_);
+  const ReferenceEvaluator evaluator(rs_.schema.get(), &rs_.constants,
+                                     opt_.as_of);
   for (const Rule& rule : rs_.rules) {
     RuleFinding f;
     f.rule_id = rule.id;
@@ -155,17 +160,25 @@ void Analysis::Rules() {
     if (r == z3::sat) {
       f.kind = RuleFinding::kCanFire;
       if (opt_.rule_witnesses) {
+        // Confirmed by the reference evaluator on this rule alone (what
+        // MatchWithReference does for each rule in force), so that the
+        // cost does not grow with the ruleset.
         const std::string json = enc_.WitnessJson(s.get_model(), read);
-        auto got = Assess(json, absl::StrCat("rule ", rule.id, " fires"));
-        if (got.has_value()) {
-          bool fired = false;
-          for (const FiredRule& fr : got->second.fired)
-            fired |= fr.id == rule.id;
-          if (fired) {
+        const std::string what = absl::StrCat("rule ", rule.id, " fires");
+        absl::StatusOr<FactRecord> facts = decode_(json);
+        if (!facts.ok()) {
+          Disagree(what, json,
+                   absl::StrCat("the episode is refused: ",
+                                facts.status().message()));
+        } else {
+          const ConditionResult got = evaluator.EvaluateCondition(
+              *rule.when.expr, rule.when.source, *facts);
+          if (got.truth == Truth::kTrue) {
             f.witness_json = json;
           } else {
-            Disagree(absl::StrCat("rule ", rule.id, " fires"), json,
-                     "the rule does not fire");
+            Disagree(what, json,
+                     absl::StrCat("the engine finds the rule's condition ",
+                                  TruthName(got.truth)));
           }
         }
       }
@@ -216,22 +229,40 @@ void Analysis::Rules() {
   }
 }
 
-z3::expr Analysis::LevelOf(const ConcernDef& def, const z3::expr& score) {
-  z3::expr level = ctx_.int_val(0);
-  for (const auto& [name, threshold] : def.thresholds) {
-    level = z3::ite(score >= ctx_.int_val(threshold),
-                    ctx_.int_val(rs_.policy.LevelRank(name)), level);
+namespace {
+
+// LevelFor / the grade bands: the last threshold `score` reaches.
+z3::expr Band(z3::context& ctx,
+              const std::vector<std::pair<int64_t, int>>& steps,
+              const z3::expr& score, int64_t low, int64_t high) {
+  z3::expr out = ctx.int_val(0);
+  for (const auto& [threshold, rank] : steps) {
+    if (threshold > high) continue;  // never reached
+    out = threshold <= low ? ctx.int_val(rank)
+                           : z3::ite(score >= ctx.int_val(threshold),
+                                     ctx.int_val(rank), out);
   }
-  return level;
+  return out;
 }
 
-z3::expr Analysis::GradeBandOf(const z3::expr& score) {
-  z3::expr grade = ctx_.int_val(0);
-  for (const auto& [name, threshold] : rs_.policy.grade_bands) {
-    grade = z3::ite(score >= ctx_.int_val(threshold),
-                    ctx_.int_val(rs_.policy.GradeRank(name)), grade);
+}  // namespace
+
+z3::expr Analysis::LevelOf(const ConcernDef& def, const z3::expr& score,
+                           int64_t low, int64_t high) {
+  std::vector<std::pair<int64_t, int>> steps;
+  for (const auto& [name, threshold] : def.thresholds) {
+    steps.push_back({threshold, rs_.policy.LevelRank(name)});
   }
-  return grade;
+  return Band(ctx_, steps, score, low, high);
+}
+
+z3::expr Analysis::GradeBandOf(const z3::expr& score, int64_t low,
+                               int64_t high) {
+  std::vector<std::pair<int64_t, int>> steps;
+  for (const auto& [name, threshold] : rs_.policy.grade_bands) {
+    steps.push_back({threshold, rs_.policy.GradeRank(name)});
+  }
+  return Band(ctx_, steps, score, low, high);
 }
 
 void Analysis::Policy() {
@@ -242,37 +273,47 @@ void Analysis::Policy() {
     pre.rules.push_back(rule_truth_[i]);
   }
   const z3::expr zero = ctx_.int_val(0);
-  // Scores: fired, and the bounds blocked rules leave (PolicyInputs).
+  // Scores: fired, and the bounds blocked rules leave (PolicyInputs). All
+  // three lie in [min, max]: the sums of the negative / positive scores.
   auto sums = [&](const std::string* concern, z3::expr* fired, z3::expr* lo,
-                  z3::expr* hi) {
-    *fired = zero, *lo = zero, *hi = zero;
+                  z3::expr* hi, int64_t* min, int64_t* max) {
+    z3::expr_vector f(ctx_), l(ctx_), h(ctx_);
+    f.push_back(zero);
+    *min = 0, *max = 0;
     for (size_t i = 0; i < rs_.rules.size(); ++i) {
       const Rule& r = rs_.rules[i];
       if (concern != nullptr && r.concern != *concern) continue;
       if (r.score == 0) continue;
       const z3::expr s = ctx_.int_val(r.score);
       const Tri& t = rule_truth_[i];
-      *fired = *fired + z3::ite(t.t, s, zero);
+      f.push_back(z3::ite(t.t, s, zero));
       const z3::expr open = !t.t && !t.f;
-      if (r.score < 0) *lo = *lo + z3::ite(open, s, zero);
-      if (r.score > 0) *hi = *hi + z3::ite(open, s, zero);
+      if (r.score < 0) l.push_back(z3::ite(open, s, zero)), *min += r.score;
+      if (r.score > 0) h.push_back(z3::ite(open, s, zero)), *max += r.score;
     }
-    *lo = *fired + *lo;
-    *hi = *fired + *hi;
+    *fired = z3::sum(f);
+    l.push_back(*fired);
+    h.push_back(*fired);
+    *lo = z3::sum(l);
+    *hi = z3::sum(h);
   };
   std::vector<z3::expr> fired_score;
+  std::vector<std::pair<int64_t, int64_t>> range;
   for (const ConcernDef& def : policy.concerns) {
     z3::expr fired = zero, lo = zero, hi = zero;
-    sums(&def.name, &fired, &lo, &hi);
+    int64_t min = 0, max = 0;
+    sums(&def.name, &fired, &lo, &hi, &min, &max);
     pre.concerns.push_back(def.name);
     pre.score_lo.push_back(lo);
     pre.score_hi.push_back(hi);
-    pre.level_lo.push_back(LevelOf(def, lo));
-    pre.level_hi.push_back(LevelOf(def, hi));
+    pre.level_lo.push_back(LevelOf(def, lo, min, max));
+    pre.level_hi.push_back(LevelOf(def, hi, min, max));
     fired_score.push_back(fired);
+    range.push_back({min, max});
   }
   z3::expr total = zero, total_lo = zero, total_hi = zero;
-  sums(nullptr, &total, &total_lo, &total_hi);
+  int64_t total_min = 0, total_max = 0;
+  sums(nullptr, &total, &total_lo, &total_hi, &total_min, &total_max);
   pre.total_lo = total_lo;
   pre.total_hi = total_hi;
 
@@ -280,7 +321,8 @@ void Analysis::Policy() {
   PolicyTerms post = pre;
   std::vector<z3::expr> final_level;
   for (size_t c = 0; c < policy.concerns.size(); ++c) {
-    final_level.push_back(LevelOf(policy.concerns[c], fired_score[c]));
+    final_level.push_back(LevelOf(policy.concerns[c], fired_score[c],
+                                  range[c].first, range[c].second));
   }
   for (const ConcernFloor& floor : policy.concern_floors) {
     const Tri t = Encode(floor.when, &pre, "concern floor " + floor.id);
@@ -301,7 +343,7 @@ void Analysis::Policy() {
   }
   enc_.TakeReadSet();
   // The grade: bands, fired rules' floors, raised prompts' floors.
-  z3::expr grade = GradeBandOf(total);
+  z3::expr grade = GradeBandOf(total, total_min, total_max);
   for (size_t i = 0; i < rs_.rules.size(); ++i) {
     const Rule& r = rs_.rules[i];
     if (r.grade_floor.empty()) continue;

@@ -94,6 +94,9 @@ struct AnalysisOptions {
   // the rules that cannot fire are found either way).
   bool rule_witnesses = true;
   bool outputs = true;  // outputs and invariants (the policy stage)
+  // Witness field names: protobuf JSON's lowerCamelCase, or (false) the
+  // schema's own names.
+  bool json_camel_case = true;
 };
 
 // Decodes a facts JSON episode the way a request's facts are, validation

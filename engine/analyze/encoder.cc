@@ -1034,7 +1034,14 @@ std::string Encoder::EmitMessage(const z3::model& model, int32_t type,
       for (const auto& [phrase, p] : var.phrases) {
         if (eval_bool(p)) said.push_back(phrase);
       }
-      if (said.empty() && !eval_bool(*var.nonempty)) continue;
+      // Empty text: written only when its presence says it is set.
+      if (said.empty() && !eval_bool(*var.nonempty)) {
+        if (!var.set.has_value()) continue;
+        members.push_back(absl::StrCat(
+            JsonString(opt_.json_camel_case ? Camel(f.name) : f.name),
+            ": \"\""));
+        continue;
+      }
       value = JsonString(
           said.empty()
               ? kSeparator
@@ -1062,7 +1069,9 @@ std::string Encoder::EmitMessage(const z3::model& model, int32_t type,
     } else {
       continue;
     }
-    members.push_back(absl::StrCat(JsonString(Camel(f.name)), ": ", value));
+    members.push_back(
+        absl::StrCat(JsonString(opt_.json_camel_case ? Camel(f.name) : f.name),
+                     ": ", value));
   }
   return absl::StrCat("{", absl::StrJoin(members, ", "), "}");
 }
