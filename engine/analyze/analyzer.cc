@@ -48,19 +48,42 @@ z3::expr Max(const z3::expr& a, const z3::expr& b) {
   return z3::ite(a >= b, a, b);
 }
 
+// The encoded policy stage of one ruleset: what its answer says, as terms
+// over the facts.
+struct PolicyModel {
+  z3::expr grade;                  // rank in the policy's grades
+  std::vector<z3::expr> level;     // final level rank, per policy concern
+  std::vector<Tri> prompt;         // per policy prompt
+  std::vector<z3::expr> listed;    // per policy action: in `actions`
+  std::vector<z3::expr> violated;  // per invariant
+};
+
+// One ruleset's encoding and the questions about it. `tag` keeps the
+// solver names of two rulesets' rules apart (`lantern diff`).
 class Analysis {
  public:
-  Analysis(const RuleSet& ruleset, const AnalysisOptions& opt,
-           const FactsDecoder& decode)
-      : rs_(ruleset), opt_(opt), decode_(decode), enc_(&ctx_, &rs_, &opt_) {}
+  Analysis(z3::context& ctx, Encoder& enc, const RuleSet& ruleset,
+           const AnalysisOptions& opt, const FactsDecoder& decode,
+           std::string tag)
+      : ctx_(ctx),
+        rs_(ruleset),
+        opt_(opt),
+        decode_(decode),
+        enc_(enc),
+        tag_(std::move(tag)) {}
 
   AnalysisReport Run();
+  // The rules' truths (and, with `ask`, the per-rule questions).
+  void Rules(bool ask);
+  PolicyModel BuildPolicy();
+  const std::vector<z3::expr>& background() const { return background_; }
+  AnalysisReport& report() { return report_; }
 
  private:
   // A free three-valued truth for a condition the encoding does not support.
   Tri Free(const std::string& name) {
-    z3::expr t = ctx_.bool_const((name + "#T").c_str());
-    z3::expr f = ctx_.bool_const((name + "#F").c_str());
+    z3::expr t = ctx_.bool_const((tag_ + name + "#T").c_str());
+    z3::expr f = ctx_.bool_const((tag_ + name + "#F").c_str());
     background_.push_back(!(t && f));
     return {t, f};
   }
@@ -99,7 +122,6 @@ class Analysis {
         ")", unsupported_any_ ? "; unsupported conditions were left free" : "",
         "\n    episode: ", json));
   }
-  void Rules();
   void Policy();
   // The level / band of `score`, which lies in [low, high] whatever the
   // facts (thresholds outside it are decided without the solver).
@@ -107,18 +129,20 @@ class Analysis {
                    int64_t high);
   z3::expr GradeBandOf(const z3::expr& score, int64_t low, int64_t high);
 
-  z3::context ctx_;
+  z3::context& ctx_;
   const RuleSet& rs_;
   const AnalysisOptions& opt_;
   const FactsDecoder& decode_;
-  Encoder enc_;
+  Encoder& enc_;
+  std::string tag_;
   AnalysisReport report_;
   std::vector<z3::expr> background_;
   bool unsupported_any_ = false;
   std::vector<Tri> rule_truth_;
 };
 
-void Analysis::Rules() {
+void Analysis::Rules(bool ask) {
+  enc_.Use(&rs_);
   z3::solver s(ctx_);
   const ReferenceEvaluator evaluator(rs_.schema.get(), &rs_.constants,
                                      opt_.as_of);
@@ -147,11 +171,16 @@ void Analysis::Rules() {
       continue;
     }
     const std::set<std::string> read = enc_.TakeReadSet();
-    z3::expr t = ctx_.bool_const((rule.id + "#T").c_str());
-    z3::expr fl = ctx_.bool_const((rule.id + "#F").c_str());
+    z3::expr t = ctx_.bool_const((tag_ + rule.id + "#T").c_str());
+    z3::expr fl = ctx_.bool_const((tag_ + rule.id + "#F").c_str());
     background_.push_back(t == truth.t);
     background_.push_back(fl == truth.f);
     rule_truth_.push_back({t, fl});
+    if (!ask) {
+      f.kind = RuleFinding::kCanFire;  // not asked
+      report_.rules.push_back(std::move(f));
+      continue;
+    }
     s.push();
     for (const auto& [c, label] : enc_.DomainOf(read)) s.add(c);
     s.add(truth.t);
@@ -265,7 +294,8 @@ z3::expr Analysis::GradeBandOf(const z3::expr& score, int64_t low,
   return Band(ctx_, steps, score, low, high);
 }
 
-void Analysis::Policy() {
+PolicyModel Analysis::BuildPolicy() {
+  enc_.Use(&rs_);
   const lantern::Policy& policy = rs_.policy;
   PolicyTerms pre;
   for (size_t i = 0; i < rs_.rules.size(); ++i) {
@@ -406,7 +436,17 @@ void Analysis::Policy() {
     violated.push_back(when.t && holds.f);
   }
   enc_.TakeReadSet();
+  return {grade, final_level, prompt, listed, violated};
+}
 
+void Analysis::Policy() {
+  const lantern::Policy& policy = rs_.policy;
+  const PolicyModel m = BuildPolicy();
+  const z3::expr& grade = m.grade;
+  const std::vector<z3::expr>& final_level = m.level;
+  const std::vector<Tri>& prompt = m.prompt;
+  const std::vector<z3::expr>& listed = m.listed;
+  const std::vector<z3::expr>& violated = m.violated;
   z3::solver s(ctx_);
   const std::set<std::string> all = enc_.AllPaths();
   for (const auto& [c, label] : enc_.DomainOf(all)) s.add(c);
@@ -520,7 +560,7 @@ AnalysisReport Analysis::Run() {
       "; repeated messages of up to ", opt_.list_bound,
       " elements; code lists as sets of distinct codes; numbers and "
       "timestamps in the request's valid ranges");
-  Rules();
+  Rules(/*ask=*/true);
   if (opt_.outputs) Policy();
   return std::move(report_);
 }
@@ -552,7 +592,9 @@ absl::StatusOr<AnalysisReport> AnalyzeRuleSet(const RuleSet& ruleset,
   if (options.list_bound < 0) {
     return absl::InvalidArgumentError("list_bound must not be negative");
   }
-  Analysis analysis(ruleset, options, decode);
+  z3::context ctx;
+  Encoder enc(&ctx, &ruleset, &options);
+  Analysis analysis(ctx, enc, ruleset, options, decode, "");
   return analysis.Run();
 }
 
@@ -634,6 +676,244 @@ std::string FormatReport(const RuleSet& ruleset, const AnalysisReport& report) {
   }
   absl::StrAppend(&out, report.HasFindings() ? "FINDINGS" : "no findings", ": ",
                   report.solver_checks, " solver checks\n");
+  return out;
+}
+
+namespace {
+
+std::string Rfc3339(absl::Time t) {
+  return absl::FormatTime("%Y-%m-%d%ET%H:%M:%SZ", t, absl::UTCTimeZone());
+}
+
+// What an answer says for one output, as the diff prints it.
+std::string Says(const Assessment& a, const std::string& kind,
+                 const std::string& name) {
+  if (kind == "grade") return a.grade.grade == name ? "yes" : "no";
+  if (kind == "concern") {
+    for (const ConcernOutcome& c : a.concerns) {
+      if (name == c.name + "=" + c.level) return "yes";
+    }
+    return "no";
+  }
+  if (kind == "prompt") {
+    for (const PromptOutcome& p : a.prompts) {
+      if (p.name == name)
+        return p.answer == PromptAnswer::kRaise ? "yes" : "no";
+    }
+    return "no";
+  }
+  for (const ActionOutcome& x : a.actions) {
+    if (x.code == name) return "yes";
+  }
+  return "no";
+}
+
+}  // namespace
+
+bool DiffReport::HasDifferences() const {
+  for (const DiffFinding& d : outputs) {
+    if (d.differs) return true;
+  }
+  return !disagreements.empty();
+}
+
+absl::StatusOr<DiffReport> DiffRuleSets(const RuleSet& old_rs,
+                                        const RuleSet& new_rs,
+                                        const AnalysisOptions& options,
+                                        const FactsDecoder& decode_old,
+                                        const FactsDecoder& decode_new) {
+  for (const RuleSet* rs : {&old_rs, &new_rs}) {
+    if (!rs->manifest.effective.Contains(options.as_of)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "ruleset ", rs->manifest.id, " version ", rs->manifest.version,
+          " is not in force at as_of ", Rfc3339(options.as_of)));
+    }
+  }
+  if (old_rs.manifest.fact_message != new_rs.manifest.fact_message) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the rulesets read different facts: ", old_rs.manifest.fact_message,
+        " and ", new_rs.manifest.fact_message));
+  }
+  z3::context ctx;
+  Encoder enc(&ctx, &new_rs, &options, &old_rs);
+  Analysis old_a(ctx, enc, old_rs, options, decode_old, "old:");
+  Analysis new_a(ctx, enc, new_rs, options, decode_new, "new:");
+  old_a.Rules(/*ask=*/false);
+  new_a.Rules(/*ask=*/false);
+  const PolicyModel om = old_a.BuildPolicy();
+  const PolicyModel nm = new_a.BuildPolicy();
+  DiffReport report;
+  report.scope = absl::StrCat("as_of ", Rfc3339(options.as_of),
+                              "; repeated messages of up to ",
+                              options.list_bound, " elements");
+  for (Analysis* a : {&old_a, &new_a}) {
+    for (const std::string& u : a->report().unsupported) {
+      report.unsupported.push_back(u);
+    }
+  }
+  z3::solver s(ctx);
+  const std::set<std::string> all = enc.AllPaths();
+  for (const auto& [c, label] : enc.DomainOf(all)) s.add(c);
+  for (const z3::expr& b : old_a.background()) s.add(b);
+  for (const z3::expr& b : new_a.background()) s.add(b);
+
+  // Output name → its term under each ruleset (false where it lacks it).
+  struct Output {
+    std::string kind, name;
+    z3::expr in_old, in_new;
+  };
+  std::vector<Output> outputs;
+  auto add = [&](const std::string& kind, const std::string& name,
+                 std::optional<z3::expr> o, std::optional<z3::expr> n) {
+    for (Output& x : outputs) {
+      if (x.kind == kind && x.name == name) return;
+    }
+    outputs.push_back({kind, name, o.value_or(ctx.bool_val(false)),
+                       n.value_or(ctx.bool_val(false))});
+  };
+  auto grade_term = [&](const RuleSet& rs, const PolicyModel& m,
+                        const std::string& g) -> std::optional<z3::expr> {
+    const int rank = rs.policy.GradeRank(g);
+    if (rank < 0) return std::nullopt;
+    return m.grade == ctx.int_val(rank);
+  };
+  auto level_term = [&](const RuleSet& rs, const PolicyModel& m,
+                        const std::string& c,
+                        const std::string& l) -> std::optional<z3::expr> {
+    const int rank = rs.policy.LevelRank(l);
+    for (size_t i = 0; i < rs.policy.concerns.size(); ++i) {
+      if (rs.policy.concerns[i].name == c && rank >= 0) {
+        return m.level[i] == ctx.int_val(rank);
+      }
+    }
+    return std::nullopt;
+  };
+  auto prompt_term = [&](const RuleSet& rs, const PolicyModel& m,
+                         const std::string& p) -> std::optional<z3::expr> {
+    for (size_t i = 0; i < rs.policy.prompts.size(); ++i) {
+      if (rs.policy.prompts[i].name == p) return m.prompt[i].t;
+    }
+    return std::nullopt;
+  };
+  auto action_term = [&](const RuleSet& rs, const PolicyModel& m,
+                         const std::string& code) -> std::optional<z3::expr> {
+    for (size_t i = 0; i < rs.policy.actions.size(); ++i) {
+      if (rs.policy.actions[i].code == code) return m.listed[i];
+    }
+    return std::nullopt;
+  };
+  for (const RuleSet* rs : {&old_rs, &new_rs}) {
+    for (const std::string& g : rs->policy.grades) {
+      add("grade", g, grade_term(old_rs, om, g), grade_term(new_rs, nm, g));
+    }
+  }
+  for (const RuleSet* rs : {&old_rs, &new_rs}) {
+    for (const ConcernDef& c : rs->policy.concerns) {
+      for (const std::string& l : rs->policy.levels) {
+        add("concern", c.name + "=" + l, level_term(old_rs, om, c.name, l),
+            level_term(new_rs, nm, c.name, l));
+      }
+    }
+  }
+  for (const RuleSet* rs : {&old_rs, &new_rs}) {
+    for (const PromptDef& p : rs->policy.prompts) {
+      add("prompt", p.name, prompt_term(old_rs, om, p.name),
+          prompt_term(new_rs, nm, p.name));
+    }
+  }
+  for (const RuleSet* rs : {&old_rs, &new_rs}) {
+    for (const ActionDef& a : rs->policy.actions) {
+      add("action", a.code, action_term(old_rs, om, a.code),
+          action_term(new_rs, nm, a.code));
+    }
+  }
+  for (const Output& o : outputs) {
+    DiffFinding f;
+    f.kind = o.kind;
+    f.name = o.name;
+    s.push();
+    s.add(o.in_old != o.in_new);
+    ++report.solver_checks;
+    const z3::check_result r = s.check();
+    f.differs = r != z3::unsat;
+    if (r == z3::unknown) {
+      report.unsupported.push_back(
+          absl::StrCat(o.kind, " ", o.name, ": the solver gave no answer"));
+    }
+    if (r == z3::sat) {
+      const std::string json = enc.WitnessJson(s.get_model(), all);
+      const std::string what = absl::StrCat(o.kind, " ", o.name, " differs");
+      absl::StatusOr<FactRecord> fo = decode_old(json);
+      absl::StatusOr<FactRecord> fn = decode_new(json);
+      absl::StatusOr<Assessment> ao =
+          fo.ok() ? AssessWithReference(old_rs, *fo, options.as_of)
+                  : absl::StatusOr<Assessment>(fo.status());
+      absl::StatusOr<Assessment> an =
+          fn.ok() ? AssessWithReference(new_rs, *fn, options.as_of)
+                  : absl::StatusOr<Assessment>(fn.status());
+      if (!ao.ok() || !an.ok()) {
+        report.disagreements.push_back(absl::StrCat(
+            what, ": the episode is refused (",
+            !ao.ok() ? ao.status().message() : an.status().message(),
+            ")\n    episode: ", json));
+      } else {
+        f.old_says = Says(*ao, o.kind, o.name);
+        f.new_says = Says(*an, o.kind, o.name);
+        if (f.old_says == f.new_says) {
+          report.disagreements.push_back(absl::StrCat(
+              what,
+              ": the solver's episode is not confirmed by the engine "
+              "(both answers say ",
+              f.old_says, ")\n    episode: ", json));
+        } else {
+          f.witness_json = json;
+          std::set<std::string> fired_old, fired_new;
+          for (const FiredRule& x : ao->fired) fired_old.insert(x.id);
+          for (const FiredRule& x : an->fired) fired_new.insert(x.id);
+          for (const std::string& id : fired_new) {
+            if (fired_old.count(id) == 0) f.rules.push_back("+" + id);
+          }
+          for (const std::string& id : fired_old) {
+            if (fired_new.count(id) == 0) f.rules.push_back("-" + id);
+          }
+        }
+      }
+    }
+    s.pop();
+    report.outputs.push_back(std::move(f));
+  }
+  return report;
+}
+
+std::string FormatDiff(const RuleSet& old_rs, const RuleSet& new_rs,
+                       const DiffReport& report) {
+  std::string out = absl::StrCat(
+      "diff of ", old_rs.manifest.id, " version ", old_rs.manifest.version,
+      " (OLD) and ", new_rs.manifest.id, " version ", new_rs.manifest.version,
+      " (NEW) (", report.scope, ")\n");
+  int differing = 0;
+  for (const DiffFinding& d : report.outputs) {
+    if (!d.differs) continue;
+    ++differing;
+    absl::StrAppend(&out, "DIFFERS ", d.kind, " ", d.name);
+    if (!d.witness_json.empty()) {
+      absl::StrAppend(
+          &out, ": OLD ", d.old_says, ", NEW ", d.new_says,
+          "; rules (+ fired only under NEW, - only under OLD): ",
+          d.rules.empty() ? "none" : absl::StrJoin(d.rules, " "),
+          "\n  episode (confirmed by the engine): ", d.witness_json);
+    }
+    absl::StrAppend(&out, "\n");
+  }
+  for (const std::string& u : report.unsupported) {
+    absl::StrAppend(&out, "unsupported: ", u, "\n");
+  }
+  for (const std::string& d : report.disagreements) {
+    absl::StrAppend(&out, "ANALYSIS BUG: ", d, "\n");
+  }
+  absl::StrAppend(&out, differing, " of ", report.outputs.size(),
+                  " outputs differ for some episode; ", report.solver_checks,
+                  " solver checks\n");
   return out;
 }
 

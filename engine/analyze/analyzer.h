@@ -157,6 +157,41 @@ absl::StatusOr<AnalysisReport> AnalyzeRuleSet(const RuleSet& ruleset,
 // The report as the `lantern analyze` command prints it.
 std::string FormatReport(const RuleSet& ruleset, const AnalysisReport& report);
 
+// `lantern diff OLD NEW`: per output (each grade, concern level, prompt
+// raised, action in `actions`, by name across both rulesets), whether some
+// episode's answer differs between the two rulesets, with a witness
+// episode both engines confirm and the rules that fired under one and not
+// the other.
+struct DiffFinding {
+  std::string kind;  // "grade", "concern", "prompt", "action"
+  std::string name;
+  bool differs = false;
+  std::string witness_json;        // differs and confirmed
+  std::string old_says, new_says;  // on the witness: "HIGH" / "MEDIUM"...
+  std::vector<std::string> rules;  // "+id" fired only under NEW, "-id" OLD
+};
+
+struct DiffReport {
+  std::vector<DiffFinding> outputs;
+  std::vector<std::string> unsupported;
+  std::vector<std::string> disagreements;  // as AnalysisReport's
+  std::string scope;
+  int64_t solver_checks = 0;
+  bool HasDifferences() const;
+};
+
+// REQUIRES: both rulesets are checked and name the same fact message;
+// `decode_old` / `decode_new` decode facts for each. INVALID_ARGUMENT when
+// `as_of` is outside either's effective period or the fact messages differ.
+absl::StatusOr<DiffReport> DiffRuleSets(const RuleSet& old_rs,
+                                        const RuleSet& new_rs,
+                                        const AnalysisOptions& options,
+                                        const FactsDecoder& decode_old,
+                                        const FactsDecoder& decode_new);
+
+std::string FormatDiff(const RuleSet& old_rs, const RuleSet& new_rs,
+                       const DiffReport& report);
+
 }  // namespace lantern
 
 #endif  // LANTERN_ENGINE_ANALYZE_ANALYZER_H_

@@ -108,17 +108,24 @@ std::string StripIndices(const std::string& path) {
 }
 
 Encoder::Encoder(z3::context* ctx, const RuleSet* ruleset,
-                 const AnalysisOptions* opt)
-    : ctx_(*ctx), ruleset_(*ruleset), schema_(*ruleset->schema), opt_(*opt) {
+                 const AnalysisOptions* opt, const RuleSet* also)
+    : ctx_(*ctx),
+      ruleset_(ruleset),
+      schema_(*ruleset->schema),
+      opt_(*opt),
+      rulesets_{ruleset} {
+  if (also != nullptr) rulesets_.push_back(also);
   std::set<std::string> strings;
-  for (const ConstantDef& c : ruleset_.constants) {
-    for (const LiteralValue& v : c.values) {
-      if (std::holds_alternative<std::string>(v)) {
-        strings.insert(std::get<std::string>(v));
+  for (const RuleSet* rs : rulesets_) {
+    for (const ConstantDef& c : rs->constants) {
+      for (const LiteralValue& v : c.values) {
+        if (std::holds_alternative<std::string>(v)) {
+          strings.insert(std::get<std::string>(v));
+        }
       }
     }
+    for (const Rule& r : rs->rules) CollectStrings(*r.when.expr, &strings);
   }
-  for (const Rule& r : ruleset_.rules) CollectStrings(*r.when.expr, &strings);
   string_literals_.assign(strings.begin(), strings.end());
   string_literals_.push_back("zz_other");
 }
@@ -179,10 +186,12 @@ Var& Encoder::GetVar(const std::string& path, const FieldDef* field,
       }
     } else if (t.kind == TypeKind::kString) {
       std::set<std::string> codes;
-      for (const Catalogue& c : ruleset_.catalogues) {
-        for (const CatalogueField& f : c.fields) {
-          if (f.path != stripped) continue;
-          for (const CatalogueEntry& e : c.entries) codes.insert(e.code);
+      for (const RuleSet* rs : rulesets_) {
+        for (const Catalogue& c : rs->catalogues) {
+          for (const CatalogueField& f : c.fields) {
+            if (f.path != stripped) continue;
+            for (const CatalogueEntry& e : c.entries) codes.insert(e.code);
+          }
         }
       }
       if (codes.empty()) {
@@ -398,7 +407,8 @@ Value Encoder::Enc(const Expr& e) {
       }
       if (e.resolution == Resolution::kConstant) {
         const std::vector<ConstantDef>& constants =
-            policy_ == nullptr ? ruleset_.constants : ruleset_.policy.constants;
+            policy_ == nullptr ? ruleset_->constants
+                               : ruleset_->policy.constants;
         if (e.slot < 0 || e.slot >= static_cast<int>(constants.size())) {
           throw Unsupported{"an unresolved constant"};
         }

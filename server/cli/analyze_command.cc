@@ -62,7 +62,80 @@ AnalysisDomain EpisodeDomain() {
   return d;
 }
 
+// Facts as a request's: for lantern.v1.EpisodeFacts through the service's
+// validation; otherwise the FactTypes' decoding.
+FactsDecoder DecoderFor(const RuleSet& ruleset, const FactTypes& types) {
+  if (ruleset.manifest.fact_message == kEpisodeFacts) {
+    return [&ruleset](const std::string& json) -> absl::StatusOr<FactRecord> {
+      v1::AssessRequest request;
+      google::protobuf::util::JsonParseOptions parse;
+      const auto status = google::protobuf::util::JsonStringToMessage(
+          absl::StrCat("{\"facts\": ", json, "}"), &request, parse);
+      if (!status.ok()) {
+        return absl::InvalidArgumentError(std::string(status.message()));
+      }
+      return ValidateAndDecodeFacts(request, ruleset, RequestLimits{});
+    };
+  }
+  return [&ruleset, &types](const std::string& json) {
+    return types.DecodeJson(*ruleset.schema, ruleset.manifest.fact_message,
+                            json);
+  };
+}
+
+// Loads `dir` for analysis; null (diagnostics on `err`, *code set) when it
+// does not load.
+std::shared_ptr<const RuleSet> Load(const std::string& dir,
+                                    const FactTypes& types, std::ostream& err,
+                                    int* code) {
+  absl::StatusOr<LoadResult> loaded =
+      LoadRuleSet(dir, types, "", &AssessmentVocabulary());
+  if (!loaded.ok()) {
+    err << "lantern: " << loaded.status().message() << "\n";
+    *code = kExitUsage;
+    return nullptr;
+  }
+  err << loaded->diagnostics.ToString();
+  if (loaded->ruleset == nullptr) {
+    err << dir << ": " << loaded->diagnostics.error_count() << " error(s)\n";
+    *code = kExitFailed;
+  }
+  return loaded->ruleset;
+}
+
 }  // namespace
+
+int RunDiff(const std::string& old_dir, const std::string& new_dir,
+            const AnalyzeCommandOptions& options, absl::Time now,
+            const FactTypes& types, std::ostream& out, std::ostream& err) {
+  AnalysisOptions opt;
+  opt.as_of = now;
+  if (options.as_of.has_value() &&
+      !ParseTimestampText(*options.as_of, &opt.as_of)) {
+    err << "lantern: --as_of must be an RFC 3339 time such as "
+           "2024-05-01T12:00:00Z, not '"
+        << *options.as_of << "'\n";
+    return kExitUsage;
+  }
+  opt.list_bound = options.list_bound;
+  int code = kExitOk;
+  std::shared_ptr<const RuleSet> old_rs = Load(old_dir, types, err, &code);
+  if (old_rs == nullptr) return code;
+  std::shared_ptr<const RuleSet> new_rs = Load(new_dir, types, err, &code);
+  if (new_rs == nullptr) return code;
+  if (new_rs->manifest.fact_message == kEpisodeFacts) {
+    opt.domain = EpisodeDomain();
+  }
+  absl::StatusOr<DiffReport> report =
+      DiffRuleSets(*old_rs, *new_rs, opt, DecoderFor(*old_rs, types),
+                   DecoderFor(*new_rs, types));
+  if (!report.ok()) {
+    err << "lantern: " << report.status().message() << "\n";
+    return kExitUsage;
+  }
+  out << FormatDiff(*old_rs, *new_rs, *report);
+  return report->HasDifferences() ? kExitFailed : kExitOk;
+}
 
 int RunAnalyze(const std::string& dir, const AnalyzeCommandOptions& options,
                absl::Time now, const FactTypes& types, std::ostream& out,
@@ -93,25 +166,10 @@ int RunAnalyze(const std::string& dir, const AnalyzeCommandOptions& options,
     return kExitFailed;
   }
   const RuleSet& ruleset = *loaded->ruleset;
-  FactsDecoder decode;
   if (ruleset.manifest.fact_message == kEpisodeFacts) {
     opt.domain = EpisodeDomain();
-    decode = [&ruleset](const std::string& json) -> absl::StatusOr<FactRecord> {
-      v1::AssessRequest request;
-      google::protobuf::util::JsonParseOptions parse;
-      const auto status = google::protobuf::util::JsonStringToMessage(
-          absl::StrCat("{\"facts\": ", json, "}"), &request, parse);
-      if (!status.ok()) {
-        return absl::InvalidArgumentError(std::string(status.message()));
-      }
-      return ValidateAndDecodeFacts(request, ruleset, RequestLimits{});
-    };
-  } else {
-    decode = [&ruleset, &types](const std::string& json) {
-      return types.DecodeJson(*ruleset.schema, ruleset.manifest.fact_message,
-                              json);
-    };
   }
+  const FactsDecoder decode = DecoderFor(ruleset, types);
   const auto start = std::chrono::steady_clock::now();
   absl::StatusOr<AnalysisReport> report = AnalyzeRuleSet(ruleset, opt, decode);
   if (!report.ok()) {

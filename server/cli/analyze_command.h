@@ -36,6 +36,16 @@ int RunAnalyze(const std::string& dir, const AnalyzeCommandOptions& options,
                absl::Time now, const FactTypes& types, std::ostream& out,
                std::ostream& err);
 
+// `lantern diff OLD NEW`: per output, whether some episode's answer differs
+// between the two rulesets (engine/analyze/analyzer.h, DiffRuleSets), each
+// difference with a witness episode both rulesets' engines confirm and the
+// rules that fired under only one. Exit 0 when no output differs, 1 when
+// some does (or the analysis disagrees with the engine), 2 when it cannot
+// run (a ruleset that does not load is 1, as for analyze).
+int RunDiff(const std::string& old_dir, const std::string& new_dir,
+            const AnalyzeCommandOptions& options, absl::Time now,
+            const FactTypes& types, std::ostream& out, std::ostream& err);
+
 }  // namespace lantern
 
 #endif  // LANTERN_SERVER_CLI_ANALYZE_COMMAND_H_

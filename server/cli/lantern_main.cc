@@ -60,6 +60,9 @@ constexpr char kUsage[] =
     "                                      episode produces, invariants "
     "proven\n"
     "                                      or violated (Z3)\n"
+    "  lantern diff OLD NEW [--as_of RFC3339]\n"
+    "                                      per output, whether some episode's\n"
+    "                                      answer differs, with a witness\n"
     "  lantern eval --rules DIR --facts FILE.json [--as_of RFC3339]\n"
     "                                      print the Assessment as JSON\n"
     "  lantern serve [--listen HOST:PORT] [--rules DIR]\n"
@@ -106,6 +109,17 @@ int main(int argc, char** argv) {
     options.witnesses = absl::GetFlag(FLAGS_witnesses);
     return lantern::RunAnalyze(args[2], options, absl::Now(), types, std::cout,
                                std::cerr);
+  }
+  if (command == "diff") {
+    if (args.size() != 4)
+      return Usage("diff takes exactly two ruleset directories: OLD NEW");
+    lantern::AnalyzeCommandOptions options;
+    if (!absl::GetFlag(FLAGS_as_of).empty()) {
+      options.as_of = absl::GetFlag(FLAGS_as_of);
+    }
+    options.list_bound = absl::GetFlag(FLAGS_list_bound);
+    return lantern::RunDiff(args[2], args[3], options, absl::Now(), types,
+                            std::cout, std::cerr);
   }
   if (command == "eval") {
     if (args.size() != 2) return Usage("eval takes no positional arguments");

@@ -115,7 +115,14 @@ struct Var {
 
 class Encoder {
  public:
-  Encoder(z3::context* ctx, const RuleSet* ruleset, const AnalysisOptions* opt);
+  // `also` (may be null) is a second ruleset over the same fact message
+  // whose conditions the same variables serve (`lantern diff`): its codes
+  // and strings join the domains. REQUIRES: all outlive the encoder.
+  Encoder(z3::context* ctx, const RuleSet* ruleset, const AnalysisOptions* opt,
+          const RuleSet* also = nullptr);
+
+  // The ruleset whose constants the next conditions name.
+  void Use(const RuleSet* ruleset) { ruleset_ = ruleset; }
 
   // The condition's truth. Throws Unsupported. `policy` is null for rules.
   Tri Condition(const Expr& expr, const PolicyTerms* policy);
@@ -162,7 +169,8 @@ class Encoder {
                           const std::set<std::string>& paths);
 
   z3::context& ctx_;
-  const RuleSet& ruleset_;
+  const RuleSet* ruleset_;
+  std::vector<const RuleSet*> rulesets_;  // every ruleset encoded
   const FactSchema& schema_;
   const AnalysisOptions& opt_;
   const PolicyTerms* policy_ = nullptr;

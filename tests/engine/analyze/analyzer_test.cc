@@ -168,6 +168,55 @@ TEST_F(AnalyzerTest, UnknownIsNeitherTrueNorFalse) {
   EXPECT_EQ(a.prompts[0].answer, PromptAnswer::kConsider);
 }
 
+// lantern diff: a ruleset against itself differs nowhere; against a copy
+// whose under-13 rule reads `< 12`, the grade MEDIUM (the rule's floor)
+// differs, with a witness both engines confirm naming the rule that fired
+// only under OLD.
+TEST_F(AnalyzerTest, DiffFindsAKnownChangeAndNothingInAnUnchangedCopy) {
+  std::shared_ptr<const RuleSet> old_rs = Load();
+  ASSERT_NE(old_rs, nullptr);
+  std::vector<SourceFile> files = ReadTree(TestDataPath(kPlanted));
+  for (SourceFile& f : files) {
+    if (f.path != "rules/general.yaml") continue;
+    const std::string from = "when: child.age_years < 13";
+    const size_t at = f.content.find(from);
+    ASSERT_NE(at, std::string::npos);
+    f.content.replace(at, from.size(), "when: child.age_years < 12");
+  }
+  LoadResult changed = LoadRuleSetFromFiles(std::move(files), types_, "new");
+  ASSERT_NE(changed.ruleset, nullptr) << changed.diagnostics.ToString();
+  AnalysisOptions opt;
+  opt.as_of = absl::FromUnixSeconds(1714824000);
+  auto decoder = [&](const RuleSet& rs) -> FactsDecoder {
+    return [&rs, this](const std::string& json) {
+      return types_.DecodeJson(*rs.schema, rs.manifest.fact_message, json);
+    };
+  };
+  absl::StatusOr<DiffReport> same =
+      DiffRuleSets(*old_rs, *old_rs, opt, decoder(*old_rs), decoder(*old_rs));
+  ASSERT_TRUE(same.ok()) << same.status();
+  EXPECT_FALSE(same->HasDifferences()) << FormatDiff(*old_rs, *old_rs, *same);
+
+  const RuleSet& new_rs = *changed.ruleset;
+  absl::StatusOr<DiffReport> diff =
+      DiffRuleSets(*old_rs, new_rs, opt, decoder(*old_rs), decoder(new_rs));
+  ASSERT_TRUE(diff.ok()) << diff.status();
+  EXPECT_THAT(diff->disagreements, ::testing::IsEmpty());
+  bool medium = false;
+  for (const DiffFinding& d : diff->outputs) {
+    if (!(d.kind == "grade" && d.name == "MEDIUM")) continue;
+    medium = true;
+    ASSERT_TRUE(d.differs);
+    ASSERT_FALSE(d.witness_json.empty());
+    EXPECT_THAT(d.rules, ::testing::Contains("-general.under_13"));
+    EXPECT_EQ(Assess(*old_rs, d.witness_json).grade.grade == "MEDIUM",
+              Assess(new_rs, d.witness_json).grade.grade != "MEDIUM");
+  }
+  EXPECT_TRUE(medium);
+  EXPECT_THAT(FormatDiff(*old_rs, new_rs, *diff),
+              HasSubstr("DIFFERS grade MEDIUM: OLD "));
+}
+
 TEST_F(AnalyzerTest, RefusesAnAsOfOutsideTheEffectivePeriod) {
   std::shared_ptr<const RuleSet> rs = Load();
   ASSERT_NE(rs, nullptr);
