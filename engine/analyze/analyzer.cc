@@ -1,4 +1,5 @@
-// Analyzer: entry points AnalyzeRuleSet and FormatReport (analyzer.h).
+// Analyzer: entry points AnalyzeRuleSet, DiffRuleSets, FormatReport and
+// FormatDiff (analyzer.h).
 // The rules are encoded once; each rule is asked about alone (its own
 // facts' domains, pushed and popped on one solver); the policy stage and
 // the invariants are encoded over all rules and asked one output at a
@@ -559,7 +560,7 @@ AnalysisReport Analysis::Run() {
       absl::FormatTime("%Y-%m-%d%ET%H:%M:%SZ", opt_.as_of, absl::UTCTimeZone()),
       "; repeated messages of up to ", opt_.list_bound,
       " elements; code lists as sets of distinct codes; numbers and "
-      "timestamps in the request's valid ranges");
+      "timestamps in the domain's ranges and time orders");
   Rules(/*ask=*/true);
   if (opt_.outputs) Policy();
   return std::move(report_);

@@ -1,7 +1,8 @@
 // Analyzer: exact questions about a ruleset, answered with the Z3 SMT solver
 // and every answer that comes with an episode checked by the engine.
 //
-// Entry point: AnalyzeRuleSet. It encodes the checked ruleset — every
+// Entry points: AnalyzeRuleSet (`lantern analyze`) and DiffRuleSets
+// (`lantern diff`, below). AnalyzeRuleSet encodes the checked ruleset — every
 // rule's condition, the policy stage (concern scores and levels, concern
 // floors, prompts, grade bands and floors, actions) and the invariants —
 // over the fact schema's domains, faithful to the reference evaluator's
