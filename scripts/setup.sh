@@ -14,6 +14,7 @@ PACKAGES=(
   libssl-dev
   libsqlite3-dev
   postgresql-15 libpq-dev
+  libz3-dev
   libgtest-dev libgmock-dev googletest
   libbenchmark-dev
   python3-grpcio python3-protobuf

@@ -10,6 +10,7 @@
 #include "absl/flags/usage.h"
 #include "absl/time/clock.h"
 #include "engine/proto/proto_fact_types.h"
+#include "server/cli/analyze_command.h"
 #include "server/cli/cli.h"
 #include "server/cli/serve_command.h"
 #include "server/grpc/serve.h"
@@ -28,6 +29,13 @@ ABSL_FLAG(int64_t, generated, 100000,
           "test: check the ruleset's invariants on this many generated "
           "episodes (0: none)");
 ABSL_FLAG(uint64_t, seed, 1, "test: the seed of the episode generator");
+
+ABSL_FLAG(int32_t, list_bound, 3,
+          "analyze: the most elements a repeated message field holds in the "
+          "analysis");
+ABSL_FLAG(bool, witnesses, false,
+          "analyze: also print a confirmed witness episode per rule and "
+          "output");
 
 ABSL_FLAG(std::string, trusted_key, "",
           "ledger verify: the Ed25519 public key every tree head must verify "
@@ -48,6 +56,14 @@ constexpr char kUsage[] =
     "                                      check its invariants on N "
     "generated\n"
     "                                      episodes (default 100000)\n"
+    "  lantern analyze DIR [--as_of RFC3339] [--list_bound K] [--witnesses]\n"
+    "                                      rules that never fire, outputs no\n"
+    "                                      episode produces, invariants "
+    "proven\n"
+    "                                      or violated (Z3)\n"
+    "  lantern diff OLD NEW [--as_of RFC3339]\n"
+    "                                      per output, whether some episode's\n"
+    "                                      answer differs, with a witness\n"
     "  lantern eval --rules DIR --facts FILE.json [--as_of RFC3339]\n"
     "                                      print the Assessment as JSON\n"
     "  lantern serve [--config FILE] [--listen HOST:PORT] [--rules DIR]\n"
@@ -82,6 +98,29 @@ int main(int argc, char** argv) {
     options.seed = absl::GetFlag(FLAGS_seed);
     if (options.generated < 0) return Usage("--generated must not be negative");
     return lantern::RunTest(args[2], options, types, std::cout, std::cerr);
+  }
+  if (command == "analyze") {
+    if (args.size() != 3)
+      return Usage("analyze takes exactly one ruleset directory");
+    lantern::AnalyzeCommandOptions options;
+    if (!absl::GetFlag(FLAGS_as_of).empty()) {
+      options.as_of = absl::GetFlag(FLAGS_as_of);
+    }
+    options.list_bound = absl::GetFlag(FLAGS_list_bound);
+    options.witnesses = absl::GetFlag(FLAGS_witnesses);
+    return lantern::RunAnalyze(args[2], options, absl::Now(), types, std::cout,
+                               std::cerr);
+  }
+  if (command == "diff") {
+    if (args.size() != 4)
+      return Usage("diff takes exactly two ruleset directories: OLD NEW");
+    lantern::AnalyzeCommandOptions options;
+    if (!absl::GetFlag(FLAGS_as_of).empty()) {
+      options.as_of = absl::GetFlag(FLAGS_as_of);
+    }
+    options.list_bound = absl::GetFlag(FLAGS_list_bound);
+    return lantern::RunDiff(args[2], args[3], options, absl::Now(), types,
+                            std::cout, std::cerr);
   }
   if (command == "eval") {
     if (args.size() != 2) return Usage("eval takes no positional arguments");
