@@ -109,7 +109,7 @@ class ThreeValuedPolicyTest : public ::testing::Test {
     FactRecord facts(
         schema.root(),
         static_cast<int32_t>(schema.message_type(schema.root()).fields.size()));
-    absl::StatusOr<Assessment> a = lantern::Decide(
+    absl::StatusOr<Assessment> a = lantern::DecideWithReference(
         *ruleset_, facts, std::move(match), testing::BaseTime());
     EXPECT_TRUE(a.ok()) << a.status();
     return a.ok() ? *a : Assessment();
