@@ -239,8 +239,19 @@ void AtomCompiler::EmitCall(const Expr& e) {
     case Function::kFired:
     case Function::kConcernScore:
     case Function::kConcernLevel:
-    case Function::kTotalScore:
-      return Fail(absl::StrCat(e.name, "() outside the policy stage"));
+    case Function::kTotalScore: {
+      if (e.function != Function::kTotalScore) {
+        if (e.args.empty()) return Fail("missing argument");
+        Emit(*e.args.back());
+      }
+      AtomInstr in;
+      in.code = AtomOp::kPolicy;
+      in.function = e.function;
+      in.a = e.type.kind == TypeKind::kEnum ? e.type.ref : -1;
+      in.text = Text(e.name);
+      Add(in);
+      return;
+    }
     case Function::kGrade:
     case Function::kPrompt:
     case Function::kAction:

@@ -10,6 +10,7 @@
 //      (compiler_layout.cc).
 //   4. Lay out the rules: jump code, lead index, posting lists
 //      (compiler_index.cc), effective periods and the report.
+//   5. Compile the policy stage (policy_compiler.cc).
 #include "engine/compile/compiler.h"
 
 #include <utility>
@@ -158,6 +159,11 @@ absl::StatusOr<std::shared_ptr<const CompiledRuleSet>> CompileRuleSet(
     program->period.push_back(
         always_in_force ? -1 : static_cast<int32_t>(program->periods.size()));
     if (!always_in_force) program->periods.push_back(rule.effective);
+  }
+  if (absl::Status status =
+          compiler_internal::CompilePolicy(*ruleset, &program->policy);
+      !status.ok()) {
+    return status;
   }
   Report(catalog, rules, program.get());
   return std::shared_ptr<const CompiledRuleSet>(std::move(program));

@@ -1,6 +1,6 @@
-// Decide: the policy stage. Entry points: MatchWithReference, Decide,
-// AssessWithReference. See decide.h for the algorithm; every figure in the
-// Assessment names the rules that produced it.
+// Decide: the policy stage. Entry points: Decide, DecideWith. See decide.h
+// for the algorithm; every figure in the Assessment names the rules that
+// produced it.
 #include "engine/decide/decide.h"
 
 #include <algorithm>
@@ -11,6 +11,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "engine/match/policy_run.h"
 
 namespace lantern {
 namespace {
@@ -194,16 +195,15 @@ PolicyInputs InputsFor(const RuleSet& ruleset, const MatchResult& match,
   return in;
 }
 
-FindingOutcome DecideFinding(const ReferenceEvaluator& evaluator,
-                             const PromptFinding& def, const FactRecord& facts,
-                             const PolicyInputs& inputs, AtomMemo* memo) {
+FindingOutcome DecideFinding(PolicyEvaluator& evaluator, size_t prompt,
+                             size_t finding, const PromptFinding& def,
+                             const PolicyInputs& inputs) {
   FindingOutcome out;
   out.name = def.name;
   out.title = def.title;
   out.cite = def.cite;
   if (!def.when.has_value()) return out;
-  ConditionResult result = evaluator.EvaluateCondition(
-      *def.when->expr, def.when->source, facts, &inputs, memo);
+  ConditionResult result = evaluator.Finding(prompt, finding, inputs);
   out.truth = result.truth;
   out.conditions = std::move(result.reasons);
   out.unknown_paths = std::move(result.unknown_paths);
@@ -211,27 +211,23 @@ FindingOutcome DecideFinding(const ReferenceEvaluator& evaluator,
   return out;
 }
 
-// `memo` holds the policy-stage atoms already evaluated for this request.
-PromptOutcome DecidePrompt(const RuleSet& ruleset, const PromptDef& def,
-                           const FactRecord& facts, const PolicyInputs& inputs,
-                           const Assessment& a, AtomMemo* memo) {
+PromptOutcome DecidePrompt(PolicyEvaluator& evaluator, size_t index,
+                           const PromptDef& def, const PolicyInputs& inputs,
+                           const Assessment& a) {
   PromptOutcome out;
   out.name = def.name;
   out.title = def.title;
   out.cite = def.cite;
-  ReferenceEvaluator evaluator(ruleset.schema.get(), &ruleset.policy.constants,
-                               a.as_of);
-  ConditionResult result = evaluator.EvaluateCondition(
-      *def.when.expr, def.when.source, facts, &inputs, memo);
+  ConditionResult result = evaluator.Prompt(index, inputs);
   out.truth = result.truth;
   out.answer = PromptAnswerFor(result.truth);
   out.raised = out.answer == PromptAnswer::kRaise;
   out.conditions = std::move(result.reasons);
   out.unknown_paths = std::move(result.unknown_paths);
   out.error = std::move(result.error);
-  for (const PromptFinding& finding : def.findings) {
+  for (size_t f = 0; f < def.findings.size(); ++f) {
     out.findings.push_back(
-        DecideFinding(evaluator, finding, facts, inputs, memo));
+        DecideFinding(evaluator, index, f, def.findings[f], inputs));
   }
   // Fired rules are reasons only for a prompt that was raised: naming them
   // beside a prompt that was not would read as reasons for it.
@@ -254,17 +250,14 @@ PromptOutcome DecidePrompt(const RuleSet& ruleset, const PromptDef& def,
 // level. The level bounds in `*inputs` are raised alike, so that the
 // prompts read the floored levels: a TRUE floor lifts both ends, an
 // undecided one the upper end, naming the facts the floor waits on.
-void ApplyConcernFloors(const RuleSet& ruleset, const FactRecord& facts,
+void ApplyConcernFloors(const RuleSet& ruleset, PolicyEvaluator& evaluator,
                         PolicyInputs* inputs, Assessment* a) {
   const Policy& policy = ruleset.policy;
   if (policy.concern_floors.empty()) return;
-  ReferenceEvaluator evaluator(ruleset.schema.get(), &policy.constants,
-                               a->as_of);
   const PolicyInputs before = *inputs;
-  AtomMemo memo;
-  for (const ConcernFloor& floor : policy.concern_floors) {
-    ConditionResult result = evaluator.EvaluateCondition(
-        *floor.when.expr, floor.when.source, facts, &before, &memo);
+  for (size_t i = 0; i < policy.concern_floors.size(); ++i) {
+    const ConcernFloor& floor = policy.concern_floors[i];
+    ConditionResult result = evaluator.Floor(i, before);
     if (result.truth == Truth::kFalse) continue;
     const bool holds = result.truth == Truth::kTrue;
     const int rank = policy.LevelRank(floor.level);
@@ -341,14 +334,12 @@ void ApplyPromptFloors(const RuleSet& ruleset, Assessment* a) {
   }
 }
 
-void ComputeDue(const RuleSet& ruleset, const ActionDef& def,
-                const FactRecord& facts, const PolicyInputs& inputs,
+void ComputeDue(const RuleSet& ruleset, PolicyEvaluator& evaluator,
+                const ActionDef& def, const PolicyInputs& inputs,
                 absl::Time as_of, ActionOutcome* out) {
   if (!def.due.has_value()) return;
-  ReferenceEvaluator evaluator(ruleset.schema.get(), &ruleset.policy.constants,
-                               as_of);
-  ValueResult due =
-      evaluator.EvaluateValue(*def.due->expr, def.due->source, facts, &inputs);
+  ValueResult due = evaluator.Due(
+      static_cast<size_t>(&def - ruleset.policy.actions.data()), inputs);
   if (due.truth == Truth::kTrue &&
       std::holds_alternative<absl::Time>(due.value)) {
     out->due_by = std::get<absl::Time>(due.value);
@@ -414,7 +405,7 @@ std::map<std::string, ActionTriggers> CollectTriggers(const RuleSet& ruleset,
 }
 
 // Fills a.actions and a.actions_to_consider (see decide.h).
-void DecideActions(const RuleSet& ruleset, const FactRecord& facts,
+void DecideActions(const RuleSet& ruleset, PolicyEvaluator& evaluator,
                    const PolicyInputs& inputs, absl::Time as_of,
                    const MatchResult& match, Assessment* a) {
   for (auto& [code, t] : CollectTriggers(ruleset, match, a)) {
@@ -424,7 +415,7 @@ void DecideActions(const RuleSet& ruleset, const FactRecord& facts,
     action.title = def->title;
     action.owner = def->owner;
     action.cite = def->cite;
-    ComputeDue(ruleset, *def, facts, inputs, as_of, &action);
+    ComputeDue(ruleset, evaluator, *def, inputs, as_of, &action);
     if (!t.known.empty()) {
       action.triggered_by = std::move(t.known);
       a->actions.push_back(std::move(action));
@@ -488,35 +479,10 @@ PromptAnswer PromptAnswerFor(Truth truth) {
   return PromptAnswer::kConsider;
 }
 
-MatchResult MatchWithReference(const RuleSet& ruleset, const FactRecord& facts,
-                               absl::Time as_of) {
-  MatchResult out;
-  ReferenceEvaluator evaluator(ruleset.schema.get(), &ruleset.constants, as_of);
-  for (int32_t i = 0; i < static_cast<int32_t>(ruleset.rules.size()); ++i) {
-    const Rule& rule = ruleset.rules[i];
-    if (!rule.effective.Contains(as_of)) continue;
-    ConditionResult result =
-        evaluator.EvaluateCondition(*rule.when.expr, rule.when.source, facts);
-    switch (result.truth) {
-      case Truth::kTrue:
-        out.fired.push_back({i, std::move(result.reasons), {}, ""});
-        break;
-      case Truth::kUnknown:
-        out.blocked.push_back({i, {}, std::move(result.unknown_paths), ""});
-        break;
-      case Truth::kError:
-        out.errored.push_back({i, {}, {}, std::move(result.error)});
-        break;
-      case Truth::kFalse:
-        break;
-    }
-  }
-  return out;
-}
-
-absl::StatusOr<Assessment> Decide(const RuleSet& ruleset,
-                                  const FactRecord& facts, MatchResult match,
-                                  absl::Time as_of) {
+absl::StatusOr<Assessment> DecideWith(const RuleSet& ruleset,
+                                      const FactRecord& facts,
+                                      MatchResult match, absl::Time as_of,
+                                      PolicyEvaluator& evaluator) {
   absl::Status status;
   CheckInForce(ruleset, as_of, &status);
   if (!status.ok()) return status;
@@ -558,23 +524,54 @@ absl::StatusOr<Assessment> Decide(const RuleSet& ruleset,
   }
   a.grade = GradeFor(policy, fired, blocked);
   PolicyInputs inputs = InputsFor(ruleset, match, a);
-  ApplyConcernFloors(ruleset, facts, &inputs, &a);
-  AtomMemo memo;  // prompts and findings share atoms (an age test, levels)
+  ApplyConcernFloors(ruleset, evaluator, &inputs, &a);
   a.prompts.reserve(policy.prompts.size());
-  for (const PromptDef& def : policy.prompts) {
-    a.prompts.push_back(DecidePrompt(ruleset, def, facts, inputs, a, &memo));
+  for (size_t i = 0; i < policy.prompts.size(); ++i) {
+    a.prompts.push_back(
+        DecidePrompt(evaluator, i, policy.prompts[i], inputs, a));
   }
   ApplyPromptFloors(ruleset, &a);
-  DecideActions(ruleset, facts, inputs, as_of, match, &a);
+  DecideActions(ruleset, evaluator, inputs, as_of, match, &a);
   a.codes = ScanCatalogueCodes(ruleset, facts).known;
   return a;
 }
 
-absl::StatusOr<Assessment> AssessWithReference(const RuleSet& ruleset,
-                                               const FactRecord& facts,
-                                               absl::Time as_of) {
-  return Decide(ruleset, facts, MatchWithReference(ruleset, facts, as_of),
-                as_of);
+namespace {
+
+// The compiled policy (CompiledRuleSet::policy) run by the atom VM.
+class CompiledPolicyEvaluator : public PolicyEvaluator {
+ public:
+  CompiledPolicyEvaluator(const CompiledRuleSet& program,
+                          const FactRecord& facts, absl::Time as_of)
+      : policy_(program.policy), run_(program, facts, as_of) {}
+
+  ConditionResult Floor(size_t floor, const PolicyInputs& inputs) override {
+    return run_.Evaluate(policy_.concern_floors[floor], inputs);
+  }
+  ConditionResult Prompt(size_t prompt, const PolicyInputs& inputs) override {
+    return run_.Evaluate(policy_.prompts[prompt], inputs);
+  }
+  ConditionResult Finding(size_t prompt, size_t finding,
+                          const PolicyInputs& inputs) override {
+    return run_.Evaluate(policy_.findings[prompt][finding], inputs);
+  }
+  ValueResult Due(size_t action, const PolicyInputs& inputs) override {
+    return run_.EvaluateValue(policy_.due[action], inputs);
+  }
+
+ private:
+  const CompiledPolicy& policy_;
+  PolicyRun run_;
+};
+
+}  // namespace
+
+absl::StatusOr<Assessment> Decide(const CompiledRuleSet& program,
+                                  const FactRecord& facts, MatchResult match,
+                                  absl::Time as_of) {
+  CompiledPolicyEvaluator evaluator(program, facts, as_of);
+  return DecideWith(*program.ruleset, facts, std::move(match), as_of,
+                    evaluator);
 }
 
 }  // namespace lantern

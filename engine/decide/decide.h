@@ -1,21 +1,17 @@
-// Decide: fired rules → Assessment, by the policy the ruleset declares.
+// Decide: the policy stage — a MatchResult (engine/match/match_result.h)
+// → Assessment, by the policy the ruleset declares.
 //
-// Two steps, kept apart so that any matcher can feed the policy:
-//   1. Match: which rules in force at `as_of` are TRUE (with evidence),
-//      UNKNOWN (with the unset fact paths that blocked them) or ERROR.
-//      MatchWithReference does it with the reference evaluator; the
-//      optimised matcher produces the same MatchResult.
-//   2. Decide: concern scores (sum of fired rules' scores per concern) →
-//      levels by thresholds, raised by the policy's concern floors whose
-//      conditions hold; total score → grade by bands, raised to the
-//      highest grade floor among fired rules; prompts by their policy-stage
-//      conditions over the match and the facts; actions from fired rules and
-//      raised prompts, each due time computed from the facts and judged
-//      overdue against `as_of`; and the catalogue codes the facts record,
-//      each with its catalogue entry.
+// Concern scores (sum of fired rules' scores per concern) → levels by
+// thresholds, raised by the policy's concern floors whose conditions hold;
+// total score → grade by bands, raised to the highest grade floor among
+// fired rules; prompts by their policy-stage conditions over the match, the
+// levels and the facts; the grade raised again to the grade floor of any
+// raised prompt; actions from fired rules and raised prompts, each due time
+// computed from the facts and judged overdue against `as_of`; and the
+// catalogue codes the facts record, each with its catalogue entry.
 //
 // The policy stage is three-valued about the match: a blocked rule may yet
-// fire, so "not known" never reads as "no" (PolicyInputs in evaluator.h
+// fire, so "not known" never reads as "no" (engine/lang/policy_inputs.h
 // states what fired(), concern_score(), concern_level() and total_score()
 // give while rules are blocked or errored). Consequently:
 //  * grade, concern levels and scores are those of the fired rules;
@@ -31,15 +27,14 @@
 //    `actions`; one whose triggers are all undecided (blocked or errored
 //    rules, kConsider prompts) is in `actions_to_consider` instead, with the
 //    facts that would settle it. An action is never in both.
-//      conditions over the match, the levels and the facts; the grade
-//      raised again to the grade floor of any raised prompt; actions from
-//      fired rules and raised prompts, each due time computed from the facts
-//      and judged overdue against `as_of`; and the catalogue codes the facts
-//      record, each with its catalogue entry.
-// Evaluation is a pure function of (ruleset, facts, as_of): the clock is
-// never read here.
 //
-// Thread-safety: stateless; the RuleSet and facts are only read.
+// Decide evaluates the policy's conditions and due times from the compiled
+// ruleset (CompiledRuleSet::policy, run by the atom VM). DecideWith takes
+// any PolicyEvaluator; the reference evaluator's (DecideWithReference) is
+// the oracle the compiled one is tested against. Evaluation is a pure
+// function of (ruleset, facts, match, as_of): the clock is never read here.
+//
+// Thread-safety: stateless; the ruleset, program and facts are only read.
 #ifndef LANTERN_ENGINE_DECIDE_DECIDE_H_
 #define LANTERN_ENGINE_DECIDE_DECIDE_H_
 
@@ -51,28 +46,14 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "engine/facts/facts.h"
-#include "engine/reference/evaluator.h"
+#include "engine/lang/policy_inputs.h"
+#include "engine/lang/truth.h"
+#include "engine/match/match_result.h"
+#include "engine/match/program.h"
 #include "engine/ruleset/catalogue.h"
 #include "engine/ruleset/ruleset.h"
 
 namespace lantern {
-
-struct RuleMatch {
-  int32_t rule = 0;                        // index in RuleSet::rules
-  std::vector<AtomEvidence> evidence;      // fired: the conditions that held
-  std::vector<std::string> unknown_paths;  // blocked: the facts it needs
-  std::string error;                       // errored: what went wrong
-};
-
-struct MatchResult {
-  std::vector<RuleMatch> fired;    // by rule index
-  std::vector<RuleMatch> blocked;  // UNKNOWN
-  std::vector<RuleMatch> errored;  // ERROR
-};
-
-// Evaluates every rule in force at `as_of` with the reference evaluator.
-MatchResult MatchWithReference(const RuleSet& ruleset, const FactRecord& facts,
-                               absl::Time as_of);
 
 struct FiredRule {
   std::string id, title, concern, cite, grade_floor;
@@ -181,14 +162,46 @@ struct Assessment {
   std::vector<ErroredRule> errored;  // by id
 };
 
-// FAILED_PRECONDITION when `as_of` is outside the ruleset's effective period.
-// Takes `match` by value: its evidence and paths move into the Assessment
-// (pass a temporary or std::move to avoid copying them).
-absl::StatusOr<Assessment> Decide(const RuleSet& ruleset,
+// How the policy stage evaluates the policy's conditions and due times,
+// each by its index in the ruleset's Policy, against the PolicyInputs
+// given. Not thread-safe: one per request.
+class PolicyEvaluator {
+ public:
+  virtual ~PolicyEvaluator() = default;
+  virtual ConditionResult Floor(size_t floor, const PolicyInputs& inputs) = 0;
+  virtual ConditionResult Prompt(size_t prompt, const PolicyInputs& inputs) = 0;
+  // REQUIRES: the finding has a condition.
+  virtual ConditionResult Finding(size_t prompt, size_t finding,
+                                  const PolicyInputs& inputs) = 0;
+  // REQUIRES: the action has a due time.
+  virtual ValueResult Due(size_t action, const PolicyInputs& inputs) = 0;
+};
+
+// The policy stage of `program`'s ruleset, its conditions run compiled.
+// FAILED_PRECONDITION when `as_of` is outside the ruleset's effective
+// period. Takes `match` by value: its evidence and paths move into the
+// Assessment (pass a temporary or std::move to avoid copying them).
+// REQUIRES: `match` is of `program`'s rules over `facts` at `as_of`.
+absl::StatusOr<Assessment> Decide(const CompiledRuleSet& program,
                                   const FactRecord& facts, MatchResult match,
                                   absl::Time as_of);
 
-// MatchWithReference then Decide.
+// The same with `evaluator` evaluating the policy's conditions.
+absl::StatusOr<Assessment> DecideWith(const RuleSet& ruleset,
+                                      const FactRecord& facts,
+                                      MatchResult match, absl::Time as_of,
+                                      PolicyEvaluator& evaluator);
+
+// The reference path (engine/decide/reference_policy.cc), the oracle of the
+// differential tests: every rule in force at `as_of` evaluated by the
+// reference evaluator; the policy stage with its conditions evaluated by
+// it; and the two together.
+MatchResult MatchWithReference(const RuleSet& ruleset, const FactRecord& facts,
+                               absl::Time as_of);
+absl::StatusOr<Assessment> DecideWithReference(const RuleSet& ruleset,
+                                               const FactRecord& facts,
+                                               MatchResult match,
+                                               absl::Time as_of);
 absl::StatusOr<Assessment> AssessWithReference(const RuleSet& ruleset,
                                                const FactRecord& facts,
                                                absl::Time as_of);

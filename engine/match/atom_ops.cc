@@ -12,6 +12,7 @@
 // with a string compares the enum value's name.
 #include <cmath>
 #include <limits>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "engine/lang/value_ops.h"
@@ -332,6 +333,107 @@ FrameValue ApplyBinary(Op op, const FrameValue& left, const FrameValue& right,
     default:
       return Arithmetic(op, left, right, ctx);
   }
+}
+
+// ---------------------------------------------------------------------------
+// Bounded unknowns.
+
+namespace {
+
+bool IsComparison(Op op) {
+  return op == Op::kEq || op == Op::kNe || op == Op::kLt || op == Op::kLe ||
+         op == Op::kGt || op == Op::kGe;
+}
+
+bool IsOrdered(const FrameValue& v) {
+  return v.kind == VKind::kInt || v.kind == VKind::kDouble ||
+         v.kind == VKind::kEnum;
+}
+
+FrameValue BoundAt(const FrameValue& open, int64_t n) {
+  FrameValue v = IntValue(n);
+  if (open.ref >= 0) {
+    v.kind = VKind::kEnum;
+    v.ref = open.ref;
+  }
+  return v;
+}
+
+// `op` with the open operand at `n`; nullopt when that is not a bool.
+std::optional<bool> CompareAt(Op op, const FrameValue& open, int64_t n,
+                              const FrameValue& other, bool open_left,
+                              const OpContext& ctx) {
+  const FrameValue at = BoundAt(open, n);
+  const FrameValue r =
+      open_left ? CompareOp(op, at, other, ctx) : CompareOp(op, other, at, ctx);
+  if (r.kind != VKind::kBool) return std::nullopt;
+  return r.b;
+}
+
+// The answer every value in [open.i, open.high] gives, or nullopt: small
+// ranges enumerated, wide ones by monotonicity (ordered comparisons) and
+// the range's ends (== and !=).
+std::optional<bool> DecideOverBounds(Op op, const FrameValue& open,
+                                     const FrameValue& other, bool open_left,
+                                     const OpContext& ctx) {
+  const uint64_t width =
+      static_cast<uint64_t>(open.high) - static_cast<uint64_t>(open.i);
+  if (width <= 64) {
+    std::optional<bool> first =
+        CompareAt(op, open, open.i, other, open_left, ctx);
+    for (uint64_t k = 1; first.has_value() && k <= width; ++k) {
+      const int64_t n = static_cast<int64_t>(static_cast<uint64_t>(open.i) + k);
+      if (CompareAt(op, open, n, other, open_left, ctx) != first) {
+        return std::nullopt;
+      }
+    }
+    return first;
+  }
+  if (!IsOrdered(other)) return std::nullopt;
+  if (op == Op::kEq || op == Op::kNe) {
+    const std::optional<bool> below =
+        CompareAt(Op::kGt, open, open.i, other, /*open_left=*/true, ctx);
+    const std::optional<bool> above =
+        CompareAt(Op::kLt, open, open.high, other, /*open_left=*/true, ctx);
+    if (below == true || above == true) return op == Op::kNe;
+    return std::nullopt;
+  }
+  const std::optional<bool> at_low =
+      CompareAt(op, open, open.i, other, open_left, ctx);
+  const std::optional<bool> at_high =
+      CompareAt(op, open, open.high, other, open_left, ctx);
+  if (at_low.has_value() && at_low == at_high) return at_low;
+  return std::nullopt;
+}
+
+}  // namespace
+
+FrameValue OpenResult(const FrameValue& open, const OpContext& ctx) {
+  if (open.bounded && open.bound_failed) {
+    FrameValue v;
+    v.kind = VKind::kError;
+    if (ctx.trace) v.error = open.error;
+    return v;
+  }
+  return UnknownValue();
+}
+
+FrameValue ApplyBounded(Op op, const FrameValue& left, const FrameValue& right,
+                        const OpContext& ctx) {
+  if (left.kind == VKind::kError) return left;
+  if (right.kind == VKind::kError) return right;
+  if (IsComparison(op) && left.bounded != right.bounded) {
+    const FrameValue& open = left.bounded ? left : right;
+    const FrameValue& other = left.bounded ? right : left;
+    if (other.known()) {
+      std::optional<bool> decided =
+          DecideOverBounds(op, open, other, left.bounded, ctx);
+      if (decided.has_value()) return BoolValue(*decided);
+    }
+  }
+  if (left.bounded && left.bound_failed) return OpenResult(left, ctx);
+  if (right.bounded && right.bound_failed) return OpenResult(right, ctx);
+  return UnknownValue();
 }
 
 // ---------------------------------------------------------------------------

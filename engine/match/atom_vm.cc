@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "engine/facts/fact_display.h"
 #include "engine/lang/checker.h"
@@ -25,12 +26,22 @@ using atom_vm_internal::IntValue;
 using atom_vm_internal::IsUnknown;
 using atom_vm_internal::OpContext;
 using atom_vm_internal::TruthOf;
+using atom_vm_internal::UnknownValue;
 
 void AtomTrace::Read(absl::string_view path, std::string value) {
   for (const FactReading& r : readings) {
     if (r.path == path && r.value == value) return;
   }
   readings.push_back(FactReading{std::string(path), std::move(value)});
+}
+
+void AtomTrace::MarkUnknown(const std::vector<std::string>& paths) {
+  for (const std::string& path : paths) {
+    if (std::find(unknown_paths.begin(), unknown_paths.end(), path) ==
+        unknown_paths.end()) {
+      unknown_paths.push_back(path);
+    }
+  }
 }
 
 void AtomTrace::ReadUnset(absl::string_view path) {
@@ -72,15 +83,25 @@ size_t AtomCode::MemoryBytes() const {
 
 namespace {
 
+// fired()'s pattern: a rule id, or "prefix.*" for every id under prefix.
+bool FiredPatternMatches(absl::string_view id, absl::string_view pattern) {
+  if (absl::EndsWith(pattern, ".*")) {
+    return absl::StartsWith(id, pattern.substr(0, pattern.size() - 1));
+  }
+  return id == pattern;
+}
+
 class Machine {
  public:
   Machine(const AtomCode& code, const FactSchema& schema,
-          const FrameValue* frame, AtomScratch* scratch, AtomTrace* trace)
+          const FrameValue* frame, AtomScratch* scratch, AtomTrace* trace,
+          const PolicyInputs* policy)
       : code_(code),
         schema_(schema),
         frame_(frame),
         s_(*scratch),
-        trace_(trace) {
+        trace_(trace),
+        policy_(policy) {
     ctx_.trace = trace != nullptr;
     ctx_.strings = &s_.strings;
     ctx_.schema = &schema;
@@ -109,6 +130,10 @@ class Machine {
   FrameValue Size(const FrameValue& v);
   FrameValue MentionsOf(const FrameValue& text, const FrameValue& phrase);
   FrameValue Parse(const FrameValue& text, const AtomInstr& in);
+  FrameValue Policy(const AtomInstr& in);
+  FrameValue Fired(absl::string_view pattern, absl::string_view path);
+  FrameValue Bound(const AtomInstr& in, const PolicyBound& bound,
+                   absl::string_view path);
   int32_t BeginLoop(const AtomInstr& in, int32_t pc);
   int32_t EndLoop(const AtomInstr& in, int32_t pc);
   FrameValue Combine(Function function, const AtomScratch::Loop& loop);
@@ -125,6 +150,7 @@ class Machine {
   const FrameValue* frame_;
   AtomScratch& s_;
   AtomTrace* trace_;
+  const PolicyInputs* policy_;
   OpContext ctx_;
 };
 
@@ -158,15 +184,24 @@ int32_t Machine::Step(const AtomInstr& in, int32_t pc) {
     case AtomOp::kList:
       Push(List(in.a));
       break;
-    case AtomOp::kUnary:
-      Push(atom_vm_internal::ApplyUnary(in.op, Pop(), ctx_));
+    case AtomOp::kUnary: {
+      const FrameValue operand = Pop();
+      Push(operand.bounded
+               ? atom_vm_internal::OpenResult(operand, ctx_)
+               : atom_vm_internal::ApplyUnary(in.op, operand, ctx_));
       break;
+    }
     case AtomOp::kBinary: {
       const FrameValue right = Pop();
       const FrameValue left = Pop();
-      Push(atom_vm_internal::ApplyBinary(in.op, left, right, ctx_));
+      Push(left.bounded || right.bounded
+               ? atom_vm_internal::ApplyBounded(in.op, left, right, ctx_)
+               : atom_vm_internal::ApplyBinary(in.op, left, right, ctx_));
       break;
     }
+    case AtomOp::kPolicy:
+      Push(Policy(in));
+      break;
     case AtomOp::kSize:
       Push(Size(Pop()));
       break;
@@ -335,6 +370,9 @@ FrameValue Machine::List(int32_t n) {
   bool unknown = false;
   for (int32_t i = 0; i < n; ++i) {
     if (elems[i].kind == VKind::kError) return elems[i];
+    if (elems[i].bounded && elems[i].bound_failed) {
+      return atom_vm_internal::OpenResult(elems[i], ctx_);
+    }
     unknown |= IsUnknown(elems[i]);
   }
   if (unknown) return FrameValue();
@@ -381,6 +419,107 @@ FrameValue Machine::Parse(const FrameValue& text, const AtomInstr& in) {
                 "invalid ",
                 in.function == Function::kTimestamp ? "timestamp" : "duration",
                 " text ", DisplayString(text.s), " in '", *ctx_.text, "'"));
+}
+
+// fired(), concern_score(), concern_level(), total_score(): each records a
+// reading named by the call, e.g. (`fired("cse.*")`, "true"); their
+// three-valued contract is PolicyInputs's.
+// `in.text` is the function's name, `in.a` the enum type of a level (else
+// -1).
+FrameValue Machine::Policy(const AtomInstr& in) {
+  const bool total = in.function == Function::kTotalScore;
+  if (policy_ == nullptr) {
+    if (!total) Pop();
+    if (trace_ == nullptr) return ErrorValue(ctx_, "");
+    return ErrorValue(ctx_,
+                      absl::StrCat(*ctx_.text, "() outside the policy stage"));
+  }
+  std::string* path = s_.strings.Next();
+  if (total) {
+    path->assign("total_score()");
+    return Bound(in, policy_->total_score, *path);
+  }
+  const FrameValue arg = Pop();
+  if (arg.kind == VKind::kError || IsUnknown(arg)) return arg;
+  absl::StrAppend(path, *ctx_.text, "(", DisplayString(arg.s), ")");
+  if (in.function == Function::kFired) return Fired(arg.s, *path);
+  static const PolicyBound kZero = PolicyBound::Known(0);
+  for (const PolicyInputs::Concern& c : policy_->concerns) {
+    if (c.name != arg.s) continue;
+    return Bound(in, in.function == Function::kConcernScore ? c.score : c.level,
+                 *path);
+  }
+  return Bound(in, kZero, *path);
+}
+
+FrameValue Machine::Fired(absl::string_view pattern, absl::string_view path) {
+  const PolicyRule* errored = nullptr;
+  bool blocked = false;
+  for (const PolicyRule& rule : policy_->rules) {
+    if (!FiredPatternMatches(rule.id, pattern)) continue;
+    if (rule.truth == Truth::kTrue) {
+      if (trace_ != nullptr) trace_->Read(path, "true");
+      return BoolValue(true);
+    }
+    if (rule.truth == Truth::kError && errored == nullptr) errored = &rule;
+    blocked |= rule.truth == Truth::kUnknown;
+  }
+  if (errored != nullptr) {
+    if (trace_ == nullptr) return ErrorValue(ctx_, "");
+    trace_->Read(path, "error");
+    return ErrorValue(ctx_, absl::StrCat(path, ": rule '", errored->id,
+                                         "' failed: ", errored->error));
+  }
+  if (blocked) {
+    if (trace_ != nullptr) {
+      trace_->Read(path, "unknown");
+      for (const PolicyRule& rule : policy_->rules) {
+        if (rule.truth == Truth::kUnknown &&
+            FiredPatternMatches(rule.id, pattern)) {
+          trace_->MarkUnknown(rule.unknown_paths);
+        }
+      }
+    }
+    return UnknownValue();
+  }
+  if (trace_ != nullptr) trace_->Read(path, "false");
+  return BoolValue(false);
+}
+
+// A score or level: its value when known, else a bounded unknown reading
+// "unknown in [low, high]" and naming the bound's unknown paths.
+FrameValue Machine::Bound(const AtomInstr& in, const PolicyBound& bound,
+                          absl::string_view path) {
+  const auto at = [&](int64_t n) {
+    FrameValue v = IntValue(n);
+    if (in.a >= 0) {
+      v.kind = VKind::kEnum;
+      v.ref = in.a;
+    }
+    return v;
+  };
+  if (bound.known()) {
+    FrameValue out = at(bound.low);
+    Read(path, out);
+    return out;
+  }
+  FrameValue out;
+  out.bounded = true;
+  out.i = bound.low;
+  out.high = bound.high;
+  out.ref = in.a;
+  out.bound_failed = !bound.error.empty();
+  if (trace_ != nullptr) {
+    trace_->Read(
+        path,
+        absl::StrCat("unknown in [", DisplayFrameValue(at(bound.low), schema_),
+                     ", ", DisplayFrameValue(at(bound.high), schema_), "]"));
+    trace_->MarkUnknown(bound.unknown_paths);
+    if (out.bound_failed) {
+      out.error = s_.strings.Save(absl::StrCat(path, ": ", bound.error));
+    }
+  }
+  return out;
 }
 
 int32_t Machine::BeginLoop(const AtomInstr& in, int32_t pc) {
@@ -444,15 +583,24 @@ FrameValue Machine::Combine(Function function, const AtomScratch::Loop& loop) {
 
 }  // namespace
 
-Truth RunAtom(const AtomCode& code, int32_t atom, const FactSchema& schema,
-              const FrameValue* frame, AtomScratch* scratch, AtomTrace* trace) {
+FrameValue RunAtomValue(const AtomCode& code, int32_t atom,
+                        const FactSchema& schema, const FrameValue* frame,
+                        AtomScratch* scratch, AtomTrace* trace,
+                        const PolicyInputs* policy) {
   scratch->stack.clear();
   scratch->bindings.clear();
   scratch->loops.clear();
   scratch->arena.Reset();
   scratch->strings.Reset();
-  Machine machine(code, schema, frame, scratch, trace);
-  const FrameValue result = machine.Run(code.begin[atom], code.begin[atom + 1]);
+  Machine machine(code, schema, frame, scratch, trace, policy);
+  return machine.Run(code.begin[atom], code.begin[atom + 1]);
+}
+
+Truth RunAtom(const AtomCode& code, int32_t atom, const FactSchema& schema,
+              const FrameValue* frame, AtomScratch* scratch, AtomTrace* trace,
+              const PolicyInputs* policy) {
+  const FrameValue result =
+      RunAtomValue(code, atom, schema, frame, scratch, trace, policy);
   const Truth truth = TruthOf(result);
   if (trace != nullptr && truth == Truth::kError) {
     trace->error = result.kind == VKind::kError && !result.error.empty()

@@ -53,6 +53,7 @@ enum class AtomOp : uint8_t {
   kFail,       // push ERROR texts[text]
   kCompBegin,  // pop a list; run the body per element, else jump to `a`
   kCompEnd,    // combine the body's result; loop back to `a` or finish
+  kPolicy,     // `function` of the policy inputs (its argument popped)
 };
 
 struct AtomInstr {
@@ -98,6 +99,8 @@ struct AtomTrace {
 
   void Read(absl::string_view path, std::string value);
   void ReadUnset(absl::string_view path);
+  // Marks `paths` unknown without a reading (a policy function's).
+  void MarkUnknown(const std::vector<std::string>& paths);
 };
 
 // A bump allocator of FrameValues (list literals); Reset keeps the memory.
@@ -133,10 +136,21 @@ struct AtomScratch {
 };
 
 // Evaluates atom `atom` of `code` over a decoded frame. `trace` is null in
-// the fast mode. REQUIRES: `frame` was decoded with the layout the atom was
-// compiled against.
+// the fast mode. `policy` is what fired(), concern_score(), concern_level()
+// and total_score() read (PolicyInputs, engine/reference/evaluator.h); null
+// outside the policy stage, where they are ERROR. REQUIRES: `frame` was
+// decoded with the layout the atom was compiled against.
 Truth RunAtom(const AtomCode& code, int32_t atom, const FactSchema& schema,
-              const FrameValue* frame, AtomScratch* scratch, AtomTrace* trace);
+              const FrameValue* frame, AtomScratch* scratch, AtomTrace* trace,
+              const PolicyInputs* policy = nullptr);
+
+// A non-bool expression compiled as an atom (an action's due time): its
+// value, traced. The value may point into `scratch` and `code`: read it
+// before the next run.
+FrameValue RunAtomValue(const AtomCode& code, int32_t atom,
+                        const FactSchema& schema, const FrameValue* frame,
+                        AtomScratch* scratch, AtomTrace* trace,
+                        const PolicyInputs* policy);
 
 }  // namespace lantern
 

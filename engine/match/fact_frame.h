@@ -55,6 +55,13 @@ enum class VKind : uint8_t {
 struct FrameValue {
   VKind kind = VKind::kUnknown;
   bool b = false;
+  // kUnknown from a policy function left open by undecided rules
+  // (PolicyBound): every value it could take lies in [i, high], ints or
+  // (`ref` >= 0) ordinals of enum `ref`. `bound_failed`: an errored rule
+  // leaves it open (the message in `error` when traced).
+  bool bounded = false;
+  bool bound_failed = false;
+  int64_t high = 0;
   int32_t ref = -1;  // enum or message type
   int32_t size = 0;  // kList: element count
   Type elem;         // kList: element type

@@ -1,9 +1,8 @@
 // Matcher: runs a CompiledRuleSet (engine/match/program.h) over one request's
-// facts. The optimised counterpart of MatchWithReference
-// (engine/decide/decide.h), producing the same MatchResult: the rules in force
+// facts into a MatchResult (engine/match/match_result.h): the rules in force
 // at `as_of` that are TRUE (with evidence), UNKNOWN (with the unset paths that
-// blocked them) or ERROR (with the message), identical to the reference
-// evaluator's.
+// blocked them) or ERROR (with the message), exactly as the reference
+// evaluator (engine/reference/evaluator.h) defines them.
 //
 // Match is the hot path. It decodes the facts once into the frame, computes
 // every indexed atom per source (a binary search and a copied row per
@@ -30,9 +29,8 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "engine/decide/decide.h"
-#include "engine/decide/rule_test_runner.h"
 #include "engine/facts/facts.h"
+#include "engine/match/match_result.h"
 #include "engine/match/program.h"
 #include "engine/reference/evaluator.h"
 
@@ -84,15 +82,6 @@ RuleMatch Explain(const CompiledRuleSet& program, int32_t rule,
 // optimised MatchWithReference.
 MatchResult MatchWithMatcher(const CompiledRuleSet& program,
                              const FactRecord& facts, absl::Time as_of);
-
-// MatchWithMatcher then Decide.
-absl::StatusOr<Assessment> AssessWithMatcher(const CompiledRuleSet& program,
-                                             const FactRecord& facts,
-                                             absl::Time as_of);
-
-// An AssessFn for RunRuleTests that assesses with `program`; it fails
-// (FAILED_PRECONDITION) when asked about a ruleset other than the program's.
-AssessFn MatcherAssessFn(std::shared_ptr<const CompiledRuleSet> program);
 
 }  // namespace lantern
 

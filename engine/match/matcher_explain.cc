@@ -1,5 +1,5 @@
-// Matcher explanations: entry points Explain, MatchWithMatcher,
-// AssessWithMatcher and MatcherAssessFn (engine/match/matcher.h).
+// Matcher explanations: entry points Explain and MatchWithMatcher
+// (engine/match/matcher.h).
 //
 // Explain reproduces the reference evaluator's reasons
 // (engine/reference/evaluator.h) from the matcher's own per-request state: the
@@ -191,25 +191,6 @@ MatchResult MatchWithMatcher(const CompiledRuleSet& program,
     result.errored.push_back(Explain(program, rule, &scratch));
   }
   return result;
-}
-
-absl::StatusOr<Assessment> AssessWithMatcher(const CompiledRuleSet& program,
-                                             const FactRecord& facts,
-                                             absl::Time as_of) {
-  return Decide(*program.ruleset, facts,
-                MatchWithMatcher(program, facts, as_of), as_of);
-}
-
-AssessFn MatcherAssessFn(std::shared_ptr<const CompiledRuleSet> program) {
-  return [program = std::move(program)](
-             const RuleSet& ruleset, const FactRecord& facts,
-             absl::Time as_of) -> absl::StatusOr<Assessment> {
-    if (&ruleset != program->ruleset.get()) {
-      return absl::FailedPreconditionError(
-          "the compiled program was compiled from another ruleset");
-    }
-    return AssessWithMatcher(*program, facts, as_of);
-  };
 }
 
 }  // namespace lantern

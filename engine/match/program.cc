@@ -38,6 +38,21 @@ size_t CompiledRuleSet::MemoryBytes() const {
       Bytes(compiled_rules_begin) + Bytes(compiled_rules);
   for (const SourceDef& s : sources) bytes += SourceBytes(s);
   for (const std::string& t : texts) bytes += t.capacity();
+  return bytes + policy.MemoryBytes();
+}
+
+size_t CompiledPolicy::MemoryBytes() const {
+  size_t bytes =
+      layout.MemoryBytes() + code.MemoryBytes() + Bytes(texts) + Bytes(due);
+  for (const std::string& t : texts) bytes += t.capacity();
+  const auto condition = [](const PolicyCondition& c) {
+    return sizeof(c) + Bytes(c.occurrences) + Bytes(c.nodes);
+  };
+  for (const PolicyCondition& c : concern_floors) bytes += condition(c);
+  for (const PolicyCondition& c : prompts) bytes += condition(c);
+  for (const auto& list : findings) {
+    for (const PolicyCondition& c : list) bytes += condition(c);
+  }
   return bytes;
 }
 

@@ -162,6 +162,32 @@ struct CompileReport {
   std::string ToString() const;
 };
 
+// One policy-stage condition (a concern floor's, a prompt's, a finding's):
+// its logical tree over atom occurrences, split exactly as rules are. Each
+// occurrence's `atom` is an atom of CompiledPolicy::code, its `text` an
+// index in CompiledPolicy::texts. No nodes: the condition is absent (a
+// finding without one holds).
+struct PolicyCondition {
+  std::vector<Occurrence> occurrences;
+  std::vector<LogicNode> nodes;  // post-order; the root is last
+};
+
+// The policy stage compiled: every condition and due-time expression of
+// the ruleset's Policy, run by the atom VM over a frame of its own (decoded
+// only when a request reaches the policy stage) with the request's
+// PolicyInputs. Vectors are indexed as the Policy's.
+struct CompiledPolicy {
+  FrameLayout layout;
+  AtomCode code;
+  std::vector<std::string> texts;
+  std::vector<PolicyCondition> concern_floors;         // Policy::concern_floors
+  std::vector<PolicyCondition> prompts;                // Policy::prompts
+  std::vector<std::vector<PolicyCondition>> findings;  // per prompt
+  std::vector<int32_t> due;  // per Policy::actions: atom in `code`, or -1
+
+  size_t MemoryBytes() const;
+};
+
 struct CompiledRuleSet {
   std::shared_ptr<const RuleSet> ruleset;
   std::shared_ptr<const FactSchema> schema;
@@ -194,6 +220,8 @@ struct CompiledRuleSet {
   std::vector<int32_t> source_rules;
   std::vector<int32_t> compiled_rules_begin;  // by compiled atom, CSR
   std::vector<int32_t> compiled_rules;
+
+  CompiledPolicy policy;
 
   CompileReport report;
 

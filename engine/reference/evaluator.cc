@@ -30,20 +30,6 @@ using evaluator_internal::Value;
 using evaluator_internal::ValueInterpreter;
 using evaluator_internal::ValueKind;
 
-const char* TruthName(Truth truth) {
-  switch (truth) {
-    case Truth::kFalse:
-      return "FALSE";
-    case Truth::kTrue:
-      return "TRUE";
-    case Truth::kUnknown:
-      return "UNKNOWN";
-    case Truth::kError:
-      return "ERROR";
-  }
-  return "ERROR";
-}
-
 // ---------------------------------------------------------------------------
 // Source text of a subtree.
 

@@ -95,117 +95,11 @@
 #include "engine/facts/schema.h"
 #include "engine/lang/ast.h"
 #include "engine/lang/checker.h"
+#include "engine/lang/policy_inputs.h"
 #include "engine/lang/source_text.h"
+#include "engine/lang/truth.h"
 
 namespace lantern {
-
-enum class Truth : uint8_t { kFalse, kTrue, kUnknown, kError };
-const char* TruthName(Truth truth);  // "FALSE", "TRUE", "UNKNOWN", "ERROR"
-
-// One fact an atom read. `value` is a display form: integers in decimal,
-// doubles shortest round-trip, strings JSON-quoted, timestamps RFC 3339 UTC,
-// durations by absl::FormatDuration ("72h", "1h30m"), enums by value name,
-// lists as "[a, b]", and "unset" for an unknown read.
-struct FactReading {
-  std::string path;
-  std::string value;
-  friend bool operator==(const FactReading& a, const FactReading& b) {
-    return a.path == b.path && a.value == b.value;
-  }
-};
-
-// One atom that decided a result.
-struct AtomEvidence {
-  std::string condition;        // the atom's source text, whitespace collapsed
-  int32_t offset = 0;           // where it starts in the expression text
-  Truth truth = Truth::kFalse;  // what the atom itself evaluated to
-  std::vector<FactReading> readings;
-  friend bool operator==(const AtomEvidence& a, const AtomEvidence& b) {
-    return a.condition == b.condition && a.offset == b.offset &&
-           a.truth == b.truth && a.readings == b.readings;
-  }
-};
-
-struct ConditionResult {
-  Truth truth = Truth::kFalse;
-  std::vector<AtomEvidence> reasons;       // in source order
-  std::vector<std::string> unknown_paths;  // sorted, unique (UNKNOWN only)
-  std::string error;                       // first error message (ERROR only)
-};
-
-// A non-bool result (e.g. an action's due time). `truth` is kTrue when the
-// value is known, kUnknown / kError otherwise.
-struct ValueResult {
-  Truth truth = Truth::kUnknown;
-  LiteralValue value;
-  std::vector<std::string> unknown_paths;
-  std::string error;
-};
-
-// An integer the policy stage reads (a score, or a level's ordinal) that
-// rules the first stage could not decide may leave open: every value the
-// rules could give lies in [low, high]. Known iff low == high.
-struct PolicyBound {
-  int64_t low = 0;
-  int64_t high = 0;
-  // When open: the unknown paths of the blocked rules that leave it open,
-  // sorted and unique.
-  std::vector<std::string> unknown_paths;
-  // When open and an errored rule leaves it open too: that rule's failure
-  // ("rule 'x' failed: ..."); a comparison the bounds do not decide is then
-  // ERROR, not UNKNOWN (ERROR outranks UNKNOWN, as in fired()).
-  std::string error;
-
-  bool known() const { return low == high; }
-  static PolicyBound Known(int64_t value) { return {value, value, {}, ""}; }
-};
-
-// One rule the first stage did not find FALSE.
-struct PolicyRule {
-  std::string id;
-  Truth truth = Truth::kTrue;  // kTrue fired, kUnknown blocked, kError errored
-  std::vector<std::string> unknown_paths;  // kUnknown: what it needs
-  std::string error;                       // kError: what went wrong
-};
-
-// What the policy-stage functions read: the first stage's outcome, three-
-// valued. Decide builds it from a MatchResult (engine/decide/decide.h); it
-// states the policy functions' contract:
-//  * fired(p) — p is a rule id or "prefix.*". TRUE if a rule matching p
-//    fired; else ERROR ("fired(\"p\"): rule 'x' failed: <error>") if one
-//    errored; else UNKNOWN if one is blocked, its unknown paths the union of
-//    the matching blocked rules' paths; else FALSE. Reading: ("fired(\"p\")",
-//    "true" / "false" / "unknown" / "error").
-//  * concern_score(c), concern_level(c), total_score() — known (reading the
-//    value) when the bound is known; otherwise a *bounded unknown*, reading
-//    "unknown in [low, high]" (levels by name). A comparison (< <= > >= ==
-//    !=) of a bounded unknown with a known value is TRUE/FALSE when every
-//    value in [low, high] gives that answer; otherwise, and in every other
-//    operation (arithmetic, `in`, two bounded unknowns compared), it is
-//    UNKNOWN with the bound's unknown paths — or ERROR with the bound's error
-//    when an errored rule leaves it open.
-//  A concern or rule the inputs do not name reads as 0 / not fired.
-struct PolicyInputs {
-  std::vector<PolicyRule> rules;  // sorted by id
-  struct Concern {
-    std::string name;
-    PolicyBound score;
-    PolicyBound level;  // ordinals in the policy's `levels`
-  };
-  std::vector<Concern> concerns;
-  PolicyBound total_score;
-
-  // Answer stage only (invariants); grade(), prompt() and action() are
-  // ERROR without it.
-  struct Answer {
-    int64_t grade = 0;       // rank in Policy::grades
-    std::string grade_name;  // for the reading
-    // Prompt name → rank in kPromptAnswers.
-    std::vector<std::pair<std::string, int64_t>> prompts;
-    std::vector<std::string> actions;  // codes, sorted
-  };
-  std::optional<Answer> answer;
-};
 
 // The source text of `expr`'s subtree as evidence and error messages quote
 // it: from its leftmost to its rightmost token, widened over the brackets

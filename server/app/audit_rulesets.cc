@@ -7,9 +7,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
-#include "engine/compile/compiler.h"
-#include "engine/ruleset/loader.h"
-#include "engine/ruleset/ruleset_digest.h"
+#include "engine/build/ruleset_build.h"
 #include "lantern/v1/episode.pb.h"
 #include "server/app/assessment_proto.h"
 #include "server/app/echo_value.h"
@@ -18,40 +16,20 @@ namespace lantern {
 
 absl::StatusOr<std::shared_ptr<const RuleSetVersion>>
 AuditRuleSets::LoadCandidate(std::vector<SourceFile> files) const {
-  std::string digest = RulesetDigest(files);
-  LoadResult loaded = LoadRuleSetFromFiles(std::move(files), *types_, "",
-                                           &AssessmentVocabulary());
-  Diagnostics& diagnostics = loaded.diagnostics;
-  std::shared_ptr<const CompiledRuleSet> program;
-  if (loaded.ruleset != nullptr) {
-    const std::string& message = loaded.ruleset->manifest.fact_message;
-    const std::string want = v1::EpisodeFacts::descriptor()->full_name();
-    if (message != want) {
-      diagnostics.Error(loaded.ruleset->manifest.fact_message_location,
-                        absl::StrCat("fact_message is ", message,
-                                     "; this server assesses ", want));
-    } else {
-      absl::StatusOr<std::shared_ptr<const CompiledRuleSet>> compiled =
-          CompileRuleSet(loaded.ruleset);
-      if (compiled.ok()) {
-        program = *std::move(compiled);
-      } else {
-        diagnostics.Error(
-            {"", 0, 0},
-            absl::StrCat("does not compile: ", compiled.status().message()));
-      }
-    }
-  }
-  if (program == nullptr || diagnostics.has_errors()) {
-    std::string text = diagnostics.ToString();
+  BuildOptions options;
+  options.vocabulary = &AssessmentVocabulary();
+  options.fact_message = v1::EpisodeFacts::descriptor()->full_name();
+  RuleSetBuild build = BuildRuleSet(std::move(files), *types_, options);
+  if (!build.ok() || build.diagnostics.has_errors()) {
+    std::string text = build.diagnostics.ToString();
     if (text.empty()) text = "the ruleset did not load\n";
     return absl::InvalidArgumentError(absl::StrCat(
         "the ruleset does not load: ", absl::StripSuffix(text, "\n")));
   }
   auto version = std::make_shared<RuleSetVersion>();
-  version->digest = std::move(digest);
-  version->ruleset = std::move(loaded.ruleset);
-  version->program = std::move(program);
+  version->digest = std::move(build.digest);
+  version->ruleset = std::move(build.ruleset);
+  version->program = std::move(build.program);
   return version;
 }
 

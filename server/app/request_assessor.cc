@@ -7,7 +7,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "engine/match/matcher.h"
+#include "engine/decide/assess.h"
 #include "google/protobuf/util/time_util.h"
 #include "lantern/v1/episode.pb.h"
 #include "server/app/assessment_proto.h"

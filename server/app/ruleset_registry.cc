@@ -8,60 +8,43 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "engine/compile/compiler.h"
-#include "engine/match/matcher.h"
-#include "engine/ruleset/loader.h"
-#include "engine/ruleset/ruleset_digest.h"
+#include "engine/decide/assess.h"
 #include "server/app/echo_value.h"
 
 namespace lantern {
 
-// Compiles a loaded candidate and runs its own tests through the compiled
-// program; it passes when it loaded cleanly, compiled, and every one of its
-// test cases passed.
-Candidate RuleSetRegistry::Evaluate(LoadResult loaded,
-                                    std::string digest) const {
+// Builds a candidate with the engine's factory (engine/build/ruleset_build.h)
+// and runs its own tests through the compiled program; it passes when it
+// built cleanly and every one of its test cases passed.
+Candidate RuleSetRegistry::Evaluate(RuleSetBuild build) const {
   Candidate candidate;
-  candidate.diagnostics = std::move(loaded.diagnostics);
-  if (loaded.ruleset == nullptr) {
-    candidate.digest = std::move(digest);
-    return candidate;
-  }
-  if (digest.empty()) digest = RulesetDigest(loaded.ruleset->files);
-  candidate.digest = digest;
-  const std::string& message = loaded.ruleset->manifest.fact_message;
-  if (!fact_message_.empty() && message != fact_message_) {
-    candidate.diagnostics.Error(
-        loaded.ruleset->manifest.fact_message_location,
-        absl::StrCat("fact_message is ", message, "; this server assesses ",
-                     fact_message_));
-    return candidate;
-  }
-  absl::StatusOr<std::shared_ptr<const CompiledRuleSet>> program =
-      CompileRuleSet(loaded.ruleset);
-  if (!program.ok()) {
-    candidate.diagnostics.Error(
-        {"", 0, 0},
-        absl::StrCat("does not compile: ", program.status().message()));
-    return candidate;
-  }
-  candidate.tests = RunRuleTests(*loaded.ruleset, MatcherAssessFn(*program));
+  candidate.digest = std::move(build.digest);
+  candidate.diagnostics = std::move(build.diagnostics);
+  if (!build.ok()) return candidate;
+  candidate.tests =
+      RunRuleTests(*build.ruleset, MatcherAssessFn(build.program));
   if (candidate.tests.failed > 0) return candidate;
   auto version = std::make_shared<RuleSetVersion>();
-  version->digest = std::move(digest);
-  version->ruleset = std::move(loaded.ruleset);
-  version->program = *std::move(program);
+  version->digest = candidate.digest;
+  version->ruleset = std::move(build.ruleset);
+  version->program = std::move(build.program);
   version->tests_passed = candidate.tests.passed;
   candidate.version = std::move(version);
   return candidate;
 }
 
+BuildOptions RuleSetRegistry::Options(const std::string& display_dir) const {
+  BuildOptions options;
+  options.display_dir = display_dir;
+  options.vocabulary = vocabulary_;
+  options.fact_message = fact_message_;
+  return options;
+}
+
 Candidate RuleSetRegistry::Validate(std::vector<SourceFile> files,
                                     const std::string& display_dir) const {
-  std::string digest = RulesetDigest(files);
   return Evaluate(
-      LoadRuleSetFromFiles(std::move(files), *types_, display_dir, vocabulary_),
-      std::move(digest));
+      BuildRuleSet(std::move(files), *types_, Options(display_dir)));
 }
 
 template <typename T>
@@ -86,15 +69,15 @@ absl::StatusOr<Candidate> RuleSetRegistry::Activate(
 
 absl::StatusOr<Candidate> RuleSetRegistry::ActivateDirectory(
     const std::string& dir, absl::string_view activated_by) {
-  absl::StatusOr<LoadResult> loaded =
-      LoadRuleSet(dir, *types_, "", vocabulary_);
-  if (!loaded.ok()) {
+  absl::StatusOr<RuleSetBuild> build =
+      BuildRuleSetDirectory(dir, *types_, Options(""));
+  if (!build.ok()) {
     return Report(
         absl::StatusOr<Candidate>(absl::FailedPreconditionError(absl::StrCat(
-            "cannot read the rules directory: ", loaded.status().message()))),
+            "cannot read the rules directory: ", build.status().message()))),
         activated_by);
   }
-  return Report(Install(Evaluate(*std::move(loaded), ""), activated_by),
+  return Report(Install(Evaluate(*std::move(build)), activated_by),
                 activated_by);
 }
 

@@ -35,6 +35,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "engine/build/ruleset_build.h"
 #include "engine/decide/rule_test_runner.h"
 #include "engine/facts/fact_types.h"
 #include "engine/match/program.h"
@@ -153,7 +154,8 @@ class RuleSetRegistry {
       std::shared_ptr<const RuleSetVersion> version)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
-  Candidate Evaluate(LoadResult loaded, std::string digest) const;
+  Candidate Evaluate(RuleSetBuild build) const;
+  BuildOptions Options(const std::string& display_dir) const;
 
   const FactTypes* types_;
   const PolicyVocabulary* vocabulary_;

@@ -1,7 +1,7 @@
 // The `lantern` subcommands: check, test, eval. Entry points RunCheck,
-// RunTest, RunEval; each loads the ruleset through the engine's loader,
-// with the names of the answer's enums as the policy's vocabulary, compiles
-// it for the optimised matcher (engine/compile/compiler.h), and reports in
+// RunTest, RunEval; each builds the ruleset with the engine's factory
+// (engine/build/ruleset_build.h), with the names of the answer's enums as
+// the policy's vocabulary, and reports in
 // plain lines (diagnostics as `file:line:col: error: ...`). `eval` assesses
 // with the matcher; `test` assesses every case with both the matcher and the
 // reference evaluator and fails the case on any difference between them,
@@ -13,52 +13,38 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "engine/compile/compiler.h"
+#include "engine/build/ruleset_build.h"
+#include "engine/decide/assess.h"
 #include "engine/decide/decide.h"
 #include "engine/decide/invariant_runner.h"
 #include "engine/decide/rule_test_runner.h"
 #include "engine/lang/checker.h"
-#include "engine/match/matcher.h"
 #include "engine/proto/proto_adapter.h"
-#include "engine/ruleset/loader.h"
 #include "server/app/assessment_proto.h"
 
 namespace lantern {
 namespace {
 
-// Loads `dir`, printing diagnostics; null (with the exit code in *code) on
-// failure.
-std::shared_ptr<const RuleSet> LoadOrReport(const std::string& dir,
-                                            const FactTypes& types,
-                                            std::ostream& err, int* code) {
-  absl::StatusOr<LoadResult> loaded =
-      LoadRuleSet(dir, types, "", &AssessmentVocabulary());
-  if (!loaded.ok()) {
-    err << "lantern: " << loaded.status().message() << "\n";
+// Builds `dir` with the engine's factory (engine/build/ruleset_build.h),
+// printing its diagnostics; on failure `ok()` is false and *code holds the
+// exit code. `ruleset` is set whenever the files loaded cleanly.
+RuleSetBuild BuildOrReport(const std::string& dir, const FactTypes& types,
+                           std::ostream& err, int* code) {
+  BuildOptions options;
+  options.vocabulary = &AssessmentVocabulary();
+  absl::StatusOr<RuleSetBuild> build =
+      BuildRuleSetDirectory(dir, types, options);
+  if (!build.ok()) {
+    err << "lantern: " << build.status().message() << "\n";
     *code = kExitUsage;
-    return nullptr;
+    return {};
   }
-  err << loaded->diagnostics.ToString();
-  if (loaded->ruleset == nullptr) {
-    err << dir << ": " << loaded->diagnostics.error_count() << " error(s)\n";
+  err << build->diagnostics.ToString();
+  if (!build->ok()) {
+    err << dir << ": " << build->diagnostics.error_count() << " error(s)\n";
     *code = kExitFailed;
   }
-  return loaded->ruleset;
-}
-
-// Compiles `ruleset` for the matcher; null (with the exit code in *code)
-// on failure.
-std::shared_ptr<const CompiledRuleSet> CompileOrReport(
-    std::shared_ptr<const RuleSet> ruleset, std::ostream& err, int* code) {
-  absl::StatusOr<std::shared_ptr<const CompiledRuleSet>> program =
-      CompileRuleSet(std::move(ruleset));
-  if (!program.ok()) {
-    err << "lantern: cannot compile the ruleset: " << program.status().message()
-        << "\n";
-    *code = kExitFailed;
-    return nullptr;
-  }
-  return *program;
+  return *std::move(build);
 }
 
 // The answer's JSON of `assessment`, or the error's text; what `test`
@@ -189,17 +175,16 @@ bool CheckGenerated(const RuleSet& ruleset, const AssessFn& assess,
 int RunCheck(const std::string& dir, const FactTypes& types, std::ostream& out,
              std::ostream& err) {
   int code = kExitOk;
-  std::shared_ptr<const RuleSet> ruleset = LoadOrReport(dir, types, err, &code);
-  if (ruleset == nullptr) return code;
+  const RuleSetBuild build = BuildOrReport(dir, types, err, &code);
+  if (build.ruleset == nullptr) return code;
+  const std::shared_ptr<const RuleSet>& ruleset = build.ruleset;
   out << dir << ": ok: ruleset " << ruleset->manifest.id << " version "
       << ruleset->manifest.version << ", " << ruleset->rules.size()
       << " rules, " << ruleset->catalogues.size() << " catalogues ("
       << CodeCount(*ruleset) << " codes), " << ruleset->constants.size()
       << " constants, " << ruleset->tests.size() << " test cases\n";
-  std::shared_ptr<const CompiledRuleSet> program =
-      CompileOrReport(ruleset, err, &code);
-  if (program == nullptr) return code;
-  out << dir << ": compiled: " << program->report.ToString() << "\n";
+  if (!build.ok()) return code;
+  out << dir << ": compiled: " << build.program->report.ToString() << "\n";
   return kExitOk;
 }
 
@@ -207,11 +192,10 @@ int RunTest(const std::string& dir, const TestOptions& options,
             const FactTypes& types, std::ostream& out, std::ostream& err) {
   const bool coverage = options.coverage;
   int code = kExitOk;
-  std::shared_ptr<const RuleSet> ruleset = LoadOrReport(dir, types, err, &code);
-  if (ruleset == nullptr) return code;
-  std::shared_ptr<const CompiledRuleSet> program =
-      CompileOrReport(ruleset, err, &code);
-  if (program == nullptr) return code;
+  const RuleSetBuild build = BuildOrReport(dir, types, err, &code);
+  if (!build.ok()) return code;
+  const std::shared_ptr<const RuleSet>& ruleset = build.ruleset;
+  const std::shared_ptr<const CompiledRuleSet>& program = build.program;
   RuleTestReport report = RunRuleTests(*ruleset, CrossCheckedAssessFn(program));
   for (const RuleTestFailure& f : report.failures) {
     out << "FAIL " << f.name << " (" << f.location.file << ":"
@@ -271,20 +255,17 @@ int RunEval(const std::string& rules_dir, const std::string& facts_path,
   std::ostringstream json;
   json << in.rdbuf();
   int code = kExitOk;
-  std::shared_ptr<const RuleSet> ruleset =
-      LoadOrReport(rules_dir, types, err, &code);
-  if (ruleset == nullptr) return code;
+  const RuleSetBuild build = BuildOrReport(rules_dir, types, err, &code);
+  if (!build.ok()) return code;
+  const RuleSet& ruleset = *build.ruleset;
   absl::StatusOr<FactRecord> facts = types.DecodeJson(
-      *ruleset->schema, ruleset->manifest.fact_message, json.str());
+      *ruleset.schema, ruleset.manifest.fact_message, json.str());
   if (!facts.ok()) {
     err << facts_path << ": " << facts.status().message() << "\n";
     return kExitFailed;
   }
-  std::shared_ptr<const CompiledRuleSet> program =
-      CompileOrReport(ruleset, err, &code);
-  if (program == nullptr) return code;
   absl::StatusOr<Assessment> assessment =
-      AssessWithMatcher(*program, *facts, as_of);
+      AssessWithMatcher(*build.program, *facts, as_of);
   if (!assessment.ok()) {
     err << "lantern: " << assessment.status().message() << "\n";
     return kExitFailed;

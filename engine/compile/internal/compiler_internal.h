@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "engine/match/program.h"
 #include "engine/ruleset/ruleset.h"
@@ -129,6 +130,10 @@ void LayOut(AtomCatalog* catalog, CompiledRuleSet* program);
 // lists from the rules. REQUIRES: LayOut ran.
 void BuildRules(const AtomCatalog& catalog, const std::vector<RuleBuild>& rules,
                 CompiledRuleSet* program);
+
+// Compiles `ruleset`'s policy stage into `out` (policy_compiler.cc).
+// INVALID_ARGUMENT when a condition of it is not checked.
+absl::Status CompilePolicy(const RuleSet& ruleset, CompiledPolicy* out);
 
 }  // namespace compiler_internal
 }  // namespace lantern

@@ -55,6 +55,15 @@ FrameValue KleeneAnd(const FrameValue& left, const FrameValue& right,
 FrameValue KleeneOr(const FrameValue& left, const FrameValue& right,
                     const OpContext& ctx);
 
+// Bounded unknowns (FrameValue::bounded), as PolicyInputs states them:
+// OpenResult is ERROR (the bound's message) when an errored rule leaves the
+// bound open, else UNKNOWN; ApplyBounded is `op` with at least one bounded
+// operand — a comparison with a known value is decided when every value in
+// the bound gives one answer, anything else is OpenResult.
+FrameValue OpenResult(const FrameValue& open, const OpContext& ctx);
+FrameValue ApplyBounded(Op op, const FrameValue& left, const FrameValue& right,
+                        const OpContext& ctx);
+
 // TextMentions (engine/reference/evaluator.h) without allocating.
 bool Mentions(absl::string_view text, absl::string_view phrase);
 

@@ -243,7 +243,8 @@ std::string CheckSoundness(const RuleSet& ruleset, const MatchResult& match,
     std::sort(
         completion.fired.begin(), completion.fired.end(),
         [](const RuleMatch& x, const RuleMatch& y) { return x.rule < y.rule; });
-    absl::StatusOr<Assessment> b = Decide(ruleset, facts, completion, as_of);
+    absl::StatusOr<Assessment> b =
+        DecideWithReference(ruleset, facts, completion, as_of);
     if (!b.ok()) return b.status().ToString();
     ++counts->completions_checked;
     for (size_t i = 0; i < a.prompts.size(); ++i) {
@@ -293,7 +294,8 @@ bool RunSeed(uint64_t seed, Counts* counts, std::string* failure) {
     const absl::Time as_of =
         testing::BaseTime() + absl::Hours(rng.Below(9) - 3);
     const MatchResult match = MatchWithReference(*ruleset, facts, as_of);
-    absl::StatusOr<Assessment> a = Decide(*ruleset, facts, match, as_of);
+    absl::StatusOr<Assessment> a =
+        DecideWithReference(*ruleset, facts, match, as_of);
     std::string diff =
         a.ok() ? Compare(*ruleset, match, facts, as_of, trees, *a, counts)
                : a.status().ToString();

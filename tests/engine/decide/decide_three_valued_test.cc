@@ -3,16 +3,20 @@
 // answered "consider" with the facts that would settle them, and actions to
 // consider. Each test hands Decide a MatchResult directly (which rules
 // fired, which are blocked on which facts, which errored), so the policy
-// stage is tested apart from any matcher.
+// stage is tested apart from any matcher. The answer checked is the
+// production one (Decide over the compiled program); the reference path
+// (DecideWithReference) must give the same, field for field.
 #include <map>
 #include <string>
 #include <vector>
 
+#include "engine/compile/compiler.h"
 #include "engine/decide/decide.h"
 #include "engine/lang/checker.h"
 #include "engine/lang/parser.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/assessment_text.h"
 #include "tests/testing/random_facts.h"
 
 namespace lantern {
@@ -55,6 +59,16 @@ class ThreeValuedPolicyTest : public ::testing::Test {
     r.score = score;
     r.grade_floor = floor;
     r.actions = std::move(actions);
+    // The condition is never evaluated here (the tests give the match),
+    // but the compiler wants every rule checked.
+    Diagnostics diagnostics;
+    r.when.source = SourceText::FromString("rules.yaml", "true");
+    r.when.expr = ParseExpression(r.when.source, &diagnostics);
+    CheckEnv env;
+    env.schema = ruleset_->schema.get();
+    CheckExpression(env, r.when.source, Type::Bool(), r.when.expr.get(),
+                    &diagnostics);
+    ASSERT_FALSE(diagnostics.has_errors()) << diagnostics.ToString();
     ruleset_->rules.push_back(std::move(r));
   }
 
@@ -109,8 +123,17 @@ class ThreeValuedPolicyTest : public ::testing::Test {
     FactRecord facts(
         schema.root(),
         static_cast<int32_t>(schema.message_type(schema.root()).fields.size()));
+    absl::StatusOr<std::shared_ptr<const CompiledRuleSet>> program =
+        CompileRuleSet(ruleset_);
+    EXPECT_TRUE(program.ok()) << program.status();
+    if (!program.ok()) return Assessment();
+    const absl::StatusOr<Assessment> want = lantern::DecideWithReference(
+        *ruleset_, facts, match, testing::BaseTime());
     absl::StatusOr<Assessment> a = lantern::Decide(
-        *ruleset_, facts, std::move(match), testing::BaseTime());
+        **program, facts, std::move(match), testing::BaseTime());
+    EXPECT_EQ(testing::FirstDifference(testing::AssessmentText(want),
+                                       testing::AssessmentText(a)),
+              "");
     EXPECT_TRUE(a.ok()) << a.status();
     return a.ok() ? *a : Assessment();
   }

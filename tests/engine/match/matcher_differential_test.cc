@@ -25,6 +25,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "engine/compile/compiler.h"
+#include "engine/decide/assess.h"
 #include "engine/decide/decide.h"
 #include "engine/match/matcher.h"
 #include "gtest/gtest.h"
@@ -122,7 +123,8 @@ bool RunSeed(uint64_t seed, int records, Stats* stats, std::string* failure) {
     const MatchResult got = MatchWithMatcher(**program, facts, as_of);
     std::string diff = testing::DiffMatchResults(*ruleset, want, got);
     if (diff.empty()) {
-      absl::StatusOr<Assessment> a = Decide(*ruleset, facts, want, as_of);
+      absl::StatusOr<Assessment> a =
+          DecideWithReference(*ruleset, facts, want, as_of);
       absl::StatusOr<Assessment> b = AssessWithMatcher(**program, facts, as_of);
       if (!a.ok() || !b.ok()) {
         diff = absl::StrCat("assessment failed: ", a.status().ToString(), " / ",

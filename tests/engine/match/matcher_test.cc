@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "engine/compile/compiler.h"
+#include "engine/decide/assess.h"
 #include "engine/match/phrase_index.h"
 #include "engine/proto/proto_adapter.h"
 #include "engine/proto/proto_fact_types.h"

@@ -1,0 +1,28 @@
+// AssessWithMatcher and MatcherAssessFn (engine/decide/assess.h).
+#include "engine/decide/assess.h"
+
+#include <utility>
+
+#include "engine/match/matcher.h"
+
+namespace lantern {
+
+absl::StatusOr<Assessment> AssessWithMatcher(const CompiledRuleSet& program,
+                                             const FactRecord& facts,
+                                             absl::Time as_of) {
+  return Decide(program, facts, MatchWithMatcher(program, facts, as_of), as_of);
+}
+
+AssessFn MatcherAssessFn(std::shared_ptr<const CompiledRuleSet> program) {
+  return [program = std::move(program)](
+             const RuleSet& ruleset, const FactRecord& facts,
+             absl::Time as_of) -> absl::StatusOr<Assessment> {
+    if (&ruleset != program->ruleset.get()) {
+      return absl::FailedPreconditionError(
+          "the compiled program was compiled from another ruleset");
+    }
+    return AssessWithMatcher(*program, facts, as_of);
+  };
+}
+
+}  // namespace lantern

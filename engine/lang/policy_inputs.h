@@ -1,0 +1,89 @@
+// PolicyInputs: what the policy-stage functions (fired(), concern_score(),
+// concern_level(), total_score(), and at the answer stage grade(),
+// prompt(), action()) read — the first stage's outcome, three-valued. The
+// policy stage (engine/decide/decide.h) builds it; every evaluator of
+// policy-stage conditions (the atom VM, the reference evaluator) reads it
+// by the contract below.
+//
+// Thread-safety: plain values.
+#ifndef LANTERN_ENGINE_LANG_POLICY_INPUTS_H_
+#define LANTERN_ENGINE_LANG_POLICY_INPUTS_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "engine/lang/truth.h"
+
+namespace lantern {
+
+// An integer the policy stage reads (a score, or a level's ordinal) that
+// rules the first stage could not decide may leave open: every value the
+// rules could give lies in [low, high]. Known iff low == high.
+struct PolicyBound {
+  int64_t low = 0;
+  int64_t high = 0;
+  // When open: the unknown paths of the blocked rules that leave it open,
+  // sorted and unique.
+  std::vector<std::string> unknown_paths;
+  // When open and an errored rule leaves it open too: that rule's failure
+  // ("rule 'x' failed: ..."); a comparison the bounds do not decide is then
+  // ERROR, not UNKNOWN (ERROR outranks UNKNOWN, as in fired()).
+  std::string error;
+
+  bool known() const { return low == high; }
+  static PolicyBound Known(int64_t value) { return {value, value, {}, ""}; }
+};
+
+// One rule the first stage did not find FALSE.
+struct PolicyRule {
+  std::string id;
+  Truth truth = Truth::kTrue;  // kTrue fired, kUnknown blocked, kError errored
+  std::vector<std::string> unknown_paths;  // kUnknown: what it needs
+  std::string error;                       // kError: what went wrong
+};
+
+// What the policy-stage functions read: the first stage's outcome, three-
+// valued. Decide builds it from a MatchResult (engine/decide/decide.h); it
+// states the policy functions' contract:
+//  * fired(p) — p is a rule id or "prefix.*". TRUE if a rule matching p
+//    fired; else ERROR ("fired(\"p\"): rule 'x' failed: <error>") if one
+//    errored; else UNKNOWN if one is blocked, its unknown paths the union of
+//    the matching blocked rules' paths; else FALSE. Reading: ("fired(\"p\")",
+//    "true" / "false" / "unknown" / "error").
+//  * concern_score(c), concern_level(c), total_score() — known (reading the
+//    value) when the bound is known; otherwise a *bounded unknown*, reading
+//    "unknown in [low, high]" (levels by name). A comparison (< <= > >= ==
+//    !=) of a bounded unknown with a known value is TRUE/FALSE when every
+//    value in [low, high] gives that answer; otherwise, and in every other
+//    operation (arithmetic, `in`, two bounded unknowns compared), it is
+//    UNKNOWN with the bound's unknown paths — or ERROR with the bound's error
+//    when an errored rule leaves it open.
+//  A concern or rule the inputs do not name reads as 0 / not fired.
+struct PolicyInputs {
+  std::vector<PolicyRule> rules;  // sorted by id
+  struct Concern {
+    std::string name;
+    PolicyBound score;
+    PolicyBound level;  // ordinals in the policy's `levels`
+  };
+  std::vector<Concern> concerns;
+  PolicyBound total_score;
+
+  // Answer stage only (invariants); grade(), prompt() and action() are
+  // ERROR without it.
+  struct Answer {
+    int64_t grade = 0;       // rank in Policy::grades
+    std::string grade_name;  // for the reading
+    // Prompt name → rank in kPromptAnswers.
+    std::vector<std::pair<std::string, int64_t>> prompts;
+    std::vector<std::string> actions;  // codes, sorted
+  };
+  std::optional<Answer> answer;
+};
+
+}  // namespace lantern
+
+#endif  // LANTERN_ENGINE_LANG_POLICY_INPUTS_H_

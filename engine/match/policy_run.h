@@ -1,0 +1,58 @@
+// PolicyRun: one request's evaluation of the compiled policy stage
+// (CompiledPolicy, engine/match/program.h) by the atom VM — the policy
+// conditions' truths with their reasons, and due-time values — over the
+// request's facts and the PolicyInputs the policy stage built from its
+// match.
+//
+// Results are exactly what the language defines (engine/reference/
+// evaluator.h): a condition's truth by Kleene logic over its atoms, its
+// reasons the atoms that decide it (in source order, each with the facts
+// and policy readings it made), its unknown paths those of its UNKNOWN
+// reasons, its error the first ERROR reason's.
+//
+// Thread-safety: one PolicyRun per request and thread; the program is only
+// read.
+#ifndef LANTERN_ENGINE_MATCH_POLICY_RUN_H_
+#define LANTERN_ENGINE_MATCH_POLICY_RUN_H_
+
+#include <cstdint>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "engine/facts/facts.h"
+#include "engine/lang/policy_inputs.h"
+#include "engine/lang/truth.h"
+#include "engine/match/atom_vm.h"
+#include "engine/match/fact_frame.h"
+#include "engine/match/program.h"
+
+namespace lantern {
+
+class PolicyRun {
+ public:
+  // Decodes the policy's frame from `facts`. REQUIRES: `program` outlives
+  // the run; `facts` has the program's schema's root type.
+  PolicyRun(const CompiledRuleSet& program, const FactRecord& facts,
+            absl::Time as_of);
+
+  // REQUIRES: `condition` is one of the program's policy conditions, with
+  // nodes (a present condition).
+  ConditionResult Evaluate(const PolicyCondition& condition,
+                           const PolicyInputs& inputs);
+
+  // The value of due-time atom `atom` (CompiledPolicy::due). kTrue with the
+  // value when known; kUnknown with the unset paths it read (sorted);
+  // kError with the message.
+  ValueResult EvaluateValue(int32_t atom, const PolicyInputs& inputs);
+
+ private:
+  const CompiledRuleSet& program_;
+  const CompiledPolicy& policy_;
+  ScratchStrings strings_;
+  std::vector<FrameValue> frame_;
+  AtomScratch scratch_;
+};
+
+}  // namespace lantern
+
+#endif  // LANTERN_ENGINE_MATCH_POLICY_RUN_H_
