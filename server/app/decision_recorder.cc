@@ -81,6 +81,10 @@ void DecisionRecorder::Record(const v1::AssessRequest& request,
       record, [this, &request, answer, done = std::move(done)](
                   absl::StatusOr<ledger::AppendedDecision> appended) {
         if (!appended.ok()) CheckLedgerHealth();
+        if (appended.ok() && !appended->duplicate && index_ != nullptr) {
+          index_->Add(request.facts(), answer->decision_id(),
+                      appended->leaf_index);
+        }
         done(Outcome(request, std::move(appended), answer));
       });
   record.unsafe_arena_release_facts();

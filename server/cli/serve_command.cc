@@ -28,6 +28,9 @@ ABSL_FLAG(std::string, ledger_key, "",
           "created if absent; default: the ledger path + '.key'");
 ABSL_FLAG(bool, ledger_off, false,
           "serve: do NOT record decisions (for benchmarks only)");
+ABSL_FLAG(bool, episode_index, true,
+          "serve: derive facts from Lantern's episode index (false: for "
+          "measuring its cost)");
 ABSL_FLAG(int, drain_seconds, 10,
           "serve: on SIGTERM, how long calls in flight may take to finish");
 ABSL_FLAG(int, max_concurrent_streams, 100,
@@ -54,6 +57,7 @@ int RunServeCommand(const FactTypes& types) {
   options.ledger_path = absl::GetFlag(FLAGS_ledger);
   options.ledger_key_path = absl::GetFlag(FLAGS_ledger_key);
   options.ledger_off = absl::GetFlag(FLAGS_ledger_off);
+  options.episode_index = absl::GetFlag(FLAGS_episode_index);
   options.max_concurrent_streams = absl::GetFlag(FLAGS_max_concurrent_streams);
   options.max_connection_idle =
       absl::Seconds(absl::GetFlag(FLAGS_max_connection_idle_seconds));

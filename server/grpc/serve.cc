@@ -32,6 +32,7 @@
 #include "server/app/request_assessor.h"
 #include "server/app/ruleset_registry.h"
 #include "server/app/ruleset_worker.h"
+#include "server/app/stored_episode_index.h"
 #include "server/grpc/audit_service.h"
 #include "server/grpc/request_parsing.h"
 #include "server/grpc/risk_assessment_service.h"
@@ -240,11 +241,34 @@ int RunServe(const ServeOptions& options, const FactTypes& types,
     return 1;
   }
 
+  std::unique_ptr<StoredEpisodeIndex> index;
+  if (ledger != nullptr && options.episode_index) {
+    absl::StatusOr<std::unique_ptr<StoredEpisodeIndex>> opened =
+        StoredEpisodeIndex::Open(
+            options.ledger_path, ledger.get(), [&err](const absl::Status& why) {
+              err << "lantern serve: warning: the episode index could not "
+                     "be written (it catches up from the ledger at the "
+                     "next start): "
+                  << why.message() << std::endl;
+            });
+    if (!opened.ok()) {
+      err << "lantern serve: cannot open the episode index in "
+          << options.ledger_path << ": " << opened.status().message()
+          << std::endl;
+      return 1;
+    }
+    index = *std::move(opened);
+    err << "lantern serve: episode index: " << index->size() << " episodes"
+        << std::endl;
+  }
+
   RuleSetWorker worker;
-  RequestAssessor assessor(&registry, options.limits, DecisionIdPrefix());
+  RequestAssessor assessor(&registry, options.limits, DecisionIdPrefix(),
+                           index.get());
   DecisionRecorder recorder(
       ledger.get(),
-      [&down, l = ledger.get()](const absl::Status&) { down.Check(*l); });
+      [&down, l = ledger.get()](const absl::Status&) { down.Check(*l); },
+      index.get());
   RiskAssessmentService assess_service(&assessor, &recorder,
                                        [] { return absl::Now(); });
   RuleSetsService rulesets_service(&registry, &worker, options.rules_dir,
