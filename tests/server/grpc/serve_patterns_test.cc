@@ -71,7 +71,7 @@ class ServePatternsTest : public ServeTest {
 
   static bool Fired(const v1::Assessment& a, const std::string& id) {
     for (const v1::FiredRule& r : a.fired_rules()) {
-      if (r.rule().id() == id) return true;
+      if (r.id() == id) return true;
     }
     return false;
   }
