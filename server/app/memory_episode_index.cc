@@ -381,28 +381,29 @@ class MemoryEpisodeIndex::Deriver {
   template <typename Links>
   void Others(const std::vector<uint32_t>& slots, Links* out) const
       ABSL_SHARED_LOCKS_REQUIRED(index_.mu_) {
-    std::vector<uint32_t> latest;  // one slot per other child
+    absl::flat_hash_map<uint32_t, uint32_t> by_child;  // child -> slot
     for (uint32_t slot : slots) {
       const Entry& e = At(slot);
       if (e.child == child_ || e.reported > as_of_ ||
           e.reported <= t_ - 365 * kDay) {
         continue;
       }
-      auto it = std::find_if(latest.begin(), latest.end(), [&](uint32_t s) {
-        return At(s).child == e.child;
-      });
-      if (it == latest.end()) {
-        latest.push_back(slot);
-      } else if (e.reported > At(*it).reported) {
-        *it = slot;
-      }
+      auto [it, inserted] = by_child.try_emplace(e.child, slot);
+      if (!inserted && e.reported > At(it->second).reported) it->second = slot;
     }
-    std::sort(latest.begin(), latest.end(), [&](uint32_t a, uint32_t b) {
-      if (At(a).reported != At(b).reported) {
-        return At(a).reported > At(b).reported;
-      }
-      return At(a).decision_id < At(b).decision_id;
-    });
+    std::vector<uint32_t> latest;  // one slot per other child
+    latest.reserve(by_child.size());
+    for (const auto& [child, slot] : by_child) latest.push_back(slot);
+    // Only the newest kMaxLinkedEpisodes are listed; a popular place's
+    // thousands need no full sort.
+    const size_t listed = std::min(latest.size(), kMaxLinkedEpisodes);
+    std::partial_sort(latest.begin(), latest.begin() + listed, latest.end(),
+                      [&](uint32_t a, uint32_t b) {
+                        if (At(a).reported != At(b).reported) {
+                          return At(a).reported > At(b).reported;
+                        }
+                        return At(a).decision_id < At(b).decision_id;
+                      });
     int32_t n90 = 0;
     for (uint32_t slot : latest) {
       const Entry& e = At(slot);
