@@ -80,6 +80,10 @@ absl::StatusOr<v1::Assessment> Auditor::Reevaluate(
     const v1::DecisionRecord& record, const RuleSetVersion& version) {
   v1::AssessRequest request;
   *request.mutable_facts() = record.facts();
+  // What Assess derived from the episode index, as it recorded it.
+  if (record.assessment().has_derived()) {
+    *request.mutable_facts()->mutable_derived() = record.assessment().derived();
+  }
   const absl::Time as_of =
       TimeOf(record.has_as_of() ? record.as_of() : record.assessment().as_of());
   const DecisionStamp stamp{record.decision_id(), version.digest,

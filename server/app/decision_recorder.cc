@@ -85,6 +85,10 @@ void DecisionRecorder::Record(const v1::AssessRequest& request,
         if (appended.ok() && !appended->duplicate && on_decision_) {
           on_decision_(*answer);
         }
+        if (appended.ok() && !appended->duplicate && index_ != nullptr) {
+          index_->Add(request.facts(), answer->decision_id(),
+                      appended->leaf_index);
+        }
         done(Outcome(request, std::move(appended), answer));
       });
   record.unsafe_arena_release_facts();

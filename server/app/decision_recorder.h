@@ -15,6 +15,10 @@
 // manifest version). A different request under a used id is refused with
 // ALREADY_EXISTS rather than answered with another episode's decision.
 //
+// Once a new decision is durable, its episode is added to the episode
+// index (episode_index.h), if there is one, before `done` is called, so
+// the next Assess sees it; a retry answered from the ledger adds nothing.
+//
 // When an append fails and the ledger reports itself down (a failed commit
 // makes it refuse every later append until the server restarts), the
 // recorder calls its `on_ledger_down` with the reason, every such time;
@@ -29,6 +33,7 @@
 #include "absl/status/status.h"
 #include "lantern/v1/assessment.pb.h"
 #include "lantern/v1/service.pb.h"
+#include "server/app/episode_index.h"
 #include "server/ledger/ledger.h"
 
 namespace lantern {
@@ -38,10 +43,14 @@ class DecisionRecorder {
   using LedgerDown = std::function<void(const absl::Status& why)>;
 
   // `ledger` null: recording is off (for benchmarks only) and Record
-  // answers at once. REQUIRES: a ledger outlives this.
+  // answers at once. `index` may be null. REQUIRES: a ledger and an index
+  // outlive this.
   explicit DecisionRecorder(ledger::Ledger* ledger,
-                            LedgerDown on_ledger_down = nullptr)
-      : ledger_(ledger), on_ledger_down_(std::move(on_ledger_down)) {}
+                            LedgerDown on_ledger_down = nullptr,
+                            EpisodeIndex* index = nullptr)
+      : ledger_(ledger),
+        on_ledger_down_(std::move(on_ledger_down)),
+        index_(index) {}
 
   bool recording() const { return ledger_ != nullptr; }
 
@@ -74,6 +83,7 @@ class DecisionRecorder {
   ledger::Ledger* const ledger_;
   const LedgerDown on_ledger_down_;
   OnDecision on_decision_;
+  EpisodeIndex* const index_;
 };
 
 }  // namespace lantern

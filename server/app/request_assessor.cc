@@ -4,6 +4,7 @@
 // decision id and the version's digest.
 #include "server/app/request_assessor.h"
 
+#include <optional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -51,6 +52,9 @@ absl::Status EvaluateFacts(const RuleSetVersion& version,
     return absl::InternalError(
         absl::StrCat("cannot express the answer: ", converted.message()));
   }
+  if (request.facts().has_derived()) {
+    *answer->mutable_derived() = request.facts().derived();
+  }
   return absl::OkStatus();
 }
 
@@ -88,10 +92,24 @@ absl::Status RequestAssessor::Assess(const v1::AssessRequest& request,
   if (!version.ok()) return version.status();
   absl::StatusOr<absl::Time> as_of = RequestAsOf(request, received);
   if (!as_of.ok()) return as_of.status();
+  if (request.facts().has_derived()) {
+    return absl::InvalidArgumentError(
+        "invalid request: facts.derived: filled by Lantern from its episode "
+        "index; a caller may not send it (send history for your own "
+        "records)");
+  }
   const DecisionStamp stamp{
       absl::StrCat(id_prefix_, "-", next_id_.fetch_add(1)), (*version)->digest,
       received};
-  return EvaluateFacts(**version, request, limits_, *as_of, stamp, answer);
+  std::optional<v1::Derived> derived =
+      index_ == nullptr ? std::nullopt
+                        : index_->Derive(request.facts(), *as_of);
+  if (!derived.has_value()) {
+    return EvaluateFacts(**version, request, limits_, *as_of, stamp, answer);
+  }
+  v1::AssessRequest with_derived = request;
+  *with_derived.mutable_facts()->mutable_derived() = *std::move(derived);
+  return EvaluateFacts(**version, with_derived, limits_, *as_of, stamp, answer);
 }
 
 }  // namespace lantern

@@ -9,8 +9,14 @@
 // request is validated before anything is evaluated (facts_validation.h);
 // evaluation is the optimised matcher (engine/match/matcher.h).
 //
+// With an episode index (episode_index.h), the facts Lantern derives from
+// it as of the request's as_of are set as the facts' `derived` before
+// evaluation and returned in the answer's `derived`; a request that sends
+// `facts.derived` itself is refused.
+//
 // Errors (absl codes; status_map.h carries them to gRPC):
-//   INVALID_ARGUMENT     bad facts or as_of, naming every bad field path
+//   INVALID_ARGUMENT     bad facts or as_of, naming every bad field path;
+//                        facts.derived sent by the caller
 //   NOT_FOUND            an unknown pinned version
 //   FAILED_PRECONDITION  nothing active; the ruleset assesses another fact
 //                        message; as_of outside the ruleset's effective dates
@@ -30,6 +36,7 @@
 #include "lantern/v1/assessment.pb.h"
 #include "lantern/v1/service.pb.h"
 #include "server/app/assessment_proto.h"
+#include "server/app/episode_index.h"
 #include "server/app/facts_validation.h"
 #include "server/app/ruleset_registry.h"
 
@@ -41,6 +48,9 @@ namespace lantern {
 // `answer` (REQUIRES: empty) stamped with `stamp`. The same inputs give the
 // same bytes. Errors as Assess's, except that the version and as_of are the
 // caller's choice (the request's ruleset_version and as_of are not read).
+// The facts' `derived`, when set, is evaluated as given and copied into the
+// answer's `derived`: Assess sets it from the index, replays from the
+// record.
 absl::Status EvaluateFacts(const RuleSetVersion& version,
                            const v1::AssessRequest& request,
                            const RequestLimits& limits, absl::Time as_of,
@@ -55,12 +65,14 @@ class RequestAssessor {
  public:
   // REQUIRES: `registry` outlives the assessor. Decision ids are
   // "<id_prefix>-<n>" with n counting from 1; a server passes a prefix
-  // unique to its run.
+  // unique to its run. `index` (may be null: nothing is derived) must
+  // outlive the assessor too.
   RequestAssessor(const RuleSetRegistry* registry, RequestLimits limits,
-                  std::string id_prefix)
+                  std::string id_prefix, const EpisodeIndex* index = nullptr)
       : registry_(registry),
         limits_(limits),
-        id_prefix_(std::move(id_prefix)) {}
+        id_prefix_(std::move(id_prefix)),
+        index_(index) {}
 
   // Fills `answer` (REQUIRES: empty; on error its content is unspecified).
   // `received` is the time the edge stamped on the request: the answer's
@@ -75,6 +87,7 @@ class RequestAssessor {
   const RuleSetRegistry* registry_;
   const RequestLimits limits_;
   const std::string id_prefix_;
+  const EpisodeIndex* const index_;
   std::atomic<uint64_t> next_id_{1};
 };
 

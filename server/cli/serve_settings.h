@@ -69,6 +69,9 @@
     "PostgreSQL (every replica signs with the same key)")                      \
   X(bool, ledger_off, false, kAny, o.ledger_off = v,                           \
     "serve: do NOT record decisions (for benchmarks only)")                    \
+  X(bool, episode_index, true, kAny, o.episode_index = v,                      \
+    "serve: derive facts from Lantern's episode index (false: for "            \
+    "measuring its cost)")                                                     \
   X(int, drain_seconds, 10, kNotNegative, o.drain_timeout = absl::Seconds(v),  \
     "serve: on SIGTERM, how long calls in flight may take to finish")          \
   X(int, max_concurrent_streams, 100, kPositive, o.max_concurrent_streams = v, \

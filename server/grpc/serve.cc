@@ -34,6 +34,7 @@
 #include "server/app/ruleset_registry.h"
 #include "server/app/ruleset_worker.h"
 #include "server/app/serve_metrics.h"
+#include "server/app/stored_episode_index.h"
 #include "server/grpc/audit_service.h"
 #include "server/grpc/metrics_interceptor.h"
 #include "server/grpc/request_parsing.h"
@@ -41,6 +42,7 @@
 #include "server/grpc/rulesets_service.h"
 #include "server/http/metrics_endpoint.h"
 #include "server/ledger/ledger.h"
+#include "server/ledger/ledger_store.h"
 
 namespace lantern {
 namespace {
@@ -286,11 +288,39 @@ int RunServe(const ServeOptions& options, const FactTypes& types,
     return 1;
   }
 
+  std::unique_ptr<StoredEpisodeIndex> index;
+  if (ledger != nullptr && options.episode_index &&
+      ledger::IsPostgresLocation(options.ledger_path)) {
+    err << "lantern serve: warning: the episode index is kept only beside a "
+           "SQLite ledger for now; derived facts are off on PostgreSQL"
+        << std::endl;
+  } else if (ledger != nullptr && options.episode_index) {
+    absl::StatusOr<std::unique_ptr<StoredEpisodeIndex>> opened =
+        StoredEpisodeIndex::Open(
+            options.ledger_path, ledger.get(), [&err](const absl::Status& why) {
+              err << "lantern serve: warning: the episode index could not "
+                     "be written (it catches up from the ledger at the "
+                     "next start): "
+                  << why.message() << std::endl;
+            });
+    if (!opened.ok()) {
+      err << "lantern serve: cannot open the episode index in "
+          << options.ledger_path << ": " << opened.status().message()
+          << std::endl;
+      return 1;
+    }
+    index = *std::move(opened);
+    err << "lantern serve: episode index: " << index->size() << " episodes"
+        << std::endl;
+  }
+
   RuleSetWorker worker;
-  RequestAssessor assessor(&registry, options.limits, DecisionIdPrefix());
+  RequestAssessor assessor(&registry, options.limits, DecisionIdPrefix(),
+                           index.get());
   DecisionRecorder recorder(
       ledger.get(),
-      [&down, l = ledger.get()](const absl::Status&) { down.Check(*l); });
+      [&down, l = ledger.get()](const absl::Status&) { down.Check(*l); },
+      index.get());
   recorder.set_on_decision([&metrics](const v1::Assessment& answer) {
     metrics.CountDecision(answer);
   });

@@ -43,6 +43,12 @@
 // `ledger_off` serves without recording (for benchmarks only; it says so
 // on `err` at start).
 //
+// The episode index (server/app/stored_episode_index.h) is opened in the
+// ledger's file after the ledger, catching up with any decisions it has
+// not indexed; Assess derives facts from it and every recorded decision is
+// added to it. Off with `ledger_off` or without `episode_index` (for
+// measuring its cost): nothing is derived.
+//
 // Thread-safety: RunServe is called once per process, from the main thread
 // before any other thread exists (it blocks the signals it waits for, and
 // threads inherit the mask).
@@ -79,6 +85,7 @@ struct ServeOptions {
   // Empty: ledger_path + ".key".
   std::string ledger_key_path;
   bool ledger_off = false;
+  bool episode_index = true;
 };
 
 // Returns the exit code: 0 after a clean stop, 1 when the ledger cannot be

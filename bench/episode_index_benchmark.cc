@@ -1,0 +1,186 @@
+// The episode index's cost: BM_Derive is one Derive over an index of
+// --episodes generated episodes (default 1,000,000), the server time an
+// Assess spends on derived facts; BM_Assess is the whole in-process Assess
+// (validate, derive, match, decide, build the answer; no RPC, no ledger) on
+// the shipped ruleset, with the same index (with_index:1) and without one
+// (with_index:0), in the same run, so the ratio is the index's share.
+//
+// The generated population: children with 1-9 episodes each over two
+// years, a place per episode from a pool of places (a few popular, most
+// rare), and a person with a reference in half the episodes, from a pool
+// of adults and the other children. Deterministic (--seed).
+//
+//   build/bench/episode_index_benchmark [--episodes=N] [--seed=S]
+//       [Google Benchmark flags]
+#include <cstdlib>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "benchmark/benchmark.h"
+#include "engine/proto/proto_fact_types.h"
+#include "server/app/assessment_proto.h"
+#include "server/app/memory_episode_index.h"
+#include "server/app/request_assessor.h"
+#include "server/app/ruleset_registry.h"
+
+namespace lantern {
+namespace {
+
+int64_t g_episodes = 1000000;
+uint64_t g_seed = 1;
+constexpr int64_t kEnd = 1714590000;  // 2024-05-01T19:00:00Z
+constexpr int64_t kSpan = int64_t{2} * 365 * 86400;
+
+struct Population {
+  int64_t children = 0, places = 0, adults = 0;
+};
+
+Population Sizes() {
+  return {std::max<int64_t>(1, g_episodes / 5),
+          std::max<int64_t>(1, g_episodes / 20),
+          std::max<int64_t>(1, g_episodes / 10)};
+}
+
+// A returned episode of a random child, as a caller would send it.
+v1::EpisodeFacts RandomEpisode(std::mt19937_64& rng, const Population& p) {
+  v1::EpisodeFacts f;
+  std::uniform_int_distribution<int64_t> child(0, p.children - 1);
+  // Popular places: the square of a uniform number skews to low ids.
+  std::uniform_real_distribution<double> u(0, 1);
+  std::uniform_int_distribution<int64_t> adult(0, p.adults - 1);
+  std::uniform_int_distribution<int64_t> when(kEnd - kSpan, kEnd);
+  const int64_t c = child(rng);
+  f.mutable_child()->set_reference(absl::StrCat("child-", c));
+  f.mutable_child()->set_age_years(14);
+  v1::Episode& e = *f.mutable_episode();
+  e.set_status(v1::Episode::RETURNED);
+  const int64_t t = when(rng);
+  e.mutable_reported_at()->set_seconds(t);
+  e.mutable_found_at()->set_seconds(t + 6 * 3600);
+  e.mutable_missing_from_place()->set_reference(absl::StrCat("home-", c));
+  const double r = u(rng);
+  e.mutable_found()->mutable_place()->set_reference(
+      absl::StrCat("place-", static_cast<int64_t>(r * r * p.places)));
+  if (u(rng) < 0.5) {
+    v1::Associate* a = e.mutable_found()->mutable_with()->add_people();
+    if (u(rng) < 0.5) {
+      a->set_reference(absl::StrCat("adult-", adult(rng)));
+      a->set_relationship(v1::Associate::UNKNOWN_ADULT);
+    } else {
+      a->set_reference(absl::StrCat("child-", child(rng)));
+      a->set_relationship(v1::Associate::PEER);
+    }
+  }
+  return f;
+}
+
+const MemoryEpisodeIndex& Index() {
+  static const MemoryEpisodeIndex* index = [] {
+    auto* built = new MemoryEpisodeIndex();
+    std::mt19937_64 rng(g_seed);
+    const Population p = Sizes();
+    for (int64_t i = 0; i < g_episodes; ++i) {
+      built->Add(RandomEpisode(rng, p), absl::StrCat("lantern-bench-", i), i);
+    }
+    return built;
+  }();
+  return *index;
+}
+
+// Queries: new episodes of known children, drawn after the index's.
+std::vector<v1::EpisodeFacts> Queries() {
+  std::mt19937_64 rng(g_seed + 1);
+  std::vector<v1::EpisodeFacts> queries;
+  const Population p = Sizes();
+  for (int i = 0; i < 4096; ++i) queries.push_back(RandomEpisode(rng, p));
+  return queries;
+}
+
+void BM_Derive(benchmark::State& state) {
+  const MemoryEpisodeIndex& index = Index();
+  const std::vector<v1::EpisodeFacts> queries = Queries();
+  const absl::Time as_of = absl::FromUnixSeconds(kEnd + 86400);
+  size_t i = 0, linked = 0, earlier = 0;
+  for (auto _ : state) {
+    std::optional<v1::Derived> d =
+        index.Derive(queries[i++ % queries.size()], as_of);
+    linked += d->linked_children_size();
+    earlier += d->earlier_episodes_size();
+    benchmark::DoNotOptimize(d);
+  }
+  state.counters["indexed"] = static_cast<double>(index.size());
+  state.counters["linked_per_derive"] =
+      static_cast<double>(linked) / static_cast<double>(state.iterations());
+  state.counters["earlier_per_derive"] =
+      static_cast<double>(earlier) / static_cast<double>(state.iterations());
+}
+BENCHMARK(BM_Derive)->Unit(benchmark::kMicrosecond);
+
+void BM_Assess(benchmark::State& state) {
+  const bool with_index = state.range(0) != 0;
+  static ProtoFactTypes* types = new ProtoFactTypes();
+  static RuleSetRegistry* registry = [] {
+    auto* r = new RuleSetRegistry(types, &AssessmentVocabulary());
+    const char* dir = std::getenv("LANTERN_RULES");
+    absl::StatusOr<Candidate> active =
+        r->ActivateDirectory(dir != nullptr ? dir : "rules");
+    if (!active.ok() || !active->passed()) {
+      std::fprintf(stderr,
+                   "cannot activate the rules (run from the "
+                   "repository root or set LANTERN_RULES)\n");
+      std::exit(1);
+    }
+    return r;
+  }();
+  RequestAssessor assessor(registry, RequestLimits(), "bench",
+                           with_index ? &Index() : nullptr);
+  std::vector<v1::AssessRequest> requests;
+  for (v1::EpisodeFacts& f : Queries()) {
+    v1::AssessRequest r;
+    *r.mutable_facts() = std::move(f);
+    r.mutable_as_of()->set_seconds(kEnd + 86400);
+    requests.push_back(std::move(r));
+  }
+  size_t i = 0;
+  for (auto _ : state) {
+    v1::Assessment answer;
+    absl::Status s = assessor.Assess(requests[i++ % requests.size()],
+                                     absl::FromUnixSeconds(kEnd), &answer);
+    if (!s.ok()) {
+      state.SkipWithError(std::string(s.message()).c_str());
+      break;
+    }
+    benchmark::DoNotOptimize(answer);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_Assess)
+    ->ArgName("with_index")
+    ->Arg(0)
+    ->Arg(1)
+    ->Unit(benchmark::kMicrosecond);
+
+}  // namespace
+}  // namespace lantern
+
+int main(int argc, char** argv) {
+  std::vector<char*> rest;
+  for (int i = 0; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg.rfind("--episodes=", 0) == 0) {
+      lantern::g_episodes = std::atoll(arg.c_str() + 11);
+    } else if (arg.rfind("--seed=", 0) == 0) {
+      lantern::g_seed = std::strtoull(arg.c_str() + 7, nullptr, 10);
+    } else {
+      rest.push_back(argv[i]);
+    }
+  }
+  int n = static_cast<int>(rest.size());
+  benchmark::Initialize(&n, rest.data());
+  benchmark::RunSpecifiedBenchmarks();
+  return 0;
+}
