@@ -8,17 +8,19 @@
 // Every activation someone asked for is recorded with who asked (the
 // caller's peer address until callers are authenticated) and when, even
 // of the version already active; only a restart on the digest last
-// recorded (activated_by kStartup) appends nothing. A candidate that is
-// rejected changes nothing and is not recorded (the caller gets the
-// reasons).
+// recorded (activated_by kStartup) appends nothing. An activation that is
+// rejected (RecordRejected: a failing candidate, an unknown version, an
+// unreadable directory) changes nothing but is recorded too, REJECTED,
+// with who asked, when and why, and no files.
 //
 // At startup, Restore() holds in the registry every ruleset the ledger
 // says was ever active, with its files from the ledger: a version pinned
 // by a caller, RuleSets.List and RuleSets.Get keep working after its files
 // on disk changed or were deleted.
 //
-// Thread-safety: Record may be called from any thread (the registry calls
-// it one activation at a time); Restore once, before serving.
+// Thread-safety: Record and RecordRejected may be called from any thread
+// (the registry calls them one activation at a time); Restore once, before
+// serving.
 #ifndef LANTERN_SERVER_APP_ACTIVATION_LEDGER_H_
 #define LANTERN_SERVER_APP_ACTIVATION_LEDGER_H_
 
@@ -59,6 +61,12 @@ class ActivationLedger {
   // when the ledger cannot write.
   absl::Status Record(const RuleSetVersion& next,
                       absl::string_view activated_by);
+
+  // RuleSetRegistry::OnRejected: records a REJECTED activation (the active
+  // version stays the last one recorded). UNAVAILABLE when the ledger
+  // cannot write.
+  absl::Status RecordRejected(const RuleSetRegistry::Rejection& rejection,
+                              absl::string_view activated_by);
 
  private:
   ledger::Ledger* const ledger_;

@@ -15,6 +15,36 @@
 
 namespace lantern {
 
+namespace {
+
+// Why a candidate failed, for the record: its first errors and failed
+// tests, each line bounded, and how many more there were.
+std::vector<std::string> RejectionReasons(const Candidate& candidate) {
+  constexpr size_t kMaxReasons = 10;
+  constexpr size_t kMaxLine = 512;
+  std::vector<std::string> all;
+  for (const Diagnostic& d : candidate.diagnostics.list()) {
+    if (d.severity == Severity::kError) all.push_back(d.ToString());
+  }
+  for (const RuleTestFailure& f : candidate.tests.failures) {
+    all.push_back(absl::StrCat(f.location.file, ":", f.location.line,
+                               ": test failed: ", f.name));
+  }
+  std::vector<std::string> reasons;
+  for (const std::string& line : all) {
+    if (reasons.size() == kMaxReasons) {
+      reasons.push_back(
+          absl::StrCat("... and ", all.size() - kMaxReasons, " more"));
+      break;
+    }
+    reasons.push_back(ValidUtf8(Utf8Prefix(line, kMaxLine)));
+  }
+  if (reasons.empty()) reasons.push_back("the candidate did not pass");
+  return reasons;
+}
+
+}  // namespace
+
 // Compiles a loaded candidate and runs its own tests through the compiled
 // program; it passes when it loaded cleanly, compiled, and every one of its
 // test cases passed.
@@ -74,8 +104,12 @@ absl::StatusOr<Candidate> RuleSetRegistry::ActivateDirectory(
   absl::StatusOr<LoadResult> loaded =
       LoadRuleSet(dir, *types_, "", vocabulary_);
   if (!loaded.ok()) {
-    return absl::FailedPreconditionError(absl::StrCat(
+    const absl::Status unreadable = absl::FailedPreconditionError(absl::StrCat(
         "cannot read the rules directory: ", loaded.status().message()));
+    absl::MutexLock activating(&activate_mu_);
+    absl::Status recorded =
+        Reject({"", {std::string(unreadable.message())}}, activated_by);
+    return recorded.ok() ? unreadable : recorded;
   }
   return Install(Evaluate(*std::move(loaded), ""), activated_by);
 }
@@ -93,11 +127,14 @@ absl::StatusOr<std::shared_ptr<const RuleSetVersion>>
 RuleSetRegistry::Reactivate(absl::string_view version_or_digest,
                             absl::string_view activated_by) {
   std::shared_ptr<const RuleSetVersion> version = Find(version_or_digest);
-  if (version == nullptr) {
-    return absl::NotFoundError(absl::StrCat(
-        "no ruleset version ", EchoValue(version_or_digest), " is held"));
-  }
   absl::MutexLock activating(&activate_mu_);
+  if (version == nullptr) {
+    const absl::Status not_found = absl::NotFoundError(absl::StrCat(
+        "no ruleset version ", EchoValue(version_or_digest), " is held"));
+    absl::Status recorded =
+        Reject({"", {std::string(not_found.message())}}, activated_by);
+    return recorded.ok() ? not_found : recorded;
+  }
   if (before_activate_) {
     if (absl::Status s = before_activate_(*version, activated_by); !s.ok()) {
       return s;
@@ -106,6 +143,12 @@ RuleSetRegistry::Reactivate(absl::string_view version_or_digest,
   absl::MutexLock lock(&mu_);
   active_ = version;
   return version;
+}
+
+absl::Status RuleSetRegistry::Reject(const Rejection& rejection,
+                                     absl::string_view activated_by) {
+  if (!on_rejected_) return absl::OkStatus();
+  return on_rejected_(rejection, activated_by);
 }
 
 std::shared_ptr<const RuleSetVersion> RuleSetRegistry::Keep(
@@ -121,8 +164,13 @@ std::shared_ptr<const RuleSetVersion> RuleSetRegistry::Keep(
 
 absl::StatusOr<Candidate> RuleSetRegistry::Install(
     Candidate candidate, absl::string_view activated_by) {
-  if (!candidate.passed()) return candidate;
   absl::MutexLock activating(&activate_mu_);
+  if (!candidate.passed()) {
+    absl::Status recorded =
+        Reject({candidate.digest, RejectionReasons(candidate)}, activated_by);
+    if (!recorded.ok()) return recorded;
+    return candidate;
+  }
   if (before_activate_) {
     if (absl::Status s = before_activate_(*candidate.version, activated_by);
         !s.ok()) {

@@ -5,6 +5,7 @@
 
 #include "absl/flags/declare.h"
 #include "absl/flags/flag.h"
+#include "absl/time/time.h"
 #include "server/cli/cli.h"
 #include "server/grpc/serve.h"
 
@@ -34,9 +35,16 @@ ABSL_FLAG(int, max_concurrent_streams, 100,
           "serve: calls at once on one client connection (more wait)");
 ABSL_FLAG(int, max_connection_idle_seconds, 300,
           "serve: a connection with no call for this long is closed");
+ABSL_FLAG(absl::Duration, stream_idle_timeout, absl::Minutes(1),
+          "serve: end a stream that waits this long on its client (no "
+          "request on AssessStream: DEADLINE_EXCEEDED; answers not read: "
+          "cancelled), e.g. 60s, 500ms");
 ABSL_FLAG(int, keepalive_seconds, 60,
           "serve: ping a quiet connection after this long; close it if "
-          "the ping is not answered in 20 s");
+          "the ping is not answered in --keepalive_timeout_seconds");
+ABSL_FLAG(int, keepalive_timeout_seconds, 20,
+          "serve: how long a keepalive ping may go unanswered before the "
+          "connection is closed");
 
 namespace lantern {
 
@@ -59,6 +67,9 @@ int RunServeCommand(const FactTypes& types) {
       absl::Seconds(absl::GetFlag(FLAGS_max_connection_idle_seconds));
   options.keepalive_time =
       absl::Seconds(absl::GetFlag(FLAGS_keepalive_seconds));
+  options.keepalive_timeout =
+      absl::Seconds(absl::GetFlag(FLAGS_keepalive_timeout_seconds));
+  options.stream_idle_timeout = absl::GetFlag(FLAGS_stream_idle_timeout);
   if (options.ledger_path.empty() && !options.ledger_off) {
     std::cerr << "lantern: serve needs --ledger=PATH\n";
     return kExitUsage;
@@ -69,7 +80,9 @@ int RunServeCommand(const FactTypes& types) {
       options.drain_timeout < absl::ZeroDuration() ||
       options.max_concurrent_streams <= 0 ||
       options.max_connection_idle <= absl::ZeroDuration() ||
-      options.keepalive_time <= absl::ZeroDuration()) {
+      options.keepalive_time <= absl::ZeroDuration() ||
+      options.keepalive_timeout <= absl::ZeroDuration() ||
+      options.stream_idle_timeout <= absl::ZeroDuration()) {
     std::cerr << "lantern: serve limits must be positive\n";
     return kExitUsage;
   }

@@ -36,6 +36,7 @@
 #include "server/grpc/request_parsing.h"
 #include "server/grpc/risk_assessment_service.h"
 #include "server/grpc/rulesets_service.h"
+#include "server/grpc/stream_idle_watch.h"
 #include "server/ledger/ledger.h"
 
 namespace lantern {
@@ -178,6 +179,13 @@ bool OpenLedger(const ServeOptions& options, RuleSetRegistry& registry,
         if (!recorded.ok()) down.Check(*l);
         return recorded;
       });
+  registry.set_on_rejected(
+      [a = activations.get(), l = ledger.get(), &down](
+          const RuleSetRegistry::Rejection& rejection, absl::string_view by) {
+        absl::Status recorded = a->RecordRejected(rejection, by);
+        if (!recorded.ok()) down.Check(*l);
+        return recorded;
+      });
   err << "lantern serve: ledger " << options.ledger_path << ": "
       << ledger->LatestTreeHead().head.tree_size << " records, "
       << registry.List().size() << " ruleset versions held" << std::endl;
@@ -241,15 +249,18 @@ int RunServe(const ServeOptions& options, const FactTypes& types,
   }
 
   RuleSetWorker worker;
+  StreamIdleWatch idle_streams(options.stream_idle_timeout);
   RequestAssessor assessor(&registry, options.limits, DecisionIdPrefix());
   DecisionRecorder recorder(
       ledger.get(),
       [&down, l = ledger.get()](const absl::Status&) { down.Check(*l); });
-  RiskAssessmentService assess_service(&assessor, &recorder,
-                                       [] { return absl::Now(); });
+  RiskAssessmentService assess_service(
+      &assessor, &recorder, [] { return absl::Now(); }, &idle_streams);
   RuleSetsService rulesets_service(&registry, &worker, options.rules_dir,
                                    ledger.get());
-  AuditService audit_service(ledger.get(), &registry, &types);
+  AuditService audit_service(ledger.get(), &registry, &types,
+                             AuditService::kMaxBacktests,
+                             options.stream_idle_timeout);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -269,7 +280,9 @@ int RunServe(const ServeOptions& options, const FactTypes& types,
   builder.AddChannelArgument(
       GRPC_ARG_KEEPALIVE_TIME_MS,
       static_cast<int>(absl::ToInt64Milliseconds(options.keepalive_time)));
-  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 20000);
+  builder.AddChannelArgument(
+      GRPC_ARG_KEEPALIVE_TIMEOUT_MS,
+      static_cast<int>(absl::ToInt64Milliseconds(options.keepalive_timeout)));
   builder.RegisterService(&assess_service);
   builder.RegisterService(&rulesets_service);
   builder.RegisterService(&audit_service);
