@@ -85,8 +85,8 @@ class RuleSetRegistry {
         fact_message_(std::move(fact_message)) {}
 
   // An activation asked for that did not happen: the candidate's digest
-  // when its files could be read, and why, one line each (its first errors
-  // and failed tests, bounded; or the request's problem).
+  // when it is known (Candidate::digest), and why, one line each (its first
+  // errors and failed tests, bounded; or the request's problem).
   struct Rejection {
     std::string digest;
     std::vector<std::string> reasons;

@@ -280,6 +280,11 @@ int RunServe(const ServeOptions& options, const FactTypes& types,
   builder.AddChannelArgument(
       GRPC_ARG_KEEPALIVE_TIME_MS,
       static_cast<int>(absl::ToInt64Milliseconds(options.keepalive_time)));
+  // Ping quiet connections with no call too (gRPC's server default pings
+  // only those with a call open), and keep pinging: a ping is not data, and
+  // gRPC otherwise stops after two pings without any.
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
   builder.AddChannelArgument(
       GRPC_ARG_KEEPALIVE_TIMEOUT_MS,
       static_cast<int>(absl::ToInt64Milliseconds(options.keepalive_timeout)));
