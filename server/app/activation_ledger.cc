@@ -1,6 +1,6 @@
 // ActivationLedger: Restore reads the ledger's activations and holds each
 // distinct digest once; Record appends an ActivationRecord with the
-// version's files.
+// version's files, RecordRejected one marked REJECTED without files.
 #include "server/app/activation_ledger.h"
 
 #include <utility>
@@ -126,6 +126,32 @@ absl::Status ActivationLedger::Follow(RuleSetRegistry& registry) {
   if (!made.ok()) {
     follow_failure_ = made.status();
     return follow_failure_;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ActivationLedger::RecordRejected(
+    const RuleSetRegistry::Rejection& rejection,
+    absl::string_view activated_by) {
+  absl::MutexLock lock(&mu_);
+  v1::ActivationRecord record;
+  record.set_outcome(v1::ActivationRecord::REJECTED);
+  record.set_ruleset_digest(rejection.digest);
+  *record.mutable_activated_at() =
+      google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(
+          absl::ToUnixMicros(clock_()));
+  record.set_activated_by(std::string(activated_by));
+  record.set_previous_digest(last_digest_);
+  for (const std::string& reason : rejection.reasons) {
+    record.add_reasons(reason);
+  }
+  absl::StatusOr<uint64_t> appended =
+      ledger_->AppendActivation(std::move(record), {});
+  if (!appended.ok()) {
+    return absl::UnavailableError(
+        absl::StrCat("the rejected activation could not be recorded in the "
+                     "ledger: ",
+                     appended.status().message()));
   }
   return absl::OkStatus();
 }

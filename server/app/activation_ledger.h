@@ -8,9 +8,10 @@
 // Every activation someone asked for is recorded with who asked (the
 // caller's peer address until callers are authenticated) and when, even
 // of the version already active; only a restart on the digest last
-// recorded (activated_by kStartup) appends nothing. A candidate that is
-// rejected changes nothing and is not recorded (the caller gets the
-// reasons).
+// recorded (activated_by kStartup) appends nothing. An activation that is
+// rejected (RecordRejected: a failing candidate, an unknown version, an
+// unreadable directory) changes nothing but is recorded too, REJECTED,
+// with who asked, when and why, and no files.
 //
 // At startup, Restore() holds in the registry every ruleset the ledger
 // says was ever active, with its files from the ledger: a version pinned
@@ -25,8 +26,9 @@
 // its health NOT_SERVING rather than go on answering under another
 // version unnoticed.
 //
-// Thread-safety: Record and Follow may be called from any thread (the
-// registry calls Record one activation at a time); Restore once, before
+// Thread-safety: Record, RecordRejected and Follow may be called from any
+// thread (the registry calls Record and RecordRejected one activation at a
+// time); Restore once, before
 // serving.
 #ifndef LANTERN_SERVER_APP_ACTIVATION_LEDGER_H_
 #define LANTERN_SERVER_APP_ACTIVATION_LEDGER_H_
@@ -78,6 +80,12 @@ class ActivationLedger {
   // pass its tests here (repeated, not retried, until the ledger records
   // another activation); the ledger's error when it cannot be read.
   absl::Status Follow(RuleSetRegistry& registry);
+
+  // RuleSetRegistry::OnRejected: records a REJECTED activation (the active
+  // version stays the last one recorded). UNAVAILABLE when the ledger
+  // cannot write.
+  absl::Status RecordRejected(const RuleSetRegistry::Rejection& rejection,
+                              absl::string_view activated_by);
 
  private:
   ledger::Ledger* const ledger_;

@@ -9,16 +9,8 @@
 //     `max_repeated`, no narrative text longer than `max_narrative_bytes`,
 //     no other string longer than `max_string_bytes`, a client request id
 //     of at most 128 bytes;
-//   - values: ages in range (the child 0..25, since care leavers are
-//     supported to 25; associates 0..120), counts and distances not
-//     negative; times in order: found_at not before reported_at or
-//     last_seen_at, the date of birth not after reported_at or
-//     last_seen_at, arrived_in_uk_at between date_of_birth and
-//     reported_at, contact since missing between last_seen_at and
-//     found_at, interviews not before found_at, an NRM decision not before
-//     its referral, every earlier episode reported before this one and
-//     found after it was reported; a return home interview's completed or
-//     refused time agreeing with its status;
+//   - values that cannot be true (ImpossibleValues, facts_values.h: ages
+//     out of range, times out of order, ...);
 //   - decoding (engine/proto/proto_adapter.h: timestamps Timestamp can hold,
 //     every enum field — found from the descriptor, so new fields are
 //     covered — holding a number its enum names, ...);

@@ -13,6 +13,36 @@
 
 namespace lantern {
 
+namespace {
+
+// Why a candidate failed, for the record: its first errors and failed
+// tests, each line bounded, and how many more there were.
+std::vector<std::string> RejectionReasons(const Candidate& candidate) {
+  constexpr size_t kMaxReasons = 10;
+  constexpr size_t kMaxLine = 512;
+  std::vector<std::string> all;
+  for (const Diagnostic& d : candidate.diagnostics.list()) {
+    if (d.severity == Severity::kError) all.push_back(d.ToString());
+  }
+  for (const RuleTestFailure& f : candidate.tests.failures) {
+    all.push_back(absl::StrCat(f.location.file, ":", f.location.line,
+                               ": test failed: ", f.name));
+  }
+  std::vector<std::string> reasons;
+  for (const std::string& line : all) {
+    if (reasons.size() == kMaxReasons) {
+      reasons.push_back(
+          absl::StrCat("... and ", all.size() - kMaxReasons, " more"));
+      break;
+    }
+    reasons.push_back(ValidUtf8(Utf8Prefix(line, kMaxLine)));
+  }
+  if (reasons.empty()) reasons.push_back("the candidate did not pass");
+  return reasons;
+}
+
+}  // namespace
+
 // Builds a candidate with the engine's factory (engine/build/ruleset_build.h)
 // and runs its own tests through the compiled program; it passes when it
 // built cleanly and every one of its test cases passed.
@@ -72,9 +102,16 @@ absl::StatusOr<Candidate> RuleSetRegistry::ActivateDirectory(
   absl::StatusOr<RuleSetBuild> build =
       BuildRuleSetDirectory(dir, *types_, Options(""));
   if (!build.ok()) {
+    const absl::Status unreadable = absl::FailedPreconditionError(absl::StrCat(
+        "cannot read the rules directory: ", build.status().message()));
+    absl::Status recorded;
+    {
+      absl::MutexLock activating(&activate_mu_);
+      recorded =
+          Reject({"", {std::string(unreadable.message())}}, activated_by);
+    }
     return Report(
-        absl::StatusOr<Candidate>(absl::FailedPreconditionError(absl::StrCat(
-            "cannot read the rules directory: ", build.status().message()))),
+        absl::StatusOr<Candidate>(recorded.ok() ? unreadable : recorded),
         activated_by);
   }
   return Report(Install(Evaluate(*std::move(build)), activated_by),
@@ -101,11 +138,14 @@ absl::StatusOr<std::shared_ptr<const RuleSetVersion>>
 RuleSetRegistry::ReactivateUnreported(absl::string_view version_or_digest,
                                       absl::string_view activated_by) {
   std::shared_ptr<const RuleSetVersion> version = Find(version_or_digest);
-  if (version == nullptr) {
-    return absl::NotFoundError(absl::StrCat(
-        "no ruleset version ", EchoValue(version_or_digest), " is held"));
-  }
   absl::MutexLock activating(&activate_mu_);
+  if (version == nullptr) {
+    const absl::Status not_found = absl::NotFoundError(absl::StrCat(
+        "no ruleset version ", EchoValue(version_or_digest), " is held"));
+    absl::Status recorded =
+        Reject({"", {std::string(not_found.message())}}, activated_by);
+    return recorded.ok() ? not_found : recorded;
+  }
   if (before_activate_) {
     if (absl::Status s = before_activate_(*version, activated_by); !s.ok()) {
       return s;
@@ -114,6 +154,12 @@ RuleSetRegistry::ReactivateUnreported(absl::string_view version_or_digest,
   absl::MutexLock lock(&mu_);
   active_ = version;
   return version;
+}
+
+absl::Status RuleSetRegistry::Reject(const Rejection& rejection,
+                                     absl::string_view activated_by) {
+  if (!on_rejected_) return absl::OkStatus();
+  return on_rejected_(rejection, activated_by);
 }
 
 std::shared_ptr<const RuleSetVersion> RuleSetRegistry::Keep(
@@ -129,8 +175,13 @@ std::shared_ptr<const RuleSetVersion> RuleSetRegistry::Keep(
 
 absl::StatusOr<Candidate> RuleSetRegistry::Install(
     Candidate candidate, absl::string_view activated_by) {
-  if (!candidate.passed()) return candidate;
   absl::MutexLock activating(&activate_mu_);
+  if (!candidate.passed()) {
+    absl::Status recorded =
+        Reject({candidate.digest, RejectionReasons(candidate)}, activated_by);
+    if (!recorded.ok()) return recorded;
+    return candidate;
+  }
   if (before_activate_) {
     if (absl::Status s = before_activate_(*candidate.version, activated_by);
         !s.ok()) {

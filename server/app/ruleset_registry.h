@@ -14,8 +14,10 @@
 // Before a version becomes active, the registry calls its BeforeActivate
 // hook (the server records the activation and the ruleset's files in the
 // audit ledger there); if the hook fails, nothing changes and its error is
-// returned. Versions restored from the ledger at startup are held without
-// being activated (Hold).
+// returned. An activation that does not happen (a failing candidate, an
+// unknown version, an unreadable directory) goes to the OnRejected hook
+// (recorded in the ledger too). Versions restored from the ledger at
+// startup are held without being activated (Hold).
 //
 // Thread-safety: all methods may be called concurrently. Readers copy a
 // shared_ptr under a short lock and then evaluate without it; a version
@@ -83,10 +85,24 @@ class RuleSetRegistry {
         vocabulary_(vocabulary),
         fact_message_(std::move(fact_message)) {}
 
+  // An activation asked for that did not happen: the candidate's digest
+  // when it is known (Candidate::digest), and why, one line each (its first
+  // errors and failed tests, bounded; or the request's problem).
+  struct Rejection {
+    std::string digest;
+    std::vector<std::string> reasons;
+  };
+  // Called with each rejected activation and who asked for it; an error
+  // is returned to the caller instead of the rejection.
+  using OnRejected = std::function<absl::Status(
+      const Rejection& rejection, absl::string_view activated_by)>;
+
   // REQUIRES: before the first activation.
   void set_before_activate(BeforeActivate hook) {
     before_activate_ = std::move(hook);
   }
+  // REQUIRES: before the first activation.
+  void set_on_rejected(OnRejected hook) { on_rejected_ = std::move(hook); }
 
   // What an activation attempt (ActivateDirectory, Activate, Reactivate)
   // came to: made active; rejected (the candidate failed its checks or
@@ -106,9 +122,11 @@ class RuleSetRegistry {
                      const std::string& display_dir) const;
 
   // Validate, then (if it passed) make it the active version. A status
-  // error when `dir` cannot be read (FAILED_PRECONDITION) or the
-  // BeforeActivate hook fails (its error); a failing candidate is returned
-  // with its diagnostics and changes nothing.
+  // error when `dir` cannot be read (FAILED_PRECONDITION) or a hook fails
+  // (its error); a failing candidate is returned with its diagnostics and
+  // changes nothing. Every outcome goes to a hook: BeforeActivate before a
+  // version becomes active, OnRejected for a failing candidate or an
+  // unreadable directory (Activate and Reactivate alike).
   absl::StatusOr<Candidate> ActivateDirectory(
       const std::string& dir, absl::string_view activated_by = "");
 
@@ -156,6 +174,10 @@ class RuleSetRegistry {
 
   Candidate Evaluate(RuleSetBuild build) const;
   BuildOptions Options(const std::string& display_dir) const;
+  // Calls the OnRejected hook, if any.
+  absl::Status Reject(const Rejection& rejection,
+                      absl::string_view activated_by)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(activate_mu_);
 
   const FactTypes* types_;
   const PolicyVocabulary* vocabulary_;
@@ -165,6 +187,7 @@ class RuleSetRegistry {
   // Tells after_activation_ what `result` came to; returns `result`.
   template <typename T>
   T Report(T result, absl::string_view activated_by) const;
+  OnRejected on_rejected_;
   // Serialises activations (hook and swap); taken before mu_.
   absl::Mutex activate_mu_ ABSL_ACQUIRED_BEFORE(mu_);
   mutable absl::Mutex mu_;

@@ -13,6 +13,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "engine/build/ruleset_build.h"
 #include "engine/decide/assess.h"
 #include "engine/decide/decide.h"
@@ -20,7 +21,9 @@
 #include "engine/decide/rule_test_runner.h"
 #include "engine/lang/checker.h"
 #include "engine/proto/proto_adapter.h"
+#include "google/protobuf/util/json_util.h"
 #include "server/app/assessment_proto.h"
+#include "server/app/facts_values.h"
 
 namespace lantern {
 namespace {
@@ -237,6 +240,29 @@ int RunTest(const std::string& dir, const TestOptions& options,
                                                          : kExitOk;
 }
 
+namespace {
+
+// For facts of the service's message, lantern.v1.EpisodeFacts: refuses
+// values that cannot be true with the service's own lines
+// (ImpossibleValues), so `eval` answers nothing the service would refuse.
+absl::Status CheckPossible(const std::string& fact_message,
+                           const std::string& json) {
+  if (fact_message != v1::EpisodeFacts::descriptor()->full_name()) {
+    return absl::OkStatus();
+  }
+  v1::EpisodeFacts facts;
+  const auto parsed = google::protobuf::util::JsonStringToMessage(
+      json, &facts, google::protobuf::util::JsonParseOptions());
+  if (!parsed.ok()) {
+    return absl::InvalidArgumentError(std::string(parsed.message()));
+  }
+  const std::vector<std::string> problems = ImpossibleValues(facts);
+  if (problems.empty()) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrJoin(problems, "; "));
+}
+
+}  // namespace
+
 int RunEval(const std::string& rules_dir, const std::string& facts_path,
             const std::optional<std::string>& as_of_text, absl::Time now,
             const FactTypes& types, std::ostream& out, std::ostream& err) {
@@ -264,6 +290,15 @@ int RunEval(const std::string& rules_dir, const std::string& facts_path,
     err << facts_path << ": " << facts.status().message() << "\n";
     return kExitFailed;
   }
+  if (absl::Status possible =
+          CheckPossible(ruleset->manifest.fact_message, json.str());
+      !possible.ok()) {
+    err << facts_path << ": " << possible.message() << "\n";
+    return kExitFailed;
+  }
+  std::shared_ptr<const CompiledRuleSet> program =
+      CompileOrReport(ruleset, err, &code);
+  if (program == nullptr) return code;
   absl::StatusOr<Assessment> assessment =
       AssessWithMatcher(*build.program, *facts, as_of);
   if (!assessment.ok()) {

@@ -59,7 +59,11 @@ int RunTest(const std::string& dir, const TestOptions& options,
 // protobuf JSON of lantern.v1.Assessment (server/app/assessment_proto.h), with
 // `now` (read once by the caller, at the edge) as its evaluated_at and,
 // without `as_of`, as its as-of time. The decision id and ruleset digest are
-// left empty: only the service records decisions.
+// left empty: only the service records decisions. Facts the service would
+// refuse are refused (exit 1, "FILE: <path>: <problem>"): enum numbers
+// their enum lacks, times Timestamp cannot hold, and for
+// lantern.v1.EpisodeFacts values that cannot be true, with the service's
+// own lines (server/app/facts_values.h).
 int RunEval(const std::string& rules_dir, const std::string& facts_path,
             const std::optional<std::string>& as_of, absl::Time now,
             const FactTypes& types, std::ostream& out, std::ostream& err);

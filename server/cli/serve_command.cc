@@ -13,6 +13,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
+#include "absl/time/time.h"
 #include "server/cli/cli.h"
 #include "server/cli/serve_settings.h"
 #include "server/grpc/serve.h"

@@ -37,6 +37,15 @@ bool Passes(SettingCheck check, const T& value) {
     return check != SettingCheck::kNotEmpty || !value.empty();
   } else if constexpr (std::is_same_v<T, bool>) {
     return true;
+  } else if constexpr (std::is_same_v<T, absl::Duration>) {
+    switch (check) {
+      case SettingCheck::kPositive:
+        return value > absl::ZeroDuration();
+      case SettingCheck::kNotNegative:
+        return value >= absl::ZeroDuration();
+      default:
+        return true;
+    }
   } else {
     switch (check) {
       case SettingCheck::kPositive:
@@ -66,6 +75,9 @@ template <typename T>
 std::string TypeName() {
   if constexpr (std::is_same_v<T, std::string>) return "a string";
   if constexpr (std::is_same_v<T, bool>) return "true or false";
+  if constexpr (std::is_same_v<T, absl::Duration>) {
+    return "a duration (e.g. 60s, 500ms)";
+  }
   return "an integer";
 }
 

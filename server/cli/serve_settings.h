@@ -32,6 +32,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "server/grpc/serve.h"
 
 // One line per setting:
@@ -82,7 +83,16 @@
   X(int, keepalive_seconds, 60, kPositive,                                     \
     o.keepalive_time = absl::Seconds(v),                                       \
     "serve: ping a quiet connection after this long; close it if the ping "    \
-    "is not answered in 20 s")
+    "is not answered in --keepalive_timeout_seconds")                          \
+  X(int, keepalive_timeout_seconds, 20, kPositive,                             \
+    o.keepalive_timeout = absl::Seconds(v),                                    \
+    "serve: how long a keepalive ping may go unanswered before the "           \
+    "connection is closed")                                                    \
+  X(absl::Duration, stream_idle_timeout, absl::Minutes(1), kPositive,          \
+    o.stream_idle_timeout = v,                                                 \
+    "serve: end a stream that waits this long on its client (no request on "   \
+    "AssessStream: DEADLINE_EXCEEDED; answers not read: cancelled), e.g. "     \
+    "60s, 500ms")
 
 namespace lantern {
 

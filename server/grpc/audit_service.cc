@@ -67,11 +67,15 @@ grpc::ServerUnaryReactor* OnWorker(grpc::CallbackServerContext* context,
 // gRPC calls the reactions. Deletes itself when gRPC is done with it.
 class BacktestWriter : public grpc::ServerWriteReactor<v1::BacktestItem> {
  public:
+  BacktestWriter(grpc::CallbackServerContext* context, absl::Duration idle)
+      : context_(context), idle_(idle) {}
+
   // The call's request, parsed by the handler; read by the worker.
   v1::BacktestRequest request;
 
   // Writes `item` and waits for the write to complete; false when it
-  // failed (the call is cancelled or broken).
+  // failed (the call is cancelled or broken) or the client took nothing
+  // for the idle time (then the call is cancelled).
   bool Write(const v1::BacktestItem& item) {
     {
       absl::MutexLock lock(&mu_);
@@ -81,8 +85,14 @@ class BacktestWriter : public grpc::ServerWriteReactor<v1::BacktestItem> {
     }
     StartWrite(&item_);
     absl::MutexLock lock(&mu_);
-    mu_.Await(absl::Condition(
-        +[](bool* writing) { return !*writing; }, &writing_));
+    if (!mu_.AwaitWithTimeout(
+            absl::Condition(
+                +[](bool* writing) { return !*writing; }, &writing_),
+            idle_)) {
+      cancelled_ = true;
+      context_->TryCancel();  // the write fails; gRPC ends the call
+      return false;
+    }
     return write_ok_;
   }
 
@@ -103,6 +113,8 @@ class BacktestWriter : public grpc::ServerWriteReactor<v1::BacktestItem> {
   void OnDone() override { delete this; }
 
  private:
+  grpc::CallbackServerContext* const context_;
+  const absl::Duration idle_;
   absl::Mutex mu_;
   v1::BacktestItem item_;  // the write in flight
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
@@ -129,11 +141,13 @@ void RunBacktest(Auditor& auditor, BacktestWriter* writer) {
 
 AuditService::AuditService(ledger::Ledger* ledger,
                            const RuleSetRegistry* registry,
-                           const FactTypes* types, int max_backtests)
+                           const FactTypes* types, int max_backtests,
+                           absl::Duration stream_idle)
     : auditor_(ledger != nullptr
                    ? std::make_unique<Auditor>(ledger, registry, types)
                    : nullptr),
-      max_backtests_(max_backtests) {
+      max_backtests_(max_backtests),
+      stream_idle_(stream_idle) {
   const std::string name = v1::Audit::service_full_name();
   ParseUnary(name, "GetDecision", &AuditService::GetDecision);
   ParseUnary(name, "ListDecisions", &AuditService::ListDecisions);
@@ -182,8 +196,8 @@ grpc::ServerUnaryReactor* AuditService::WhatIf(
 }
 
 grpc::ServerWriteReactor<v1::BacktestItem>* AuditService::Backtest(
-    grpc::CallbackServerContext*, const grpc::ByteBuffer& raw) {
-  auto* writer = new BacktestWriter;
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer& raw) {
+  auto* writer = new BacktestWriter(context, stream_idle_);
   if (absl::Status parsed = ParseRequest(raw, &writer->request); !parsed.ok()) {
     writer->Finish(ToGrpcStatus(parsed));
     return writer;

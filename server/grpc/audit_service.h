@@ -43,9 +43,12 @@ class AuditService final : public ParsedRequests<v1::Audit::CallbackService> {
   // service. The registry is the serving one: versions it holds are used
   // as they are; others are loaded from the ledger.
   // At most `max_backtests` Backtests run or wait at once; more are
-  // refused with RESOURCE_EXHAUSTED.
+  // refused with RESOURCE_EXHAUSTED. A Backtest whose client takes no
+  // item for `stream_idle` (it is not reading) is cancelled, so it cannot
+  // hold the backtest worker.
   AuditService(ledger::Ledger* ledger, const RuleSetRegistry* registry,
-               const FactTypes* types, int max_backtests = kMaxBacktests);
+               const FactTypes* types, int max_backtests = kMaxBacktests,
+               absl::Duration stream_idle = absl::InfiniteDuration());
 
   grpc::ServerUnaryReactor* GetDecision(
       grpc::CallbackServerContext* context,
@@ -84,6 +87,7 @@ class AuditService final : public ParsedRequests<v1::Audit::CallbackService> {
   // Null when the ledger is off.
   const std::unique_ptr<Auditor> auditor_;
   const int max_backtests_;
+  const absl::Duration stream_idle_;
   // Backtests posted and not yet finished.
   std::atomic<int> backtests_{0};
   // Declared last: destroyed (joined) first, while the auditor lives.

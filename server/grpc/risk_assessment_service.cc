@@ -5,6 +5,7 @@
 // Both take their requests as bytes and parse them (ParsedRequests).
 #include "server/grpc/risk_assessment_service.h"
 
+#include <atomic>
 #include <chrono>
 #include <string>
 #include <utility>
@@ -18,21 +19,24 @@ namespace {
 
 class AssessStreamReactor
     : public grpc::ServerBidiReactor<grpc::ByteBuffer,
-                                     v1::AssessStreamResponse> {
+                                     v1::AssessStreamResponse>,
+      public StreamIdleWatch::Stream {
  public:
   AssessStreamReactor(grpc::CallbackServerContext* context,
                       RequestAssessor* assessor, DecisionRecorder* recorder,
-                      const Clock* clock)
+                      const Clock* clock, StreamIdleWatch* idle)
       : context_(context),
         assessor_(assessor),
         recorder_(recorder),
-        clock_(clock) {
-    StartRead(&raw_);
+        clock_(clock),
+        idle_(idle) {
+    Read();
   }
 
   void OnReadDone(bool ok) override {
+    if (StopWaiting()) return;  // ended as idle
     if (!ok) {  // the client closed its side (or the call ended)
-      Finish(grpc::Status::OK);
+      FinishOnce(grpc::Status::OK);
       return;
     }
     response_.Clear();
@@ -57,16 +61,42 @@ class AssessStreamReactor
   }
 
   void OnWriteDone(bool ok) override {
+    if (StopWaiting()) return;
     if (!ok) {
-      Finish(grpc::Status(grpc::StatusCode::CANCELLED, "stream broken"));
+      FinishOnce(grpc::Status(grpc::StatusCode::CANCELLED, "stream broken"));
       return;
     }
+    Read();
+  }
+
+  // Waiting for the next request: the stream ends with DEADLINE_EXCEEDED
+  // saying so. Waiting for the client to take a response: it is not
+  // reading, so it would never see a status; the call is cancelled.
+  void OnIdle() override {
+    if (reading_) {
+      FinishOnce(grpc::Status(
+          grpc::StatusCode::DEADLINE_EXCEEDED,
+          absl::StrCat("the stream sent no request for ",
+                       absl::FormatDuration(idle_->idle()),
+                       " (the server's --stream_idle_timeout) and was ended; "
+                       "open a new stream when there is more to send")));
+    } else {
+      context_->TryCancel();  // the write fails: OnWriteDone finishes
+    }
+  }
+
+  void OnDone() override {
+    if (idle_ != nullptr) idle_->Done(this);
+    delete this;
+  }
+
+ private:
+  void Read() {
+    reading_ = true;
+    if (idle_ != nullptr) idle_->Wait(this);
     StartRead(&raw_);
   }
 
-  void OnDone() override { delete this; }
-
- private:
   // Sends the response: the assessment, or the error `status`.
   void WriteAnswer(const absl::Status& status) {
     if (!status.ok()) {  // the oneof drops any partial assessment
@@ -74,13 +104,31 @@ class AssessStreamReactor
       response_.mutable_error()->set_message(
           ValidUtf8(ToGrpcStatus(status).error_message()));  // bounded
     }
+    reading_ = false;
+    if (idle_ != nullptr) idle_->Wait(this);
     StartWrite(&response_);
+  }
+
+  // Ends the wait that just completed; true when the stream was already
+  // finished (by the idle watch), so the completion has nothing to do.
+  bool StopWaiting() {
+    if (idle_ != nullptr) idle_->Done(this);
+    return finished_.load();
+  }
+
+  // Finish at most once: the idle watch and a completion may both try.
+  void FinishOnce(const grpc::Status& status) {
+    if (!finished_.exchange(true)) Finish(status);
   }
 
   grpc::CallbackServerContext* context_;
   RequestAssessor* assessor_;
   DecisionRecorder* recorder_;
   const Clock* clock_;
+  StreamIdleWatch* idle_;  // null: streams never time out
+  // Written before each Wait (the watch's lock orders it before OnIdle).
+  bool reading_ = false;
+  std::atomic<bool> finished_{false};
   grpc::ByteBuffer raw_;
   int64_t next_index_ = 0;
   v1::AssessRequest request_;
@@ -91,8 +139,11 @@ class AssessStreamReactor
 
 RiskAssessmentService::RiskAssessmentService(RequestAssessor* assessor,
                                              DecisionRecorder* recorder,
-                                             Clock clock)
-    : assessor_(assessor), recorder_(recorder), clock_(std::move(clock)) {
+                                             Clock clock, StreamIdleWatch* idle)
+    : assessor_(assessor),
+      recorder_(recorder),
+      clock_(std::move(clock)),
+      idle_(idle) {
   const std::string name = v1::RiskAssessment::service_full_name();
   ParseUnary(name, "Assess", &RiskAssessmentService::Assess);
   MarkRawCallback(
@@ -101,7 +152,7 @@ RiskAssessmentService::RiskAssessmentService(RequestAssessor* assessor,
                                               v1::AssessStreamResponse>(
           [this](grpc::CallbackServerContext* context) {
             return new AssessStreamReactor(context, assessor_, recorder_,
-                                           &clock_);
+                                           &clock_, idle_);
           }));
 }
 

@@ -16,7 +16,10 @@
 // order with an AssessStreamResponse; one bad request becomes an error
 // item, not the end of the stream; so does a request whose bytes do not
 // parse (ParsedRequests: Lantern parses every request itself), its error
-// naming its position in the stream.
+// naming its position in the stream. A stream that waits on its client
+// longer than the idle watch allows is ended (StreamIdleWatch): waiting
+// for a request, with DEADLINE_EXCEEDED saying so; waiting for the client
+// to read a response, by cancelling the call.
 //
 // Thread-safety: gRPC calls the handlers from many threads at once; the
 // service holds no mutable state of its own.
@@ -30,6 +33,7 @@
 #include "server/app/decision_recorder.h"
 #include "server/app/request_assessor.h"
 #include "server/grpc/parsed_requests.h"
+#include "server/grpc/stream_idle_watch.h"
 
 namespace lantern {
 
@@ -38,9 +42,10 @@ using Clock = std::function<absl::Time()>;
 class RiskAssessmentService final
     : public ParsedRequests<v1::RiskAssessment::CallbackService> {
  public:
-  // REQUIRES: `assessor` and `recorder` outlive the service.
+  // REQUIRES: `assessor`, `recorder` and `idle` (when given) outlive the
+  // service. Without `idle`, streams never time out.
   RiskAssessmentService(RequestAssessor* assessor, DecisionRecorder* recorder,
-                        Clock clock);
+                        Clock clock, StreamIdleWatch* idle = nullptr);
 
   grpc::ServerUnaryReactor* Assess(grpc::CallbackServerContext* context,
                                    const v1::AssessRequest* request,
@@ -50,6 +55,7 @@ class RiskAssessmentService final
   RequestAssessor* assessor_;
   DecisionRecorder* recorder_;
   Clock clock_;
+  StreamIdleWatch* idle_;
 };
 
 // The answer to one request as the service gives it, into `answer`:

@@ -40,6 +40,7 @@
 #include "server/grpc/request_parsing.h"
 #include "server/grpc/risk_assessment_service.h"
 #include "server/grpc/rulesets_service.h"
+#include "server/grpc/stream_idle_watch.h"
 #include "server/http/metrics_endpoint.h"
 #include "server/ledger/ledger.h"
 #include "server/ledger/ledger_store.h"
@@ -193,6 +194,13 @@ bool OpenLedger(const ServeOptions& options, RuleSetRegistry& registry,
         if (!recorded.ok()) down.Check(*l);
         return recorded;
       });
+  registry.set_on_rejected(
+      [a = activations.get(), l = ledger.get(), &down](
+          const RuleSetRegistry::Rejection& rejection, absl::string_view by) {
+        absl::Status recorded = a->RecordRejected(rejection, by);
+        if (!recorded.ok()) down.Check(*l);
+        return recorded;
+      });
   err << "lantern serve: ledger "
       << ledger::LocationForDisplay(options.ledger_path) << ": "
       << ledger->LatestTreeHead().head.tree_size << " records, "
@@ -315,6 +323,7 @@ int RunServe(const ServeOptions& options, const FactTypes& types,
   }
 
   RuleSetWorker worker;
+  StreamIdleWatch idle_streams(options.stream_idle_timeout);
   RequestAssessor assessor(&registry, options.limits, DecisionIdPrefix(),
                            index.get());
   DecisionRecorder recorder(
@@ -324,11 +333,13 @@ int RunServe(const ServeOptions& options, const FactTypes& types,
   recorder.set_on_decision([&metrics](const v1::Assessment& answer) {
     metrics.CountDecision(answer);
   });
-  RiskAssessmentService assess_service(&assessor, &recorder,
-                                       [] { return absl::Now(); });
+  RiskAssessmentService assess_service(
+      &assessor, &recorder, [] { return absl::Now(); }, &idle_streams);
   RuleSetsService rulesets_service(&registry, &worker, options.rules_dir,
                                    ledger.get());
-  AuditService audit_service(ledger.get(), &registry, &types);
+  AuditService audit_service(ledger.get(), &registry, &types,
+                             AuditService::kMaxBacktests,
+                             options.stream_idle_timeout);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -348,7 +359,14 @@ int RunServe(const ServeOptions& options, const FactTypes& types,
   builder.AddChannelArgument(
       GRPC_ARG_KEEPALIVE_TIME_MS,
       static_cast<int>(absl::ToInt64Milliseconds(options.keepalive_time)));
-  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 20000);
+  // Ping quiet connections with no call too (gRPC's server default pings
+  // only those with a call open), and keep pinging: a ping is not data, and
+  // gRPC otherwise stops after two pings without any.
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
+  builder.AddChannelArgument(
+      GRPC_ARG_KEEPALIVE_TIMEOUT_MS,
+      static_cast<int>(absl::ToInt64Milliseconds(options.keepalive_timeout)));
   builder.RegisterService(&assess_service);
   builder.RegisterService(&rulesets_service);
   builder.RegisterService(&audit_service);

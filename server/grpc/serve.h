@@ -26,7 +26,10 @@
 //
 // Resources: at most `max_concurrent_streams` calls at once per
 // connection, idle connections closed after `max_connection_idle`, quiet
-// ones pinged every `keepalive_time`; every 5 s freed heap memory is given
+// ones pinged every `keepalive_time`, streams waiting on their client for
+// `stream_idle_timeout` ended (AssessStream waiting for a request with
+// DEADLINE_EXCEEDED; a client not reading its AssessStream or Backtest
+// answers is cancelled); every 5 s freed heap memory is given
 // back to the system (malloc_trim), so a burst does not leave the server at
 // its peak. Files are created with umask 077 (they hold children's data).
 //
@@ -75,9 +78,14 @@ struct ServeOptions {
   int max_concurrent_streams = 100;
   // A connection with no call for this long is closed.
   absl::Duration max_connection_idle = absl::Minutes(5);
-  // The server pings a connection quiet for this long and closes it if
-  // the ping is not answered within 20 s (a vanished client).
+  // The server pings a connection quiet for this long, with or without a
+  // call on it, and closes it if the ping is not answered within
+  // `keepalive_timeout` (a vanished client).
   absl::Duration keepalive_time = absl::Minutes(1);
+  absl::Duration keepalive_timeout = absl::Seconds(20);
+  // A streaming call that waits this long on its client (for a request, or
+  // for the client to read a response) is ended (StreamIdleWatch).
+  absl::Duration stream_idle_timeout = absl::Minutes(1);
   // Prometheus metrics over HTTP (server/http/metrics_endpoint.h) on this
   // address; port 0 picks a free one; empty: no metrics endpoint.
   std::string metrics_listen = "127.0.0.1:9464";

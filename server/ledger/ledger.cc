@@ -309,17 +309,24 @@ void Ledger::AppendDecisionAsync(const v1::DecisionRecord& record,
 
 absl::StatusOr<uint64_t> Ledger::AppendActivation(
     v1::ActivationRecord record, const std::vector<SourceFile>& files) {
-  const v1::RuleSetBlob blob = MakeRuleSetBlob(files);
-  if (record.ruleset_digest() != blob.digest()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("ruleset_digest: ", record.ruleset_digest(),
-                     " is not the digest of the files (", blob.digest(), ")"));
-  }
   Pending pending;
+  if (record.outcome() == v1::ActivationRecord::REJECTED) {
+    if (!files.empty()) {
+      return absl::InvalidArgumentError(
+          "a rejected activation stores no files");
+    }
+  } else {
+    const v1::RuleSetBlob blob = MakeRuleSetBlob(files);
+    if (record.ruleset_digest() != blob.digest()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "ruleset_digest: ", record.ruleset_digest(),
+          " is not the digest of the files (", blob.digest(), ")"));
+    }
+    pending.ruleset_digest = blob.digest();
+    pending.ruleset_blob = EncodeCanonical(blob);
+  }
   pending.row.kind = RecordKind::kActivation;
   pending.row.time_micros = Micros(record.activated_at());
-  pending.ruleset_digest = blob.digest();
-  pending.ruleset_blob = EncodeCanonical(blob);
   v1::LedgerRecord leaf;
   *leaf.mutable_activation() = std::move(record);
   pending.row.record = EncodeCanonical(leaf);

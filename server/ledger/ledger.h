@@ -173,7 +173,8 @@ class Ledger {
                            DecisionCallback done);
   // Stores `files` under their digest (once) and appends the activation.
   // INVALID_ARGUMENT when record.ruleset_digest is not RulesetDigest(files).
-  // Returns the leaf index.
+  // A REJECTED activation is appended with no files (INVALID_ARGUMENT if
+  // given any). Returns the leaf index.
   absl::StatusOr<uint64_t> AppendActivation(
       v1::ActivationRecord record, const std::vector<SourceFile>& files);
 
@@ -186,9 +187,11 @@ class Ledger {
       absl::Time from, absl::Time to, int page_size,
       const std::string& page_token,
       int64_t max_bytes = std::numeric_limits<int64_t>::max());
-  // Every activation, oldest first: the rulesets ever active, so a restarted
-  // service can list them and load any by digest.
-  absl::StatusOr<std::vector<StoredActivation>> ListActivations();
+  // Every activation that took effect, oldest first: the rulesets ever
+  // active, so a restarted service can list them and load any by digest.
+  // With `include_rejected`, the REJECTED ones too, in order.
+  absl::StatusOr<std::vector<StoredActivation>> ListActivations(
+      bool include_rejected = false);
   // The files of a ruleset ever stored; NOT_FOUND otherwise.
   absl::StatusOr<std::vector<SourceFile>> GetRuleSetFiles(
       const std::string& digest);

@@ -89,7 +89,8 @@ absl::StatusOr<DecisionPage> Ledger::ListDecisions(
   return page;
 }
 
-absl::StatusOr<std::vector<StoredActivation>> Ledger::ListActivations() {
+absl::StatusOr<std::vector<StoredActivation>> Ledger::ListActivations(
+    bool include_rejected) {
   absl::StatusOr<std::vector<StoredRecord>> rows;
   {
     absl::MutexLock lock(&reader_mu_);
@@ -100,6 +101,10 @@ absl::StatusOr<std::vector<StoredActivation>> Ledger::ListActivations() {
   for (const StoredRecord& row : *rows) {
     absl::StatusOr<v1::LedgerRecord> record = DecodeRecord(row.record);
     if (!record.ok()) return record.status();
+    if (!include_rejected &&
+        record->activation().outcome() == v1::ActivationRecord::REJECTED) {
+      continue;
+    }
     out.push_back({record->activation(), row.leaf_index});
   }
   return out;

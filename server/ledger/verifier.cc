@@ -84,7 +84,9 @@ absl::Status CheckRecord(Context& c, const StoredRecord& row) {
   if (record->has_decision()) ++r.decisions;
   if (record->has_activation()) {
     ++r.activations;
-    c.activated_digests.insert(record->activation().ruleset_digest());
+    if (record->activation().outcome() != v1::ActivationRecord::REJECTED) {
+      c.activated_digests.insert(record->activation().ruleset_digest());
+    }
   }
   return absl::OkStatus();
 }

@@ -8,7 +8,8 @@
 // the record, that every signed tree head's signature verifies under the
 // ledger's public key and that its root is the recomputed root at its size,
 // that the latest head covers every record, and that every stored ruleset's
-// files hash to its digest and every activation's ruleset is stored.
+// files hash to its digest and every activated ruleset is stored (a
+// rejected activation stores none).
 // Problems are reported in order: records by leaf index, then tree heads by
 // size, then rulesets; the first one names the first record (or tree head)
 // that does not match. A record changed together with its stored leaf hash is

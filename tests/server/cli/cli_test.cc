@@ -195,5 +195,24 @@ TEST_F(CliTest, EvalRefusesAnEnumNumberItsEnumLacks) {
                             "lantern.v1.Child.CareStatus\n");
 }
 
+TEST_F(CliTest, EvalRefusesADateOfBirthAfterTheReportAsTheServiceDoes) {
+  const std::string facts = ::testing::TempDir() + "/born_after.json";
+  std::ofstream(facts) << R"({"child": {"ageYears": 12,
+    "dateOfBirth": "2024-05-05T09:06:40Z"},
+    "episode": {"reportedAt": "2024-05-04T10:53:20Z",
+                "foundAt": "2024-05-03T00:00:00Z"}})";
+  EXPECT_EQ(RunEval(TestDataPath("rulesets/service"), facts, std::nullopt,
+                    Noon(), types_, out_, err_),
+            kExitFailed);
+  EXPECT_EQ(out_.str(), "");
+  // The service's lines for the same facts (facts_values.h), every one.
+  EXPECT_EQ(err_.str(),
+            facts +
+                ": facts.episode.found_at: 2024-05-03T00:00:00Z is before "
+                "facts.episode.reported_at (2024-05-04T10:53:20Z); "
+                "facts.child.date_of_birth: 2024-05-05T09:06:40Z is after "
+                "facts.episode.reported_at (2024-05-04T10:53:20Z)\n");
+}
+
 }  // namespace
 }  // namespace lantern

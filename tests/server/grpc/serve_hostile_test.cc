@@ -5,9 +5,15 @@
 // the real binary on port 0; the raw-byte calls go through gRPC's own
 // ByteBuffer serialization, so the server sees exactly the bytes written
 // here.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -384,6 +390,136 @@ TEST_F(ServeHostileTest, CallsAtOnceOnAConnectionAreBounded) {
   EXPECT_TRUE(assess_->Assess(Context().get(), GiftsRequest(), &answer).ok());
 }
 
+TEST_F(ServeHostileTest, AStreamThatSendsNothingIsEndedWhenIdle) {
+  StartServer({"--stream_idle_timeout=300ms"});
+  auto context = Context();
+  auto stream = assess_->AssessStream(context.get());
+  v1::AssessStreamResponse response;
+  // The server ends the stream; the client's own deadline is a minute.
+  EXPECT_FALSE(stream->Read(&response));
+  const grpc::Status status = stream->Finish();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+  EXPECT_THAT(status.error_message(),
+              AllOf(HasSubstr("sent no request for 300ms"),
+                    HasSubstr("--stream_idle_timeout")));
+  // The server goes on serving.
+  v1::Assessment answer;
+  EXPECT_TRUE(assess_->Assess(Context().get(), GiftsRequest(), &answer).ok());
+}
+
+TEST_F(ServeHostileTest, AConnectionWithNoCallIsClosedWhenIdle) {
+  StartServer({"--max_connection_idle_seconds=1"});
+  v1::Assessment answer;
+  ASSERT_TRUE(assess_->Assess(Context().get(), GiftsRequest(), &answer).ok());
+  ASSERT_EQ(channel_->GetState(false), GRPC_CHANNEL_READY);
+  // With no call for a second the server closes the connection (GOAWAY),
+  // so the channel leaves READY; a minute is the test's patience, not
+  // the server's bound.
+  EXPECT_TRUE(channel_->WaitForStateChange(
+      GRPC_CHANNEL_READY,
+      std::chrono::system_clock::now() + std::chrono::seconds(60)));
+  EXPECT_NE(channel_->GetState(false), GRPC_CHANNEL_READY);
+  // A new call reconnects.
+  EXPECT_TRUE(assess_->Assess(Context().get(), GiftsRequest(), &answer).ok());
+}
+
+// A bare HTTP/2 peer over TCP: it sends the connection preface and
+// acknowledges the server's SETTINGS, then only reads — it never answers a
+// PING, as a vanished client would not.
+class SilentHttp2Peer {
+ public:
+  explicit SilentHttp2Peer(const std::string& address) {
+    const size_t colon = address.rfind(':');
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(std::stoi(address.substr(colon + 1)));
+    inet_pton(AF_INET, address.substr(0, colon).c_str(), &to.sin_addr);
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    connected_ = connect(fd_, reinterpret_cast<sockaddr*>(&to), sizeof to) == 0;
+    Send(std::string("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n") + Frame(kSettings, 0));
+  }
+  ~SilentHttp2Peer() { close(fd_); }
+
+  bool connected() const { return connected_; }
+
+  // Reads frames until one of `type` arrives (true) or the connection
+  // closes or stays silent for `patience` (false). Acknowledges SETTINGS.
+  bool ReadUntil(uint8_t type, std::chrono::seconds patience) {
+    for (;;) {
+      std::string header;
+      if (!Read(9, patience, &header)) return false;
+      const uint32_t length = (uint8_t(header[0]) << 16) |
+                              (uint8_t(header[1]) << 8) | uint8_t(header[2]);
+      const uint8_t frame_type = header[3];
+      const uint8_t flags = header[4];
+      std::string payload;
+      if (!Read(length, patience, &payload)) return false;
+      if (frame_type == kSettings && (flags & 1) == 0) {
+        Send(Frame(kSettings, 1));
+      }
+      if (frame_type == type && (flags & 1) == 0) return true;
+    }
+  }
+
+  // Whether the server closed the connection within `patience`, reading
+  // (and ignoring) whatever it sends first.
+  bool ClosedWithin(std::chrono::seconds patience) {
+    for (;;) {
+      pollfd p{fd_, POLLIN, 0};
+      if (poll(&p, 1, static_cast<int>(patience.count() * 1000)) <= 0) {
+        return false;
+      }
+      char buffer[4096];
+      const ssize_t n = recv(fd_, buffer, sizeof buffer, 0);
+      if (n <= 0) return true;
+    }
+  }
+
+  static constexpr uint8_t kSettings = 4;
+  static constexpr uint8_t kPing = 6;
+
+ private:
+  static std::string Frame(uint8_t type, uint8_t flags) {
+    return std::string({0, 0, 0, static_cast<char>(type),
+                        static_cast<char>(flags), 0, 0, 0, 0});
+  }
+  void Send(const std::string& bytes) {
+    if (connected_) {
+      EXPECT_EQ(send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL),
+                static_cast<ssize_t>(bytes.size()));
+    }
+  }
+  bool Read(size_t n, std::chrono::seconds patience, std::string* out) {
+    while (out->size() < n) {
+      pollfd p{fd_, POLLIN, 0};
+      if (poll(&p, 1, static_cast<int>(patience.count() * 1000)) <= 0) {
+        return false;
+      }
+      char buffer[4096];
+      const ssize_t got =
+          recv(fd_, buffer, std::min(sizeof buffer, n - out->size()), 0);
+      if (got <= 0) return false;
+      out->append(buffer, got);
+    }
+    return true;
+  }
+
+  int fd_ = -1;
+  bool connected_ = false;
+};
+
+TEST_F(ServeHostileTest, AQuietConnectionIsPingedAndClosedWhenThePeerIsGone) {
+  StartServer({"--keepalive_seconds=1", "--keepalive_timeout_seconds=1",
+               "--max_connection_idle_seconds=3600"});
+  SilentHttp2Peer peer(server_->address());
+  ASSERT_TRUE(peer.connected());
+  // No call on the connection: the server pings it after a quiet second
+  // (the minute is the test's patience) ...
+  EXPECT_TRUE(peer.ReadUntil(SilentHttp2Peer::kPing, std::chrono::seconds(60)));
+  // ... and, the ping unanswered, closes it.
+  EXPECT_TRUE(peer.ClosedWithin(std::chrono::seconds(60)));
+}
+
 mode_t Mode(const std::string& path) {
   struct stat st;
   EXPECT_EQ(stat(path.c_str(), &st), 0) << path;
@@ -505,6 +641,69 @@ TEST_F(ServeHostileTest, EveryActivationIsRecordedEvenOfTheActiveVersion) {
                 HasSubstr("RuleSets.Activate from ipv4:127.0.0.1:"));
     EXPECT_GT(a.activated_at().seconds(), 0);
   }
+}
+
+TEST_F(ServeHostileTest, RejectedActivationsAreRecordedWithWhoWhenAndWhy) {
+  StartServer();
+  const std::string digest = ActiveDigest();
+  v1::ActivateRuleSetRequest unknown;
+  unknown.set_version("9.9.9-never-held");
+  v1::ActivateRuleSetResponse activated;
+  EXPECT_EQ(
+      rulesets_->Activate(Context().get(), unknown, &activated).error_code(),
+      grpc::StatusCode::NOT_FOUND);
+  std::ofstream(rules_dir_ + "/rules/broken.yaml")
+      << "rules:\n"
+         "  - id: test.broken\n"
+         "    title: Reads a fact the schema lacks\n"
+         "    cite: \"Test citation\"\n"
+         "    when: child.no_such_fact == 1\n";
+  ASSERT_TRUE(rulesets_->Activate(Context().get(), {}, &activated).ok());
+  ASSERT_EQ(activated.outcome(), v1::ActivateRuleSetResponse::REJECTED);
+  EXPECT_EQ(ActiveDigest(), digest);
+  assess_.reset();
+  rulesets_.reset();
+  channel_.reset();
+  server_->Signal(SIGTERM);
+  ASSERT_EQ(server_->Wait(), 0) << server_->log();
+  server_.reset();
+
+  {
+    ledger::LedgerOptions options;
+    options.path = ledger_path();
+    absl::StatusOr<std::unique_ptr<ledger::Ledger>> opened =
+        ledger::Ledger::Open(options);
+    ASSERT_TRUE(opened.ok()) << opened.status();
+    absl::StatusOr<std::vector<ledger::StoredActivation>> all =
+        (*opened)->ListActivations(/*include_rejected=*/true);
+    ASSERT_TRUE(all.ok());
+    ASSERT_THAT(*all, SizeIs(3));  // the start, then the two refused
+    EXPECT_EQ((*all)[0].record.outcome(), v1::ActivationRecord::ACTIVATED);
+    for (int i = 1; i < 3; ++i) {
+      const v1::ActivationRecord& a = (*all)[i].record;
+      EXPECT_EQ(a.outcome(), v1::ActivationRecord::REJECTED);
+      EXPECT_EQ(a.previous_digest(), digest);
+      EXPECT_THAT(a.activated_by(),
+                  HasSubstr("RuleSets.Activate from ipv4:127.0.0.1:"));
+      EXPECT_GT(a.activated_at().seconds(), 0);
+      ASSERT_GT(a.reasons_size(), 0);
+    }
+    EXPECT_EQ((*all)[1].record.ruleset_digest(), "");
+    EXPECT_THAT((*all)[1].record.reasons(0), HasSubstr("9.9.9-never-held"));
+    // The candidate did not load, so it has no digest; its reasons say why.
+    EXPECT_EQ((*all)[2].record.ruleset_digest(), "");
+    EXPECT_THAT(
+        (*all)[2].record.reasons(0),
+        AllOf(HasSubstr("rules/broken.yaml:5:"), HasSubstr("no_such_fact")));
+    // What was active is what the server restores and lists.
+    absl::StatusOr<std::vector<ledger::StoredActivation>> took_effect =
+        (*opened)->ListActivations();
+    ASSERT_TRUE(took_effect.ok());
+    ASSERT_THAT(*took_effect, SizeIs(1));
+  }
+  std::string output;
+  EXPECT_EQ(Verify(ledger_path(), &output), 0) << output;
+  std::filesystem::remove(rules_dir_ + "/rules/broken.yaml");
 }
 
 }  // namespace
