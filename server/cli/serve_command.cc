@@ -38,6 +38,19 @@ ABSL_FLAG(int, keepalive_seconds, 60,
           "serve: ping a quiet connection after this long; close it if "
           "the ping is not answered in 20 s");
 
+ABSL_FLAG(std::string, tls_cert, "",
+          "serve: the server's certificate chain (PEM); with --tls_key, "
+          "--client_ca and --access: mutual TLS");
+ABSL_FLAG(std::string, tls_key, "", "serve: the server's private key (PEM)");
+ABSL_FLAG(std::string, client_ca, "",
+          "serve: the CA certificate(s) (PEM) client certificates must be "
+          "signed by");
+ABSL_FLAG(std::string, access, "",
+          "serve: the access file (YAML): principals and their roles");
+ABSL_FLAG(bool, allow_plaintext_non_loopback, false,
+          "serve: allow plain text on a non-loopback address (a sidecar "
+          "terminates TLS); every caller is then 'local' with every role");
+
 namespace lantern {
 
 int RunServeCommand(const FactTypes& types) {
@@ -54,6 +67,12 @@ int RunServeCommand(const FactTypes& types) {
   options.ledger_path = absl::GetFlag(FLAGS_ledger);
   options.ledger_key_path = absl::GetFlag(FLAGS_ledger_key);
   options.ledger_off = absl::GetFlag(FLAGS_ledger_off);
+  options.tls_cert = absl::GetFlag(FLAGS_tls_cert);
+  options.tls_key = absl::GetFlag(FLAGS_tls_key);
+  options.client_ca = absl::GetFlag(FLAGS_client_ca);
+  options.access_file = absl::GetFlag(FLAGS_access);
+  options.allow_plaintext_non_loopback =
+      absl::GetFlag(FLAGS_allow_plaintext_non_loopback);
   options.max_concurrent_streams = absl::GetFlag(FLAGS_max_concurrent_streams);
   options.max_connection_idle =
       absl::Seconds(absl::GetFlag(FLAGS_max_connection_idle_seconds));

@@ -20,13 +20,21 @@ class AssessStreamReactor
     : public grpc::ServerBidiReactor<grpc::ByteBuffer,
                                      v1::AssessStreamResponse> {
  public:
+  // Serves the stream for `principal`; or, when `admitted` is an error,
+  // refuses it at once.
   AssessStreamReactor(grpc::CallbackServerContext* context,
                       RequestAssessor* assessor, DecisionRecorder* recorder,
-                      const Clock* clock)
+                      const Clock* clock,
+                      const absl::StatusOr<Caller>& admitted)
       : context_(context),
         assessor_(assessor),
         recorder_(recorder),
         clock_(clock) {
+    if (!admitted.ok()) {
+      Finish(ToGrpcStatus(admitted.status()));
+      return;
+    }
+    principal_ = admitted->principal;
     StartRead(&raw_);
   }
 
@@ -52,8 +60,9 @@ class AssessStreamReactor
       WriteAnswer(status);
       return;
     }
-    recorder_->Record(request_, response_.mutable_assessment(),
-                      [this](absl::Status recorded) { WriteAnswer(recorded); });
+    recorder_->Record(
+        request_, response_.mutable_assessment(),
+        [this](absl::Status recorded) { WriteAnswer(recorded); }, principal_);
   }
 
   void OnWriteDone(bool ok) override {
@@ -81,6 +90,7 @@ class AssessStreamReactor
   RequestAssessor* assessor_;
   DecisionRecorder* recorder_;
   const Clock* clock_;
+  std::string principal_;
   grpc::ByteBuffer raw_;
   int64_t next_index_ = 0;
   v1::AssessRequest request_;
@@ -100,8 +110,9 @@ RiskAssessmentService::RiskAssessmentService(RequestAssessor* assessor,
       new grpc::internal::CallbackBidiHandler<grpc::ByteBuffer,
                                               v1::AssessStreamResponse>(
           [this](grpc::CallbackServerContext* context) {
-            return new AssessStreamReactor(context, assessor_, recorder_,
-                                           &clock_);
+            return new AssessStreamReactor(
+                context, assessor_, recorder_, &clock_,
+                Admit(*context, "/lantern.v1.RiskAssessment/AssessStream"));
           }));
 }
 
@@ -129,9 +140,12 @@ grpc::ServerUnaryReactor* RiskAssessmentService::Assess(
     reactor->Finish(ToGrpcStatus(status));
     return reactor;
   }
-  recorder_->Record(*request, response, [reactor](absl::Status recorded) {
-    reactor->Finish(ToGrpcStatus(recorded));
-  });
+  recorder_->Record(
+      *request, response,
+      [reactor](absl::Status recorded) {
+        reactor->Finish(ToGrpcStatus(recorded));
+      },
+      CallerOf(*context).principal);
   return reactor;
 }
 

@@ -2,7 +2,8 @@
 //
 // Schema (format 1):
 //   meta(key, value)            format, public_key (raw Ed25519, 32 bytes)
-//   records(leaf_index, kind, decision_id, client_request_id, time_micros,
+//   records(leaf_index, kind (1 decision, 2 activation, 3 access), decision_id,
+//   client_request_id, time_micros,
 //           record, leaf_hash)  one row per leaf of the Merkle tree; `record`
 //                               is the canonical LedgerRecord bytes, the
 //                               other columns are indexes derived from it
@@ -32,14 +33,14 @@
 
 namespace lantern::ledger {
 
-enum class RecordKind : int { kDecision = 1, kActivation = 2 };
+enum class RecordKind : int { kDecision = 1, kActivation = 2, kAccess = 3 };
 
 struct StoredRecord {
   uint64_t leaf_index = 0;
   RecordKind kind = RecordKind::kDecision;
   std::string decision_id;        // empty for activations
   std::string client_request_id;  // empty when none
-  int64_t time_micros = 0;        // received_at or activated_at
+  int64_t time_micros = 0;        // received_at, activated_at or accessed_at
   std::string record;             // canonical LedgerRecord bytes
   std::string leaf_hash;          // 32 bytes, LeafHash(record)
 };
@@ -89,6 +90,10 @@ class LedgerStore {
   absl::StatusOr<std::optional<std::string>> RuleSet(const std::string& digest);
   // Every activation record, oldest first.
   absl::StatusOr<std::vector<StoredRecord>> Activations();
+  // Access records after leaf `after_leaf_index` (-1: from the start), in
+  // leaf order, at most `limit`.
+  absl::StatusOr<std::vector<StoredRecord>> AccessRecordsAfter(
+      int64_t after_leaf_index, int limit);
 
   // Visit every row in key order; stop at the first error `fn` returns.
   absl::Status ForEachRecord(
