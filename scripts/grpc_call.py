@@ -13,6 +13,15 @@ python3-protobuf (run it with /usr/bin/python3, which owns them):
                                                     JSON (default: {}, or
                                                     stdin when JSON is "-")
 
+Over mutual TLS give, before ADDRESS, --ca FILE (the CA that signed the
+server's certificate), --cert FILE and --key FILE (the client's certificate
+and key, PEM), and --server_name NAME when the address is not a name the
+server's certificate holds (such as 127.0.0.1 for a certificate made for
+localhost):
+
+  scripts/grpc_call.py --ca ca.pem --cert me.pem --key me.key \
+      --server_name localhost 127.0.0.1:50051 lantern.v1.RuleSets/List
+
 It asks grpc.reflection.v1alpha.ServerReflection for the file that defines
 the service (and the files it imports), builds the message types from those
 descriptors, and prints the response as protobuf JSON. A failed call prints
@@ -151,10 +160,40 @@ def call(channel, target, request_json):
     return 0
 
 
+TLS_OPTIONS = ("--ca", "--cert", "--key", "--server_name")
+
+
+def open_channel(address, tls):
+    """A plain-text channel, or mutual TLS when --ca/--cert/--key are given."""
+    if not tls:
+        return grpc.insecure_channel(address)
+    missing = [o for o in ("--ca", "--cert", "--key") if o not in tls]
+    if missing:
+        raise SystemExit("mutual TLS needs --ca, --cert and --key; missing "
+                         + ", ".join(missing))
+
+    def read(option):
+        with open(tls[option], "rb") as f:
+            return f.read()
+
+    credentials = grpc.ssl_channel_credentials(
+        root_certificates=read("--ca"), private_key=read("--key"),
+        certificate_chain=read("--cert"))
+    options = []
+    if "--server_name" in tls:
+        options.append(("grpc.ssl_target_name_override", tls["--server_name"]))
+    return grpc.secure_channel(address, credentials, options=options)
+
+
 def main(argv):
+    tls = {}
+    argv = list(argv)
+    while len(argv) > 2 and argv[1] in TLS_OPTIONS:
+        tls[argv[1]] = argv[2]
+        del argv[1:3]
     if len(argv) < 2:
         raise SystemExit(__doc__)
-    with grpc.insecure_channel(argv[1]) as channel:
+    with open_channel(argv[1], tls) as channel:
         if len(argv) == 2:
             print("\n".join(list_services(channel)))
             return 0

@@ -6,7 +6,7 @@
 // per digest) before the switch: Record() is the registry's BeforeActivate
 // hook, so if the ledger cannot write, the activation does not happen.
 // Every activation someone asked for is recorded with who asked (the
-// caller's peer address until callers are authenticated) and when, even
+// caller's principal, or "SIGHUP") and when, even
 // of the version already active; only a restart on the digest last
 // recorded (activated_by kStartup) appends nothing. An activation that is
 // rejected (RecordRejected: a failing candidate, an unknown version, an

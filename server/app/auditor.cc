@@ -134,6 +134,21 @@ absl::StatusOr<v1::ListDecisionsResponse> Auditor::ListDecisions(
   return response;
 }
 
+absl::StatusOr<v1::ListAccessResponse> Auditor::ListAccess(
+    const v1::ListAccessRequest& request) {
+  const int page_size = request.page_size() == 0 ? 100 : request.page_size();
+  absl::StatusOr<ledger::AccessPage> page =
+      ledger_->ListAccess(page_size, request.page_token());
+  if (!page.ok()) return page.status();
+  v1::ListAccessResponse response;
+  for (ledger::StoredAccess& a : page->records) {
+    *response.add_records() = std::move(a.record);
+    response.add_leaf_indexes(a.leaf_index);
+  }
+  response.set_next_page_token(page->next_page_token);
+  return response;
+}
+
 absl::StatusOr<v1::ReplayResponse> Auditor::Replay(
     const v1::ReplayRequest& request) {
   absl::StatusOr<ledger::StoredDecision> stored = Lookup(request.decision_id());
@@ -281,6 +296,7 @@ absl::StatusOr<v1::GetInclusionProofResponse> Auditor::GetInclusionProof(
   response.set_leaf_index(index);
   response.set_tree_size(size);
   response.set_leaf(std::move(leaf->record));
+  response.set_leaf_hash(std::string(ledger::HashBytes(leaf->leaf_hash)));
   for (const ledger::Hash& h : *proof) {
     response.add_hashes(std::string(ledger::HashBytes(h)));
   }

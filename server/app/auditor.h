@@ -47,6 +47,9 @@ class Auditor {
   absl::StatusOr<v1::ListDecisionsResponse> ListDecisions(
       const v1::ListDecisionsRequest& request);
   absl::StatusOr<v1::ReplayResponse> Replay(const v1::ReplayRequest& request);
+  // The access log, a page at a time.
+  absl::StatusOr<v1::ListAccessResponse> ListAccess(
+      const v1::ListAccessRequest& request);
   absl::StatusOr<v1::WhatIfResponse> WhatIf(const v1::WhatIfRequest& request);
 
   // The request's candidate, loaded and compiled (files), or found (by

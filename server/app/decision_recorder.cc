@@ -16,9 +16,11 @@ using google::protobuf::util::MessageDifferencer;
 
 // Whether `request` is the request `stored` recorded (see the header).
 bool SameRequest(const v1::AssessRequest& request,
-                 const v1::DecisionRecord& stored) {
+                 const v1::DecisionRecord& stored,
+                 const std::string& principal) {
   const std::string& pin = request.ruleset_version();
-  return MessageDifferencer::Equals(request.facts(), stored.facts()) &&
+  return principal == stored.principal() &&
+         MessageDifferencer::Equals(request.facts(), stored.facts()) &&
          (!request.has_as_of() ||
           MessageDifferencer::Equals(request.as_of(), stored.as_of())) &&
          (pin.empty() || pin == stored.ruleset_digest() ||
@@ -26,6 +28,7 @@ bool SameRequest(const v1::AssessRequest& request,
 }
 
 absl::Status Outcome(const v1::AssessRequest& request,
+                     const std::string& principal,
                      absl::StatusOr<ledger::AppendedDecision> appended,
                      v1::Assessment* answer) {
   if (!appended.ok()) {
@@ -39,12 +42,11 @@ absl::Status Outcome(const v1::AssessRequest& request,
                                             appended.status().message()));
   }
   if (!appended->duplicate) return absl::OkStatus();
-  if (!SameRequest(request, appended->record)) {
+  if (!SameRequest(request, appended->record, principal)) {
     return absl::AlreadyExistsError(absl::StrCat(
         "client_request_id '", request.client_request_id(),
-        "' was already used for a request with other facts, as_of or "
-        "ruleset_version (decision ",
-        appended->record.decision_id(), "); use a new id for a new request"));
+        "' was already used for a request with other facts, as_of, "
+        "ruleset_version or principal; use a new id for a new request"));
   }
   answer->Clear();
   answer->CopyFrom(appended->record.assessment());
@@ -59,7 +61,8 @@ void DecisionRecorder::CheckLedgerHealth() {
 }
 
 void DecisionRecorder::Record(const v1::AssessRequest& request,
-                              v1::Assessment* answer, Done done) {
+                              v1::Assessment* answer, Done done,
+                              const std::string& principal) {
   if (ledger_ == nullptr) {
     if (on_decision_) on_decision_(*answer);
     done(absl::OkStatus());
@@ -72,6 +75,7 @@ void DecisionRecorder::Record(const v1::AssessRequest& request,
   *record.mutable_as_of() = answer->as_of();
   record.set_ruleset_digest(answer->ruleset().digest());
   record.set_engine_version(kEngineVersion);
+  record.set_principal(principal);
   // The record borrows the facts and the answer (tens of kilobytes) for
   // the ledger to encode them, rather than copying them; it gives them
   // back before it goes away. Nothing is written through these pointers.
@@ -79,7 +83,7 @@ void DecisionRecorder::Record(const v1::AssessRequest& request,
       const_cast<v1::EpisodeFacts*>(&request.facts()));
   record.unsafe_arena_set_allocated_assessment(answer);
   ledger_->AppendDecisionAsync(
-      record, [this, &request, answer, done = std::move(done)](
+      record, [this, &request, principal, answer, done = std::move(done)](
                   absl::StatusOr<ledger::AppendedDecision> appended) {
         if (!appended.ok()) CheckLedgerHealth();
         if (appended.ok() && !appended->duplicate && on_decision_) {
@@ -89,7 +93,7 @@ void DecisionRecorder::Record(const v1::AssessRequest& request,
           index_->Add(request.facts(), answer->decision_id(),
                       appended->leaf_index);
         }
-        done(Outcome(request, std::move(appended), answer));
+        done(Outcome(request, principal, std::move(appended), answer));
       });
   record.unsafe_arena_release_facts();
   record.unsafe_arena_release_assessment();

@@ -13,7 +13,9 @@
 // it is the same request: the same facts and, when it gives them, the same
 // as_of and a ruleset_version naming the recorded ruleset (its digest or
 // manifest version). A different request under a used id is refused with
-// ALREADY_EXISTS rather than answered with another episode's decision.
+// ALREADY_EXISTS rather than answered with another episode's decision —
+// or with another principal's: the principal must be the same too.
+// The record names `principal`, the caller that asked (access_control.h).
 //
 // Once a new decision is durable, its episode is added to the episode
 // index (episode_index.h), if there is one, before `done` is called, so
@@ -74,7 +76,7 @@ class DecisionRecorder {
   //   INTERNAL          a bug.
   // REQUIRES: `request` and `answer` stay valid until `done` is called.
   void Record(const v1::AssessRequest& request, v1::Assessment* answer,
-              Done done);
+              Done done, const std::string& principal = "local");
 
  private:
   // Calls on_ledger_down_ when the ledger reports itself down.

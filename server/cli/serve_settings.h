@@ -48,6 +48,20 @@
   X(std::string, listen, "127.0.0.1:50051", kNotEmpty, o.listen = v,           \
     "serve: the address to listen on; port 0 picks a free port, printed as "   \
     "'lantern serve: listening on HOST:PORT'")                                 \
+  X(std::string, tls_cert, "", kAny, o.tls_cert = v,                          \
+    "serve: the server's certificate chain (PEM); with --tls_key, "            \
+    "--client_ca and --access: mutual TLS")                                    \
+  X(std::string, tls_key, "", kAny, o.tls_key = v,                             \
+    "serve: the server's private key (PEM)")                                   \
+  X(std::string, client_ca, "", kAny, o.client_ca = v,                         \
+    "serve: the CA certificate(s) (PEM) client certificates must be "          \
+    "signed by")                                                               \
+  X(std::string, access, "", kAny, o.access_file = v,                          \
+    "serve: the access file (YAML): principals and their roles")               \
+  X(bool, allow_plaintext_non_loopback, false, kAny,                           \
+    o.allow_plaintext_non_loopback = v,                                        \
+    "serve: allow plain text on a non-loopback address (a sidecar "            \
+    "terminates TLS); every caller is then 'local' with every role")           \
   X(int, max_message_bytes, 1 << 20, kPositive, o.max_message_bytes = v,       \
     "serve: the largest request accepted (RESOURCE_EXHAUSTED beyond)")         \
   X(int, max_repeated, 100, kPositive, o.limits.max_repeated = v,              \

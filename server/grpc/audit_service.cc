@@ -11,6 +11,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
+#include "google/protobuf/util/time_util.h"
+#include "server/app/echo_value.h"
+#include "server/app/personal_data.h"
 #include "server/grpc/request_parsing.h"
 #include "server/grpc/ruleset_proto.h"
 #include "server/grpc/status_map.h"
@@ -47,20 +50,89 @@ grpc::ServerUnaryReactor* Inline(grpc::CallbackServerContext* context,
   return reactor;
 }
 
-// Answers on `worker`.
-template <typename Response, typename Work>
-grpc::ServerUnaryReactor* OnWorker(grpc::CallbackServerContext* context,
-                                   Auditor* auditor, WorkerThread& worker,
-                                   Response* response, Work work) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  if (auditor == nullptr) {
-    reactor->Finish(LedgerOff());
-    return reactor;
+// What the caller's roles let it see of recorded decisions.
+enum class View { kFull, kWithoutPersonalData, kOwnOnly };
+
+View ViewOf(const Caller& caller) {
+  if (caller.roles.Has(Role::kDataOfficer)) return View::kFull;
+  if (caller.roles.Has(Role::kAuditor)) return View::kWithoutPersonalData;
+  return View::kOwnOnly;  // an assessor (GetDecision only, by the table)
+}
+
+// The decisions an answer carries, and whether all of them were made by
+// `principal`.
+void AddDecisionIds(const v1::GetDecisionResponse& r, v1::AccessRecord* a) {
+  a->add_decision_ids(r.decision().decision_id());
+}
+void AddDecisionIds(const v1::ListDecisionsResponse& r, v1::AccessRecord* a) {
+  for (const v1::DecisionRecord& d : r.decisions()) {
+    a->add_decision_ids(d.decision_id());
   }
-  worker.Post([reactor, response, work = std::move(work)] {
-    FinishWith(reactor, work(), response);
-  });
-  return reactor;
+}
+void AddDecisionIds(const v1::ReplayResponse& r, v1::AccessRecord* a) {
+  a->add_decision_ids(r.recorded().decision_id());
+}
+void AddDecisionIds(const v1::WhatIfResponse& r, v1::AccessRecord* a) {
+  a->add_decision_ids(r.recorded().decision_id());
+}
+void AddDecisionIds(const v1::GetInclusionProofResponse& r,
+                    v1::AccessRecord* a) {
+  v1::LedgerRecord leaf;
+  if (leaf.ParseFromString(r.leaf()) && leaf.has_decision()) {
+    a->add_decision_ids(leaf.decision().decision_id());
+  }
+}
+bool MadeBy(const v1::GetDecisionResponse& r, const std::string& principal) {
+  return r.decision().principal() == principal;
+}
+template <typename Response>
+bool MadeBy(const Response&, const std::string&) {
+  return false;
+}
+
+std::string TimeText(bool has, const google::protobuf::Timestamp& t) {
+  return has ? google::protobuf::util::TimeUtil::ToString(t) : "";
+}
+
+// Fits `result` to what `caller` may see, logs the access and finishes
+// `reactor` once the log entry is durable.
+template <typename Response>
+void Disclose(AccessControl* access, const Caller& caller, const char* method,
+              const std::string& subject, const std::string& purpose,
+              absl::StatusOr<Response> result, Response* response,
+              grpc::ServerUnaryReactor* reactor) {
+  const View view = ViewOf(caller);
+  v1::AccessRecord record;
+  if (access != nullptr) record = access->NewRecord(caller, method);
+  record.set_subject(subject);
+  record.set_purpose(purpose);
+  if (result.ok() && view == View::kOwnOnly &&
+      !MadeBy(*result, caller.principal)) {
+    result = absl::PermissionDeniedError(
+        "an assessor may read only the decisions it made itself; reading "
+        "others' needs the role auditor or data_officer");
+  }
+  if (result.ok()) {
+    AddDecisionIds(*result, &record);
+    if (view == View::kWithoutPersonalData) {
+      RemovePersonalData(*result);
+      record.set_personal_data_removed(true);
+    }
+  }
+  if (access == nullptr) {
+    FinishWith(reactor, std::move(result), response);
+    return;
+  }
+  const absl::Status outcome = result.status();
+  access->Record(std::move(record), outcome,
+                 [reactor, response,
+                  result = std::move(result)](absl::Status recorded) mutable {
+                   if (!recorded.ok()) {
+                     reactor->Finish(ToGrpcStatus(recorded));
+                     return;
+                   }
+                   FinishWith(reactor, std::move(result), response);
+                 });
 }
 
 // A Backtest stream. Write and Finish are called from the backtest worker;
@@ -156,6 +228,7 @@ AuditService::AuditService(ledger::Ledger* ledger,
   ParseUnary(name, "GetTreeHead", &AuditService::GetTreeHead);
   ParseUnary(name, "GetInclusionProof", &AuditService::GetInclusionProof);
   ParseUnary(name, "GetConsistencyProof", &AuditService::GetConsistencyProof);
+  ParseUnary(name, "ListAccess", &AuditService::ListAccess);
   MarkRawCallback(
       name, "Backtest",
       new grpc::internal::CallbackServerStreamingHandler<grpc::ByteBuffer,
@@ -166,38 +239,94 @@ AuditService::AuditService(ledger::Ledger* ledger,
           }));
 }
 
+template <typename Response, typename Work>
+grpc::ServerUnaryReactor* AuditService::ReadDecisions(
+    grpc::CallbackServerContext* context, const char* method,
+    std::string subject, const std::string& purpose, Response* response,
+    WorkerThread* worker, Work work) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (auditor_ == nullptr) {
+    reactor->Finish(LedgerOff());
+    return reactor;
+  }
+  const Caller caller = CallerOf(*context);
+  if (absl::Status s = AccessControl::CheckPurpose(purpose); !s.ok()) {
+    if (access_control() != nullptr) {
+      v1::AccessRecord record = access_control()->NewRecord(caller, method);
+      record.set_subject(subject);
+      record.set_purpose(std::string(Utf8Prefix(purpose, kMaxPurposeBytes)));
+      access_control()->RecordRefusal(std::move(record), s);
+    }
+    reactor->Finish(ToGrpcStatus(s));
+    return reactor;
+  }
+  auto run = [access = access_control(), caller, method,
+              subject = std::move(subject), purpose, response, reactor,
+              work = std::move(work)] {
+    Disclose(access, caller, method, subject, purpose, work(), response,
+             reactor);
+  };
+  if (worker == nullptr) {
+    run();
+  } else {
+    worker->Post(std::move(run));
+  }
+  return reactor;
+}
+
 grpc::ServerUnaryReactor* AuditService::GetDecision(
     grpc::CallbackServerContext* context, const v1::GetDecisionRequest* request,
     v1::GetDecisionResponse* response) {
-  return Inline(context, auditor_.get(), response,
-                [&] { return auditor_->GetDecision(*request); });
+  return ReadDecisions(context, "/lantern.v1.Audit/GetDecision",
+                       "decision_id=" + EchoValue(request->decision_id()),
+                       request->purpose(), response, nullptr, [this, request] {
+                         return auditor_->GetDecision(*request);
+                       });
 }
 
 grpc::ServerUnaryReactor* AuditService::ListDecisions(
     grpc::CallbackServerContext* context,
     const v1::ListDecisionsRequest* request,
     v1::ListDecisionsResponse* response) {
-  return Inline(context, auditor_.get(), response,
-                [&] { return auditor_->ListDecisions(*request); });
+  return ReadDecisions(
+      context, "/lantern.v1.Audit/ListDecisions",
+      absl::StrCat("from=", TimeText(request->has_from(), request->from()),
+                   " to=", TimeText(request->has_to(), request->to()),
+                   " page_size=", request->page_size(),
+                   " page_token=", EchoValue(request->page_token())),
+      request->purpose(), response, nullptr,
+      [this, request] { return auditor_->ListDecisions(*request); });
 }
 
 grpc::ServerUnaryReactor* AuditService::Replay(
     grpc::CallbackServerContext* context, const v1::ReplayRequest* request,
     v1::ReplayResponse* response) {
-  return OnWorker(context, auditor_.get(), evaluate_worker_, response,
-                  [this, request] { return auditor_->Replay(*request); });
+  return ReadDecisions(context, "/lantern.v1.Audit/Replay",
+                       "decision_id=" + EchoValue(request->decision_id()),
+                       request->purpose(), response, &evaluate_worker_,
+                       [this, request] { return auditor_->Replay(*request); });
 }
 
 grpc::ServerUnaryReactor* AuditService::WhatIf(
     grpc::CallbackServerContext* context, const v1::WhatIfRequest* request,
     v1::WhatIfResponse* response) {
-  return OnWorker(context, auditor_.get(), evaluate_worker_, response,
-                  [this, request] { return auditor_->WhatIf(*request); });
+  return ReadDecisions(
+      context, "/lantern.v1.Audit/WhatIf",
+      absl::StrCat("decision_id=", EchoValue(request->decision_id()),
+                   " ruleset_version=", EchoValue(request->ruleset_version())),
+      request->purpose(), response, &evaluate_worker_,
+      [this, request] { return auditor_->WhatIf(*request); });
 }
 
 grpc::ServerWriteReactor<v1::BacktestItem>* AuditService::Backtest(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer& raw) {
   auto* writer = new BacktestWriter(context, stream_idle_);
+  if (absl::StatusOr<Caller> caller =
+          Admit(*context, "/lantern.v1.Audit/Backtest");
+      !caller.ok()) {
+    writer->Finish(ToGrpcStatus(caller.status()));
+    return writer;
+  }
   if (absl::Status parsed = ParseRequest(raw, &writer->request); !parsed.ok()) {
     writer->Finish(ToGrpcStatus(parsed));
     return writer;
@@ -243,8 +372,22 @@ grpc::ServerUnaryReactor* AuditService::GetInclusionProof(
     grpc::CallbackServerContext* context,
     const v1::GetInclusionProofRequest* request,
     v1::GetInclusionProofResponse* response) {
+  const std::string leaf =
+      request->leaf_case() == v1::GetInclusionProofRequest::kDecisionId
+          ? "decision_id=" + EchoValue(request->decision_id())
+          : absl::StrCat("leaf_index=", request->leaf_index());
+  return ReadDecisions(context, "/lantern.v1.Audit/GetInclusionProof",
+                       absl::StrCat(leaf, " tree_size=", request->tree_size()),
+                       request->purpose(), response, nullptr, [this, request] {
+                         return auditor_->GetInclusionProof(*request);
+                       });
+}
+
+grpc::ServerUnaryReactor* AuditService::ListAccess(
+    grpc::CallbackServerContext* context, const v1::ListAccessRequest* request,
+    v1::ListAccessResponse* response) {
   return Inline(context, auditor_.get(), response,
-                [&] { return auditor_->GetInclusionProof(*request); });
+                [&] { return auditor_->ListAccess(*request); });
 }
 
 grpc::ServerUnaryReactor* AuditService::GetConsistencyProof(

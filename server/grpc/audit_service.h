@@ -17,6 +17,14 @@
 // parse or carry unknown fields). With the ledger off (null) every RPC answers
 // FAILED_PRECONDITION "the ledger is off".
 //
+// Reads of recorded decisions (GetDecision, ListDecisions, Replay, WhatIf,
+// GetInclusionProof) need a purpose (AccessControl::CheckPurpose), answer
+// by the caller's role — a data_officer everything, an auditor without
+// personal data (RemovePersonalData), an assessor (GetDecision only) only
+// the decisions it made, PERMISSION_DENIED for another's — and are sent
+// only once their access record is durable (UNAVAILABLE otherwise).
+// ListAccess pages through the access log.
+//
 // Thread-safety: handlers run on many threads; shared state is in the
 // ledger, registry and Auditor, all thread-safe. The destructor runs the
 // work already posted and joins both workers: destroy the service only
@@ -76,10 +84,25 @@ class AuditService final : public ParsedRequests<v1::Audit::CallbackService> {
       grpc::CallbackServerContext* context,
       const v1::GetConsistencyProofRequest* request,
       v1::GetConsistencyProofResponse* response) override;
+  grpc::ServerUnaryReactor* ListAccess(
+      grpc::CallbackServerContext* context,
+      const v1::ListAccessRequest* request,
+      v1::ListAccessResponse* response) override;
 
   static constexpr int kMaxBacktests = 4;
 
  private:
+  // A read of recorded decisions by `method` (purpose checked, answer
+  // fitted to the caller's role, access logged before it is sent): `work`
+  // runs inline, or on `worker` when not null.
+  template <typename Response, typename Work>
+  grpc::ServerUnaryReactor* ReadDecisions(grpc::CallbackServerContext* context,
+                                          const char* method,
+                                          std::string subject,
+                                          const std::string& purpose,
+                                          Response* response,
+                                          WorkerThread* worker, Work work);
+
   // Backtest takes its request as bytes (ParsedRequests).
   grpc::ServerWriteReactor<v1::BacktestItem>* Backtest(
       grpc::CallbackServerContext* context, const grpc::ByteBuffer& raw);

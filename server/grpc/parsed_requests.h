@@ -11,6 +11,12 @@
 // unary call live on one protobuf arena freed when the call ends, so a
 // request pointer stays valid until the handler finishes its reactor.
 //
+// Access: once set_access_control() is called (serve always does), every
+// unary call is first let in by AccessControl::Admit (access_control.h)
+// — before its bytes are parsed — and refused with its status otherwise;
+// streaming handlers call Admit() first thing. Without an access control
+// (in-process tests) every call is let in as the local caller.
+//
 // Thread-safety: registration happens in the constructor, before the
 // service is registered with a server; the handlers are as thread-safe as
 // the typed methods they call.
@@ -25,6 +31,7 @@
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/impl/codegen/server_callback_handlers.h"
 #include "grpcpp/support/message_allocator.h"
+#include "server/grpc/access_control.h"
 #include "server/grpc/request_parsing.h"
 #include "server/grpc/status_map.h"
 
@@ -32,7 +39,27 @@ namespace lantern {
 
 template <typename Generated>
 class ParsedRequests : public Generated {
+ public:
+  // REQUIRES: called before the service is registered; `access` outlives
+  // the service.
+  void set_access_control(AccessControl* access) { access_ = access; }
+
  protected:
+  // The call's caller, let in (see AccessControl::Admit); its refusal
+  // otherwise. `method` is the full name, "/lantern.v1.Audit/Backtest".
+  absl::StatusOr<Caller> Admit(const grpc::ServerContextBase& context,
+                               absl::string_view method) const {
+    if (access_ == nullptr) return Caller{"local", RoleSet::All()};
+    return access_->Admit(context, method);
+  }
+  // The caller of a call already let in.
+  Caller CallerOf(const grpc::ServerContextBase& context) const {
+    if (access_ == nullptr) return Caller{"local", RoleSet::All()};
+    return access_->Identify(context);
+  }
+  // Null in in-process tests.
+  AccessControl* access_control() const { return access_; }
+
   // The generated handler of `method` (a unary method of the service named
   // `service_name`) is replaced by one that parses the request itself and
   // then calls `typed` on `this`.
@@ -42,10 +69,19 @@ class ParsedRequests : public Generated {
       grpc::ServerUnaryReactor* (Service::*typed)(grpc::CallbackServerContext*,
                                                   const Request*, Response*)) {
     auto* service = static_cast<Service*>(this);
+    const std::string full = "/" + service_name + "/" + method;
     auto* handler =
         new grpc::internal::CallbackUnaryHandler<grpc::ByteBuffer, Response>(
-            [service, typed](grpc::CallbackServerContext* context,
-                             const grpc::ByteBuffer* raw, Response* response) {
+            [service, typed, full](grpc::CallbackServerContext* context,
+                                   const grpc::ByteBuffer* raw,
+                                   Response* response) {
+              if (absl::StatusOr<Caller> caller =
+                      service->Admit(*context, full);
+                  !caller.ok()) {
+                grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+                reactor->Finish(ToGrpcStatus(caller.status()));
+                return reactor;
+              }
               Request* request =
                   google::protobuf::Arena::CreateMessage<Request>(
                       response->GetArena());
@@ -114,6 +150,8 @@ class ParsedRequests : public Generated {
     GPR_ASSERT(m != nullptr);
     return m->index();
   }
+
+  AccessControl* access_ = nullptr;
 };
 
 }  // namespace lantern

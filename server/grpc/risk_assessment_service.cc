@@ -22,14 +22,23 @@ class AssessStreamReactor
                                      v1::AssessStreamResponse>,
       public StreamIdleWatch::Stream {
  public:
+  // Serves the stream for the admitted caller's principal, ending it when
+  // `idle` (null: never) says it waited too long; or, when `admitted` is an
+  // error, refuses it at once.
   AssessStreamReactor(grpc::CallbackServerContext* context,
                       RequestAssessor* assessor, DecisionRecorder* recorder,
-                      const Clock* clock, StreamIdleWatch* idle)
+                      const Clock* clock, StreamIdleWatch* idle,
+                      const absl::StatusOr<Caller>& admitted)
       : context_(context),
         assessor_(assessor),
         recorder_(recorder),
         clock_(clock),
         idle_(idle) {
+    if (!admitted.ok()) {
+      FinishOnce(ToGrpcStatus(admitted.status()));
+      return;
+    }
+    principal_ = admitted->principal;
     Read();
   }
 
@@ -56,8 +65,9 @@ class AssessStreamReactor
       WriteAnswer(status);
       return;
     }
-    recorder_->Record(request_, response_.mutable_assessment(),
-                      [this](absl::Status recorded) { WriteAnswer(recorded); });
+    recorder_->Record(
+        request_, response_.mutable_assessment(),
+        [this](absl::Status recorded) { WriteAnswer(recorded); }, principal_);
   }
 
   void OnWriteDone(bool ok) override {
@@ -129,6 +139,7 @@ class AssessStreamReactor
   // Written before each Wait (the watch's lock orders it before OnIdle).
   bool reading_ = false;
   std::atomic<bool> finished_{false};
+  std::string principal_;
   grpc::ByteBuffer raw_;
   int64_t next_index_ = 0;
   v1::AssessRequest request_;
@@ -151,8 +162,9 @@ RiskAssessmentService::RiskAssessmentService(RequestAssessor* assessor,
       new grpc::internal::CallbackBidiHandler<grpc::ByteBuffer,
                                               v1::AssessStreamResponse>(
           [this](grpc::CallbackServerContext* context) {
-            return new AssessStreamReactor(context, assessor_, recorder_,
-                                           &clock_, idle_);
+            return new AssessStreamReactor(
+                context, assessor_, recorder_, &clock_, idle_,
+                Admit(*context, "/lantern.v1.RiskAssessment/AssessStream"));
           }));
 }
 
@@ -180,9 +192,12 @@ grpc::ServerUnaryReactor* RiskAssessmentService::Assess(
     reactor->Finish(ToGrpcStatus(status));
     return reactor;
   }
-  recorder_->Record(*request, response, [reactor](absl::Status recorded) {
-    reactor->Finish(ToGrpcStatus(recorded));
-  });
+  recorder_->Record(
+      *request, response,
+      [reactor](absl::Status recorded) {
+        reactor->Finish(ToGrpcStatus(recorded));
+      },
+      CallerOf(*context).principal);
   return reactor;
 }
 

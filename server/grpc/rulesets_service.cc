@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "server/app/echo_value.h"
 #include "server/grpc/ruleset_proto.h"
 #include "server/grpc/status_map.h"
 
@@ -26,10 +27,17 @@ void FillActive(const RuleSetRegistry& registry,
   }
 }
 
-// Who asked, for the ledger's activation record: the peer until callers
-// are authenticated.
-std::string ActivatedBy(const grpc::CallbackServerContext& context) {
-  return absl::StrCat("RuleSets.Activate from ", context.peer());
+constexpr char kActivate[] = "/lantern.v1.RuleSets/Activate";
+
+// What an Activate call asked for and what came of it, for its access
+// record.
+std::string ActivateSubject(const v1::ActivateRuleSetRequest& request,
+                            const v1::ActivateRuleSetResponse& response) {
+  return absl::StrCat(
+      request.version().empty() ? "the rules directory"
+                                : "version=" + EchoValue(request.version()),
+      ": ", v1::ActivateRuleSetResponse::Outcome_Name(response.outcome()),
+      "; active ", response.active().digest());
 }
 
 // Files sorted by path into the response.
@@ -152,26 +160,45 @@ grpc::ServerUnaryReactor* RuleSetsService::Activate(
     const v1::ActivateRuleSetRequest* request,
     v1::ActivateRuleSetResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  const Caller caller = CallerOf(*context);
+  // Every Activate is in the access log, with its outcome, before the
+  // caller hears it.
+  auto finish = [this, reactor, request, response,
+                 record = access_control() != nullptr
+                              ? access_control()->NewRecord(caller, kActivate)
+                              : v1::AccessRecord()](absl::Status status) {
+    if (access_control() == nullptr) {
+      reactor->Finish(ToGrpcStatus(status));
+      return;
+    }
+    v1::AccessRecord logged = record;
+    logged.set_subject(ActivateSubject(*request, *response));
+    access_control()->Record(
+        std::move(logged), status, [reactor, status](absl::Status recorded) {
+          reactor->Finish(ToGrpcStatus(recorded.ok() ? status : recorded));
+        });
+  };
   if (!request->version().empty()) {
     // On the worker too: recording the activation waits for a commit.
-    worker_->Post(
-        [this, reactor, request, response, by = ActivatedBy(*context)] {
-          absl::StatusOr<std::shared_ptr<const RuleSetVersion>> version =
-              registry_->Reactivate(request->version(), by);
-          if (version.ok()) {
-            response->set_outcome(v1::ActivateRuleSetResponse::ACTIVATED);
-            FillActive(*registry_, response);
-          }
-          reactor->Finish(ToGrpcStatus(version.status()));
-        });
+    worker_->Post([this, request, response, by = caller.principal,
+                   finish = std::move(finish)] {
+      absl::StatusOr<std::shared_ptr<const RuleSetVersion>> version =
+          registry_->Reactivate(request->version(), by);
+      if (version.ok()) {
+        response->set_outcome(v1::ActivateRuleSetResponse::ACTIVATED);
+        FillActive(*registry_, response);
+      }
+      finish(version.status());
+    });
     return reactor;
   }
-  worker_->Post([this, reactor, response, by = ActivatedBy(*context)] {
-    absl::StatusOr<v1::ActivateRuleSetResponse> result =
-        ActivateFromDirectory(*registry_, rules_dir_, by);
-    if (result.ok()) *response = *std::move(result);
-    reactor->Finish(ToGrpcStatus(result.status()));
-  });
+  worker_->Post(
+      [this, response, by = caller.principal, finish = std::move(finish)] {
+        absl::StatusOr<v1::ActivateRuleSetResponse> result =
+            ActivateFromDirectory(*registry_, rules_dir_, by);
+        if (result.ok()) *response = *std::move(result);
+        finish(result.status());
+      });
   return reactor;
 }
 

@@ -27,6 +27,7 @@
 #include "grpcpp/health_check_service_interface.h"
 #include "lantern/v1/episode.pb.h"
 #include "server/app/activation_follower.h"
+#include "server/app/access_policy.h"
 #include "server/app/activation_ledger.h"
 #include "server/app/assessment_proto.h"
 #include "server/app/decision_recorder.h"
@@ -35,6 +36,7 @@
 #include "server/app/ruleset_worker.h"
 #include "server/app/serve_metrics.h"
 #include "server/app/stored_episode_index.h"
+#include "server/grpc/access_control.h"
 #include "server/grpc/audit_service.h"
 #include "server/grpc/metrics_interceptor.h"
 #include "server/grpc/request_parsing.h"
@@ -42,6 +44,7 @@
 #include "server/grpc/rulesets_service.h"
 #include "server/grpc/stream_idle_watch.h"
 #include "server/http/metrics_endpoint.h"
+#include "server/grpc/transport_security.h"
 #include "server/ledger/ledger.h"
 #include "server/ledger/ledger_store.h"
 
@@ -87,14 +90,100 @@ void LogActivation(const absl::StatusOr<v1::ActivateRuleSetResponse>& result,
   }
 }
 
-// Waits for SIGTERM or SIGINT; reloads on each SIGHUP meanwhile.
+// The listener's security: mutual TLS with an access policy, or plain
+// text where every caller is "local".
+struct Transport {
+  std::unique_ptr<ServerTls> tls;              // null: plain text
+  std::shared_ptr<const AccessPolicy> policy;  // null: plain text
+};
+
+// 0 when the transport flags fit together, else 2 (having said why).
+int CheckTransportFlags(const ServeOptions& options, std::ostream& err) {
+  const int tls_files = !options.tls_cert.empty() + !options.tls_key.empty() +
+                        !options.client_ca.empty();
+  if (tls_files != 0 && tls_files != 3) {
+    err << "lantern serve: --tls_cert, --tls_key and --client_ca go "
+           "together: give all three for mutual TLS, or none\n";
+    return 2;
+  }
+  if (tls_files == 3 && options.access_file.empty()) {
+    err << "lantern serve: TLS needs --access FILE, the principals and "
+           "their roles\n";
+    return 2;
+  }
+  if (tls_files == 0 && !options.access_file.empty()) {
+    err << "lantern serve: --access needs --tls_cert, --tls_key and "
+           "--client_ca: without TLS there are no principals\n";
+    return 2;
+  }
+  if (tls_files == 0 && !IsLoopbackListen(options.listen) &&
+      !options.allow_plaintext_non_loopback) {
+    err << "lantern serve: refusing to serve plain text on '" << options.listen
+        << "', which is not a loopback address: give --tls_cert, --tls_key, "
+           "--client_ca and --access for mutual TLS, or "
+           "--allow_plaintext_non_loopback when a sidecar terminates TLS\n";
+    return 2;
+  }
+  return 0;
+}
+
+// The warning a plain-text listener on a non-loopback address carries.
+std::string PlaintextWarning(const ServeOptions& options) {
+  return absl::StrCat(
+      "--allow_plaintext_non_loopback: plain text on ", options.listen,
+      " with every caller the principal 'local' with every role; only safe "
+      "behind a sidecar that terminates TLS and authorises callers");
+}
+
+absl::StatusOr<Transport> OpenTransport(const ServeOptions& options) {
+  Transport transport;
+  if (options.tls_cert.empty()) return transport;
+  absl::StatusOr<std::unique_ptr<ServerTls>> tls =
+      ServerTls::Create({options.tls_cert, options.tls_key, options.client_ca});
+  if (!tls.ok()) return tls.status();
+  absl::StatusOr<std::shared_ptr<const AccessPolicy>> policy =
+      AccessPolicy::Load(options.access_file);
+  if (!policy.ok()) return policy.status();
+  transport.tls = *std::move(tls);
+  transport.policy = *std::move(policy);
+  return transport;
+}
+
+// SIGHUP for the transport: new certificates and a new access policy,
+// each only if it checks out.
+void ReloadTransport(const ServeOptions& options, Transport& transport,
+                     AccessControl& access, std::ostream& err) {
+  if (transport.tls == nullptr) return;
+  if (absl::Status s = transport.tls->Reload(); !s.ok()) {
+    err << "lantern serve: reload: certificates kept as they were: "
+        << s.message() << std::endl;
+  } else {
+    err << "lantern serve: reload: certificates re-read; new connections "
+           "use them"
+        << std::endl;
+  }
+  absl::StatusOr<std::shared_ptr<const AccessPolicy>> policy =
+      AccessPolicy::Load(options.access_file);
+  if (!policy.ok()) {
+    err << "lantern serve: reload: access file kept as it was, because:\n"
+        << policy.status().message() << std::endl;
+    return;
+  }
+  access.SetPolicy(*policy);
+  err << "lantern serve: reload: access file " << options.access_file << ": "
+      << (*policy)->size() << " principals" << std::endl;
+}
+
+// Waits for SIGTERM or SIGINT; on each SIGHUP meanwhile reloads the rules
+// (on the worker) and calls `on_hup` (on this thread).
 void WaitForStop(const sigset_t& signals, RuleSetRegistry& registry,
                  RuleSetWorker& worker, const std::string& rules_dir,
-                 std::ostream& err) {
+                 const std::function<void()>& on_hup, std::ostream& err) {
   for (;;) {
     int signal = 0;
     if (sigwait(&signals, &signal) != 0) continue;
     if (signal != SIGHUP) return;
+    on_hup();
     worker.Post([&registry, &rules_dir, &err] {
       LogActivation(ActivateFromDirectory(registry, rules_dir, "SIGHUP"),
                     rules_dir, err);
@@ -265,6 +354,14 @@ int RunServe(const ServeOptions& options, const FactTypes& types,
   umask(077);
   // A client sending bad bytes must not flood stderr with protobuf's lines.
   InstallProtobufLogLimiter();
+  if (int code = CheckTransportFlags(options, err); code != 0) return code;
+  absl::StatusOr<Transport> opened_transport = OpenTransport(options);
+  if (!opened_transport.ok()) {
+    err << "lantern serve: " << opened_transport.status().message()
+        << std::endl;
+    return 1;
+  }
+  Transport transport = *std::move(opened_transport);
 
   RuleSetRegistry registry(&types, &AssessmentVocabulary(),
                            v1::EpisodeFacts::descriptor()->full_name());
@@ -322,6 +419,13 @@ int RunServe(const ServeOptions& options, const FactTypes& types,
         << std::endl;
   }
 
+  // Before the services: their workers may still log accesses as they stop.
+  std::unique_ptr<AccessControl> access =
+      transport.policy != nullptr
+          ? std::make_unique<AccessControl>(transport.policy, ledger.get(),
+                                            [] { return absl::Now(); })
+          : std::make_unique<AccessControl>(ledger.get(),
+                                            [] { return absl::Now(); });
   RuleSetWorker worker;
   StreamIdleWatch idle_streams(options.stream_idle_timeout);
   RequestAssessor assessor(&registry, options.limits, DecisionIdPrefix(),
@@ -340,12 +444,18 @@ int RunServe(const ServeOptions& options, const FactTypes& types,
   AuditService audit_service(ledger.get(), &registry, &types,
                              AuditService::kMaxBacktests,
                              options.stream_idle_timeout);
+  assess_service.set_access_control(access.get());
+  rulesets_service.set_access_control(access.get());
+  audit_service.set_access_control(access.get());
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(),
+  builder.AddListeningPort(options.listen,
+                           transport.tls != nullptr
+                               ? transport.tls->credentials()
+                               : grpc::InsecureServerCredentials(),
                            &port);
   builder.SetMaxReceiveMessageSize(options.max_message_bytes);
   // Bounded resources: streams per connection (advertised in SETTINGS),
@@ -400,6 +510,13 @@ int RunServe(const ServeOptions& options, const FactTypes& types,
     metrics_endpoint.Start();
     out << "lantern serve: metrics on " << metrics_address << std::endl;
   }
+  if (transport.tls != nullptr) {
+    err << "lantern serve: mutual TLS; client certificates verified against "
+        << options.client_ca << "; " << transport.policy->size()
+        << " principals in " << options.access_file << std::endl;
+  } else if (!IsLoopbackListen(options.listen)) {
+    err << "lantern serve: WARNING: " << PlaintextWarning(options) << std::endl;
+  }
 
   {
     // Replicas sharing a PostgreSQL ledger take up each other's
@@ -425,7 +542,9 @@ int RunServe(const ServeOptions& options, const FactTypes& types,
           });
     }
     MemoryTrimmer trimmer;
-    WaitForStop(signals, registry, worker, options.rules_dir, err);
+    WaitForStop(
+        signals, registry, worker, options.rules_dir,
+        [&] { ReloadTransport(options, transport, *access, err); }, err);
   }
   err << "lantern serve: stopping (draining for at most "
       << absl::FormatDuration(options.drain_timeout) << ")" << std::endl;

@@ -3,7 +3,7 @@
 // Serves lantern.v1.RiskAssessment, lantern.v1.RuleSets and lantern.v1.Audit
 // (audit.proto; FAILED_PRECONDITION throughout with --ledger_off), plus the
 // standard grpc.health.v1.Health service and server reflection, on
-// `listen` (insecure; put TLS in front or extend here). Startup activates
+// `listen`. Startup activates
 // `rules_dir`; if it does not load, check, compile and pass its own tests,
 // serve prints the diagnostics and exits 1 without listening.
 //
@@ -16,8 +16,21 @@
 // server/app/serve_metrics.h). Both addresses are bound before either
 // line is printed; either failing is exit 2.
 //
+// Transport and access (transport_security.h, access_control.h): with
+// `tls_cert`, `tls_key` and `client_ca` (all three, and `access_file`
+// with them) the listener is mutual TLS — client certificates required
+// and verified — and each caller's roles come from the access file. Without
+// them the listener is plain text, every caller the principal "local"
+// with every role, and only a loopback `listen` is accepted unless
+// `allow_plaintext_non_loopback` (for a sidecar that terminates TLS; then
+// a warning at start). Flags given in a combination that does not make
+// sense, or plain text on a non-loopback address, exit 2 naming the flags;
+// certificate or access files that do not check out exit 1 saying why.
+//
 // Signals: SIGHUP re-reads `rules_dir` (activated only if it passes; the
-// outcome is logged on `err`). SIGTERM or SIGINT stops accepting calls,
+// outcome is logged on `err`), and the certificates and the access file:
+// each is replaced only if it checks out, else the previous one keeps
+// serving and `err` says why. SIGTERM or SIGINT stops accepting calls,
 // marks health NOT_SERVING, lets calls in flight finish for at most
 // `drain_timeout` (then cancels them) and returns 0. A Validate or Activate
 // already loading a candidate on the ruleset worker is let finish (its
@@ -94,10 +107,19 @@ struct ServeOptions {
   std::string ledger_key_path;
   bool ledger_off = false;
   bool episode_index = true;
+  // Mutual TLS: PEM files, all three or none.
+  std::string tls_cert;
+  std::string tls_key;
+  std::string client_ca;
+  // Principals and their roles (access_policy.h); required with TLS.
+  std::string access_file;
+  bool allow_plaintext_non_loopback = false;
 };
 
 // Returns the exit code: 0 after a clean stop, 1 when the ledger cannot be
-// opened or the rules do not activate, 2 when an address cannot be bound.
+// opened, the rules do not activate or the TLS or access files do not
+// check out, 2 when an address cannot be bound or the transport flags do
+// not fit together.
 int RunServe(const ServeOptions& options, const FactTypes& types,
              std::ostream& out, std::ostream& err);
 

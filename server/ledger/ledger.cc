@@ -336,6 +336,31 @@ absl::StatusOr<uint64_t> Ledger::AppendActivation(
   return pending.row.leaf_index;
 }
 
+void Ledger::AppendAccessAsync(const v1::AccessRecord& record,
+                               AppendCallback done) {
+  if (!record.has_accessed_at() || record.method().empty()) {
+    done(absl::InvalidArgumentError("accessed_at and method: required"));
+    return;
+  }
+  auto* pending = new Pending;
+  pending->row.kind = RecordKind::kAccess;
+  pending->row.time_micros = Micros(record.accessed_at());
+  v1::LedgerRecord leaf;
+  *leaf.mutable_access() = record;
+  pending->row.record = EncodeCanonical(leaf);
+  pending->row.leaf_hash =
+      std::string(HashBytes(LeafHash(pending->row.record)));
+  pending->on_done = [pending, done = std::move(done)] {
+    std::unique_ptr<Pending> owned(pending);
+    if (!owned->status.ok()) {
+      done(owned->status);
+    } else {
+      done(owned->row.leaf_index);
+    }
+  };
+  Enqueue(pending);
+}
+
 void Ledger::Submit(Pending& pending) {
   absl::MutexLock lock(&queue_mu_);
   queue_.push_back(&pending);

@@ -1,8 +1,9 @@
-// Ledger: the audit ledger's seam. The service appends every decision and
-// every ruleset activation here before it answers, and reads them back for
-// audit; everything is kept in a LedgerStore (ledger_store.h: one SQLite
-// file by default, or a PostgreSQL database shared by replicas) and covered
-// by an RFC 6962 Merkle tree whose heads are signed with Ed25519.
+// Ledger: the audit ledger's seam. The service appends every decision,
+// every ruleset activation and every access record (the access log) here
+// before it answers, and reads them back for audit; everything is kept in a
+// LedgerStore (ledger_store.h: one SQLite file by default, or a PostgreSQL
+// database shared by replicas) and covered by an RFC 6962 Merkle tree whose
+// heads are signed with Ed25519.
 //
 // Durability: an Append returns only after the transaction holding its record
 // has committed durably (SQLite: synchronous=FULL, an fsync of the
@@ -115,6 +116,16 @@ struct StoredActivation {
   uint64_t leaf_index = 0;
 };
 
+struct StoredAccess {
+  v1::AccessRecord record;
+  uint64_t leaf_index = 0;
+};
+
+struct AccessPage {
+  std::vector<StoredAccess> records;
+  std::string next_page_token;  // empty on the last page
+};
+
 struct DecisionPage {
   std::vector<StoredDecision> decisions;
   std::string next_page_token;  // empty on the last page
@@ -178,6 +189,13 @@ class Ledger {
   absl::StatusOr<uint64_t> AppendActivation(
       v1::ActivationRecord record, const std::vector<SourceFile>& files);
 
+  // Appends an access record without blocking: `done` gets its leaf index
+  // (or UNAVAILABLE when it could not be made durable; INVALID_ARGUMENT
+  // without accessed_at or method, inline) on the ledger's notifier thread
+  // once committed, as AppendDecisionAsync.
+  using AppendCallback = std::function<void(absl::StatusOr<uint64_t>)>;
+  void AppendAccessAsync(const v1::AccessRecord& record, AppendCallback done);
+
   // NOT_FOUND when no decision has that id.
   absl::StatusOr<StoredDecision> GetDecision(const std::string& decision_id);
   // Decisions received in [from, to), oldest first, `page_size` (1..1000) at
@@ -187,6 +205,10 @@ class Ledger {
       absl::Time from, absl::Time to, int page_size,
       const std::string& page_token,
       int64_t max_bytes = std::numeric_limits<int64_t>::max());
+  // Access records, oldest first, `page_size` (1..1000) at a time; pass
+  // the previous page's token for the next.
+  absl::StatusOr<AccessPage> ListAccess(int page_size,
+                                        const std::string& page_token);
   // Every activation that took effect, oldest first: the rulesets ever
   // active, so a restarted service can list them and load any by digest.
   // With `include_rejected`, the REJECTED ones too, in order.

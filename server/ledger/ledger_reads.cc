@@ -89,6 +89,37 @@ absl::StatusOr<DecisionPage> Ledger::ListDecisions(
   return page;
 }
 
+absl::StatusOr<AccessPage> Ledger::ListAccess(int page_size,
+                                              const std::string& page_token) {
+  if (page_size < 1 || page_size > kMaxPageSize) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("page_size: must be 1 to ", kMaxPageSize));
+  }
+  // A page token is the leaf index of the last record given.
+  int64_t after = -1;
+  if (!page_token.empty() &&
+      (!absl::SimpleAtoi(page_token, &after) || after < 0)) {
+    return absl::InvalidArgumentError("page_token: not one this ledger gave");
+  }
+  absl::StatusOr<std::vector<StoredRecord>> rows;
+  {
+    absl::MutexLock lock(&reader_mu_);
+    rows = reader_->AccessRecordsAfter(after, page_size + 1);
+  }
+  if (!rows.ok()) return rows.status();
+  AccessPage page;
+  for (size_t i = 0; i < rows->size() && i < static_cast<size_t>(page_size);
+       ++i) {
+    absl::StatusOr<v1::LedgerRecord> record = DecodeRecord((*rows)[i].record);
+    if (!record.ok()) return record.status();
+    page.records.push_back({record->access(), (*rows)[i].leaf_index});
+  }
+  if (rows->size() > static_cast<size_t>(page_size)) {
+    page.next_page_token = absl::StrCat(page.records.back().leaf_index);
+  }
+  return page;
+}
+
 absl::StatusOr<std::vector<StoredActivation>> Ledger::ListActivations(
     bool include_rejected) {
   absl::StatusOr<std::vector<StoredRecord>> rows;

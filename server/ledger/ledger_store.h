@@ -8,6 +8,7 @@
 // What a store keeps:
 //   meta        key -> value ("format", "public_key": raw Ed25519, 32 bytes)
 //   records     one row per leaf of the Merkle tree, by leaf index 0, 1, ...;
+//               kind 1 decision, 2 activation, 3 access (RecordKind);
 //               `record` is the canonical LedgerRecord bytes, the other
 //               fields are indexes derived from it (the verifier checks
 //               they agree); decision_id and client_request_id are unique
@@ -50,14 +51,14 @@
 
 namespace lantern::ledger {
 
-enum class RecordKind : int { kDecision = 1, kActivation = 2 };
+enum class RecordKind : int { kDecision = 1, kActivation = 2, kAccess = 3 };
 
 struct StoredRecord {
   uint64_t leaf_index = 0;
   RecordKind kind = RecordKind::kDecision;
   std::string decision_id;        // empty for activations
   std::string client_request_id;  // empty when none
-  int64_t time_micros = 0;        // received_at or activated_at
+  int64_t time_micros = 0;        // received_at, activated_at or accessed_at
   std::string record;             // canonical LedgerRecord bytes
   std::string leaf_hash;          // 32 bytes, LeafHash(record)
 };
@@ -118,6 +119,10 @@ class LedgerStore {
       const std::string& digest) = 0;
   // Every activation record, oldest first.
   virtual absl::StatusOr<std::vector<StoredRecord>> Activations() = 0;
+  // Access records (kind 3) after leaf `after_leaf_index` (-1: from the
+  // start), in leaf order, at most `limit` (>= 1).
+  virtual absl::StatusOr<std::vector<StoredRecord>> AccessRecordsAfter(
+      int64_t after_leaf_index, int limit) = 0;
 
   // Visit every record in leaf order; stop at the first error `fn` returns.
   virtual absl::Status ForEachRecord(

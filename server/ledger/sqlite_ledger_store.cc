@@ -23,6 +23,8 @@ CREATE TABLE IF NOT EXISTS records(
   leaf_hash BLOB NOT NULL);
 CREATE INDEX IF NOT EXISTS decisions_by_time
   ON records(time_micros, leaf_index) WHERE kind = 1;
+CREATE INDEX IF NOT EXISTS access_by_leaf
+  ON records(leaf_index) WHERE kind = 3;
 CREATE TABLE IF NOT EXISTS tree_heads(
   tree_size INTEGER PRIMARY KEY,
   timestamp_micros INTEGER NOT NULL,
@@ -289,6 +291,26 @@ absl::StatusOr<std::vector<StoredRecord>> SqliteLedgerStore::DecisionsBetween(
       .Bind(3, after_time_micros)
       .Bind(4, after_leaf_index)
       .Bind(5, limit);
+  std::vector<StoredRecord> out;
+  while (true) {
+    absl::StatusOr<bool> row = stmt.Step();
+    if (!row.ok() || !*row) {
+      stmt.Reset();
+      if (!row.ok()) return row.status();
+      return out;
+    }
+    out.push_back(ReadRecord(stmt));
+  }
+}
+
+absl::StatusOr<std::vector<StoredRecord>>
+SqliteLedgerStore::AccessRecordsAfter(int64_t after_leaf_index, int limit) {
+  absl::StatusOr<SqliteStatement*> s = Statement(
+      std::string(kRecordColumns) +
+      "WHERE kind = 3 AND leaf_index > ?1 ORDER BY leaf_index LIMIT ?2");
+  if (!s.ok()) return s.status();
+  SqliteStatement& stmt = **s;
+  stmt.Bind(1, after_leaf_index).Bind(2, limit);
   std::vector<StoredRecord> out;
   while (true) {
     absl::StatusOr<bool> row = stmt.Step();

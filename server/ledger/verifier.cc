@@ -53,6 +53,17 @@ std::string ColumnMismatch(const StoredRecord& row,
     }
     return "";
   }
+  if (record.has_access()) {
+    const v1::AccessRecord& a = record.access();
+    if (row.kind != RecordKind::kAccess) return "kind";
+    if (!row.decision_id.empty() || !row.client_request_id.empty()) {
+      return "decision_id";
+    }
+    const int64_t t =
+        a.accessed_at().seconds() * 1000000 + a.accessed_at().nanos() / 1000;
+    if (row.time_micros != t) return "time";
+    return "";
+  }
   return "kind";
 }
 
@@ -82,6 +93,14 @@ absl::Status CheckRecord(Context& c, const StoredRecord& row) {
                                       " column differs from the record"));
   }
   if (record->has_decision()) ++r.decisions;
+  if (record->has_access()) {
+    ++r.access_records;
+    if (record->access().method().empty() ||
+        !record->access().has_accessed_at()) {
+      r.problems.push_back(absl::StrCat(
+          Name(row), ": an access record without its method or time"));
+    }
+  }
   if (record->has_activation()) {
     ++r.activations;
     if (record->activation().outcome() != v1::ActivationRecord::REJECTED) {
@@ -209,8 +228,9 @@ int RunLedgerVerify(const std::string& location, std::ostream& out,
     out << "FAIL: " << problem << "\n";
   }
   out << (r.ok() ? "ok: " : "checked: ") << r.records << " records ("
-      << r.decisions << " decisions, " << r.activations << " activations), "
-      << r.tree_heads << " signed tree heads, " << r.rulesets << " rulesets\n"
+      << r.decisions << " decisions, " << r.activations << " activations, "
+      << r.access_records << " access records), " << r.tree_heads
+      << " signed tree heads, " << r.rulesets << " rulesets\n"
       << "root: " << HashToHex(r.root) << " (tree size " << r.records << ")\n"
       << "public key: " << absl::BytesToHexString(r.public_key)
       << (trusted.empty() ? " (as stored in the ledger; pass --trusted_key "

@@ -38,6 +38,7 @@ struct VerifyReport {
   uint64_t records = 0;
   uint64_t decisions = 0;
   uint64_t activations = 0;
+  uint64_t access_records = 0;
   uint64_t tree_heads = 0;
   uint64_t rulesets = 0;
   Hash root{};             // recomputed over every record

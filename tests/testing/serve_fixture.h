@@ -63,6 +63,7 @@ class ServeTest : public ::testing::Test {
     std::unique_ptr<v1::Audit::Stub> audit =
         AuditStub(server_ != nullptr ? server_->address() : "127.0.0.1:1");
     v1::ListDecisionsRequest list;
+    list.set_purpose("test: replay check");
     list.set_page_size(100);
     v1::ListDecisionsResponse page;
     grpc::Status status = audit->ListDecisions(Context(10).get(), list, &page);
@@ -82,6 +83,7 @@ class ServeTest : public ::testing::Test {
       ASSERT_TRUE(status.ok()) << status.error_message();
       for (const v1::DecisionRecord& d : page.decisions()) {
         v1::ReplayRequest request;
+        request.set_purpose("test: replay check");
         request.set_decision_id(d.decision_id());
         v1::ReplayResponse replay;
         status = audit->Replay(Context().get(), request, &replay);

@@ -168,6 +168,7 @@ TEST_F(AuditServiceTest, ReplayOfRecordedDecisionsIsIdentical) {
        {Record(15, true, 1714824000), Record(9, false, 1714824001)}) {
     grpc::ClientContext context;
     v1::ReplayRequest request;
+    request.set_purpose("test");
     request.set_decision_id(id);
     v1::ReplayResponse response;
     ASSERT_TRUE(stub_->Replay(&context, request, &response).ok());
@@ -185,6 +186,7 @@ TEST_F(AuditServiceTest, ReplayUnderARulesetOnlyTheLedgerHolds) {
   RuleSetRegistry empty(&types_, &AssessmentVocabulary());
   Auditor auditor(ledger_.get(), &empty, &types_);
   v1::ReplayRequest request;
+  request.set_purpose("test");
   request.set_decision_id(id);
   absl::StatusOr<v1::ReplayResponse> response = auditor.Replay(request);
   ASSERT_TRUE(response.ok()) << response.status();
@@ -205,6 +207,7 @@ TEST_F(AuditServiceTest, ReplayOfAnAlteredRecordNamesTheDifferences) {
   ASSERT_TRUE(ledger_->AppendDecision(altered).ok());
   grpc::ClientContext context;
   v1::ReplayRequest request;
+  request.set_purpose("test");
   request.set_decision_id("altered");
   v1::ReplayResponse response;
   ASSERT_TRUE(stub_->Replay(&context, request, &response).ok());
@@ -223,6 +226,7 @@ TEST_F(AuditServiceTest, WhatIfUnderALedgerVersionByManifestVersion) {
   const std::string id = Record(15, true, 1714824000);
   grpc::ClientContext context;
   v1::WhatIfRequest request;
+  request.set_purpose("test");
   request.set_decision_id(id);
   request.set_ruleset_version("2");
   v1::WhatIfResponse response;
@@ -331,6 +335,7 @@ TEST_F(AuditServiceTest, ProofsVerifyUnderTheSignedHead) {
 
   grpc::ClientContext c2;
   v1::GetInclusionProofRequest inclusion;
+  inclusion.set_purpose("test");
   inclusion.set_decision_id(id);
   v1::GetInclusionProofResponse proof;
   ASSERT_TRUE(stub_->GetInclusionProof(&c2, inclusion, &proof).ok());
@@ -361,6 +366,7 @@ TEST_F(AuditServiceTest, GetAndListDecisions) {
   const std::string b = Record(9, false, 1714824001);
   grpc::ClientContext c1;
   v1::GetDecisionRequest get;
+  get.set_purpose("test");
   get.set_decision_id(b);
   v1::GetDecisionResponse got;
   ASSERT_TRUE(stub_->GetDecision(&c1, get, &got).ok());
@@ -369,6 +375,7 @@ TEST_F(AuditServiceTest, GetAndListDecisions) {
 
   std::vector<std::string> ids;
   v1::ListDecisionsRequest list;
+  list.set_purpose("test");
   list.set_page_size(1);
   do {
     grpc::ClientContext c;
@@ -384,12 +391,14 @@ TEST_F(AuditServiceTest, UnknownDecisionAndVersionAreNotFound) {
   const std::string id = Record(15, true, 1714824000);
   grpc::ClientContext c1;
   v1::ReplayRequest replay;
+  replay.set_purpose("test");
   replay.set_decision_id("no-such");
   v1::ReplayResponse r;
   EXPECT_EQ(stub_->Replay(&c1, replay, &r).error_code(),
             grpc::StatusCode::NOT_FOUND);
   grpc::ClientContext c2;
   v1::WhatIfRequest what_if;
+  what_if.set_purpose("test");
   what_if.set_decision_id(id);
   what_if.set_ruleset_version("9.9");
   v1::WhatIfResponse w;
@@ -397,6 +406,7 @@ TEST_F(AuditServiceTest, UnknownDecisionAndVersionAreNotFound) {
             grpc::StatusCode::NOT_FOUND);
   grpc::ClientContext c3;
   v1::GetDecisionRequest get;
+  get.set_purpose("test");
   v1::GetDecisionResponse g;
   EXPECT_EQ(stub_->GetDecision(&c3, get, &g).error_code(),
             grpc::StatusCode::INVALID_ARGUMENT);
@@ -412,6 +422,7 @@ TEST_F(AuditServiceTest, WithTheLedgerOffEveryRpcIsFailedPrecondition) {
   EXPECT_EQ(status.error_message(), "the ledger is off");
   grpc::ClientContext c2;
   v1::ReplayRequest replay;
+  replay.set_purpose("test");
   replay.set_decision_id("x");
   v1::ReplayResponse r;
   EXPECT_EQ(stub_->Replay(&c2, replay, &r).error_code(),

@@ -164,6 +164,7 @@ TEST_F(ServeAuditTest, WhatIfUnderALaterVersionAndReplayUnderTheFirst) {
   ASSERT_EQ(activated.outcome(), v1::ActivateRuleSetResponse::ACTIVATED);
 
   v1::WhatIfRequest what_if;
+  what_if.set_purpose("test");
   what_if.set_decision_id(answer.decision_id());
   what_if.set_ruleset_version("2");
   v1::WhatIfResponse changed;
@@ -175,6 +176,7 @@ TEST_F(ServeAuditTest, WhatIfUnderALaterVersionAndReplayUnderTheFirst) {
 
   // The active version changed; the replay still uses the recorded one.
   v1::ReplayRequest replay;
+  replay.set_purpose("test");
   replay.set_decision_id(answer.decision_id());
   v1::ReplayResponse same;
   ASSERT_TRUE(Audit()->Replay(Context().get(), replay, &same).ok());

@@ -44,6 +44,16 @@ StoredRecord Activation(uint64_t leaf, int64_t time) {
   return row;
 }
 
+StoredRecord Access(uint64_t leaf, int64_t time) {
+  StoredRecord row;
+  row.leaf_index = leaf;
+  row.kind = RecordKind::kAccess;
+  row.time_micros = time;
+  row.record = absl::StrCat("access ", leaf);
+  row.leaf_hash = std::string(HashBytes(LeafHash(row.record)));
+  return row;
+}
+
 SignedTreeHead Head(uint64_t size, int64_t micros) {
   SignedTreeHead sth;
   sth.head.tree_size = size;
@@ -272,6 +282,39 @@ TEST_P(LedgerStoreConformance, DecisionsBetweenPageByTimeThenLeaf) {
   // The cursor's leaf breaks ties at its time.
   EXPECT_EQ(ids(*store_->DecisionsBetween(100, 400, 100, 1, 10)),
             (std::vector<std::string>{"d-3", "d-4", "d-0"}));
+}
+
+TEST_P(LedgerStoreConformance, AccessRecordsAfterPageByLeaf) {
+  EXPECT_TRUE(store_->AccessRecordsAfter(-1, 10)->empty());
+  // Access records among decisions and an activation, times out of order.
+  Write({Access(0, 500), Decision(1, "d-1", "", 100), Access(2, 50),
+         Activation(3, 150), Access(4, 400), Decision(5, "d-5", "", 200),
+         Access(6, 300)},
+        {});
+  auto leaves = [](const std::vector<StoredRecord>& rows) {
+    std::vector<uint64_t> out;
+    for (const StoredRecord& row : rows) {
+      EXPECT_EQ(row.kind, RecordKind::kAccess) << row.leaf_index;
+      out.push_back(row.leaf_index);
+    }
+    return out;
+  };
+  absl::StatusOr<std::vector<StoredRecord>> first =
+      store_->AccessRecordsAfter(-1, 2);
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(leaves(*first), (std::vector<uint64_t>{0, 2}));
+  ExpectSameRecord(first->front(), Access(0, 500));
+  absl::StatusOr<std::vector<StoredRecord>> rest =
+      store_->AccessRecordsAfter(2, 10);
+  ASSERT_TRUE(rest.ok()) << rest.status();
+  EXPECT_EQ(leaves(*rest), (std::vector<uint64_t>{4, 6}));
+  // A cursor on a leaf that is not an access record; past the end.
+  EXPECT_EQ(leaves(*store_->AccessRecordsAfter(3, 10)),
+            (std::vector<uint64_t>{4, 6}));
+  EXPECT_TRUE(store_->AccessRecordsAfter(6, 10)->empty());
+  // Access records are neither decisions nor activations.
+  EXPECT_EQ(store_->Activations()->size(), 1u);
+  EXPECT_EQ(store_->DecisionsBetween(0, 1000, INT64_MIN, -1, 10)->size(), 2u);
 }
 
 TEST_P(LedgerStoreConformance, ReaderSeesOnlyWhatIsCommitted) {

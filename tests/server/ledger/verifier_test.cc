@@ -84,8 +84,11 @@ class VerifierTest : public ::testing::Test {
 
 TEST_F(VerifierTest, AnUntouchedLedgerVerifies) {
   EXPECT_EQ(Verify(), 0) << out_ << err_;
-  EXPECT_THAT(out_, StartsWith("ok: 21 records (20 decisions, 1 activations), "
-                               "22 signed tree heads, 1 rulesets\n"));
+  EXPECT_THAT(
+      out_,
+      StartsWith(
+          "ok: 21 records (20 decisions, 1 activations, 0 access records), "
+          "22 signed tree heads, 1 rulesets\n"));
   EXPECT_THAT(out_, HasSubstr("root: " + HashToHex(root_) + " (tree size 21)"));
 }
 
