@@ -15,6 +15,7 @@ PACKAGES=(
   libsqlite3-dev
   libgtest-dev libgmock-dev googletest
   libbenchmark-dev
+  nlohmann-json3-dev
   python3-grpcio python3-protobuf
 )
 
