@@ -160,6 +160,14 @@ TEST_F(CompilerTest, RejectsWhatCannotBeCompiled) {
   EXPECT_EQ(null.status().code(), absl::StatusCode::kInvalidArgument);
   auto no_schema = CompileRuleSet(std::make_shared<const RuleSet>());
   EXPECT_EQ(no_schema.status().code(), absl::StatusCode::kInvalidArgument);
+  // A schema but a rule whose condition was never parsed and checked.
+  auto unchecked = std::make_shared<RuleSet>();
+  unchecked->schema = ruleset_->schema;
+  Rule rule;
+  rule.id = "x.unchecked";
+  unchecked->rules.push_back(std::move(rule));
+  auto refused = CompileRuleSet(std::move(unchecked));
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 TEST_F(CompilerTest, ReportCountsEveryRuleAndPath) {
