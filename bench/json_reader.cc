@@ -1,12 +1,16 @@
-// JSON reader: entry point ParseJson, a recursive-descent parser of RFC 8259
-// text (with \u escapes, surrogate pairs included, decoded to UTF-8).
+// JSON reader: entry point ParseJson. The parsing is nlohmann/json's
+// (Debian nlohmann-json3-dev), driven through its SAX interface so that the
+// document is built straight into JsonValue without an intermediate tree.
 #include "bench/json_reader.h"
 
-#include <cstdlib>
+#include <cstddef>
+#include <limits>
+#include <string>
+#include <vector>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "nlohmann/json.hpp"
 
 namespace lantern::bench {
 
@@ -19,199 +23,120 @@ const JsonValue* JsonValue::Find(absl::string_view key) const {
 
 namespace {
 
-class Parser {
- public:
-  explicit Parser(absl::string_view text) : text_(text) {}
+// Deeper documents are refused (JsonValue's destructor recurses).
+constexpr size_t kMaxDepth = 512;
 
-  absl::StatusOr<JsonValue> Document() {
-    JsonValue v;
-    if (!Value(&v, 0)) return Error();
-    SkipSpace();
-    if (pos_ != text_.size()) return Error();
-    return v;
+// Builds a JsonValue from nlohmann's SAX events. Members keep document
+// order (and repeated keys, which Find resolves to the first).
+class Builder : public nlohmann::json_sax<nlohmann::json> {
+ public:
+  bool null() override { return Place() != nullptr; }
+  bool boolean(bool value) override {
+    JsonValue* v = Place();
+    v->kind = JsonValue::Kind::kBool;
+    v->boolean = value;
+    return true;
   }
+  bool number_integer(number_integer_t value) override {
+    JsonValue* v = Place();
+    v->kind = JsonValue::Kind::kNumber;
+    v->number = static_cast<double>(value);
+    v->integer = value;
+    v->is_integer = true;
+    return true;
+  }
+  bool number_unsigned(number_unsigned_t value) override {
+    JsonValue* v = Place();
+    v->kind = JsonValue::Kind::kNumber;
+    v->number = static_cast<double>(value);
+    if (value <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+      v->integer = static_cast<int64_t>(value);
+      v->is_integer = true;
+    }
+    return true;
+  }
+  bool number_float(number_float_t value, const string_t&) override {
+    JsonValue* v = Place();
+    v->kind = JsonValue::Kind::kNumber;
+    v->number = value;
+    return true;
+  }
+  bool string(string_t& value) override {
+    JsonValue* v = Place();
+    v->kind = JsonValue::Kind::kString;
+    v->string = std::move(value);
+    return true;
+  }
+  bool binary(binary_t&) override { return false; }  // not in JSON text
+  bool start_object(std::size_t) override {
+    return Open(JsonValue::Kind::kObject);
+  }
+  bool key(string_t& name) override {
+    key_ = std::move(name);
+    return true;
+  }
+  bool end_object() override {
+    open_.pop_back();
+    return true;
+  }
+  bool start_array(std::size_t) override {
+    return Open(JsonValue::Kind::kArray);
+  }
+  bool end_array() override {
+    open_.pop_back();
+    return true;
+  }
+  bool parse_error(std::size_t position, const std::string&,
+                   const nlohmann::detail::exception& e) override {
+    error_ = absl::StrCat("malformed JSON at byte ", position, ": ", e.what());
+    return false;
+  }
+
+  JsonValue& root() { return root_; }
+  const std::string& error() const { return error_; }
 
  private:
-  absl::Status Error() const {
-    return absl::InvalidArgumentError(
-        absl::StrCat("malformed JSON at byte ", pos_));
-  }
-  void SkipSpace() {
-    while (pos_ < text_.size() &&
-           (text_[pos_] == ' ' || text_[pos_] == '\n' || text_[pos_] == '\r' ||
-            text_[pos_] == '\t')) {
-      ++pos_;
+  // The value the next event fills: the root, the next element of the open
+  // array or the member named by the last key of the open object.
+  JsonValue* Place() {
+    if (open_.empty()) return &root_;
+    JsonValue* parent = open_.back();
+    if (parent->kind == JsonValue::Kind::kArray) {
+      return &parent->array.emplace_back();
     }
+    return &parent->object.emplace_back(std::move(key_), JsonValue()).second;
   }
-  bool Eat(char c) {
-    SkipSpace();
-    if (pos_ < text_.size() && text_[pos_] == c) {
-      ++pos_;
-      return true;
+  bool Open(JsonValue::Kind kind) {
+    if (open_.size() >= kMaxDepth) {
+      error_ = absl::StrCat("JSON nested deeper than ", kMaxDepth, " levels");
+      return false;
     }
-    return false;
-  }
-  bool Word(absl::string_view word) {
-    if (text_.substr(pos_, word.size()) != word) return false;
-    pos_ += word.size();
+    JsonValue* v = Place();
+    v->kind = kind;
+    // Safe to keep: an open container's ancestors get no new elements
+    // until it is closed, so its address does not move.
+    open_.push_back(v);
     return true;
-  }
-  bool Value(JsonValue* v, int depth) {
-    if (depth > 512) return false;
-    SkipSpace();
-    if (pos_ >= text_.size()) return false;
-    switch (text_[pos_]) {
-      case '{':
-        return Object(v, depth);
-      case '[':
-        return Array(v, depth);
-      case '"':
-        v->kind = JsonValue::Kind::kString;
-        return String(&v->string);
-      case 't':
-        v->kind = JsonValue::Kind::kBool;
-        v->boolean = true;
-        return Word("true");
-      case 'f':
-        v->kind = JsonValue::Kind::kBool;
-        return Word("false");
-      case 'n':
-        return Word("null");
-      default:
-        return Number(v);
-    }
-  }
-  bool Object(JsonValue* v, int depth) {
-    v->kind = JsonValue::Kind::kObject;
-    ++pos_;
-    if (Eat('}')) return true;
-    do {
-      std::string key;
-      SkipSpace();
-      if (pos_ >= text_.size() || text_[pos_] != '"' || !String(&key) ||
-          !Eat(':')) {
-        return false;
-      }
-      v->object.emplace_back(std::move(key), JsonValue());
-      if (!Value(&v->object.back().second, depth + 1)) return false;
-    } while (Eat(','));
-    return Eat('}');
-  }
-  bool Array(JsonValue* v, int depth) {
-    v->kind = JsonValue::Kind::kArray;
-    ++pos_;
-    if (Eat(']')) return true;
-    do {
-      v->array.emplace_back();
-      if (!Value(&v->array.back(), depth + 1)) return false;
-    } while (Eat(','));
-    return Eat(']');
-  }
-  bool Number(JsonValue* v) {
-    const size_t begin = pos_;
-    bool integral = true;
-    while (pos_ < text_.size()) {
-      const char c = text_[pos_];
-      if (c == '.' || c == 'e' || c == 'E') integral = false;
-      if (!(c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E' ||
-            (c >= '0' && c <= '9'))) {
-        break;
-      }
-      ++pos_;
-    }
-    const absl::string_view digits = text_.substr(begin, pos_ - begin);
-    v->kind = JsonValue::Kind::kNumber;
-    if (!absl::SimpleAtod(digits, &v->number)) return false;
-    v->is_integer = integral && absl::SimpleAtoi(digits, &v->integer);
-    return true;
-  }
-  bool Hex4(uint32_t* out) {
-    if (pos_ + 4 > text_.size()) return false;
-    *out = 0;
-    for (int i = 0; i < 4; ++i) {
-      const char c = text_[pos_++];
-      *out <<= 4;
-      if (c >= '0' && c <= '9')
-        *out |= c - '0';
-      else if (c >= 'a' && c <= 'f')
-        *out |= c - 'a' + 10;
-      else if (c >= 'A' && c <= 'F')
-        *out |= c - 'A' + 10;
-      else
-        return false;
-    }
-    return true;
-  }
-  bool Unicode(std::string* out) {
-    uint32_t cp;
-    if (!Hex4(&cp)) return false;
-    if (cp >= 0xD800 && cp < 0xDC00 && Word("\\u")) {
-      uint32_t low;
-      if (!Hex4(&low) || low < 0xDC00 || low > 0xDFFF) return false;
-      cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
-    }
-    if (cp < 0x80) {
-      out->push_back(static_cast<char>(cp));
-    } else if (cp < 0x800) {
-      out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
-      out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else if (cp < 0x10000) {
-      out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
-      out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-      out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else {
-      out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
-      out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-      out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-      out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    }
-    return true;
-  }
-  bool String(std::string* out) {
-    ++pos_;  // the opening quote
-    while (pos_ < text_.size()) {
-      const char c = text_[pos_++];
-      if (c == '"') return true;
-      if (c != '\\') {
-        out->push_back(c);
-        continue;
-      }
-      if (pos_ >= text_.size()) return false;
-      const char e = text_[pos_++];
-      switch (e) {
-        case 'b':
-          out->push_back('\b');
-          break;
-        case 'f':
-          out->push_back('\f');
-          break;
-        case 'n':
-          out->push_back('\n');
-          break;
-        case 'r':
-          out->push_back('\r');
-          break;
-        case 't':
-          out->push_back('\t');
-          break;
-        case 'u':
-          if (!Unicode(out)) return false;
-          break;
-        default:
-          out->push_back(e);
-      }
-    }
-    return false;
   }
 
-  absl::string_view text_;
-  size_t pos_ = 0;
+  JsonValue root_;
+  std::vector<JsonValue*> open_;
+  std::string key_;
+  std::string error_;
 };
 
 }  // namespace
 
 absl::StatusOr<JsonValue> ParseJson(absl::string_view text) {
-  return Parser(text).Document();
+  Builder builder;
+  const bool ok = nlohmann::json::sax_parse(
+      text.begin(), text.end(), &builder, nlohmann::json::input_format_t::json,
+      /*strict=*/true);
+  if (!ok) {
+    return absl::InvalidArgumentError(
+        builder.error().empty() ? "malformed JSON" : builder.error());
+  }
+  return std::move(builder.root());
 }
 
 std::string JsonQuoted(absl::string_view s) {

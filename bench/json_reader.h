@@ -1,5 +1,6 @@
-// JsonValue: a small JSON document model and reader, for the benchmark's
-// workload files (tens of megabytes, read once). Not used by the engine.
+// JsonValue: a small JSON document model and its reader (nlohmann/json
+// underneath), for the benchmark's workload files (tens of megabytes, read
+// once). Not used by the engine.
 //
 // Numbers keep both forms: `number` (double) and, for integer literals that
 // fit, `integer` with `is_integer` set, so that `1` and `1.0` stay apart as
@@ -34,7 +35,8 @@ struct JsonValue {
   const JsonValue* Find(absl::string_view key) const;
 };
 
-// INVALID_ARGUMENT with the byte offset of the first problem.
+// INVALID_ARGUMENT with the byte offset of the first problem, or for
+// nesting deeper than 512 levels. Object members keep document order.
 absl::StatusOr<JsonValue> ParseJson(absl::string_view text);
 
 // The JSON text of a string (quoted and escaped).

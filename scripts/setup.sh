@@ -17,6 +17,7 @@ PACKAGES=(
   libz3-dev
   libgtest-dev libgmock-dev googletest
   libbenchmark-dev
+  nlohmann-json3-dev
   python3-grpcio python3-protobuf
   libcpp-httplib-dev
   prometheus

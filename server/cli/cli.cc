@@ -291,14 +291,11 @@ int RunEval(const std::string& rules_dir, const std::string& facts_path,
     return kExitFailed;
   }
   if (absl::Status possible =
-          CheckPossible(ruleset->manifest.fact_message, json.str());
+          CheckPossible(ruleset.manifest.fact_message, json.str());
       !possible.ok()) {
     err << facts_path << ": " << possible.message() << "\n";
     return kExitFailed;
   }
-  std::shared_ptr<const CompiledRuleSet> program =
-      CompileOrReport(ruleset, err, &code);
-  if (program == nullptr) return code;
   absl::StatusOr<Assessment> assessment =
       AssessWithMatcher(*build.program, *facts, as_of);
   if (!assessment.ok()) {
