@@ -240,6 +240,20 @@ absl::StatusOr<std::vector<StoredRecord>> MemoryLedgerStore::Activations() {
   return out;
 }
 
+absl::StatusOr<std::vector<StoredRecord>>
+MemoryLedgerStore::AccessRecordsAfter(int64_t after_leaf_index, int limit) {
+  std::shared_ptr<const Tables> t = View();
+  std::vector<StoredRecord> out;
+  for (const auto& [index, row] : t->records) {
+    if (static_cast<int>(out.size()) >= limit) break;
+    if (row.kind == RecordKind::kAccess &&
+        static_cast<int64_t>(index) > after_leaf_index) {
+      out.push_back(row);
+    }
+  }
+  return out;
+}
+
 absl::Status MemoryLedgerStore::ForEachRecord(
     const std::function<absl::Status(const StoredRecord&)>& fn) {
   std::shared_ptr<const Tables> t = View();

@@ -56,6 +56,8 @@ class MemoryLedgerStore final : public LedgerStore {
   absl::StatusOr<std::optional<std::string>> RuleSet(
       const std::string& digest) override;
   absl::StatusOr<std::vector<StoredRecord>> Activations() override;
+  absl::StatusOr<std::vector<StoredRecord>> AccessRecordsAfter(
+      int64_t after_leaf_index, int limit) override;
 
   absl::Status ForEachRecord(
       const std::function<absl::Status(const StoredRecord&)>& fn) override;

@@ -33,6 +33,8 @@ CREATE TABLE IF NOT EXISTS records(
   leaf_hash BYTEA NOT NULL);
 CREATE INDEX IF NOT EXISTS decisions_by_time
   ON records(time_micros, leaf_index) WHERE kind = 1;
+CREATE INDEX IF NOT EXISTS access_by_leaf
+  ON records(leaf_index) WHERE kind = 3;
 CREATE TABLE IF NOT EXISTS tree_heads(
   tree_size BIGINT PRIMARY KEY,
   timestamp_micros BIGINT NOT NULL,
@@ -319,6 +321,13 @@ absl::StatusOr<std::optional<std::string>> PostgresLedgerStore::RuleSet(
 
 absl::StatusOr<std::vector<StoredRecord>> PostgresLedgerStore::Activations() {
   return Records("WHERE kind = 2 ORDER BY leaf_index", {});
+}
+
+absl::StatusOr<std::vector<StoredRecord>>
+PostgresLedgerStore::AccessRecordsAfter(int64_t after_leaf_index, int limit) {
+  return Records("WHERE kind = 3 AND leaf_index > $1 ORDER BY leaf_index "
+                 "LIMIT $2",
+                 {PgParam::Int(after_leaf_index), PgParam::Int(limit)});
 }
 
 absl::Status PostgresLedgerStore::ForEachRecord(
