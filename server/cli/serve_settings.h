@@ -48,7 +48,7 @@
   X(std::string, listen, "127.0.0.1:50051", kNotEmpty, o.listen = v,           \
     "serve: the address to listen on; port 0 picks a free port, printed as "   \
     "'lantern serve: listening on HOST:PORT'")                                 \
-  X(std::string, tls_cert, "", kAny, o.tls_cert = v,                          \
+  X(std::string, tls_cert, "", kAny, o.tls_cert = v,                           \
     "serve: the server's certificate chain (PEM); with --tls_key, "            \
     "--client_ca and --access: mutual TLS")                                    \
   X(std::string, tls_key, "", kAny, o.tls_key = v,                             \

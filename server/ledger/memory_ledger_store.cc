@@ -240,8 +240,8 @@ absl::StatusOr<std::vector<StoredRecord>> MemoryLedgerStore::Activations() {
   return out;
 }
 
-absl::StatusOr<std::vector<StoredRecord>>
-MemoryLedgerStore::AccessRecordsAfter(int64_t after_leaf_index, int limit) {
+absl::StatusOr<std::vector<StoredRecord>> MemoryLedgerStore::AccessRecordsAfter(
+    int64_t after_leaf_index, int limit) {
   std::shared_ptr<const Tables> t = View();
   std::vector<StoredRecord> out;
   for (const auto& [index, row] : t->records) {

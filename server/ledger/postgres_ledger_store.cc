@@ -325,9 +325,10 @@ absl::StatusOr<std::vector<StoredRecord>> PostgresLedgerStore::Activations() {
 
 absl::StatusOr<std::vector<StoredRecord>>
 PostgresLedgerStore::AccessRecordsAfter(int64_t after_leaf_index, int limit) {
-  return Records("WHERE kind = 3 AND leaf_index > $1 ORDER BY leaf_index "
-                 "LIMIT $2",
-                 {PgParam::Int(after_leaf_index), PgParam::Int(limit)});
+  return Records(
+      "WHERE kind = 3 AND leaf_index > $1 ORDER BY leaf_index "
+      "LIMIT $2",
+      {PgParam::Int(after_leaf_index), PgParam::Int(limit)});
 }
 
 absl::Status PostgresLedgerStore::ForEachRecord(

@@ -303,8 +303,8 @@ absl::StatusOr<std::vector<StoredRecord>> SqliteLedgerStore::DecisionsBetween(
   }
 }
 
-absl::StatusOr<std::vector<StoredRecord>>
-SqliteLedgerStore::AccessRecordsAfter(int64_t after_leaf_index, int limit) {
+absl::StatusOr<std::vector<StoredRecord>> SqliteLedgerStore::AccessRecordsAfter(
+    int64_t after_leaf_index, int limit) {
   absl::StatusOr<SqliteStatement*> s = Statement(
       std::string(kRecordColumns) +
       "WHERE kind = 3 AND leaf_index > ?1 ORDER BY leaf_index LIMIT ?2");
