@@ -94,7 +94,11 @@ TEST_F(ServeSettingsTest, EverySettingCanBeAKey) {
     ASSERT_TRUE(absl::string_view(name).find_first_not_of(
                     "abcdefghijklmnopqrstuvwxyz_") == absl::string_view::npos)
         << name;
-    text += name + ": " + (IsBoolServeSetting(name) ? "false" : "1") + "\n";
+    // Durations need a unit; every other non-bool setting takes "1".
+    const char* value = IsBoolServeSetting(name)        ? "false"
+                        : name == "stream_idle_timeout" ? "1s"
+                                                        : "1";
+    text += name + ": " + value + "\n";
   }
   absl::StatusOr<ServeOptions> options = ResolveServeOptions(Write(text), {});
   EXPECT_TRUE(options.ok()) << options.status();

@@ -179,10 +179,12 @@ TEST_F(ServeMetricsTest, CountsMoveWithKnownCalls) {
   EXPECT_EQ(after[absl::StrCat("lantern_rpc_duration_seconds_bucket{", kAssess,
                                ",le=\"+Inf\"}")],
             5);
-  // Three new decisions were recorded; the retry and the refusal were not.
+  // Three new decisions were recorded, the retry and the refusal were not;
+  // the rejected activation was recorded, and so was the Activate call in
+  // the access log.
   EXPECT_EQ(after["lantern_ledger_commit_batch_size_sum"] -
                 before["lantern_ledger_commit_batch_size_sum"],
-            3);
+            3 + 1 + 1);
   EXPECT_GE(after["lantern_ledger_commit_duration_seconds_count"], 2);
   EXPECT_EQ(after["lantern_ledger_commit_failures_total"], 0);
   EXPECT_EQ(after["lantern_ruleset_activations_total{trigger=\"rpc\","
