@@ -84,9 +84,23 @@ RequestAssessor::ChooseVersion(const v1::AssessRequest& request) const {
   return version;
 }
 
+void RequestAssessor::Hold(absl::Status why) {
+  absl::MutexLock lock(&hold_mu_);
+  held_ = std::move(why);
+}
+
 absl::Status RequestAssessor::Assess(const v1::AssessRequest& request,
                                      absl::Time received,
                                      v1::Assessment* answer) {
+  {
+    absl::MutexLock lock(&hold_mu_);
+    if (!held_.ok()) {
+      return absl::UnavailableError(absl::StrCat(
+          "this replica is not on the deployment's active ruleset, so it "
+          "answers nothing: ",
+          held_.message()));
+    }
+  }
   absl::StatusOr<std::shared_ptr<const RuleSetVersion>> version =
       ChooseVersion(request);
   if (!version.ok()) return version.status();

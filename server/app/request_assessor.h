@@ -31,7 +31,9 @@
 #include <cstdint>
 #include <string>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "lantern/v1/assessment.pb.h"
 #include "lantern/v1/service.pb.h"
@@ -80,6 +82,12 @@ class RequestAssessor {
   absl::Status Assess(const v1::AssessRequest& request, absl::Time received,
                       v1::Assessment* answer);
 
+  // While held (a non-OK `why`), every Assess answers UNAVAILABLE with
+  // `why`'s message rather than answer under another ruleset version than
+  // the one the deployment activated (a replica that cannot take up the
+  // shared active version). OkStatus() releases it. Thread-safe.
+  void Hold(absl::Status why) ABSL_LOCKS_EXCLUDED(hold_mu_);
+
  private:
   absl::StatusOr<std::shared_ptr<const RuleSetVersion>> ChooseVersion(
       const v1::AssessRequest& request) const;
@@ -89,6 +97,8 @@ class RequestAssessor {
   const std::string id_prefix_;
   const EpisodeIndex* const index_;
   std::atomic<uint64_t> next_id_{1};
+  mutable absl::Mutex hold_mu_;
+  absl::Status held_ ABSL_GUARDED_BY(hold_mu_);
 };
 
 }  // namespace lantern

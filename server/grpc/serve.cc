@@ -525,12 +525,15 @@ int RunServe(const ServeOptions& options, const FactTypes& types,
     if (ledger != nullptr && ledger::IsPostgresLocation(options.ledger_path)) {
       follower = std::make_unique<ActivationFollower>(
           ledger.get(), activations.get(), &registry, kFollowPoll,
-          [&err, s = server.get(),
+          [&err, &assessor, s = server.get(),
            l = ledger.get()](const absl::Status& followed) {
+            assessor.Hold(followed);
             if (!followed.ok()) {
               err << "lantern serve: cannot take up the ledger's active "
                      "ruleset: "
-                  << followed.message() << "; health is NOT_SERVING"
+                  << followed.message()
+                  << "; health is NOT_SERVING and Assess answers "
+                     "UNAVAILABLE"
                   << std::endl;
               s->GetHealthCheckService()->SetServingStatus(false);
             } else if (l->health().ok()) {

@@ -66,6 +66,21 @@ TEST_F(RequestAssessorTest, StampsTheAnswer) {
   EXPECT_EQ(answer_.decision_id(), "test-2");
 }
 
+// A replica that cannot take up the deployment's active ruleset answers
+// nothing rather than answer under another version (issue 13), until
+// released.
+TEST_F(RequestAssessorTest, HeldAssessorAnswersUnavailableUntilReleased) {
+  ActivateServiceRules();
+  assessor_.Hold(absl::FailedPreconditionError("ruleset sha256:abc missing"));
+  const absl::Status held = Assess(Young());
+  EXPECT_EQ(held.code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(held.message(), HasSubstr("ruleset sha256:abc missing"));
+  EXPECT_EQ(answer_.decision_id(), "");
+  assessor_.Hold(absl::OkStatus());
+  ASSERT_TRUE(Assess(Young()).ok());
+  EXPECT_EQ(answer_.decision_id(), "test-1");  // the held call took no id
+}
+
 // Indicators nobody asked about leave a rule over them UNKNOWN, named in
 // the answer; asked about with none recorded, the rule is decided.
 TEST_F(RequestAssessorTest, AnUnaskedChecklistIsAnUnknownFact) {
