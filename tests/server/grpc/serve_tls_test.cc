@@ -485,6 +485,47 @@ TEST_F(ServeTlsTest, SighupWithABrokenAccessFileKeepsTheOldOne) {
             grpc::StatusCode::PERMISSION_DENIED);
 }
 
+// The TLS settings as keys of a configuration file, with no TLS flag.
+TEST_F(ServeTlsTest, TlsSettingsFromTheConfigurationFileAlone) {
+  WritePemFile(dir_ + "/lantern.yaml",
+               absl::StrCat("rules: ", rules_dir_, "\n",          //
+                            "ledger: ", dir_, "/ledger.db\n",     //
+                            "tls_cert: ", dir_, "/server.pem\n",  //
+                            "tls_key: ", dir_, "/server.key\n",   //
+                            "client_ca: ", dir_, "/ca.pem\n",     //
+                            "access: ", dir_, "/access.yaml\n"));
+  std::string error;
+  server_ = ServerProcess::Start(LANTERN_BINARY,
+                                 {"--config=" + dir_ + "/lantern.yaml"},
+                                 dir_ + "/server.log", &error);
+  ASSERT_NE(server_, nullptr) << error;
+  EXPECT_TRUE(LogSays("mutual TLS; client certificates verified against " +
+                      dir_ + "/ca.pem; 6 principals in " + dir_ +
+                      "/access.yaml"))
+      << server_->log();
+  v1::Assessment answer;
+  EXPECT_TRUE(v1::RiskAssessment::NewStub(As("assessor"))
+                  ->Assess(Context().get(), Episode(), &answer)
+                  .ok());
+  // The access file's roles apply: a known principal without the role.
+  EXPECT_EQ(v1::RiskAssessment::NewStub(As("auditor"))
+                ->Assess(Context().get(), Episode(), &answer)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  // No client certificate: the handshake fails.
+  EXPECT_EQ(v1::RiskAssessment::NewStub(Channel(nullptr, ca_.cert_pem()))
+                ->Assess(Context().get(), Episode(), &answer)
+                .error_code(),
+            grpc::StatusCode::UNAVAILABLE);
+  // Nor does a plain-text client get in.
+  EXPECT_EQ(v1::RiskAssessment::NewStub(
+                grpc::CreateChannel(server_->address(),
+                                    grpc::InsecureChannelCredentials()))
+                ->Assess(Context().get(), Episode(), &answer)
+                .error_code(),
+            grpc::StatusCode::UNAVAILABLE);
+}
+
 TEST_F(ServeTlsTest, SighupSwapsCertificatesAndKeepsThemWhenBroken) {
   Start();
   // A broken key file: refused, and the old certificates keep serving.
