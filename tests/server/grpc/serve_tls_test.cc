@@ -459,13 +459,27 @@ TEST_F(ServeTlsTest, AccessRecordsForReadsActivationsAndRefusalsVerify) {
   EXPECT_EQ(GetDecision("data_officer", id, "", &response).error_code(),
             grpc::StatusCode::INVALID_ARGUMENT);
 
-  std::vector<v1::AccessRecord> log = AccessLog();
+  std::vector<v1::AccessRecord> log;
   auto find = [&](const std::string& method, int code) {
     for (const v1::AccessRecord& r : log) {
       if (r.method() == method && r.code() == code) return &r;
     }
     return static_cast<const v1::AccessRecord*>(nullptr);
   };
+  // A refusal's record is appended without the refused call waiting for
+  // it (access_control.h), so it may land just after the refusal: read
+  // the log again until it is there (bounded; a safety net, not a timing
+  // assertion).
+  for (int i = 0; i < 600; ++i) {
+    log = AccessLog();
+    if (find("/lantern.v1.RuleSets/List",
+             grpc::StatusCode::PERMISSION_DENIED) != nullptr &&
+        find("/lantern.v1.Audit/GetDecision",
+             grpc::StatusCode::INVALID_ARGUMENT) != nullptr) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
   const v1::AccessRecord* read = find("/lantern.v1.Audit/GetDecision", 0);
   ASSERT_NE(read, nullptr);
   EXPECT_EQ(read->principal(), "spiffe://lantern.test/auditor");
