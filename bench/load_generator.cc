@@ -24,6 +24,11 @@
 // can; the answers' correctness is the tests' business. With --server_pid (a
 // server on this machine) each phase also prints the CPU time per call of the
 // server process (from /proc/PID/stat) and of this client (getrusage).
+// With --ca, --cert and --key (PEM files) every channel is mutual TLS
+// (--server_name: the name to check in the server's certificate when the
+// address is not one it holds); the connections are made once, before the
+// warm-up, so the phases measure calls on established TLS connections, not
+// handshakes. scripts/bench_tls.sh compares the two transports.
 //
 // Thread-safety: completions run on gRPC's threads and record into a
 // mutex-guarded Recorder; the main thread paces and reports.
@@ -34,6 +39,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -62,6 +68,13 @@ ABSL_FLAG(bool, baseline, true,
           "also load the empty RPC (Health.Check) and print the ratio");
 ABSL_FLAG(bool, client_request_ids, false,
           "give every Assess call a client_request_id of its own");
+ABSL_FLAG(std::string, ca, "",
+          "mutual TLS: the CA certificate (PEM) that signed the server's");
+ABSL_FLAG(std::string, cert, "", "mutual TLS: this client's certificate (PEM)");
+ABSL_FLAG(std::string, key, "", "mutual TLS: this client's private key (PEM)");
+ABSL_FLAG(std::string, server_name, "",
+          "mutual TLS: the name the server's certificate must hold (default: "
+          "the address's host)");
 ABSL_FLAG(int, server_pid, 0,
           "the server's process id, to report its CPU time per call "
           "(0: do not)");
@@ -217,16 +230,56 @@ struct Call {
   Clock::time_point start;
 };
 
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    std::fprintf(stderr, "cannot read %s\n", path.c_str());
+    std::exit(2);
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// Plain text, or mutual TLS when --ca/--cert/--key are given (all three).
+std::shared_ptr<grpc::ChannelCredentials> Credentials() {
+  const std::string ca = absl::GetFlag(FLAGS_ca);
+  const std::string cert = absl::GetFlag(FLAGS_cert);
+  const std::string key = absl::GetFlag(FLAGS_key);
+  if (ca.empty() && cert.empty() && key.empty()) {
+    return grpc::InsecureChannelCredentials();
+  }
+  if (ca.empty() || cert.empty() || key.empty()) {
+    std::fprintf(stderr, "mutual TLS needs --ca, --cert and --key\n");
+    std::exit(2);
+  }
+  grpc::SslCredentialsOptions options;
+  options.pem_root_certs = ReadFile(ca);
+  options.pem_cert_chain = ReadFile(cert);
+  options.pem_private_key = ReadFile(key);
+  return grpc::SslCredentials(options);
+}
+
 class LoadRunner {
  public:
   LoadRunner(const std::string& address, int channels, int server_pid)
       : server_pid_(server_pid) {
+    const std::shared_ptr<grpc::ChannelCredentials> credentials = Credentials();
     for (int i = 0; i < channels; ++i) {
       grpc::ChannelArguments args;
       args.SetInt("lantern_channel", i);  // distinct channels, distinct TCP
-      stubs_.push_back(
-          std::make_unique<grpc::GenericStub>(grpc::CreateCustomChannel(
-              address, grpc::InsecureChannelCredentials(), args)));
+      if (!absl::GetFlag(FLAGS_server_name).empty()) {
+        args.SetSslTargetNameOverride(absl::GetFlag(FLAGS_server_name));
+      }
+      std::shared_ptr<grpc::Channel> channel =
+          grpc::CreateCustomChannel(address, credentials, args);
+      // Connected (and, over TLS, handshaken) before anything is timed.
+      if (!channel->WaitForConnected(std::chrono::system_clock::now() +
+                                     std::chrono::seconds(30))) {
+        std::fprintf(stderr, "cannot connect to %s\n", address.c_str());
+        std::exit(1);
+      }
+      stubs_.push_back(std::make_unique<grpc::GenericStub>(channel));
     }
   }
 
@@ -321,10 +374,12 @@ int main(int argc, char** argv) {
       absl::Seconds(absl::GetFlag(FLAGS_duration_s));
   const int concurrency = absl::GetFlag(FLAGS_concurrency);
   std::printf(
-      "lantern_load: %s, %zu episodes, concurrency %d, %d channels, %d s per "
-      "phase\n",
-      absl::GetFlag(FLAGS_address).c_str(), assess.requests.size(), concurrency,
-      absl::GetFlag(FLAGS_channels), absl::GetFlag(FLAGS_duration_s));
+      "lantern_load: %s (%s), %zu episodes, concurrency %d, %d channels, %d s "
+      "per phase\n",
+      absl::GetFlag(FLAGS_address).c_str(),
+      absl::GetFlag(FLAGS_ca).empty() ? "plain text" : "mutual TLS",
+      assess.requests.size(), concurrency, absl::GetFlag(FLAGS_channels),
+      absl::GetFlag(FLAGS_duration_s));
   runner.Max(assess, concurrency, absl::Seconds(1));  // warm-up (first line)
   if (!absl::GetFlag(FLAGS_baseline)) {
     runner.Paced(assess, runner.Max(assess, concurrency, duration) / 2,

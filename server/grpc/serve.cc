@@ -35,6 +35,7 @@
 #include "server/app/ruleset_registry.h"
 #include "server/app/ruleset_worker.h"
 #include "server/app/serve_metrics.h"
+#include "server/app/serve_status.h"
 #include "server/app/stored_episode_index.h"
 #include "server/grpc/access_control.h"
 #include "server/grpc/audit_service.h"
@@ -88,6 +89,37 @@ void LogActivation(const absl::StatusOr<v1::ActivateRuleSetResponse>& result,
   } else {
     err << "nothing active" << std::endl;
   }
+}
+
+// A SIGHUP's rules reload for /status: whether it activated, and what (or
+// why not: the service's message, or the first diagnostics and failed
+// tests).
+void RecordRulesReload(
+    const absl::StatusOr<v1::ActivateRuleSetResponse>& result,
+    ServeStatus& status) {
+  if (!result.ok()) {
+    status.RecordReload(ServeStatus::Part::kRules, false,
+                        std::string(result.status().message()));
+    return;
+  }
+  const bool ok = result->outcome() == v1::ActivateRuleSetResponse::ACTIVATED;
+  std::string detail = ok ? "activated" : "rejected; the previous stays active";
+  if (result->has_active()) {
+    absl::StrAppend(&detail, "; active: ", result->active().id(), " ",
+                    result->active().version(), " (", result->active().digest(),
+                    ")");
+  }
+  constexpr int kMaxReasons = 10;
+  int reasons = 0;
+  for (const v1::Diagnostic& d : result->diagnostics()) {
+    if (++reasons > kMaxReasons) break;
+    absl::StrAppend(&detail, "\n", d.text());
+  }
+  for (const v1::RuleTestFailure& f : result->tests().failures()) {
+    if (++reasons > kMaxReasons) break;
+    absl::StrAppend(&detail, "\n", f.location(), ": test failed: ", f.name());
+  }
+  status.RecordReload(ServeStatus::Part::kRules, ok, std::move(detail));
 }
 
 // The listener's security: mutual TLS with an access policy, or plain
@@ -152,41 +184,55 @@ absl::StatusOr<Transport> OpenTransport(const ServeOptions& options) {
 // SIGHUP for the transport: new certificates and a new access policy,
 // each only if it checks out.
 void ReloadTransport(const ServeOptions& options, Transport& transport,
-                     AccessControl& access, std::ostream& err) {
+                     AccessControl& access, ServeStatus& status,
+                     std::ostream& err) {
   if (transport.tls == nullptr) return;
   if (absl::Status s = transport.tls->Reload(); !s.ok()) {
     err << "lantern serve: reload: certificates kept as they were: "
         << s.message() << std::endl;
+    status.RecordReload(ServeStatus::Part::kCertificates, false,
+                        absl::StrCat("kept as they were: ", s.message()));
   } else {
     err << "lantern serve: reload: certificates re-read; new connections "
            "use them"
         << std::endl;
+    status.RecordReload(ServeStatus::Part::kCertificates, true,
+                        "re-read; new connections use them");
   }
   absl::StatusOr<std::shared_ptr<const AccessPolicy>> policy =
       AccessPolicy::Load(options.access_file);
   if (!policy.ok()) {
     err << "lantern serve: reload: access file kept as it was, because:\n"
         << policy.status().message() << std::endl;
+    status.RecordReload(
+        ServeStatus::Part::kAccessFile, false,
+        absl::StrCat("kept as it was, because:\n", policy.status().message()));
     return;
   }
   access.SetPolicy(*policy);
   err << "lantern serve: reload: access file " << options.access_file << ": "
       << (*policy)->size() << " principals" << std::endl;
+  status.RecordReload(ServeStatus::Part::kAccessFile, true,
+                      absl::StrCat(options.access_file, ": ", (*policy)->size(),
+                                   " principals"));
 }
 
 // Waits for SIGTERM or SIGINT; on each SIGHUP meanwhile reloads the rules
 // (on the worker) and calls `on_hup` (on this thread).
 void WaitForStop(const sigset_t& signals, RuleSetRegistry& registry,
                  RuleSetWorker& worker, const std::string& rules_dir,
-                 const std::function<void()>& on_hup, std::ostream& err) {
+                 const std::function<void()>& on_hup, ServeStatus& status,
+                 std::ostream& err) {
   for (;;) {
     int signal = 0;
     if (sigwait(&signals, &signal) != 0) continue;
     if (signal != SIGHUP) return;
     on_hup();
-    worker.Post([&registry, &rules_dir, &err] {
-      LogActivation(ActivateFromDirectory(registry, rules_dir, "SIGHUP"),
-                    rules_dir, err);
+    worker.Post([&registry, &rules_dir, &status, &err] {
+      const absl::StatusOr<v1::ActivateRuleSetResponse> result =
+          ActivateFromDirectory(registry, rules_dir, "SIGHUP");
+      LogActivation(result, rules_dir, err);
+      RecordRulesReload(result, status);
     });
   }
 }
@@ -200,16 +246,19 @@ constexpr absl::Duration kFollowPoll = absl::Seconds(1);
 // a decision's or an activation's, and when the server starts.
 class LedgerDownReporter {
  public:
-  explicit LedgerDownReporter(std::ostream& err) : err_(err) {}
+  LedgerDownReporter(ServeStatus& status, std::ostream& err)
+      : status_(status), err_(err) {}
 
   void Check(const ledger::Ledger& ledger) {
     const absl::Status health = ledger.health();
     if (health.ok()) return;
     absl::MutexLock lock(&mu_);
     if (!reported_) {
-      err_ << "lantern serve: " << health.message()
-           << "; health is NOT_SERVING until the server is restarted"
-           << std::endl;
+      const std::string why =
+          absl::StrCat(health.message(),
+                       "; health is NOT_SERVING until the server is restarted");
+      err_ << "lantern serve: " << why << std::endl;
+      status_.AddWarning(why);
       reported_ = true;
     }
     if (server_ != nullptr && !marked_) {
@@ -227,6 +276,7 @@ class LedgerDownReporter {
   }
 
  private:
+  ServeStatus& status_;
   std::ostream& err_;
   absl::Mutex mu_;
   grpc::Server* server_ ABSL_GUARDED_BY(mu_) = nullptr;
@@ -367,23 +417,37 @@ int RunServe(const ServeOptions& options, const FactTypes& types,
                            v1::EpisodeFacts::descriptor()->full_name());
   // Declared before everything that reports into it (the ledger's
   // committer, the recorder, the server), so destroyed after them.
-  ServeMetrics metrics([&registry]() -> std::optional<ActiveRuleSetLabels> {
+  auto active_labels = [&registry]() -> std::optional<ActiveRuleSetLabels> {
     std::shared_ptr<const RuleSetVersion> active = registry.Active();
     if (active == nullptr) return std::nullopt;
     return ActiveRuleSetLabels{active->ruleset->manifest.id,
                                active->ruleset->manifest.version,
                                active->digest};
-  });
+  };
+  ServeMetrics metrics(active_labels);
+  // What GET /status reports (warnings, reload outcomes); like metrics,
+  // outlives everything that reports into it.
+  ServeStatus status(active_labels, [] { return absl::Now(); });
+  if (transport.tls != nullptr) {
+    status.SetTransport("mutual_tls");
+  } else if (!IsLoopbackListen(options.listen)) {
+    status.AddWarning(PlaintextWarning(options));
+  }
   registry.set_after_activation(
       [&metrics](absl::string_view by,
                  RuleSetRegistry::ActivationOutcome outcome) {
         metrics.CountActivation(Trigger(by), OutcomeLabel(outcome));
       });
-  LedgerDownReporter down(err);
+  LedgerDownReporter down(status, err);
   std::unique_ptr<ledger::Ledger> ledger;
   std::unique_ptr<ActivationLedger> activations;
   if (!OpenLedger(options, registry, metrics, ledger, activations, down, err)) {
     return 1;
+  }
+  if (options.ledger_off) {
+    status.AddWarning(
+        "--ledger_off: decisions and activations are NOT recorded; for "
+        "benchmarks only");
   }
   absl::StatusOr<v1::ActivateRuleSetResponse> first =
       ActivateFromDirectory(registry, options.rules_dir, kStartup);
@@ -487,7 +551,7 @@ int RunServe(const ServeOptions& options, const FactTypes& types,
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
   // Bound before the gRPC port, so that a metrics address in use stops the
   // server before it serves anything.
-  MetricsEndpoint metrics_endpoint(&metrics);
+  MetricsEndpoint metrics_endpoint(&metrics, &status);
   std::string metrics_address;
   if (!options.metrics_listen.empty()) {
     absl::StatusOr<std::string> bound =
@@ -547,7 +611,8 @@ int RunServe(const ServeOptions& options, const FactTypes& types,
     MemoryTrimmer trimmer;
     WaitForStop(
         signals, registry, worker, options.rules_dir,
-        [&] { ReloadTransport(options, transport, *access, err); }, err);
+        [&] { ReloadTransport(options, transport, *access, status, err); },
+        status, err);
   }
   err << "lantern serve: stopping (draining for at most "
       << absl::FormatDuration(options.drain_timeout) << ")" << std::endl;

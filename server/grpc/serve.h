@@ -13,8 +13,10 @@
 // which port it got) and then, when `metrics_listen` is set, the line
 //   lantern serve: metrics on <host>:<port>
 // with the metrics endpoint's bound port (Prometheus text at /metrics:
-// server/app/serve_metrics.h). Both addresses are bound before either
-// line is printed; either failing is exit 2.
+// server/app/serve_metrics.h; JSON at /status: server/app/serve_status.h,
+// the transport, warnings, the active ruleset and each SIGHUP's outcome).
+// Both addresses are bound before either line is printed; either failing
+// is exit 2.
 //
 // Transport and access (transport_security.h, access_control.h): with
 // `tls_cert`, `tls_key` and `client_ca` (all three, and `access_file`
@@ -23,15 +25,15 @@
 // them the listener is plain text, every caller the principal "local"
 // with every role, and only a loopback `listen` is accepted unless
 // `allow_plaintext_non_loopback` (for a sidecar that terminates TLS; then
-// a warning at start). Flags given in a combination that does not make
-// sense, or plain text on a non-loopback address, exit 2 naming the flags;
-// certificate or access files that do not check out exit 1 saying why.
+// a warning at start and in /status). Flags given in a combination that does
+// not make sense, or plain text on a non-loopback address, exit 2 naming the
+// flags; certificate or access files that do not check out exit 1 saying why.
 //
 // Signals: SIGHUP re-reads `rules_dir` (activated only if it passes; the
 // outcome is logged on `err`), and the certificates and the access file:
 // each is replaced only if it checks out, else the previous one keeps
-// serving and `err` says why. SIGTERM or SIGINT stops accepting calls,
-// marks health NOT_SERVING, lets calls in flight finish for at most
+// serving and `err` and /status say why. SIGTERM or SIGINT stops accepting
+// calls, marks health NOT_SERVING, lets calls in flight finish for at most
 // `drain_timeout` (then cancels them) and returns 0. A Validate or Activate
 // already loading a candidate on the ruleset worker is let finish (its
 // reactor must be finished before gRPC can shut down), so the bound is

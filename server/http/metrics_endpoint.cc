@@ -10,18 +10,31 @@
 
 namespace lantern {
 
-MetricsEndpoint::MetricsEndpoint(const ServeMetrics* metrics)
-    : metrics_(metrics), server_(std::make_unique<httplib::Server>()) {
+MetricsEndpoint::MetricsEndpoint(const ServeMetrics* metrics,
+                                 const ServeStatus* status)
+    : metrics_(metrics),
+      status_(status),
+      server_(std::make_unique<httplib::Server>()) {
   // Scrapes are rare and quick: two threads, not one per core.
   server_->new_task_queue = [] { return new httplib::ThreadPool(2); };
   server_->Get("/metrics", [this](const httplib::Request&,
                                   httplib::Response& response) {
     response.set_content(metrics_->Exposition(), ServeMetrics::kContentType);
   });
-  server_->Get("/", [](const httplib::Request&, httplib::Response& response) {
-    response.set_content("lantern: Prometheus metrics at /metrics\n",
-                         "text/plain");
-  });
+  if (status_ != nullptr) {
+    server_->Get("/status",
+                 [this](const httplib::Request&, httplib::Response& response) {
+                   response.set_content(status_->Json(), "application/json");
+                 });
+  }
+  server_->Get(
+      "/", [this](const httplib::Request&, httplib::Response& response) {
+        response.set_content(
+            status_ != nullptr
+                ? "lantern: Prometheus metrics at /metrics, status at /status\n"
+                : "lantern: Prometheus metrics at /metrics\n",
+            "text/plain");
+      });
 }
 
 MetricsEndpoint::~MetricsEndpoint() { Stop(); }

@@ -1,10 +1,12 @@
 // MetricsEndpoint: Prometheus scrapes ServeMetrics over HTTP, served with
-// Debian's cpp-httplib on its own small thread pool.
+// Debian's cpp-httplib on its own small thread pool; operators read
+// ServeStatus there too.
 //
 // GET /metrics answers ServeMetrics::Exposition() (text format 0.0.4);
-// GET / names the path; anything else is 404. Plain HTTP: bind it to
-// loopback (the default) or a management network, since the labels name
-// the active ruleset and the counts reveal volumes.
+// GET /status answers ServeStatus::Json() (application/json) when a status
+// was given; GET / names the paths; anything else is 404. Plain HTTP: bind
+// it to loopback (the default) or a management network, since the labels
+// name the active ruleset and the counts reveal volumes.
 //
 // Thread-safety: Bind and Start from one thread, then Stop (also from the
 // destructor) from any; requests are served on the endpoint's own threads.
@@ -18,6 +20,7 @@
 
 #include "absl/status/statusor.h"
 #include "server/app/serve_metrics.h"
+#include "server/app/serve_status.h"
 
 namespace httplib {
 class Server;
@@ -27,8 +30,10 @@ namespace lantern {
 
 class MetricsEndpoint {
  public:
-  // REQUIRES: `metrics` outlives the endpoint.
-  explicit MetricsEndpoint(const ServeMetrics* metrics);
+  // REQUIRES: `metrics` and `status` (null: no /status) outlive the
+  // endpoint.
+  explicit MetricsEndpoint(const ServeMetrics* metrics,
+                           const ServeStatus* status = nullptr);
   ~MetricsEndpoint();
 
   // Binds `address` ("HOST:PORT", "[V6]:PORT"; port 0 picks a free one)
@@ -43,6 +48,7 @@ class MetricsEndpoint {
 
  private:
   const ServeMetrics* metrics_;
+  const ServeStatus* status_;
   std::unique_ptr<httplib::Server> server_;
   std::atomic<bool> finished_{false};  // listen_after_bind returned
   std::thread thread_;

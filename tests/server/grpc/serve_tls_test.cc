@@ -8,13 +8,16 @@
 #include <set>
 #include <thread>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "httplib.h"
 #include "lantern/v1/audit.grpc.pb.h"
 #include "lantern/v1/service.grpc.pb.h"
+#include "nlohmann/json.hpp"
 #include "server/ledger/verifier.h"
 #include "tests/testing/server_process.h"
 #include "tests/testing/test_certificates.h"
@@ -24,6 +27,45 @@ namespace lantern::testing {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+// The port of the metrics listener, from serve's line after the listening
+// line (0 when it is not there).
+int MetricsPort(ServerProcess& server) {
+  const std::string line = server.ReadLine();
+  const std::string prefix = "lantern serve: metrics on 127.0.0.1:";
+  int port = 0;
+  if (line.rfind(prefix, 0) != 0 ||
+      !absl::SimpleAtoi(line.substr(prefix.size()), &port)) {
+    ADD_FAILURE() << "no metrics line: '" << line << "'";
+  }
+  return port;
+}
+
+// GET /status on the metrics listener, parsed (null on any failure).
+nlohmann::json Status(int port) {
+  httplib::Client client("127.0.0.1", port);
+  client.set_read_timeout(60, 0);
+  httplib::Result result = client.Get("/status");
+  EXPECT_TRUE(result) << httplib::to_string(result.error());
+  if (!result) return nullptr;
+  EXPECT_EQ(result->status, 200);
+  EXPECT_THAT(result->get_header_value("Content-Type"),
+              StartsWith("application/json"));
+  return nlohmann::json::parse(result->body, nullptr, false);
+}
+
+// Asks /status until `key` of its reloads is not null (a safety net for
+// the reload running on the server's threads, not a timing assertion).
+nlohmann::json StatusAfterReload(int port, const std::string& key) {
+  nlohmann::json status;
+  for (int i = 0; i < 600; ++i) {
+    status = Status(port);
+    if (status.is_object() && !status["reloads"][key].is_null()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return status;
+}
 
 constexpr char kAccess[] =
     "principals:\n"
@@ -417,13 +459,27 @@ TEST_F(ServeTlsTest, AccessRecordsForReadsActivationsAndRefusalsVerify) {
   EXPECT_EQ(GetDecision("data_officer", id, "", &response).error_code(),
             grpc::StatusCode::INVALID_ARGUMENT);
 
-  std::vector<v1::AccessRecord> log = AccessLog();
+  std::vector<v1::AccessRecord> log;
   auto find = [&](const std::string& method, int code) {
     for (const v1::AccessRecord& r : log) {
       if (r.method() == method && r.code() == code) return &r;
     }
     return static_cast<const v1::AccessRecord*>(nullptr);
   };
+  // A refusal's record is appended without the refused call waiting for
+  // it (access_control.h), so it may land just after the refusal: read
+  // the log again until it is there (bounded; a safety net, not a timing
+  // assertion).
+  for (int i = 0; i < 600; ++i) {
+    log = AccessLog();
+    if (find("/lantern.v1.RuleSets/List",
+             grpc::StatusCode::PERMISSION_DENIED) != nullptr &&
+        find("/lantern.v1.Audit/GetDecision",
+             grpc::StatusCode::INVALID_ARGUMENT) != nullptr) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
   const v1::AccessRecord* read = find("/lantern.v1.Audit/GetDecision", 0);
   ASSERT_NE(read, nullptr);
   EXPECT_EQ(read->principal(), "spiffe://lantern.test/auditor");
@@ -485,6 +541,100 @@ TEST_F(ServeTlsTest, SighupWithABrokenAccessFileKeepsTheOldOne) {
             grpc::StatusCode::PERMISSION_DENIED);
 }
 
+TEST_F(ServeTlsTest, StatusSaysWhyAReloadKeptTheOldConfiguration) {
+  Start();
+  const int port = MetricsPort(*server_);
+  nlohmann::json status = Status(port);
+  ASSERT_TRUE(status.is_object());
+  EXPECT_EQ(status["transport"], "mutual_tls");
+  EXPECT_EQ(status["warnings"], nlohmann::json::array());
+  EXPECT_TRUE(status["reloads"]["access_file"].is_null());
+  // The digest is the one answers carry.
+  v1::Assessment answer;
+  ASSERT_TRUE(v1::RiskAssessment::NewStub(As("assessor"))
+                  ->Assess(Context().get(), Episode(), &answer)
+                  .ok());
+  EXPECT_EQ(status["active_ruleset"]["digest"], answer.ruleset().digest());
+  EXPECT_EQ(status["active_ruleset"]["version"], answer.ruleset().version());
+
+  // A broken access file and a rules directory that no longer loads.
+  WritePemFile(dir_ + "/access.yaml",
+               "principals:\n  spiffe://lantern.test/nobody: [superuser]\n");
+  WritePemFile(rules_dir_ + "/rules/broken.yaml", "rules: [\n");
+  server_->Signal(SIGHUP);
+  status = StatusAfterReload(port, "rules");
+  ASSERT_TRUE(status.is_object());
+  const nlohmann::json& access = status["reloads"]["access_file"];
+  ASSERT_TRUE(access.is_object()) << status.dump(2);
+  EXPECT_EQ(access["ok"], false);
+  EXPECT_THAT(access["detail"].get<std::string>(),
+              HasSubstr("access.yaml:2:34: error: unknown role 'superuser'"));
+  EXPECT_THAT(access["at"].get<std::string>(), StartsWith("20"));
+  EXPECT_EQ(status["reloads"]["certificates"]["ok"], true);
+  const nlohmann::json& rules = status["reloads"]["rules"];
+  EXPECT_EQ(rules["ok"], false) << status.dump(2);
+  EXPECT_THAT(rules["detail"].get<std::string>(), HasSubstr("broken.yaml"));
+  EXPECT_EQ(status["active_ruleset"]["digest"], answer.ruleset().digest());
+
+  // Mended: the next reload says so.
+  WritePemFile(dir_ + "/access.yaml", kAccess);
+  std::filesystem::remove(rules_dir_ + "/rules/broken.yaml");
+  server_->Signal(SIGHUP);
+  for (int i = 0; i < 600; ++i) {
+    status = Status(port);
+    if (status.is_object() && status["reloads"]["rules"]["ok"] == true &&
+        status["reloads"]["access_file"]["ok"] == true) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(status["reloads"]["access_file"]["ok"], true) << status.dump(2);
+  EXPECT_THAT(status["reloads"]["access_file"]["detail"].get<std::string>(),
+              HasSubstr("6 principals"));
+  EXPECT_EQ(status["reloads"]["rules"]["ok"], true) << status.dump(2);
+}
+
+// The TLS settings as keys of a configuration file, with no TLS flag.
+TEST_F(ServeTlsTest, TlsSettingsFromTheConfigurationFileAlone) {
+  WritePemFile(dir_ + "/lantern.yaml",
+               absl::StrCat("rules: ", rules_dir_, "\n",          //
+                            "ledger: ", dir_, "/ledger.db\n",     //
+                            "tls_cert: ", dir_, "/server.pem\n",  //
+                            "tls_key: ", dir_, "/server.key\n",   //
+                            "client_ca: ", dir_, "/ca.pem\n",     //
+                            "access: ", dir_, "/access.yaml\n"));
+  std::string error;
+  server_ = ServerProcess::Start(LANTERN_BINARY,
+                                 {"--config=" + dir_ + "/lantern.yaml"},
+                                 dir_ + "/server.log", &error);
+  ASSERT_NE(server_, nullptr) << error;
+  EXPECT_TRUE(LogSays("mutual TLS; client certificates verified against " +
+                      dir_ + "/ca.pem; 6 principals in " + dir_ +
+                      "/access.yaml"))
+      << server_->log();
+  v1::Assessment answer;
+  EXPECT_TRUE(v1::RiskAssessment::NewStub(As("assessor"))
+                  ->Assess(Context().get(), Episode(), &answer)
+                  .ok());
+  // The access file's roles apply: a known principal without the role.
+  EXPECT_EQ(v1::RiskAssessment::NewStub(As("auditor"))
+                ->Assess(Context().get(), Episode(), &answer)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  // No client certificate: the handshake fails.
+  EXPECT_EQ(v1::RiskAssessment::NewStub(Channel(nullptr, ca_.cert_pem()))
+                ->Assess(Context().get(), Episode(), &answer)
+                .error_code(),
+            grpc::StatusCode::UNAVAILABLE);
+  // Nor does a plain-text client get in.
+  EXPECT_EQ(v1::RiskAssessment::NewStub(
+                grpc::CreateChannel(server_->address(),
+                                    grpc::InsecureChannelCredentials()))
+                ->Assess(Context().get(), Episode(), &answer)
+                .error_code(),
+            grpc::StatusCode::UNAVAILABLE);
+}
+
 TEST_F(ServeTlsTest, SighupSwapsCertificatesAndKeepsThemWhenBroken) {
   Start();
   // A broken key file: refused, and the old certificates keep serving.
@@ -529,6 +679,13 @@ TEST(ServeTransportFlags, PlainTextOnANonLoopbackAddressIsWarnedWhenAllowed) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   EXPECT_THAT(server->log(), HasSubstr(warning));
+  const nlohmann::json status = Status(MetricsPort(*server));
+  ASSERT_TRUE(status.is_object());
+  EXPECT_EQ(status["transport"], "plaintext");
+  ASSERT_EQ(status["warnings"].size(), 1u) << status.dump(2);
+  EXPECT_THAT(status["warnings"][0].get<std::string>(),
+              StartsWith("--allow_plaintext_non_loopback: plain text on "
+                         "0.0.0.0:0"));
   server.reset();
   std::filesystem::remove_all(templ);
 }

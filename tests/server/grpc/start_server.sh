@@ -1,5 +1,6 @@
 # Sourced by the shell integration tests: start_server LANTERN RULES_DIR
-# starts `lantern serve` on 127.0.0.1:0 in the background, waits (boundedly)
+# [FLAG...] starts `lantern serve` on 127.0.0.1:0 (with any further flags)
+# in the background, waits (boundedly)
 # for its listening line and sets $pid and $addr; stop_server sends SIGTERM
 # and fails unless it exits 0; fail prints the server's stderr. Needs $tmp.
 pid=
@@ -16,7 +17,7 @@ cleanup() {
 }
 trap cleanup EXIT
 start_server() {
-  "$1" serve --listen 127.0.0.1:0 --metrics_listen 127.0.0.1:0 --rules "$2" --ledger "$tmp/ledger.db" >"$tmp/out" 2>"$tmp/err" &
+  "$1" serve --listen 127.0.0.1:0 --metrics_listen 127.0.0.1:0 --rules "$2" --ledger "$tmp/ledger.db" "${@:3}" >"$tmp/out" 2>"$tmp/err" &
   pid=$!
   for _ in $(seq 1200); do
     grep -q "listening on" "$tmp/out" && break
