@@ -1,8 +1,10 @@
 // The compiled policy stage (Decide: concern floors, prompts, findings and
 // due times run by the atom VM from CompiledRuleSet::policy) against the
-// reference path (DecideWithReference: the same conditions evaluated by the
-// reference evaluator) on the same match: the two Assessments must be
-// equal in every field (tests/testing/assessment_text.h).
+// test oracle (DecideWithReference: the same conditions evaluated by the
+// independent evaluator of tests/oracle/) on the same match: the two
+// Assessments must be equal in every field (tests/testing/assessment_text.h).
+// The ruleset's invariants on the answer likewise: CheckInvariants (compiled)
+// against CheckInvariantsWithReference, outcome for outcome.
 //
 // Inputs: the shipped ruleset (rules/) over its example episodes, the case
 // library (tests/cases/) and generated episodes (EpisodeGenerator); and
@@ -34,6 +36,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "lantern/v1/service.pb.h"
+#include "tests/oracle/oracle.h"
 #include "tests/testing/assessment_text.h"
 #include "tests/testing/case_file.h"
 #include "tests/testing/policy_oracle.h"
@@ -55,6 +58,7 @@ struct Tally {
   std::map<Truth, int64_t> conditions;          // prompts and findings
   int64_t floors_applied = 0;
   int64_t due_known = 0, due_unknown = 0, due_error = 0;
+  std::map<Truth, int64_t> invariants;  // outcomes
 
   void Count(const MatchResult& match, const Assessment& a) {
     ++episodes;
@@ -84,13 +88,46 @@ struct Tally {
         At(Truth::kTrue), ", FALSE ", At(Truth::kFalse), ", UNKNOWN ",
         At(Truth::kUnknown), ", ERROR ", At(Truth::kError),
         "; concern floors applied ", floors_applied, "; due times known ",
-        due_known, ", unknown ", due_unknown, ", failed ", due_error);
+        due_known, ", unknown ", due_unknown, ", failed ", due_error,
+        "; invariants TRUE ", Invariants(Truth::kTrue), ", UNKNOWN ",
+        Invariants(Truth::kUnknown), ", FALSE ", Invariants(Truth::kFalse),
+        ", ERROR ", Invariants(Truth::kError));
   }
   int64_t At(Truth t) const {
     auto it = conditions.find(t);
     return it == conditions.end() ? 0 : it->second;
   }
+  int64_t Invariants(Truth t) const {
+    auto it = invariants.find(t);
+    return it == invariants.end() ? 0 : it->second;
+  }
 };
+
+// The first difference between two invariant outcome lists, or "".
+std::string CompareInvariants(const std::vector<InvariantOutcome>& want,
+                              const std::vector<InvariantOutcome>& got) {
+  if (want.size() != got.size()) return "invariant count differs";
+  for (size_t i = 0; i < want.size(); ++i) {
+    const InvariantOutcome& w = want[i];
+    const InvariantOutcome& g = got[i];
+    const std::string id = w.invariant->id;
+    if (w.truth != g.truth) {
+      return absl::StrCat("invariant ", id, ": oracle ", TruthName(w.truth),
+                          ", compiled ", TruthName(g.truth));
+    }
+    if (w.premise != g.premise)
+      return absl::StrCat("invariant ", id, ": premise");
+    if (DescribeOutcome(w) != DescribeOutcome(g)) {
+      return absl::StrCat("invariant ", id,
+                          ":\n  oracle:   ", DescribeOutcome(w),
+                          "\n  compiled: ", DescribeOutcome(g));
+    }
+    if (!(w.reasons == g.reasons)) {
+      return absl::StrCat("invariant ", id, ": reasons (offsets) differ");
+    }
+  }
+  return "";
+}
 
 // Compares the two policy stages on one episode; the difference, or "".
 std::string CompareOne(const CompiledRuleSet& program, const FactRecord& facts,
@@ -99,9 +136,14 @@ std::string CompareOne(const CompiledRuleSet& program, const FactRecord& facts,
   const absl::StatusOr<Assessment> want =
       DecideWithReference(*program.ruleset, facts, match, as_of);
   const absl::StatusOr<Assessment> got = Decide(program, facts, match, as_of);
-  const std::string diff =
-      FirstDifference(AssessmentText(want), AssessmentText(got));
+  std::string diff = FirstDifference(AssessmentText(want), AssessmentText(got));
   if (want.ok()) tally->Count(match, *want);
+  if (diff.empty() && want.ok() && got.ok()) {
+    const std::vector<InvariantOutcome> oracle =
+        CheckInvariantsWithReference(*program.ruleset, facts, *want);
+    for (const InvariantOutcome& o : oracle) ++tally->invariants[o.truth];
+    diff = CompareInvariants(oracle, CheckInvariants(program, facts, *got));
+  }
   return diff;
 }
 
