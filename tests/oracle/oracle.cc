@@ -194,9 +194,10 @@ V FromFact(const FactScalar& scalar, const Type& type,
       (v.k == K::kDur && want == TypeKind::kDuration) ||
       (v.k == K::kEnum && want == TypeKind::kEnum) ||
       (v.k == K::kMessage && want == TypeKind::kMessage && v.msg != nullptr);
-  if (!fits)
-    return Error(absl::StrCat("the stored value of ", path,
-                              " is not of its field's type"));
+  if (!fits) {
+    return Error(absl::StrCat("fact '", path, "' does not hold a ",
+                              TypeName(type, nullptr)));
+  }
   v.path = path;
   return v;
 }
@@ -482,11 +483,15 @@ V Atom::Eval(const Expr& e) {
 // ---------------------------------------------------------------------------
 // Operators.
 
-// -1, 0, 1; both known numbers (an int meeting a double is a double).
+constexpr int kUnordered = 3;  // a NaN: IEEE, no order and equal to nothing
+
+// -1, 0, 1 or kUnordered; both known numbers (an int meeting a double is a
+// double).
 int CompareNumbers(const V& a, const V& b) {
   if (a.k == K::kInt && b.k == K::kInt) return (a.i > b.i) - (a.i < b.i);
   const double x = a.k == K::kInt ? static_cast<double>(a.i) : a.d;
   const double y = b.k == K::kInt ? static_cast<double>(b.i) : b.d;
+  if (std::isnan(x) || std::isnan(y)) return kUnordered;
   return (x > y) - (x < y);
 }
 
@@ -520,7 +525,8 @@ bool Equal(const V& a, const V& b, const FactSchema& schema) {
   }
 }
 
-// Order of two known values: -1, 0, 1, or 2 when they have no order.
+// Order of two known values: -1, 0, 1, kUnordered (a NaN), or 2 when they
+// have no order.
 int Order(const V& a, const V& b) {
   if (IsNumber(a) && IsNumber(b)) return CompareNumbers(a, b);
   if (a.k != b.k) return 2;
@@ -544,8 +550,9 @@ bool IsComparison(Op op) {
          op == Op::kGt || op == Op::kGe;
 }
 
-// `op` on an order result (-1, 0, 1).
+// `op` on an order result (-1, 0, 1, kUnordered).
 bool Holds(Op op, int order) {
+  if (order == kUnordered) return op == Op::kNe;
   switch (op) {
     case Op::kEq:
       return order == 0;
@@ -689,6 +696,9 @@ V Atom::Arith(const Expr& e, const V& a, const V& b) {
       default:
         return Error("not an arithmetic operator");
     }
+  }
+  if (a.k == K::kString && b.k == K::kString && op == Op::kAdd) {
+    return Str(a.s + b.s);
   }
   if (a.k == K::kTime && b.k == K::kDur && op == Op::kAdd) {
     return Time(a.t + b.dur);

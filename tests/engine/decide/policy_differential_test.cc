@@ -30,6 +30,7 @@
 #include "engine/lang/checker.h"
 #include "engine/lang/parser.h"
 #include "engine/match/matcher.h"
+#include "engine/match/policy_run.h"
 #include "engine/proto/proto_adapter.h"
 #include "engine/proto/proto_fact_types.h"
 #include "engine/ruleset/loader.h"
@@ -129,6 +130,78 @@ std::string CompareInvariants(const std::vector<InvariantOutcome>& want,
   return "";
 }
 
+std::string ResultText(const ConditionResult& r) {
+  std::string out = TruthName(r.truth);
+  for (const AtomEvidence& e : r.reasons) {
+    absl::StrAppend(&out, "\n      ", e.condition, " @", e.offset, " ",
+                    TruthName(e.truth), " [");
+    for (const FactReading& x : e.readings) {
+      absl::StrAppend(&out, x.path, "=", x.value, "; ");
+    }
+    absl::StrAppend(&out, "]");
+  }
+  if (!r.unknown_paths.empty()) {
+    absl::StrAppend(&out, "\n      unknown: ");
+    for (const std::string& p : r.unknown_paths) absl::StrAppend(&out, p, " ");
+  }
+  if (!r.error.empty()) absl::StrAppend(&out, "\n      error: ", r.error);
+  return out;
+}
+
+// Evaluates every policy condition with both the oracle and the compiled
+// policy, answering with the oracle's, and keeps the first condition on
+// which they differ: what a failure names.
+class CrossCheck : public PolicyEvaluator {
+ public:
+  CrossCheck(const CompiledRuleSet& program, const FactRecord& facts,
+             absl::Time as_of)
+      : policy_(program.ruleset->policy),
+        compiled_(program.policy),
+        oracle_(program.ruleset->schema.get(),
+                &program.ruleset->policy.constants, as_of),
+        run_(program, facts, as_of),
+        facts_(facts) {}
+
+  ConditionResult Floor(size_t i, const PolicyInputs& in) override {
+    return Both(policy_.concern_floors[i].when, compiled_.concern_floors[i],
+                in);
+  }
+  ConditionResult Prompt(size_t i, const PolicyInputs& in) override {
+    return Both(policy_.prompts[i].when, compiled_.prompts[i], in);
+  }
+  ConditionResult Finding(size_t p, size_t f, const PolicyInputs& in) override {
+    return Both(*policy_.prompts[p].findings[f].when, compiled_.findings[p][f],
+                in);
+  }
+  ValueResult Due(size_t i, const PolicyInputs& in) override {
+    const Condition& c = *policy_.actions[i].due;
+    return oracle_.EvaluateValue(*c.expr, c.source, facts_, &in);
+  }
+  const std::string& difference() const { return difference_; }
+
+ private:
+  ConditionResult Both(const Condition& c, const PolicyCondition& code,
+                       const PolicyInputs& in) {
+    ConditionResult want =
+        oracle_.EvaluateCondition(*c.expr, c.source, facts_, &in);
+    const ConditionResult got = run_.Evaluate(code, in);
+    const std::string w = ResultText(want), g = ResultText(got);
+    if (difference_.empty() && w != g) {
+      difference_ =
+          absl::StrCat("condition `", c.source.text(), "`:\n    oracle:   ", w,
+                       "\n    compiled: ", g);
+    }
+    return want;
+  }
+
+  const Policy& policy_;
+  const CompiledPolicy& compiled_;
+  ReferenceEvaluator oracle_;
+  PolicyRun run_;
+  const FactRecord& facts_;
+  std::string difference_;
+};
+
 // Compares the two policy stages on one episode; the difference, or "".
 std::string CompareOne(const CompiledRuleSet& program, const FactRecord& facts,
                        const MatchResult& match, absl::Time as_of,
@@ -137,6 +210,14 @@ std::string CompareOne(const CompiledRuleSet& program, const FactRecord& facts,
       DecideWithReference(*program.ruleset, facts, match, as_of);
   const absl::StatusOr<Assessment> got = Decide(program, facts, match, as_of);
   std::string diff = FirstDifference(AssessmentText(want), AssessmentText(got));
+  if (!diff.empty()) {
+    CrossCheck both(program, facts, as_of);
+    (void)DecideWith(*program.ruleset, facts, match, as_of, both);
+    if (!both.difference().empty()) {
+      absl::StrAppend(&diff,
+                      "\n  first condition that differs: ", both.difference());
+    }
+  }
   if (want.ok()) tally->Count(match, *want);
   if (diff.empty() && want.ok() && got.ok()) {
     const std::vector<InvariantOutcome> oracle =
@@ -232,6 +313,8 @@ TEST_F(ShippedPolicyTest, ExamplesAndCaseLibraryGiveTheReferenceAnswer) {
   EXPECT_GT(tally_.At(Truth::kFalse), 0);
   EXPECT_GT(tally_.At(Truth::kUnknown), 0);
   EXPECT_GT(tally_.due_known, 0);
+  EXPECT_GT(tally_.Invariants(Truth::kTrue), 0);
+  EXPECT_GT(tally_.Invariants(Truth::kUnknown), 0);
 }
 
 TEST_F(ShippedPolicyTest, GeneratedEpisodesGiveTheReferenceAnswer) {
@@ -255,6 +338,8 @@ TEST_F(ShippedPolicyTest, GeneratedEpisodesGiveTheReferenceAnswer) {
   EXPECT_GT(tally_.At(Truth::kUnknown), 0);
   EXPECT_GT(tally_.floors_applied, 0);
   EXPECT_GT(tally_.due_known, 0);
+  EXPECT_GT(tally_.Invariants(Truth::kTrue), 0);
+  EXPECT_GT(tally_.Invariants(Truth::kUnknown), 0);
   EXPECT_GT(tally_.due_unknown, 0);
 }
 
