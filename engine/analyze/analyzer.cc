@@ -234,7 +234,7 @@ void Analysis::Rules(bool ask) {
           } else {
             Disagree(what, json,
                      absl::StrCat("the engine finds the rule's condition ",
-                                  TruthName(got.truth)));
+                                  TruthName(got)));
           }
         }
       }
