@@ -6,8 +6,9 @@
 // its own value type and its own operators, Kleene three-valued logic, and
 // no code shared with engine/match or engine/compile. It reuses only what
 // defines the language's surface rather than its meaning: the parser and
-// checker (the AST it walks), ConditionText (how an atom is quoted) and the
-// display forms of engine/facts/fact_display.h (how a value is written).
+// checker (the AST it walks, and the checker's timestamp and duration text
+// parsers), ConditionText (how an atom is quoted), TypeName and the display
+// forms of engine/facts/fact_display.h (how a value is written).
 //
 // Test-only: the target is defined in tests/oracle/CMakeLists.txt and no
 // production target may link it.
