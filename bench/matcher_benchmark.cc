@@ -42,6 +42,7 @@
 #include "engine/decide/decide.h"
 #include "engine/match/matcher.h"
 #include "engine/ruleset/loader.h"
+#include "tests/oracle/oracle.h"
 
 // Every heap allocation of the process is counted.
 namespace {

@@ -18,9 +18,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "engine/analyze/internal/encoder.h"
+#include "engine/compile/compiler.h"
+#include "engine/decide/assess.h"
 #include "engine/decide/decide.h"
 #include "engine/decide/invariants.h"
-#include "engine/reference/evaluator.h"
+#include "engine/lang/condition_text.h"
+#include "engine/match/matcher.h"
 
 namespace lantern {
 
@@ -59,15 +62,39 @@ struct PolicyModel {
   std::vector<z3::expr> violated;  // per invariant
 };
 
+// The compiled program of `ruleset`, which the caller keeps alive for as
+// long as the program is used.
+absl::StatusOr<std::shared_ptr<const CompiledRuleSet>> CompileBorrowed(
+    const RuleSet& ruleset) {
+  return CompileRuleSet(std::shared_ptr<const RuleSet>(
+      std::shared_ptr<const RuleSet>(), &ruleset));
+}
+
+// Rule `rule`'s truth in `match`.
+Truth RuleTruth(const MatchResult& match, int32_t rule) {
+  for (const RuleMatch& m : match.fired) {
+    if (m.rule == rule) return Truth::kTrue;
+  }
+  for (const RuleMatch& m : match.blocked) {
+    if (m.rule == rule) return Truth::kUnknown;
+  }
+  for (const RuleMatch& m : match.errored) {
+    if (m.rule == rule) return Truth::kError;
+  }
+  return Truth::kFalse;
+}
+
 // One ruleset's encoding and the questions about it. `tag` keeps the
 // solver names of two rulesets' rules apart (`lantern diff`).
 class Analysis {
  public:
+  // REQUIRES: `program` is compiled from `ruleset`.
   Analysis(z3::context& ctx, Encoder& enc, const RuleSet& ruleset,
-           const AnalysisOptions& opt, const FactsDecoder& decode,
-           std::string tag)
+           const CompiledRuleSet& program, const AnalysisOptions& opt,
+           const FactsDecoder& decode, std::string tag)
       : ctx_(ctx),
         rs_(ruleset),
+        program_(program),
         opt_(opt),
         decode_(decode),
         enc_(enc),
@@ -109,7 +136,8 @@ class Analysis {
           absl::StrCat("the episode is refused: ", facts.status().message()));
       return std::nullopt;
     }
-    absl::StatusOr<Assessment> a = AssessWithReference(rs_, *facts, opt_.as_of);
+    absl::StatusOr<Assessment> a =
+        AssessWithMatcher(program_, *facts, opt_.as_of);
     if (!a.ok()) {
       Disagree(what, json, std::string(a.status().message()));
       return std::nullopt;
@@ -132,6 +160,7 @@ class Analysis {
 
   z3::context& ctx_;
   const RuleSet& rs_;
+  const CompiledRuleSet& program_;
   const AnalysisOptions& opt_;
   const FactsDecoder& decode_;
   Encoder& enc_;
@@ -145,8 +174,6 @@ class Analysis {
 void Analysis::Rules(bool ask) {
   enc_.Use(&rs_);
   z3::solver s(ctx_);
-  const ReferenceEvaluator evaluator(rs_.schema.get(), &rs_.constants,
-                                     opt_.as_of);
   for (const Rule& rule : rs_.rules) {
     RuleFinding f;
     f.rule_id = rule.id;
@@ -190,9 +217,7 @@ void Analysis::Rules(bool ask) {
     if (r == z3::sat) {
       f.kind = RuleFinding::kCanFire;
       if (opt_.rule_witnesses) {
-        // Confirmed by the reference evaluator on this rule alone (what
-        // MatchWithReference does for each rule in force), so that the
-        // cost does not grow with the ruleset.
+        // Confirmed by the compiled program: the rule must fire.
         const std::string json = enc_.WitnessJson(s.get_model(), read);
         const std::string what = absl::StrCat("rule ", rule.id, " fires");
         absl::StatusOr<FactRecord> facts = decode_(json);
@@ -201,14 +226,15 @@ void Analysis::Rules(bool ask) {
                    absl::StrCat("the episode is refused: ",
                                 facts.status().message()));
         } else {
-          const ConditionResult got = evaluator.EvaluateCondition(
-              *rule.when.expr, rule.when.source, *facts);
-          if (got.truth == Truth::kTrue) {
+          const Truth got =
+              RuleTruth(MatchWithMatcher(program_, *facts, opt_.as_of),
+                        static_cast<int32_t>(&rule - rs_.rules.data()));
+          if (got == Truth::kTrue) {
             f.witness_json = json;
           } else {
             Disagree(what, json,
                      absl::StrCat("the engine finds the rule's condition ",
-                                  TruthName(got.truth)));
+                                  TruthName(got)));
           }
         }
       }
@@ -536,7 +562,7 @@ void Analysis::Policy() {
       auto got = Assess(json, what);
       if (got.has_value()) {
         const std::vector<InvariantOutcome> outcomes =
-            CheckInvariants(rs_, got->first, got->second);
+            CheckInvariants(program_, got->first, got->second);
         if (outcomes[k].truth == Truth::kFalse) {
           f.counterexample_json = json;
           f.explanation = DescribeOutcome(outcomes[k]);
@@ -595,7 +621,10 @@ absl::StatusOr<AnalysisReport> AnalyzeRuleSet(const RuleSet& ruleset,
   }
   z3::context ctx;
   Encoder enc(&ctx, &ruleset, &options);
-  Analysis analysis(ctx, enc, ruleset, options, decode, "");
+  absl::StatusOr<std::shared_ptr<const CompiledRuleSet>> program =
+      CompileBorrowed(ruleset);
+  if (!program.ok()) return program.status();
+  Analysis analysis(ctx, enc, ruleset, **program, options, decode, "");
   return analysis.Run();
 }
 
@@ -737,8 +766,14 @@ absl::StatusOr<DiffReport> DiffRuleSets(const RuleSet& old_rs,
   }
   z3::context ctx;
   Encoder enc(&ctx, &new_rs, &options, &old_rs);
-  Analysis old_a(ctx, enc, old_rs, options, decode_old, "old:");
-  Analysis new_a(ctx, enc, new_rs, options, decode_new, "new:");
+  absl::StatusOr<std::shared_ptr<const CompiledRuleSet>> old_program =
+      CompileBorrowed(old_rs);
+  if (!old_program.ok()) return old_program.status();
+  absl::StatusOr<std::shared_ptr<const CompiledRuleSet>> new_program =
+      CompileBorrowed(new_rs);
+  if (!new_program.ok()) return new_program.status();
+  Analysis old_a(ctx, enc, old_rs, **old_program, options, decode_old, "old:");
+  Analysis new_a(ctx, enc, new_rs, **new_program, options, decode_new, "new:");
   old_a.Rules(/*ask=*/false);
   new_a.Rules(/*ask=*/false);
   const PolicyModel om = old_a.BuildPolicy();
@@ -847,10 +882,10 @@ absl::StatusOr<DiffReport> DiffRuleSets(const RuleSet& old_rs,
       absl::StatusOr<FactRecord> fo = decode_old(json);
       absl::StatusOr<FactRecord> fn = decode_new(json);
       absl::StatusOr<Assessment> ao =
-          fo.ok() ? AssessWithReference(old_rs, *fo, options.as_of)
+          fo.ok() ? AssessWithMatcher(**old_program, *fo, options.as_of)
                   : absl::StatusOr<Assessment>(fo.status());
       absl::StatusOr<Assessment> an =
-          fn.ok() ? AssessWithReference(new_rs, *fn, options.as_of)
+          fn.ok() ? AssessWithMatcher(**new_program, *fn, options.as_of)
                   : absl::StatusOr<Assessment>(fn.status());
       if (!ao.ok() || !an.ok()) {
         report.disagreements.push_back(absl::StrCat(

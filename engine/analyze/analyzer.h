@@ -5,8 +5,8 @@
 // (`lantern diff`, below). AnalyzeRuleSet encodes the checked ruleset — every
 // rule's condition, the policy stage (concern scores and levels, concern
 // floors, prompts, grade bands and floors, actions) and the invariants —
-// over the fact schema's domains, faithful to the reference evaluator's
-// three-valued semantics (engine/reference/evaluator.h): each boolean
+// over the fact schema's domains, faithful to the language's three-valued
+// semantics (doc/language.md): each boolean
 // expression is a pair of solver booleans "is TRUE" / "is FALSE" (neither:
 // UNKNOWN); each value a pair "is known" / value. Then it asks:
 //   * per rule in force at `as_of`: can its condition be TRUE? If not, the
@@ -17,8 +17,9 @@
 //   * per invariant: can an answer violate it (premise TRUE, conclusion
 //     FALSE)? If not it is PROVEN; otherwise a counterexample.
 // Every witness and counterexample is turned into a facts JSON episode,
-// decoded by the caller's `decode` and evaluated with the reference engine
-// (AssessWithReference, CheckInvariants) before it is reported; an episode
+// decoded by the caller's `decode` and evaluated by the engine, the
+// ruleset compiled (AssessWithMatcher, CheckInvariants) before it is
+// reported; an episode
 // the engine does not confirm is reported as an analysis bug
 // (`disagreements`), never as an answer.
 //

@@ -1,5 +1,5 @@
 // Encoder: checked conditions → Z3 terms. See internal/encoder.h; the
-// semantics encoded are engine/reference/evaluator.h's, construct by
+// semantics encoded are doc/language.md's, construct by
 // construct (the comments name the evaluator's rule each one follows).
 #include "engine/analyze/internal/encoder.h"
 

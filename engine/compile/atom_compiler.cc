@@ -239,8 +239,12 @@ void AtomCompiler::EmitCall(const Expr& e) {
     case Function::kFired:
     case Function::kConcernScore:
     case Function::kConcernLevel:
-    case Function::kTotalScore: {
-      if (e.function != Function::kTotalScore) {
+    case Function::kTotalScore:
+    case Function::kGrade:
+    case Function::kPrompt:
+    case Function::kAction: {
+      if (e.function != Function::kTotalScore &&
+          e.function != Function::kGrade) {
         if (e.args.empty()) return Fail("missing argument");
         Emit(*e.args.back());
       }
@@ -252,10 +256,6 @@ void AtomCompiler::EmitCall(const Expr& e) {
       Add(in);
       return;
     }
-    case Function::kGrade:
-    case Function::kPrompt:
-    case Function::kAction:
-      return Fail(absl::StrCat(e.name, "() outside the answer stage"));
     default:
       return Fail(absl::StrCat("unsupported function '", e.name, "'"));
   }

@@ -2,7 +2,7 @@
 // (engine/match/program.h) for the matcher (engine/match/matcher.h).
 //
 // Entry point: CompileRuleSet. Every rule's condition is split into its
-// atoms (engine/reference/evaluator.h); atoms are deduplicated across the
+// atoms (doc/language.md); atoms are deduplicated across the
 // ruleset and each becomes an indexed predicate of a fact source (comparisons
 // with constants, set membership, phrases, has()) or, failing that, compiled VM
 // code (engine/match/atom_vm.h). Each rule gets its lead atoms for the index

@@ -1,7 +1,8 @@
 // The policy stage compiled: entry point CompilePolicy
 // (engine/compile/internal/compiler_internal.h).
 //
-// Every policy-stage condition (concern floors, prompts, findings) is split
+// Every policy-stage condition (concern floors, prompts, findings) and every
+// invariant's premise and conclusion (answer stage) is split
 // into its logical tree over atoms exactly as rules are (`&&`, `||`, `!`),
 // each occurrence quoted with ConditionText; every atom, and every action's
 // due-time expression whole, becomes atom VM code (engine/match/atom_vm.h)
@@ -14,8 +15,8 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "engine/compile/internal/compiler_internal.h"
+#include "engine/lang/condition_text.h"
 #include "engine/match/atom_vm.h"
-#include "engine/reference/evaluator.h"
 
 namespace lantern {
 namespace compiler_internal {
@@ -123,6 +124,17 @@ absl::Status CompilePolicy(const RuleSet& ruleset, CompiledPolicy* out) {
     out->due.push_back(action.due.has_value() && action.due->expr
                            ? compiler.Value(*action.due)
                            : -1);
+  }
+  for (const Invariant& inv : ruleset.invariants) {
+    if (inv.holds.expr == nullptr ||
+        (inv.when.has_value() && inv.when->expr == nullptr)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("invariant ", inv.id, " has no checked condition"));
+    }
+    out->invariant_when.push_back(inv.when.has_value()
+                                      ? compiler.Condition(*inv.when)
+                                      : PolicyCondition());
+    out->invariant_holds.push_back(compiler.Condition(inv.holds));
   }
   return absl::OkStatus();
 }

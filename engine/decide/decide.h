@@ -30,8 +30,8 @@
 //
 // Decide evaluates the policy's conditions and due times from the compiled
 // ruleset (CompiledRuleSet::policy, run by the atom VM). DecideWith takes
-// any PolicyEvaluator; the reference evaluator's (DecideWithReference) is
-// the oracle the compiled one is tested against. Evaluation is a pure
+// any PolicyEvaluator; the test oracle's (tests/testing/oracle/) is what
+// the compiled one is tested against. Evaluation is a pure
 // function of (ruleset, facts, match, as_of): the clock is never read here.
 //
 // Thread-safety: stateless; the ruleset, program and facts are only read.
@@ -191,20 +191,6 @@ absl::StatusOr<Assessment> DecideWith(const RuleSet& ruleset,
                                       const FactRecord& facts,
                                       MatchResult match, absl::Time as_of,
                                       PolicyEvaluator& evaluator);
-
-// The reference path (engine/decide/reference_policy.cc), the oracle of the
-// differential tests: every rule in force at `as_of` evaluated by the
-// reference evaluator; the policy stage with its conditions evaluated by
-// it; and the two together.
-MatchResult MatchWithReference(const RuleSet& ruleset, const FactRecord& facts,
-                               absl::Time as_of);
-absl::StatusOr<Assessment> DecideWithReference(const RuleSet& ruleset,
-                                               const FactRecord& facts,
-                                               MatchResult match,
-                                               absl::Time as_of);
-absl::StatusOr<Assessment> AssessWithReference(const RuleSet& ruleset,
-                                               const FactRecord& facts,
-                                               absl::Time as_of);
 
 }  // namespace lantern
 

@@ -17,17 +17,17 @@ constexpr int kShrinkBudget = 3000;  // assessments per counterexample
 
 // The outcome of invariant `index` on `facts`, or nullopt when `assess`
 // refuses them.
-std::optional<InvariantOutcome> Outcome(const RuleSet& ruleset,
+std::optional<InvariantOutcome> Outcome(const CompiledRuleSet& program,
                                         const AssessFn& assess,
                                         const FactRecord& facts,
                                         absl::Time as_of, size_t index) {
-  absl::StatusOr<Assessment> a = assess(ruleset, facts, as_of);
+  absl::StatusOr<Assessment> a = assess(*program.ruleset, facts, as_of);
   if (!a.ok()) return std::nullopt;
-  std::vector<InvariantOutcome> all = CheckInvariants(ruleset, facts, *a);
+  std::vector<InvariantOutcome> all = CheckInvariants(program, facts, *a);
   return std::move(all[index]);
 }
 
-Counterexample Shrink(const RuleSet& ruleset, const AssessFn& assess,
+Counterexample Shrink(const CompiledRuleSet& program, const AssessFn& assess,
                       FactRecord facts, absl::Time as_of, size_t index,
                       std::string explanation) {
   int budget = kShrinkBudget;
@@ -37,7 +37,7 @@ Counterexample Shrink(const RuleSet& ruleset, const AssessFn& assess,
     for (FactRecord& candidate : SmallerFacts(facts)) {
       if (--budget < 0) break;
       std::optional<InvariantOutcome> o =
-          Outcome(ruleset, assess, candidate, as_of, index);
+          Outcome(program, assess, candidate, as_of, index);
       if (!o.has_value() || o->truth != Truth::kFalse) continue;
       facts = std::move(candidate);
       explanation = DescribeOutcome(*o);
@@ -62,9 +62,10 @@ bool GeneratedReport::ok() const {
   return true;
 }
 
-GeneratedReport RunInvariantsOnGenerated(const RuleSet& ruleset,
+GeneratedReport RunInvariantsOnGenerated(const CompiledRuleSet& program,
                                          const AssessFn& assess,
                                          int64_t episodes, uint64_t seed) {
+  const RuleSet& ruleset = *program.ruleset;
   GeneratedReport report;
   for (const Invariant& inv : ruleset.invariants) {
     InvariantTally tally;
@@ -89,7 +90,7 @@ GeneratedReport RunInvariantsOnGenerated(const RuleSet& ruleset,
       if (rule != nullptr) ++fires[rule - ruleset.rules.data()];
     }
     std::vector<InvariantOutcome> outcomes =
-        CheckInvariants(ruleset, episode.facts, *a);
+        CheckInvariants(program, episode.facts, *a);
     for (size_t i = 0; i < outcomes.size(); ++i) {
       InvariantTally& t = report.invariants[i];
       const InvariantOutcome& o = outcomes[i];
@@ -107,7 +108,7 @@ GeneratedReport RunInvariantsOnGenerated(const RuleSet& ruleset,
         case Truth::kFalse:
           if (t.violated++ == 0) {
             t.counterexamples.push_back(
-                Shrink(ruleset, assess, CopyFacts(episode.facts), episode.as_of,
+                Shrink(program, assess, CopyFacts(episode.facts), episode.as_of,
                        i, DescribeOutcome(o)));
             t.counterexamples.back().episode = n;
           }

@@ -11,7 +11,7 @@
 // elements are dropped one at a time for as long as the smaller episode
 // still violates the same invariant.
 //
-// Thread-safety: stateless; the RuleSet is only read.
+// Thread-safety: stateless; the program and its RuleSet are only read.
 #ifndef LANTERN_ENGINE_DECIDE_INVARIANT_RUNNER_H_
 #define LANTERN_ENGINE_DECIDE_INVARIANT_RUNNER_H_
 
@@ -24,6 +24,7 @@
 #include "absl/time/time.h"
 #include "engine/decide/rule_test_runner.h"
 #include "engine/facts/facts.h"
+#include "engine/match/program.h"
 #include "engine/ruleset/ruleset.h"
 
 namespace lantern {
@@ -52,7 +53,8 @@ struct GeneratedReport {
   bool ok() const;  // no violation, error or refused assessment
 };
 
-GeneratedReport RunInvariantsOnGenerated(const RuleSet& ruleset,
+// Invariants are evaluated by `program`; episodes are assessed by `assess`.
+GeneratedReport RunInvariantsOnGenerated(const CompiledRuleSet& program,
                                          const AssessFn& assess,
                                          int64_t episodes, uint64_t seed);
 

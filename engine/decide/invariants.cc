@@ -1,7 +1,8 @@
 // Invariants: entry points AnswerInputs, CheckInvariants, DescribeOutcome.
-// Each invariant's premise and conclusion are evaluated separately with the
-// reference evaluator (sharing one atom memo) and combined as Kleene
-// `!when || holds`, so the premise's own truth can be reported too.
+// Each invariant's premise and conclusion are compiled conditions
+// (CompiledPolicy::invariant_when / invariant_holds), run by one PolicyRun
+// and combined as Kleene `!when || holds`, so the premise's own truth can be
+// reported too.
 #include "engine/decide/invariants.h"
 
 #include <algorithm>
@@ -11,6 +12,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "engine/match/policy_run.h"
 
 namespace lantern {
 namespace {
@@ -21,7 +23,7 @@ Truth Not(Truth t) {
   return t;
 }
 
-// Kleene ||, ERROR outranking UNKNOWN (engine/reference/evaluator.h).
+// Kleene ||, ERROR outranking UNKNOWN (doc/language.md).
 Truth Or(Truth a, Truth b) {
   if (a == Truth::kTrue || b == Truth::kTrue) return Truth::kTrue;
   if (a == Truth::kError || b == Truth::kError) return Truth::kError;
@@ -50,25 +52,22 @@ void Append(ConditionResult* from, InvariantOutcome* out) {
   if (out->error.empty()) out->error = std::move(from->error);
 }
 
-InvariantOutcome CheckOne(const ReferenceEvaluator& evaluator,
-                          const Invariant& inv, const FactRecord& facts,
-                          const PolicyInputs& inputs, AtomMemo* memo) {
+InvariantOutcome CheckOne(PolicyRun& run, const Invariant& inv,
+                          const PolicyCondition& when_code,
+                          const PolicyCondition& holds_code,
+                          const PolicyInputs& inputs) {
   InvariantOutcome out;
   out.invariant = &inv;
   ConditionResult when;
   when.truth = Truth::kTrue;
-  if (inv.when.has_value()) {
-    when = evaluator.EvaluateCondition(*inv.when->expr, inv.when->source, facts,
-                                       &inputs, memo);
-  }
+  if (inv.when.has_value()) when = run.Evaluate(when_code, inputs);
   out.premise = when.truth == Truth::kTrue;
   if (when.truth == Truth::kFalse) {
     out.truth = Truth::kTrue;  // vacuous: the premise's reasons say why
     Append(&when, &out);
     return out;
   }
-  ConditionResult holds = evaluator.EvaluateCondition(
-      *inv.holds.expr, inv.holds.source, facts, &inputs, memo);
+  ConditionResult holds = run.Evaluate(holds_code, inputs);
   out.truth = Or(Not(when.truth), holds.truth);
   if (holds.truth == Truth::kTrue) {
     Append(&holds, &out);
@@ -126,18 +125,19 @@ PolicyInputs AnswerInputs(const RuleSet& ruleset, const Assessment& a) {
   return in;
 }
 
-std::vector<InvariantOutcome> CheckInvariants(const RuleSet& ruleset,
+std::vector<InvariantOutcome> CheckInvariants(const CompiledRuleSet& program,
                                               const FactRecord& facts,
                                               const Assessment& answer) {
   std::vector<InvariantOutcome> out;
+  const RuleSet& ruleset = *program.ruleset;
   if (ruleset.invariants.empty()) return out;
   const PolicyInputs inputs = AnswerInputs(ruleset, answer);
-  ReferenceEvaluator evaluator(ruleset.schema.get(), &ruleset.policy.constants,
-                               answer.as_of);
-  AtomMemo memo;
+  PolicyRun run(program, facts, answer.as_of);
   out.reserve(ruleset.invariants.size());
-  for (const Invariant& inv : ruleset.invariants) {
-    out.push_back(CheckOne(evaluator, inv, facts, inputs, &memo));
+  for (size_t i = 0; i < ruleset.invariants.size(); ++i) {
+    out.push_back(CheckOne(run, ruleset.invariants[i],
+                           program.policy.invariant_when[i],
+                           program.policy.invariant_holds[i], inputs));
   }
   return out;
 }

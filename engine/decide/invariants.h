@@ -1,7 +1,8 @@
 // Invariants: checking a ruleset's stated invariants on one answer.
 //
 // Entry point: CheckInvariants. Each Invariant (engine/ruleset/ruleset.h) is
-// evaluated with the reference evaluator at the answer stage: over the
+// evaluated compiled (CompiledPolicy::invariant_when / invariant_holds, run
+// by the atom VM) at the answer stage: over the
 // facts, the policy's inputs (fired rules, concern scores and levels, total
 // score) and the final answer (grade, prompt answers, actions). Its truth is
 // Kleene `!when || holds`:
@@ -21,7 +22,7 @@
 
 #include "engine/decide/decide.h"
 #include "engine/facts/facts.h"
-#include "engine/reference/evaluator.h"
+#include "engine/match/program.h"
 #include "engine/ruleset/ruleset.h"
 
 namespace lantern {
@@ -40,9 +41,9 @@ struct InvariantOutcome {
 // The policy's inputs plus the answer, as answer-stage conditions read them.
 PolicyInputs AnswerInputs(const RuleSet& ruleset, const Assessment& answer);
 
-// One outcome per invariant, in the ruleset's order.
-// REQUIRES: `answer` was decided by `ruleset` from `facts`.
-std::vector<InvariantOutcome> CheckInvariants(const RuleSet& ruleset,
+// One outcome per invariant of `program`'s ruleset, in the ruleset's order.
+// REQUIRES: `answer` was decided by that ruleset from `facts`.
+std::vector<InvariantOutcome> CheckInvariants(const CompiledRuleSet& program,
                                               const FactRecord& facts,
                                               const Assessment& answer);
 

@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "engine/decide/assess.h"
 #include "engine/decide/invariants.h"
 
 namespace lantern {
@@ -126,10 +127,10 @@ void CompareActions(const RuleTestCase& test, const Assessment& a,
 
 // A case whose answer violates an invariant (or cannot evaluate one) fails;
 // one left UNKNOWN by the case's facts is only counted.
-void CompareWithInvariants(const RuleSet& ruleset, const FactRecord& facts,
-                           const Assessment& a, std::vector<std::string>* diffs,
-                           int* undecided) {
-  for (const InvariantOutcome& o : CheckInvariants(ruleset, facts, a)) {
+void CompareWithInvariants(const CompiledRuleSet& program,
+                           const FactRecord& facts, const Assessment& a,
+                           std::vector<std::string>* diffs, int* undecided) {
+  for (const InvariantOutcome& o : CheckInvariants(program, facts, a)) {
     if (o.truth == Truth::kUnknown) ++*undecided;
     if (o.truth != Truth::kFalse && o.truth != Truth::kError) continue;
     diffs->push_back(absl::StrCat(
@@ -181,7 +182,9 @@ std::vector<std::string> RuleTestReport::ActionsNeverEmitted(
   return Missing(codes, actions_emitted);
 }
 
-RuleTestReport RunRuleTests(const RuleSet& ruleset, const AssessFn& assess) {
+RuleTestReport RunRuleTests(const CompiledRuleSet& program,
+                            const AssessFn& assess) {
+  const RuleSet& ruleset = *program.ruleset;
   RuleTestReport report;
   for (const RuleTestCase& test : ruleset.tests) {
     std::vector<std::string> diffs;
@@ -189,13 +192,13 @@ RuleTestReport RunRuleTests(const RuleSet& ruleset, const AssessFn& assess) {
         test.facts == nullptr
             ? absl::InvalidArgumentError("facts were not decoded")
             : (assess ? assess(ruleset, *test.facts, test.as_of)
-                      : AssessWithReference(ruleset, *test.facts, test.as_of));
+                      : AssessWithMatcher(program, *test.facts, test.as_of));
     if (!a.ok()) {
       diffs.push_back(
           absl::StrCat("assessment failed: ", a.status().message()));
     } else {
       diffs = CompareWithExpectations(test, *a);
-      CompareWithInvariants(ruleset, *test.facts, *a, &diffs,
+      CompareWithInvariants(program, *test.facts, *a, &diffs,
                             &report.invariants_undecided);
       for (const FiredRule& r : a->fired) report.rules_fired.insert(r.id);
       for (const ActionOutcome& x : a->actions)

@@ -1,6 +1,7 @@
 // Rule-test runner: runs a ruleset's own test cases and says what differed.
 //
 // Entry point: RunRuleTests. Each case's facts (decoded at load) are assessed
+// (by the compiled program, or by the AssessFn given)
 // at the case's as-of time and compared with its expectations; a case fails
 // with one line per difference. The report also gathers coverage: which
 // rules fired and which actions were emitted in any case, and which rules
@@ -8,7 +9,7 @@
 // either way — can be named. Every case's answer is also checked against the
 // ruleset's invariants (engine/decide/invariants.h): a violation, or an
 // invariant that fails to evaluate, fails the case; one left UNKNOWN is
-// counted.
+// counted. Invariants are always evaluated by the compiled program.
 //
 // Thread-safety: stateless; the RuleSet is only read.
 #ifndef LANTERN_ENGINE_DECIDE_RULE_TEST_RUNNER_H_
@@ -21,6 +22,7 @@
 
 #include "absl/status/statusor.h"
 #include "engine/decide/decide.h"
+#include "engine/match/program.h"
 #include "engine/ruleset/ruleset.h"
 
 namespace lantern {
@@ -49,8 +51,8 @@ struct RuleTestReport {
   std::vector<std::string> ActionsNeverEmitted(const RuleSet& ruleset) const;
 };
 
-// How a case is assessed; AssessWithReference unless a caller (say, a test
-// of the optimised matcher) supplies another.
+// How a case is assessed, when a caller (say, a differential test) supplies
+// something other than the compiled program.
 using AssessFn = std::function<absl::StatusOr<Assessment>(
     const RuleSet&, const FactRecord&, absl::Time)>;
 
@@ -58,7 +60,9 @@ using AssessFn = std::function<absl::StatusOr<Assessment>(
 std::vector<std::string> CompareWithExpectations(const RuleTestCase& test,
                                                  const Assessment& assessment);
 
-RuleTestReport RunRuleTests(const RuleSet& ruleset,
+// The tests of `program`'s ruleset, each case assessed by `assess` or,
+// when it is empty, by AssessWithMatcher over `program`.
+RuleTestReport RunRuleTests(const CompiledRuleSet& program,
                             const AssessFn& assess = nullptr);
 
 }  // namespace lantern

@@ -1,10 +1,8 @@
 // Display forms of fact values, exactly as evidence readings show them.
 //
-// The reference evaluator (engine/reference/evaluator.h, "Display") defines how
-// a read value is shown in a FactReading. Matchers that produce evidence from
-// their own data must show values identically; these functions are that one
-// definition, shared (implemented in evaluator_display.cc on top of the
-// reference's own display code, so the two can never drift apart).
+// doc/language.md ("Evidence", display forms) defines how a read value is
+// shown in a FactReading; these functions are the production engine's one
+// implementation of it (the test oracle keeps its own).
 //
 // Thread-safety: pure functions.
 #ifndef LANTERN_ENGINE_FACTS_FACT_DISPLAY_H_

@@ -1,7 +1,7 @@
 // Truth and evidence: what evaluating a condition yields, whoever evaluates
 // it (the matcher and the policy stage in production, the reference
 // evaluator in tests). The meaning of each is the language's
-// (engine/reference/evaluator.h states it).
+// (doc/language.md states it).
 //
 // Thread-safety: plain values.
 #ifndef LANTERN_ENGINE_LANG_TRUTH_H_

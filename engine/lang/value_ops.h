@@ -1,10 +1,10 @@
 // The type-independent core of the rule language's comparison and
-// arithmetic operators, shared by the reference evaluator
-// (engine/reference/evaluator_values.cc, over owning Values) and the matcher's
-// atom VM (engine/match/atom_ops.cc, over FrameValues) so that the two cannot
-// drift: orderings, what each comparison operator makes of an ordering, and
-// checked int and double arithmetic with their error texts. Everything is
-// inline, so the VM's hot path pays nothing for the sharing.
+// arithmetic operators of the matcher's atom VM (engine/match/atom_ops.cc,
+// over FrameValues; doc/language.md defines them; the test oracle in
+// tests/oracle/ has its own, deliberately not this): orderings, what each
+// comparison operator makes of an ordering, and checked int and double
+// arithmetic with their error texts. Everything is inline, so the VM's hot path
+// pays nothing for the sharing.
 //
 // Thread-safety: pure functions.
 #ifndef LANTERN_ENGINE_LANG_VALUE_OPS_H_

@@ -1,6 +1,6 @@
 // Operators of the compiled-atom VM: comparison, `in`, arithmetic and
 // Kleene logic over FrameValues, a line-for-line port of the reference
-// evaluator's (engine/reference/evaluator_values.cc) onto values that own
+// evaluator's (doc/language.md) onto values that own
 // nothing; the type-independent core (orderings, comparison results, checked
 // arithmetic) is shared with it through engine/lang/value_ops.h.
 //

@@ -131,6 +131,7 @@ class Machine {
   FrameValue MentionsOf(const FrameValue& text, const FrameValue& phrase);
   FrameValue Parse(const FrameValue& text, const AtomInstr& in);
   FrameValue Policy(const AtomInstr& in);
+  FrameValue Answer(const AtomInstr& in);
   FrameValue Fired(absl::string_view pattern, absl::string_view path);
   FrameValue Bound(const AtomInstr& in, const PolicyBound& bound,
                    absl::string_view path);
@@ -427,6 +428,10 @@ FrameValue Machine::Parse(const FrameValue& text, const AtomInstr& in) {
 // `in.text` is the function's name, `in.a` the enum type of a level (else
 // -1).
 FrameValue Machine::Policy(const AtomInstr& in) {
+  if (in.function == Function::kGrade || in.function == Function::kPrompt ||
+      in.function == Function::kAction) {
+    return Answer(in);
+  }
   const bool total = in.function == Function::kTotalScore;
   if (policy_ == nullptr) {
     if (!total) Pop();
@@ -450,6 +455,45 @@ FrameValue Machine::Policy(const AtomInstr& in) {
                  *path);
   }
   return Bound(in, kZero, *path);
+}
+
+// grade(), prompt(), action() at the answer stage (invariants): the final
+// grade's rank read as its name, a prompt's answer rank read as its name,
+// whether the answer takes an action.
+FrameValue Machine::Answer(const AtomInstr& in) {
+  const bool grade = in.function == Function::kGrade;
+  if (policy_ == nullptr || !policy_->answer.has_value()) {
+    if (!grade) Pop();
+    if (trace_ == nullptr) return ErrorValue(ctx_, "");
+    return ErrorValue(ctx_,
+                      absl::StrCat(*ctx_.text, "() outside the answer stage"));
+  }
+  const PolicyInputs::Answer& answer = *policy_->answer;
+  if (grade) {
+    if (trace_ != nullptr) trace_->Read("grade()", answer.grade_name);
+    return IntValue(answer.grade);
+  }
+  const FrameValue arg = Pop();
+  if (arg.kind == VKind::kError || IsUnknown(arg)) return arg;
+  std::string* path = s_.strings.Next();
+  absl::StrAppend(path, *ctx_.text, "(", DisplayString(arg.s), ")");
+  if (in.function == Function::kAction) {
+    const bool present =
+        std::binary_search(answer.actions.begin(), answer.actions.end(), arg.s);
+    if (trace_ != nullptr) trace_->Read(*path, present ? "true" : "false");
+    return BoolValue(present);
+  }
+  int64_t rank = -1;  // a prompt the answer does not name has no answer
+  for (const auto& [name, r] : answer.prompts) {
+    if (name == arg.s) rank = r;
+  }
+  const int64_t count = static_cast<int64_t>(std::size(kPromptAnswers));
+  if (rank < 0 || rank >= count) {
+    if (trace_ == nullptr) return ErrorValue(ctx_, "");
+    return ErrorValue(ctx_, absl::StrCat("no answer for prompt ", arg.s));
+  }
+  if (trace_ != nullptr) trace_->Read(*path, kPromptAnswers[rank]);
+  return IntValue(rank);
 }
 
 FrameValue Machine::Fired(absl::string_view pattern, absl::string_view path) {

@@ -2,7 +2,7 @@
 // cannot serve (comprehensions, arithmetic between fields, size(), has()
 // through comprehension variables, mentions() of computed text...).
 //
-// An *atom* (engine/reference/evaluator.h) is a bool node that is not `&&`,
+// An *atom* (doc/language.md) is a bool node that is not `&&`,
 // `||` or
 // `!`. The compiler turns each such atom that is not a plain field predicate
 // into straight-line stack code (AtomCode): field paths from the root become
@@ -31,9 +31,11 @@
 #include "engine/facts/schema.h"
 #include "engine/lang/ast.h"
 #include "engine/lang/checker.h"
+#include "engine/lang/condition_text.h"
+#include "engine/lang/policy_inputs.h"
 #include "engine/lang/source_text.h"
+#include "engine/lang/truth.h"
 #include "engine/match/fact_frame.h"
-#include "engine/reference/evaluator.h"
 
 namespace lantern {
 
@@ -137,7 +139,7 @@ struct AtomScratch {
 
 // Evaluates atom `atom` of `code` over a decoded frame. `trace` is null in
 // the fast mode. `policy` is what fired(), concern_score(), concern_level()
-// and total_score() read (PolicyInputs, engine/reference/evaluator.h); null
+// and total_score() read (PolicyInputs, doc/language.md); null
 // outside the policy stage, where they are ERROR. REQUIRES: `frame` was
 // decoded with the layout the atom was compiled against.
 Truth RunAtom(const AtomCode& code, int32_t atom, const FactSchema& schema,

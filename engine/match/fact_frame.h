@@ -8,7 +8,7 @@
 // atoms) reads slots by number and never looks at names or walks records.
 //
 // A slot is read with the reference evaluator's semantics
-// (engine/reference/evaluator.h): a path through an unset message, an unset
+// (doc/language.md): a path through an unset message, an unset
 // field with presence and an enum at a `zero_is_unknown` zero read UNKNOWN
 // (kUnknown); an unset field without presence reads its type's zero; a stored
 // value of the wrong kind is an ERROR (kError). A kPresence slot answers

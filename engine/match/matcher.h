@@ -2,7 +2,7 @@
 // facts into a MatchResult (engine/match/match_result.h): the rules in force
 // at `as_of` that are TRUE (with evidence), UNKNOWN (with the unset paths that
 // blocked them) or ERROR (with the message), exactly as the reference
-// evaluator (engine/reference/evaluator.h) defines them.
+// evaluator (doc/language.md) defines them.
 //
 // Match is the hot path. It decodes the facts once into the frame, computes
 // every indexed atom per source (a binary search and a copied row per
@@ -30,9 +30,11 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "engine/facts/facts.h"
+#include "engine/lang/condition_text.h"
+#include "engine/lang/policy_inputs.h"
+#include "engine/lang/truth.h"
 #include "engine/match/match_result.h"
 #include "engine/match/program.h"
-#include "engine/reference/evaluator.h"
 
 namespace lantern {
 

@@ -2,7 +2,7 @@
 // (engine/match/matcher.h).
 //
 // Explain reproduces the reference evaluator's reasons
-// (engine/reference/evaluator.h) from the matcher's own per-request state: the
+// (doc/language.md) from the matcher's own per-request state: the
 // rule's post-order tree is combined once more over the atom truths Match left
 // in the scratch, keeping per node the occurrences that decide it (the
 // reference's table for `&&`,

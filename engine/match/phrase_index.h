@@ -2,7 +2,7 @@
 // automaton, matched in one pass over a text.
 //
 // mentions() is a whole-word, case-insensitive word-sequence match
-// (TextMentions in engine/reference/evaluator.h): ASCII letters are lower-cased
+// (TextMentions in doc/language.md): ASCII letters are lower-cased
 // and every run of characters outside [a-z0-9] separates words. The index
 // tokenises exactly that way, maps each word to a word id through the
 // phrase vocabulary (a word no phrase contains maps to none and resets the

@@ -1,7 +1,7 @@
 // PolicyRun (engine/match/policy_run.h): every atom occurrence of a
 // condition run traced by the VM, combined over the condition's post-order
 // tree keeping per node the occurrences that decide it (the table of
-// engine/reference/evaluator.h, "Explanations"), as the matcher explains
+// doc/language.md, "Explanations"), as the matcher explains
 // rules (matcher_explain.cc).
 #include "engine/match/policy_run.h"
 

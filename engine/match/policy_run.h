@@ -4,8 +4,8 @@
 // request's facts and the PolicyInputs the policy stage built from its
 // match.
 //
-// Results are exactly what the language defines (engine/reference/
-// evaluator.h): a condition's truth by Kleene logic over its atoms, its
+// Results are exactly what the language defines (doc/language.md): a
+// condition's truth by Kleene logic over its atoms, its
 // reasons the atoms that decide it (in source order, each with the facts
 // and policy readings it made), its unknown paths those of its UNKNOWN
 // reasons, its error the first ERROR reason's.

@@ -53,6 +53,8 @@ size_t CompiledPolicy::MemoryBytes() const {
   for (const auto& list : findings) {
     for (const PolicyCondition& c : list) bytes += condition(c);
   }
+  for (const PolicyCondition& c : invariant_when) bytes += condition(c);
+  for (const PolicyCondition& c : invariant_holds) bytes += condition(c);
   return bytes;
 }
 

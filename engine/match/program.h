@@ -184,6 +184,11 @@ struct CompiledPolicy {
   std::vector<PolicyCondition> prompts;                // Policy::prompts
   std::vector<std::vector<PolicyCondition>> findings;  // per prompt
   std::vector<int32_t> due;  // per Policy::actions: atom in `code`, or -1
+  // Per RuleSet::invariants, answer-stage conditions (grade(), prompt(),
+  // action() read PolicyInputs::answer): the premise (no nodes when the
+  // invariant has none) and the conclusion.
+  std::vector<PolicyCondition> invariant_when;
+  std::vector<PolicyCondition> invariant_holds;
 
   size_t MemoryBytes() const;
 };

@@ -51,8 +51,7 @@ Candidate RuleSetRegistry::Evaluate(RuleSetBuild build) const {
   candidate.digest = std::move(build.digest);
   candidate.diagnostics = std::move(build.diagnostics);
   if (!build.ok()) return candidate;
-  candidate.tests =
-      RunRuleTests(*build.ruleset, MatcherAssessFn(build.program));
+  candidate.tests = RunRuleTests(*build.program);
   if (candidate.tests.failed > 0) return candidate;
   auto version = std::make_shared<RuleSetVersion>();
   version->digest = candidate.digest;

@@ -3,9 +3,9 @@
 // (engine/build/ruleset_build.h), with the names of the answer's enums as
 // the policy's vocabulary, and reports in
 // plain lines (diagnostics as `file:line:col: error: ...`). `eval` assesses
-// with the matcher; `test` assesses every case with both the matcher and the
-// reference evaluator and fails the case on any difference between them,
-// then checks the ruleset's invariants on generated episodes.
+// with the matcher; `test` assesses every case with the compiled ruleset
+// and checks its expectations and the ruleset's invariants, then checks the
+// invariants on generated episodes.
 #include "server/cli/cli.h"
 
 #include <fstream>
@@ -50,55 +50,6 @@ RuleSetBuild BuildOrReport(const std::string& dir, const FactTypes& types,
   return *std::move(build);
 }
 
-// The answer's JSON of `assessment`, or the error's text; what `test`
-// compares between the two paths.
-std::string AnswerText(const absl::StatusOr<Assessment>& assessment) {
-  if (!assessment.ok()) return assessment.status().ToString();
-  absl::StatusOr<v1::Assessment> answer =
-      AssessmentToProto(*assessment, {"", "", absl::UnixEpoch()});
-  absl::StatusOr<std::string> printed =
-      answer.ok() ? AssessmentJson(*answer) : answer.status();
-  return printed.ok() ? *printed : printed.status().ToString();
-}
-
-// The first line where `a` and `b` differ, as "a-line / b-line".
-std::string FirstDifference(const std::string& a, const std::string& b) {
-  std::istringstream sa(a), sb(b);
-  std::string la, lb;
-  while (true) {
-    const bool more_a = static_cast<bool>(std::getline(sa, la));
-    const bool more_b = static_cast<bool>(std::getline(sb, lb));
-    if (!more_a && !more_b) return "";
-    if (!more_a) la = "(end)";
-    if (!more_b) lb = "(end)";
-    if (la != lb) {
-      return absl::StrCat(absl::StripAsciiWhitespace(la),
-                          " / reference: ", absl::StripAsciiWhitespace(lb));
-    }
-  }
-}
-
-// Assesses with the matcher and with the reference evaluator; a case whose
-// answers differ in anything (fired rules, evidence, unknowns, outcome)
-// fails with the first difference.
-AssessFn CrossCheckedAssessFn(std::shared_ptr<const CompiledRuleSet> program) {
-  return [assess = MatcherAssessFn(std::move(program))](
-             const RuleSet& ruleset, const FactRecord& facts,
-             absl::Time as_of) -> absl::StatusOr<Assessment> {
-    absl::StatusOr<Assessment> got = assess(ruleset, facts, as_of);
-    const std::string matcher = AnswerText(got);
-    const std::string reference =
-        AnswerText(AssessWithReference(ruleset, facts, as_of));
-    if (matcher != reference) {
-      return absl::InternalError(
-          absl::StrCat("the matcher and the reference evaluator disagree: "
-                       "matcher: ",
-                       FirstDifference(matcher, reference)));
-    }
-    return got;
-  };
-}
-
 size_t CodeCount(const RuleSet& ruleset) {
   size_t n = 0;
   for (const Catalogue& c : ruleset.catalogues) n += c.entries.size();
@@ -140,10 +91,11 @@ void PrintViolation(const RuleSet& ruleset, const InvariantTally& t,
 
 // Checks the invariants on generated episodes and prints the tallies; false
 // on any violation, evaluation error or refused episode.
-bool CheckGenerated(const RuleSet& ruleset, const AssessFn& assess,
+bool CheckGenerated(const std::shared_ptr<const CompiledRuleSet>& program,
                     const TestOptions& options, std::ostream& out) {
+  const RuleSet& ruleset = *program->ruleset;
   const GeneratedReport report = RunInvariantsOnGenerated(
-      ruleset, assess, options.generated, options.seed);
+      *program, MatcherAssessFn(program), options.generated, options.seed);
   out << "generated: " << report.episodes << " episodes (seed " << options.seed
       << ")\n";
   std::vector<std::string> never;
@@ -199,7 +151,7 @@ int RunTest(const std::string& dir, const TestOptions& options,
   if (!build.ok()) return code;
   const std::shared_ptr<const RuleSet>& ruleset = build.ruleset;
   const std::shared_ptr<const CompiledRuleSet>& program = build.program;
-  RuleTestReport report = RunRuleTests(*ruleset, CrossCheckedAssessFn(program));
+  RuleTestReport report = RunRuleTests(*program);
   for (const RuleTestFailure& f : report.failures) {
     out << "FAIL " << f.name << " (" << f.location.file << ":"
         << f.location.line << ")\n";
@@ -232,8 +184,7 @@ int RunTest(const std::string& dir, const TestOptions& options,
         << ruleset->tests.size() << " cases (" << report.invariants_undecided
         << " undecided for want of facts)\n";
     if (options.generated > 0) {
-      generated_ok =
-          CheckGenerated(*ruleset, MatcherAssessFn(program), options, out);
+      generated_ok = CheckGenerated(program, options, out);
     }
   }
   return report.failed > 0 || uncovered || !generated_ok ? kExitFailed

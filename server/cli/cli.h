@@ -40,9 +40,9 @@ struct TestOptions {
 
 // `lantern test DIR [--coverage] [--generated N] [--seed S]`: each failing
 // case with what differed, then "N passed, N failed". Every case is
-// assessed by the optimised matcher and by the reference evaluator; a case
-// whose two answers differ, or whose answer violates one of the ruleset's
-// invariants, fails, naming the first difference. With `coverage`, also the
+// assessed by the compiled ruleset (the matcher and the policy stage); a
+// case whose answer differs from its expectations, or violates one of the
+// ruleset's invariants, fails, naming what differed. With `coverage`, also the
 // rules no case fired, the rules no passing case expects not to fire
 // (`not_fires`), and the actions no case emitted; any such is a failure.
 // Then, when the ruleset states invariants, they are checked on `generated`

@@ -30,8 +30,8 @@
 #include "engine/decide/decide.h"
 #include "engine/lang/checker.h"
 #include "engine/lang/parser.h"
-#include "engine/reference/evaluator.h"
 #include "engine/ruleset/ruleset.h"
+#include "tests/oracle/oracle.h"
 #include "tests/testing/random_facts.h"
 #include "tests/testing/random_rules.h"
 

@@ -6,7 +6,7 @@
 
 #include <ostream>
 
-#include "engine/reference/evaluator.h"
+#include "tests/oracle/oracle.h"
 
 namespace lantern {
 

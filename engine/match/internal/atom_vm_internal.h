@@ -1,6 +1,6 @@
 // Internal to the compiled-atom VM (engine/match/atom_vm.h): the operators over
 // FrameValues, with the reference evaluator's semantics
-// (engine/reference/evaluator_values.cc). Not a seam: only engine/atom_*.cc
+// (doc/language.md). Not a seam: only engine/atom_*.cc
 // include it.
 //
 // Thread-safety: pure functions, except that results needing storage
@@ -14,8 +14,10 @@
 #include "absl/strings/string_view.h"
 #include "engine/facts/schema.h"
 #include "engine/lang/ast.h"
+#include "engine/lang/condition_text.h"
+#include "engine/lang/policy_inputs.h"
+#include "engine/lang/truth.h"
 #include "engine/match/fact_frame.h"
-#include "engine/reference/evaluator.h"
 
 namespace lantern {
 namespace atom_vm_internal {
@@ -64,7 +66,7 @@ FrameValue OpenResult(const FrameValue& open, const OpContext& ctx);
 FrameValue ApplyBounded(Op op, const FrameValue& left, const FrameValue& right,
                         const OpContext& ctx);
 
-// TextMentions (engine/reference/evaluator.h) without allocating.
+// TextMentions (doc/language.md) without allocating.
 bool Mentions(absl::string_view text, absl::string_view phrase);
 
 // Unicode code points in UTF-8 text.

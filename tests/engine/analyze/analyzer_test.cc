@@ -19,6 +19,8 @@
 #include "engine/ruleset/loader.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/oracle/oracle.h"
+#include "tests/testing/compiled.h"
 #include "tests/testing/test_data.h"
 
 namespace lantern {
@@ -128,7 +130,8 @@ TEST_F(AnalyzerTest, FindsEveryPlantedFaultAndNothingElse) {
     FactRecord facts = *types_.DecodeJson(
         *rs->schema, rs->manifest.fact_message, i.counterexample_json);
     const Assessment a = Assess(*rs, i.counterexample_json);
-    EXPECT_EQ(CheckInvariants(*rs, facts, a)[k].truth, Truth::kFalse);
+    EXPECT_EQ(CheckInvariants(*MustCompile(rs), facts, a)[k].truth,
+              Truth::kFalse);
   }
   EXPECT_TRUE(report.HasFindings());
   const std::string text = FormatReport(*rs, report);

@@ -28,6 +28,7 @@
 #include "absl/strings/str_join.h"
 #include "engine/decide/decide.h"
 #include "gtest/gtest.h"
+#include "tests/oracle/oracle.h"
 #include "tests/testing/policy_oracle.h"
 #include "tests/testing/random_facts.h"
 #include "tests/testing/random_rules.h"

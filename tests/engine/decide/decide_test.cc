@@ -7,6 +7,7 @@
 #include "engine/ruleset/loader.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/oracle/oracle.h"
 #include "tests/testing/printers.h"
 #include "tests/testing/test_data.h"
 

@@ -16,6 +16,7 @@
 #include "engine/lang/parser.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/oracle/oracle.h"
 #include "tests/testing/assessment_text.h"
 #include "tests/testing/random_facts.h"
 

@@ -20,6 +20,8 @@
 #include "engine/ruleset/loader.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/oracle/oracle.h"
+#include "tests/testing/compiled.h"
 #include "tests/testing/test_data.h"
 
 namespace lantern {
@@ -174,7 +176,8 @@ TEST_F(InvariantsTest, ViolatedOnlyWhenPremiseHoldsAndConclusionFails) {
     FactRecord facts = Facts(*rs, c.facts);
     absl::StatusOr<Assessment> a = AssessWithReference(*rs, facts, as_of_);
     ASSERT_TRUE(a.ok()) << a.status();
-    std::vector<InvariantOutcome> out = CheckInvariants(*rs, facts, *a);
+    std::vector<InvariantOutcome> out =
+        CheckInvariants(*MustCompile(rs), facts, *a);
     ASSERT_EQ(out.size(), 3u);
     EXPECT_EQ(out[0].truth, c.medium) << c.facts;
     EXPECT_EQ(out[1].truth, c.high) << c.facts;
@@ -200,7 +203,8 @@ TEST_F(InvariantsTest, PromptAndActionReadTheFinalAnswer) {
   const PolicyInputs in = AnswerInputs(*rs, *a);
   ASSERT_TRUE(in.answer.has_value());
   EXPECT_EQ(in.answer->grade_name, a->grade.grade);
-  std::vector<InvariantOutcome> out = CheckInvariants(*rs, facts, *a);
+  std::vector<InvariantOutcome> out =
+      CheckInvariants(*MustCompile(rs), facts, *a);
   EXPECT_EQ(out[2].truth, Truth::kTrue);
   EXPECT_TRUE(out[2].premise) << DescribeOutcome(out[2]);
 }
@@ -240,7 +244,7 @@ TEST_F(InvariantsTest, RunnerFindsThePlantedViolationAndShrinksIt) {
   std::shared_ptr<const RuleSet> rs = LoadPlanted();
   ASSERT_NE(rs, nullptr);
   const GeneratedReport report =
-      RunInvariantsOnGenerated(*rs, Reference(), 2000, 1);
+      RunInvariantsOnGenerated(*MustCompile(rs), Reference(), 2000, 1);
   EXPECT_EQ(report.episodes, 2000);
   EXPECT_FALSE(report.ok());
   ASSERT_EQ(report.invariants.size(), 3u);
@@ -259,7 +263,9 @@ TEST_F(InvariantsTest, RunnerFindsThePlantedViolationAndShrinksIt) {
   FactRecord again = Facts(*rs, json);
   absl::StatusOr<Assessment> a = AssessWithReference(*rs, again, c.as_of);
   ASSERT_TRUE(a.ok());
-  EXPECT_EQ(CheckInvariants(*rs, again, *a)[1].truth, Truth::kFalse) << json;
+  EXPECT_EQ(CheckInvariants(*MustCompile(rs), again, *a)[1].truth,
+            Truth::kFalse)
+      << json;
   // Every rule fired on some generated episode.
   for (const auto& [id, count] : report.rule_fires) {
     EXPECT_GT(count, 0) << id;
@@ -269,8 +275,10 @@ TEST_F(InvariantsTest, RunnerFindsThePlantedViolationAndShrinksIt) {
 TEST_F(InvariantsTest, RunnerIsDeterministicForASeed) {
   std::shared_ptr<const RuleSet> rs = LoadPlanted();
   ASSERT_NE(rs, nullptr);
-  const GeneratedReport a = RunInvariantsOnGenerated(*rs, Reference(), 300, 5);
-  const GeneratedReport b = RunInvariantsOnGenerated(*rs, Reference(), 300, 5);
+  const GeneratedReport a =
+      RunInvariantsOnGenerated(*MustCompile(rs), Reference(), 300, 5);
+  const GeneratedReport b =
+      RunInvariantsOnGenerated(*MustCompile(rs), Reference(), 300, 5);
   EXPECT_EQ(a.rule_fires, b.rule_fires);
   for (size_t i = 0; i < a.invariants.size(); ++i) {
     EXPECT_EQ(a.invariants[i].held, b.invariants[i].held);

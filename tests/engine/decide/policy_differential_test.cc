@@ -1,8 +1,10 @@
 // The compiled policy stage (Decide: concern floors, prompts, findings and
 // due times run by the atom VM from CompiledRuleSet::policy) against the
-// reference path (DecideWithReference: the same conditions evaluated by the
-// reference evaluator) on the same match: the two Assessments must be
-// equal in every field (tests/testing/assessment_text.h).
+// test oracle (DecideWithReference: the same conditions evaluated by the
+// independent evaluator of tests/oracle/) on the same match: the two
+// Assessments must be equal in every field (tests/testing/assessment_text.h).
+// The ruleset's invariants on the answer likewise: CheckInvariants (compiled)
+// against CheckInvariantsWithReference, outcome for outcome.
 //
 // Inputs: the shipped ruleset (rules/) over its example episodes, the case
 // library (tests/cases/) and generated episodes (EpisodeGenerator); and
@@ -28,12 +30,14 @@
 #include "engine/lang/checker.h"
 #include "engine/lang/parser.h"
 #include "engine/match/matcher.h"
+#include "engine/match/policy_run.h"
 #include "engine/proto/proto_adapter.h"
 #include "engine/proto/proto_fact_types.h"
 #include "engine/ruleset/loader.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "lantern/v1/service.pb.h"
+#include "tests/oracle/oracle.h"
 #include "tests/testing/assessment_text.h"
 #include "tests/testing/case_file.h"
 #include "tests/testing/policy_oracle.h"
@@ -55,6 +59,7 @@ struct Tally {
   std::map<Truth, int64_t> conditions;          // prompts and findings
   int64_t floors_applied = 0;
   int64_t due_known = 0, due_unknown = 0, due_error = 0;
+  std::map<Truth, int64_t> invariants;  // outcomes
 
   void Count(const MatchResult& match, const Assessment& a) {
     ++episodes;
@@ -84,12 +89,117 @@ struct Tally {
         At(Truth::kTrue), ", FALSE ", At(Truth::kFalse), ", UNKNOWN ",
         At(Truth::kUnknown), ", ERROR ", At(Truth::kError),
         "; concern floors applied ", floors_applied, "; due times known ",
-        due_known, ", unknown ", due_unknown, ", failed ", due_error);
+        due_known, ", unknown ", due_unknown, ", failed ", due_error,
+        "; invariants TRUE ", Invariants(Truth::kTrue), ", UNKNOWN ",
+        Invariants(Truth::kUnknown), ", FALSE ", Invariants(Truth::kFalse),
+        ", ERROR ", Invariants(Truth::kError));
   }
   int64_t At(Truth t) const {
     auto it = conditions.find(t);
     return it == conditions.end() ? 0 : it->second;
   }
+  int64_t Invariants(Truth t) const {
+    auto it = invariants.find(t);
+    return it == invariants.end() ? 0 : it->second;
+  }
+};
+
+// The first difference between two invariant outcome lists, or "".
+std::string CompareInvariants(const std::vector<InvariantOutcome>& want,
+                              const std::vector<InvariantOutcome>& got) {
+  if (want.size() != got.size()) return "invariant count differs";
+  for (size_t i = 0; i < want.size(); ++i) {
+    const InvariantOutcome& w = want[i];
+    const InvariantOutcome& g = got[i];
+    const std::string id = w.invariant->id;
+    if (w.truth != g.truth) {
+      return absl::StrCat("invariant ", id, ": oracle ", TruthName(w.truth),
+                          ", compiled ", TruthName(g.truth));
+    }
+    if (w.premise != g.premise)
+      return absl::StrCat("invariant ", id, ": premise");
+    if (DescribeOutcome(w) != DescribeOutcome(g)) {
+      return absl::StrCat("invariant ", id,
+                          ":\n  oracle:   ", DescribeOutcome(w),
+                          "\n  compiled: ", DescribeOutcome(g));
+    }
+    if (!(w.reasons == g.reasons)) {
+      return absl::StrCat("invariant ", id, ": reasons (offsets) differ");
+    }
+  }
+  return "";
+}
+
+std::string ResultText(const ConditionResult& r) {
+  std::string out = TruthName(r.truth);
+  for (const AtomEvidence& e : r.reasons) {
+    absl::StrAppend(&out, "\n      ", e.condition, " @", e.offset, " ",
+                    TruthName(e.truth), " [");
+    for (const FactReading& x : e.readings) {
+      absl::StrAppend(&out, x.path, "=", x.value, "; ");
+    }
+    absl::StrAppend(&out, "]");
+  }
+  if (!r.unknown_paths.empty()) {
+    absl::StrAppend(&out, "\n      unknown: ");
+    for (const std::string& p : r.unknown_paths) absl::StrAppend(&out, p, " ");
+  }
+  if (!r.error.empty()) absl::StrAppend(&out, "\n      error: ", r.error);
+  return out;
+}
+
+// Evaluates every policy condition with both the oracle and the compiled
+// policy, answering with the oracle's, and keeps the first condition on
+// which they differ: what a failure names.
+class CrossCheck : public PolicyEvaluator {
+ public:
+  CrossCheck(const CompiledRuleSet& program, const FactRecord& facts,
+             absl::Time as_of)
+      : policy_(program.ruleset->policy),
+        compiled_(program.policy),
+        oracle_(program.ruleset->schema.get(),
+                &program.ruleset->policy.constants, as_of),
+        run_(program, facts, as_of),
+        facts_(facts) {}
+
+  ConditionResult Floor(size_t i, const PolicyInputs& in) override {
+    return Both(policy_.concern_floors[i].when, compiled_.concern_floors[i],
+                in);
+  }
+  ConditionResult Prompt(size_t i, const PolicyInputs& in) override {
+    return Both(policy_.prompts[i].when, compiled_.prompts[i], in);
+  }
+  ConditionResult Finding(size_t p, size_t f, const PolicyInputs& in) override {
+    return Both(*policy_.prompts[p].findings[f].when, compiled_.findings[p][f],
+                in);
+  }
+  ValueResult Due(size_t i, const PolicyInputs& in) override {
+    const Condition& c = *policy_.actions[i].due;
+    return oracle_.EvaluateValue(*c.expr, c.source, facts_, &in);
+  }
+  const std::string& difference() const { return difference_; }
+
+ private:
+  ConditionResult Both(const Condition& c, const PolicyCondition& code,
+                       const PolicyInputs& in) {
+    ConditionResult want =
+        oracle_.EvaluateCondition(*c.expr, c.source, facts_, &in);
+    const ConditionResult got = run_.Evaluate(code, in);
+    const std::string w = ResultText(want), g = ResultText(got);
+    if (difference_.empty() && w != g) {
+      difference_ =
+          absl::StrCat("condition `", c.source.text(), "`:\n    oracle:   ", w,
+                       "\n    compiled: ", g);
+    }
+    return want;
+  }
+
+  const Policy& policy_;
+  const CompiledPolicy& compiled_;
+  ReferenceEvaluator oracle_;
+  PolicyRun run_;
+  const FactRecord& facts_;
+  std::string difference_;
 };
 
 // Compares the two policy stages on one episode; the difference, or "".
@@ -99,9 +209,22 @@ std::string CompareOne(const CompiledRuleSet& program, const FactRecord& facts,
   const absl::StatusOr<Assessment> want =
       DecideWithReference(*program.ruleset, facts, match, as_of);
   const absl::StatusOr<Assessment> got = Decide(program, facts, match, as_of);
-  const std::string diff =
-      FirstDifference(AssessmentText(want), AssessmentText(got));
+  std::string diff = FirstDifference(AssessmentText(want), AssessmentText(got));
+  if (!diff.empty()) {
+    CrossCheck both(program, facts, as_of);
+    (void)DecideWith(*program.ruleset, facts, match, as_of, both);
+    if (!both.difference().empty()) {
+      absl::StrAppend(&diff,
+                      "\n  first condition that differs: ", both.difference());
+    }
+  }
   if (want.ok()) tally->Count(match, *want);
+  if (diff.empty() && want.ok() && got.ok()) {
+    const std::vector<InvariantOutcome> oracle =
+        CheckInvariantsWithReference(*program.ruleset, facts, *want);
+    for (const InvariantOutcome& o : oracle) ++tally->invariants[o.truth];
+    diff = CompareInvariants(oracle, CheckInvariants(program, facts, *got));
+  }
   return diff;
 }
 
@@ -190,6 +313,8 @@ TEST_F(ShippedPolicyTest, ExamplesAndCaseLibraryGiveTheReferenceAnswer) {
   EXPECT_GT(tally_.At(Truth::kFalse), 0);
   EXPECT_GT(tally_.At(Truth::kUnknown), 0);
   EXPECT_GT(tally_.due_known, 0);
+  EXPECT_GT(tally_.Invariants(Truth::kTrue), 0);
+  EXPECT_GT(tally_.Invariants(Truth::kUnknown), 0);
 }
 
 TEST_F(ShippedPolicyTest, GeneratedEpisodesGiveTheReferenceAnswer) {
@@ -213,6 +338,8 @@ TEST_F(ShippedPolicyTest, GeneratedEpisodesGiveTheReferenceAnswer) {
   EXPECT_GT(tally_.At(Truth::kUnknown), 0);
   EXPECT_GT(tally_.floors_applied, 0);
   EXPECT_GT(tally_.due_known, 0);
+  EXPECT_GT(tally_.Invariants(Truth::kTrue), 0);
+  EXPECT_GT(tally_.Invariants(Truth::kUnknown), 0);
   EXPECT_GT(tally_.due_unknown, 0);
 }
 

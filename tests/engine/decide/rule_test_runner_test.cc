@@ -6,6 +6,7 @@
 #include "engine/ruleset/loader.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/compiled.h"
 #include "tests/testing/printers.h"
 #include "tests/testing/test_data.h"
 
@@ -37,7 +38,7 @@ TEST_F(RuleTestRunnerTest, ExampleRulesetPassesWithFullCoverage) {
   absl::StatusOr<LoadResult> loaded =
       LoadRuleSet(TestDataPath("rulesets/example"), types_);
   ASSERT_TRUE(loaded.ok() && loaded->ruleset != nullptr);
-  RuleTestReport report = RunRuleTests(*loaded->ruleset);
+  RuleTestReport report = RunRuleTests(*MustCompile(loaded->ruleset));
   for (const RuleTestFailure& f : report.failures) {
     ADD_FAILURE() << f.name << ": " << ::testing::PrintToString(f.differences);
   }
@@ -63,7 +64,7 @@ TEST_F(RuleTestRunnerTest, EveryWrongExpectationIsReported) {
       "      actions: [RHI_OFFER]\n"
       "      overdue: [RHI_OFFER]\n");
   ASSERT_NE(rs, nullptr);
-  RuleTestReport report = RunRuleTests(*rs);
+  RuleTestReport report = RunRuleTests(*MustCompile(rs));
   EXPECT_EQ(report.passed, 0);
   ASSERT_EQ(report.failed, 1);
   const RuleTestFailure& f = report.failures[0];
@@ -98,7 +99,7 @@ TEST_F(RuleTestRunnerTest, ConsiderAndActionsToConsiderAreExpectations) {
       "  - name: wrong\n    facts: {}\n"
       "    expect: {prompts: {nrm: false}, actions_to_consider: []}\n");
   ASSERT_NE(rs, nullptr);
-  RuleTestReport report = RunRuleTests(*rs);
+  RuleTestReport report = RunRuleTests(*MustCompile(rs));
   EXPECT_EQ(report.passed, 1);
   ASSERT_EQ(report.failed, 1);
   EXPECT_THAT(
@@ -130,7 +131,7 @@ TEST_F(RuleTestRunnerTest, CoverageNamesRulesAndActionsNoCaseReached) {
       "  - name: under 13\n    facts: {child: {age_years: 11}}\n"
       "    expect: {fires: [general.under_13]}\n");
   ASSERT_NE(rs, nullptr);
-  RuleTestReport report = RunRuleTests(*rs);
+  RuleTestReport report = RunRuleTests(*MustCompile(rs));
   EXPECT_EQ(report.passed, 1);
   std::vector<std::string> never = report.RulesNeverFired(*rs);
   EXPECT_EQ(never.size(), rs->rules.size() - 1);
@@ -146,7 +147,7 @@ TEST_F(RuleTestRunnerTest, CoverageNamesRulesNoPassingCaseHoldsBack) {
       "  - name: fails\n    facts: {child: {age_years: 15}}\n"
       "    expect: {not_fires: [general.repeat_missing], grade: HIGH}\n");
   ASSERT_NE(rs, nullptr);
-  RuleTestReport report = RunRuleTests(*rs);
+  RuleTestReport report = RunRuleTests(*MustCompile(rs));
   EXPECT_THAT(report.rules_checked_not_to_fire,
               ElementsAre("general.under_13"));
   std::vector<std::string> without = report.RulesWithoutNegativeCase(*rs);
@@ -161,7 +162,7 @@ TEST_F(RuleTestRunnerTest, AnAlternativeAssessorIsUsedWhenGiven) {
   ASSERT_NE(rs, nullptr);
   int calls = 0;
   RuleTestReport report =
-      RunRuleTests(*rs,
+      RunRuleTests(*MustCompile(rs),
                    [&](const RuleSet&, const FactRecord&,
                        absl::Time) -> absl::StatusOr<Assessment> {
                      ++calls;

@@ -29,6 +29,7 @@
 #include "engine/decide/decide.h"
 #include "engine/match/matcher.h"
 #include "gtest/gtest.h"
+#include "tests/oracle/oracle.h"
 #include "tests/testing/match_diff.h"
 #include "tests/testing/random_facts.h"
 #include "tests/testing/random_rules.h"

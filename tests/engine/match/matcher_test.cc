@@ -16,11 +16,11 @@
 #include "engine/match/phrase_index.h"
 #include "engine/proto/proto_adapter.h"
 #include "engine/proto/proto_fact_types.h"
-#include "engine/reference/evaluator.h"
 #include "engine/ruleset/loader.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "lantern/v1/episode.pb.h"
+#include "tests/oracle/oracle.h"
 #include "tests/testing/match_diff.h"
 #include "tests/testing/random_facts.h"
 #include "tests/testing/random_rules.h"
@@ -63,9 +63,12 @@ void ExpectBothPathsAgree(const std::string& dir) {
       EXPECT_EQ(testing::DiffAssessments(*a, *b), "") << test.name;
     }
   }
-  const RuleTestReport reference = RunRuleTests(ruleset);
-  const RuleTestReport matcher =
-      RunRuleTests(ruleset, MatcherAssessFn(program));
+  const RuleTestReport reference = RunRuleTests(
+      *program,
+      [](const RuleSet& rs, const FactRecord& facts, absl::Time as_of) {
+        return AssessWithReference(rs, facts, as_of);
+      });
+  const RuleTestReport matcher = RunRuleTests(*program);
   EXPECT_EQ(matcher.passed, reference.passed);
   EXPECT_EQ(matcher.failed, reference.failed);
   EXPECT_EQ(matcher.rules_fired, reference.rules_fired);

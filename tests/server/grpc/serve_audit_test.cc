@@ -16,6 +16,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/app/assessment_proto.h"
+#include "tests/oracle/oracle.h"
 #include "tests/testing/serve_fixture.h"
 
 namespace lantern::testing {

@@ -1,17 +1,16 @@
-// The policy stage over the reference evaluator: entry points
-// MatchWithReference, DecideWithReference and AssessWithReference
-// (engine/decide/decide.h), the oracle the compiled path is tested against.
+// The whole engine by the test oracle: MatchWithReference,
+// DecideWithReference, AssessWithReference and CheckInvariantsWithReference
+// (tests/oracle/oracle.h).
+#include <algorithm>
 #include <utility>
 
 #include "engine/decide/decide.h"
-#include "engine/reference/evaluator.h"
+#include "tests/oracle/oracle.h"
 
 namespace lantern {
 namespace {
 
-// Each condition of the policy evaluated by the reference evaluator. The
-// floors share one memo (they read the inputs before any floor), the
-// prompts and findings another; a memo changes no result.
+// Each condition of the policy evaluated by the oracle.
 class ReferencePolicyEvaluator : public PolicyEvaluator {
  public:
   ReferencePolicyEvaluator(const RuleSet& ruleset, const FactRecord& facts,
@@ -22,19 +21,16 @@ class ReferencePolicyEvaluator : public PolicyEvaluator {
 
   ConditionResult Floor(size_t floor, const PolicyInputs& inputs) override {
     const Condition& c = policy_.concern_floors[floor].when;
-    return evaluator_.EvaluateCondition(*c.expr, c.source, facts_, &inputs,
-                                        &floor_memo_);
+    return evaluator_.EvaluateCondition(*c.expr, c.source, facts_, &inputs);
   }
   ConditionResult Prompt(size_t prompt, const PolicyInputs& inputs) override {
     const Condition& c = policy_.prompts[prompt].when;
-    return evaluator_.EvaluateCondition(*c.expr, c.source, facts_, &inputs,
-                                        &prompt_memo_);
+    return evaluator_.EvaluateCondition(*c.expr, c.source, facts_, &inputs);
   }
   ConditionResult Finding(size_t prompt, size_t finding,
                           const PolicyInputs& inputs) override {
     const Condition& c = *policy_.prompts[prompt].findings[finding].when;
-    return evaluator_.EvaluateCondition(*c.expr, c.source, facts_, &inputs,
-                                        &prompt_memo_);
+    return evaluator_.EvaluateCondition(*c.expr, c.source, facts_, &inputs);
   }
   ValueResult Due(size_t action, const PolicyInputs& inputs) override {
     const Condition& c = *policy_.actions[action].due;
@@ -45,7 +41,6 @@ class ReferencePolicyEvaluator : public PolicyEvaluator {
   const Policy& policy_;
   const FactRecord& facts_;
   ReferenceEvaluator evaluator_;
-  AtomMemo floor_memo_, prompt_memo_;
 };
 
 }  // namespace
@@ -89,6 +84,62 @@ absl::StatusOr<Assessment> AssessWithReference(const RuleSet& ruleset,
                                                absl::Time as_of) {
   return DecideWithReference(ruleset, facts,
                              MatchWithReference(ruleset, facts, as_of), as_of);
+}
+
+std::vector<InvariantOutcome> CheckInvariantsWithReference(
+    const RuleSet& ruleset, const FactRecord& facts, const Assessment& answer) {
+  std::vector<InvariantOutcome> out;
+  const PolicyInputs inputs = AnswerInputs(ruleset, answer);
+  ReferenceEvaluator evaluator(ruleset.schema.get(), &ruleset.policy.constants,
+                               answer.as_of);
+  for (const Invariant& inv : ruleset.invariants) {
+    ConditionResult when;
+    when.truth = Truth::kTrue;
+    if (inv.when.has_value()) {
+      when = evaluator.EvaluateCondition(*inv.when->expr, inv.when->source,
+                                         facts, &inputs);
+    }
+    const ConditionResult holds = evaluator.EvaluateCondition(
+        *inv.holds.expr, inv.holds.source, facts, &inputs);
+    InvariantOutcome o;
+    o.invariant = &inv;
+    o.premise = when.truth == Truth::kTrue;
+    // !when || holds, Kleene with ERROR above UNKNOWN; the parts that
+    // decide it give the reasons.
+    std::vector<const ConditionResult*> parts;
+    if (when.truth == Truth::kFalse) {
+      o.truth = Truth::kTrue;
+      parts = {&when};
+    } else if (holds.truth == Truth::kTrue) {
+      o.truth = Truth::kTrue;
+      parts = {&holds};
+    } else {
+      const bool error =
+          when.truth == Truth::kError || holds.truth == Truth::kError;
+      const bool unknown =
+          when.truth == Truth::kUnknown || holds.truth == Truth::kUnknown;
+      o.truth = error     ? Truth::kError
+                : unknown ? Truth::kUnknown
+                          : Truth::kFalse;
+      parts = {&when, &holds};
+    }
+    for (const ConditionResult* part : parts) {
+      o.reasons.insert(o.reasons.end(), part->reasons.begin(),
+                       part->reasons.end());
+      if (o.truth == Truth::kUnknown) {
+        o.unknown_paths.insert(o.unknown_paths.end(),
+                               part->unknown_paths.begin(),
+                               part->unknown_paths.end());
+      }
+      if (o.truth == Truth::kError && o.error.empty()) o.error = part->error;
+    }
+    std::sort(o.unknown_paths.begin(), o.unknown_paths.end());
+    o.unknown_paths.erase(
+        std::unique(o.unknown_paths.begin(), o.unknown_paths.end()),
+        o.unknown_paths.end());
+    out.push_back(std::move(o));
+  }
+  return out;
 }
 
 }  // namespace lantern

@@ -1,10 +1,10 @@
-// Tests of the reference evaluator (engine/reference/evaluator.h): every
+// Tests of the test oracle (tests/oracle/oracle.h): every
 // operator, Kleene logic with ERROR above UNKNOWN, unknown paths, has(),
 // mentions(), comprehensions, evidence (condition text, offsets, readings), the
 // policy functions and EvaluateValue. Expressions go through the real parser
 // and checker against a hand-built schema shaped like
 // proto/lantern/testing/v1/example_facts.proto.
-#include "engine/reference/evaluator.h"
+#include "tests/oracle/oracle.h"
 
 #include <cstdint>
 #include <limits>
@@ -603,36 +603,6 @@ TEST_F(EvaluatorTest, ErrorOutranksUnknown) {
   // The first error in source order wins.
   r = Eval("child.age_years / 0 > 1 || episodes_last_90d % 0 > 1");
   EXPECT_EQ(r.error, "division by zero in 'child.age_years / 0'");
-}
-
-TEST_F(EvaluatorTest, AtomMemoGivesTheSameResults) {
-  // Conditions sharing atoms (TRUE, UNKNOWN, ERROR; one respaced, which is
-  // another key), evaluated in turn with one memo and each without one.
-  const std::vector<std::string> texts = {
-      "child.age_years < 16 && episode.found_at > episode.reported_at",
-      "child.age_years < 16 || episodes_last_90d / 0 > 1",
-      "!(child.age_years < 16) || episode.found_at > episode.reported_at",
-      "episodes_last_90d / 0 > 1 && child.age_years  <  16"};
-  const FactRecord facts = BuildFacts(*schema_, Spec());
-  AtomMemo memo;
-  for (const std::string& text : texts) {
-    const SourceText source = SourceText::FromString("test", text);
-    std::unique_ptr<Expr> expr = Compile(source, Type::Bool(), false);
-    ASSERT_NE(expr, nullptr);
-    const ConditionResult want =
-        evaluator_.EvaluateCondition(*expr, source, facts);
-    const ConditionResult got =
-        evaluator_.EvaluateCondition(*expr, source, facts, nullptr, &memo);
-    EXPECT_EQ(got.truth, want.truth) << text;
-    EXPECT_EQ(got.reasons, want.reasons) << text;
-    EXPECT_EQ(got.unknown_paths, want.unknown_paths) << text;
-    EXPECT_EQ(got.error, want.error) << text;
-  }
-  // Each distinct atom text was evaluated once.
-  EXPECT_EQ(memo.atoms.size(), 4u);
-  EXPECT_EQ(memo.atoms.count("child.age_years  <  16"), 1u);
-  EXPECT_EQ(memo.atoms.at("episode.found_at > episode.reported_at")->truth,
-            Truth::kUnknown);
 }
 
 TEST_F(EvaluatorTest, BothSidesAlwaysEvaluated) {

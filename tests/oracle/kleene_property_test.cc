@@ -30,8 +30,8 @@
 #include "engine/lang/diagnostics.h"
 #include "engine/lang/parser.h"
 #include "engine/lang/source_text.h"
-#include "engine/reference/evaluator.h"
 #include "gtest/gtest.h"
+#include "tests/oracle/oracle.h"
 
 namespace lantern {
 namespace {
