@@ -16,6 +16,7 @@
 #include "gtest/gtest.h"
 #include "server/ledger/ledger.h"
 #include "server/ledger/tree_head.h"
+#include "server/ledger/verifier.h"
 #include "tests/testing/ledger_records.h"
 #include "tests/testing/store_factories.h"
 
@@ -376,6 +377,32 @@ TEST_P(StoredTreeTest, AMissingStoredNodeIsDataLossForAProof) {
   ASSERT_TRUE(ledger.ok()) << ledger.status();
   absl::StatusOr<std::vector<Hash>> proof = (*ledger)->InclusionProof(3, 4);
   EXPECT_TRUE(absl::IsDataLoss(proof.status())) << proof.status();
+}
+
+// A wrong node off the frontier passes Open (which reads only the frontier)
+// but makes proofs wrong: `lantern ledger verify` compares every stored node
+// with the one recomputed from the leaves.
+TEST_P(StoredTreeTest, VerifyFindsAWrongInteriorNode) {
+  if (factory_->location().empty()) GTEST_SKIP() << "verify needs a location";
+  MerkleTree tree;
+  std::unique_ptr<LedgerStore> store = Store();
+  WriteWithoutNodes(*store, tree, 0, 4);
+  ASSERT_TRUE(store->Begin().ok());
+  ASSERT_TRUE(store
+                  ->InsertTreeNodes({{{1, 0}, Sha256("not the node")},
+                                     {{1, 1}, tree.Root(4)},
+                                     {{2, 0}, tree.Root(4)}})
+                  .ok());
+  ASSERT_TRUE(SetStoredTreeNodesSize(*store, 4).ok());
+  ASSERT_TRUE(store->Commit().ok());
+  store.reset();
+  auto reads = std::make_shared<Reads>();
+  ASSERT_TRUE(OpenCounted(reads).ok());
+  absl::StatusOr<VerifyReport> report = VerifyLedger(factory_->location());
+  ASSERT_TRUE(report.ok()) << report.status();
+  ASSERT_FALSE(report->ok());
+  EXPECT_TRUE(absl::StrContains(report->problems.front(), "tree node (1, 0)"))
+      << report->problems.front();
 }
 
 INSTANTIATE_TEST_SUITE_P(Stores, StoredTreeTest,
