@@ -30,12 +30,14 @@ struct Context {
   uint64_t nodes_complete_for = 0;
   CompactRange range;
   std::vector<CompactRange::Node> nodes_to_check;
-  bool node_problem = false;  // reported once
+  // The first node that differs, reported after the records and heads (a
+  // record altered makes its nodes differ too: the record is named first).
+  std::string node_problem;
 };
 
 // Compares the recomputed nodes waiting in `c` with the stored ones.
 void CheckNodes(Context& c) {
-  if (c.nodes_to_check.empty() || c.node_problem) return;
+  if (c.nodes_to_check.empty() || !c.node_problem.empty()) return;
   std::vector<NodeId> ids;
   ids.reserve(c.nodes_to_check.size());
   for (const CompactRange::Node& node : c.nodes_to_check) {
@@ -43,16 +45,13 @@ void CheckNodes(Context& c) {
   }
   absl::StatusOr<std::vector<Hash>> stored = c.store->TreeNodes(ids);
   if (!stored.ok()) {
-    c.report.problems.push_back(
-        absl::StrCat("tree nodes: ", stored.status().message()));
-    c.node_problem = true;
+    c.node_problem = absl::StrCat("tree nodes: ", stored.status().message());
   } else {
     for (size_t i = 0; i < ids.size(); ++i) {
       if ((*stored)[i] != c.nodes_to_check[i].hash) {
-        c.report.problems.push_back(absl::StrCat(
+        c.node_problem = absl::StrCat(
             "tree node (", ids[i].level, ", ", ids[i].index,
-            ") is not the hash of its leaves (proofs using it are wrong)"));
-        c.node_problem = true;
+            ") is not the hash of its leaves (proofs using it are wrong)");
         break;
       }
     }
@@ -241,6 +240,7 @@ absl::StatusOr<VerifyReport> VerifyLedger(
   c.report.root = c.tree.Root();
   CheckTreeHeads(c);
   CheckRuleSets(c);
+  if (!c.node_problem.empty()) c.report.problems.push_back(c.node_problem);
   return std::move(c.report);
 }
 
