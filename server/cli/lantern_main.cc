@@ -14,6 +14,7 @@
 #include "server/cli/cli.h"
 #include "server/cli/serve_command.h"
 #include "server/grpc/serve.h"
+#include "server/ledger/migrate.h"
 #include "server/ledger/verifier.h"
 
 ABSL_FLAG(std::string, rules, "",
@@ -72,7 +73,11 @@ constexpr char kUsage[] =
     "                                      rules/); see --helpfull for "
     "limits\n"
     "  lantern ledger verify PATH|postgresql://... [--trusted_key KEY]\n"
-    "                                      check an audit ledger offline\n";
+    "                                      check an audit ledger offline\n"
+    "  lantern ledger migrate SQLITE_PATH postgresql://...\n"
+    "                                      copy a ledger into an empty one,\n"
+    "                                      heads and signatures kept, "
+    "checked\n";
 
 int Usage(const std::string& problem) {
   std::cerr << "lantern: " << problem << "\n" << kUsage;
@@ -138,8 +143,12 @@ int main(int argc, char** argv) {
     return lantern::RunServeCommand(types, argc, argv);
   }
   if (command == "ledger") {
+    if (args.size() == 5 && std::string(args[2]) == "migrate") {
+      return lantern::ledger::RunLedgerMigrate(args[3], args[4], std::cout,
+                                               std::cerr);
+    }
     if (args.size() != 4 || std::string(args[2]) != "verify")
-      return Usage("ledger takes: verify PATH");
+      return Usage("ledger takes: verify PATH, or migrate FROM TO");
     return lantern::ledger::RunLedgerVerify(args[3], std::cout, std::cerr,
                                             absl::GetFlag(FLAGS_trusted_key));
   }

@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <utility>
@@ -22,6 +23,7 @@
 #include "absl/strings/str_cat.h"
 #include "engine/ruleset/ruleset_digest.h"
 #include "server/ledger/record_codec.h"
+#include "server/ledger/stored_tree.h"
 
 namespace lantern::ledger {
 
@@ -50,25 +52,6 @@ absl::Status CheckDecision(const v1::DecisionRecord& record) {
   return absl::OkStatus();
 }
 
-// Reads every leaf hash into a tree; the rows must be 0, 1, 2, ...
-absl::StatusOr<MerkleTree> LoadTree(LedgerStore& store,
-                                    const std::string& path) {
-  MerkleTree tree;
-  absl::Status s = store.ForEachLeafHash(
-      0, [&](uint64_t leaf_index, const std::string& leaf_hash) {
-        absl::StatusOr<Hash> hash = HashFromBytes(leaf_hash);
-        if (leaf_index != tree.size() || !hash.ok()) {
-          return absl::DataLossError(absl::StrCat(
-              path, ": record ", leaf_index, " is damaged or out of place; ",
-              "run `lantern ledger verify ", path, "`"));
-        }
-        tree.AppendLeafHash(*hash);
-        return absl::OkStatus();
-      });
-  if (!s.ok()) return s;
-  return tree;
-}
-
 absl::Status CheckKey(LedgerStore& store, const TreeHeadSigner& signer,
                       const LedgerOptions& options) {
   absl::StatusOr<std::string> stored = store.Meta("public_key");
@@ -77,19 +60,6 @@ absl::Status CheckKey(LedgerStore& store, const TreeHeadSigner& signer,
   if (*stored != signer.public_key()) {
     return absl::FailedPreconditionError(absl::StrCat(
         options.key_path, " is not the key that signed ", options.path));
-  }
-  return absl::OkStatus();
-}
-
-// The latest signed head must cover exactly the stored records.
-absl::Status CheckLatest(const std::optional<SignedTreeHead>& latest,
-                         const MerkleTree& tree, const std::string& path) {
-  if (!latest.has_value() && tree.size() == 0) return absl::OkStatus();
-  if (!latest.has_value() || latest->head.tree_size != tree.size() ||
-      latest->head.root != tree.Root()) {
-    return absl::DataLossError(absl::StrCat(
-        path, ": the latest signed tree head does not cover the stored ",
-        "records; run `lantern ledger verify ", path, "`"));
   }
   return absl::OkStatus();
 }
@@ -126,31 +96,60 @@ absl::Status MakePrivate(const std::string& path) {
 }
 
 struct Opened {
-  MerkleTree tree;
+  CompactRange tree;
   SignedTreeHead latest;
 };
 
-// The ledger's tree and latest head, checked against each other and the
-// key; a new ledger gets its key stored and its empty tree signed.
+absl::Status NotCovered(const std::string& path) {
+  return absl::DataLossError(absl::StrCat(
+      path, ": the latest signed tree head does not cover the stored ",
+      "records; run `lantern ledger verify ", path, "`"));
+}
+
+// The ledger's tree frontier and latest head, checked against each other
+// and the key, in O(log n) reads; a new ledger gets its key stored and its
+// empty tree signed; an older one (no tree nodes) gets its nodes built.
 absl::StatusOr<Opened> ReadOpened(LedgerStore& store,
                                   const TreeHeadSigner& signer,
                                   const LedgerOptions& options) {
   if (absl::Status s = CheckKey(store, signer, options); !s.ok()) return s;
-  absl::StatusOr<MerkleTree> tree = LoadTree(store, options.path);
-  if (!tree.ok()) return tree.status();
+  const std::string& path = options.path;
   absl::StatusOr<std::optional<SignedTreeHead>> latest = store.LatestTreeHead();
   if (!latest.ok()) return latest.status();
-  if (absl::Status s = CheckLatest(*latest, *tree, options.path); !s.ok()) {
-    return s;
-  }
   if (!latest->has_value()) {
     // A new ledger: sign its empty tree, so there is always a head.
+    absl::StatusOr<std::optional<StoredRecord>> first = store.RecordAt(0);
+    if (!first.ok()) return first.status();
+    if (first->has_value()) return NotCovered(path);
     const absl::Time now =
         absl::FromUnixMicros(absl::ToUnixMicros(options.clock()));
-    *latest = signer.Sign({0, tree->Root(), now});
-    if (absl::Status s = store.InsertTreeHead(**latest); !s.ok()) return s;
+    const SignedTreeHead empty = signer.Sign({0, CompactRange().Root(), now});
+    if (absl::Status s = store.InsertTreeHead(empty); !s.ok()) return s;
+    if (absl::Status s = SetStoredTreeNodesSize(store, 0); !s.ok()) return s;
+    return Opened{CompactRange(), empty};
   }
-  return Opened{*std::move(tree), **latest};
+  const SignedTreeHead& head = **latest;
+  const uint64_t size = head.head.tree_size;
+  absl::StatusOr<uint64_t> covered = StoredTreeNodesSize(store, path);
+  if (!covered.ok()) return covered.status();
+  absl::StatusOr<CompactRange> tree;
+  if (*covered < size) {
+    options.note(absl::StrCat(path, ": building the Merkle tree's node table ",
+                              "for records ", *covered, " to ", size,
+                              " (once; this reads every leaf hash)"));
+    tree = CompleteStoredTree(store, *covered, size, path, [&](uint64_t done) {
+      options.note(absl::StrCat(path, ": ", done, " of ", size, " leaves"));
+    });
+  } else {
+    tree = ReadCompactRange(store, size, path);
+  }
+  if (!tree.ok()) return tree.status();
+  if (tree->Root() != head.head.root) return NotCovered(path);
+  // No record beyond the head.
+  absl::StatusOr<std::optional<StoredRecord>> next = store.RecordAt(size);
+  if (!next.ok()) return next.status();
+  if (next->has_value()) return NotCovered(path);
+  return Opened{*std::move(tree), head};
 }
 
 }  // namespace
@@ -181,6 +180,11 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(
     return absl::InvalidArgumentError("ledger key path: required");
   }
   if (!options.clock) options.clock = [] { return absl::Now(); };
+  if (!options.note) {
+    options.note = [](const std::string& line) {
+      std::fprintf(stderr, "%s\n", line.c_str());
+    };
+  }
   options.max_batch = std::max(1, options.max_batch);
   options.path = LocationForDisplay(options.path);
   absl::StatusOr<std::unique_ptr<TreeHeadSigner>> signer =
@@ -209,14 +213,15 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(
 Ledger::Ledger(LedgerOptions options, std::unique_ptr<LedgerStore> writer,
                std::unique_ptr<LedgerStore> reader,
                std::unique_ptr<LedgerStore> listener,
-               std::unique_ptr<TreeHeadSigner> signer, MerkleTree tree,
+               std::unique_ptr<TreeHeadSigner> signer, CompactRange tree,
                SignedTreeHead latest)
     : options_(std::move(options)),
       signer_(std::move(signer)),
       writer_(std::move(writer)),
       listener_(std::move(listener)),
       reader_(std::move(reader)),
-      tree_(std::move(tree)),
+      tree_(tree),
+      committed_tree_(std::move(tree)),
       latest_(std::move(latest)) {
   // Named, so that `top -H` and /proc/PID/task show what costs what.
   notifier_.Post([] { pthread_setname_np(pthread_self(), "ledger-notify"); });
@@ -395,7 +400,7 @@ void Ledger::CommitLoop() {
       // Idle: take up what other replicas of the store committed, so this
       // one's heads and proofs keep up. A failure is the next batch's to
       // report.
-      if (health().ok()) (void)CatchUp();
+      if (health().ok()) (void)CatchUp(/*in_transaction=*/false);
       continue;
     }
     CommitBatch(batch);

@@ -34,6 +34,13 @@
 // the file never holds records no head covers. Proofs are answered for any
 // tree size up to the latest head.
 //
+// Memory and start-up do not grow with the ledger: the Merkle tree's nodes
+// are kept in the store (stored_tree.h), written with the leaves that
+// complete them; the Ledger holds only the tree's right frontier (O(log n)
+// hashes). Open reads O(log n) rows; each proof reads O(log n) nodes. A
+// ledger written before nodes were kept has them built once, at its first
+// Open (reading every leaf hash; LedgerOptions::note says so).
+//
 // Usage (the service):
 //   LedgerOptions options;
 //   options.path = flags.ledger_path;            // e.g. "lantern-ledger.db"
@@ -88,6 +95,9 @@ struct LedgerOptions {
   // Tree head timestamps. Default: absl::Now. Heads never go back in time:
   // a clock behind the last head's timestamp is read as that timestamp.
   std::function<absl::Time()> clock;
+  // Told what Open does that takes long (building the node table of an
+  // older ledger), one line at a time. Default: standard error.
+  std::function<void(const std::string& line)> note;
   // Most records in one transaction.
   int max_batch = 512;
   // False: one transaction (and one sync) per record. For measuring only.
@@ -274,7 +284,7 @@ class Ledger {
   Ledger(LedgerOptions options, std::unique_ptr<LedgerStore> writer,
          std::unique_ptr<LedgerStore> reader,
          std::unique_ptr<LedgerStore> listener,
-         std::unique_ptr<TreeHeadSigner> signer, MerkleTree tree,
+         std::unique_ptr<TreeHeadSigner> signer, CompactRange tree,
          SignedTreeHead latest);
 
   // Queues `pending` and waits until the committer has dealt with it.
@@ -284,13 +294,16 @@ class Ledger {
   void CommitLoop();
   void CommitBatch(const std::vector<Pending*>& batch);
   absl::Status WriteBatch(const std::vector<Pending*>& batch);
-  // In the committer's open transaction: takes up what other writers of
-  // the store committed since this ledger's latest head.
-  absl::Status CatchUp();
+  // Takes up what other writers of the store committed since this
+  // ledger's latest head. In the committer's open transaction, it also
+  // stores tree nodes an older writer left out.
+  absl::Status CatchUp(bool in_transaction);
   absl::Status WriteOne(Pending& pending,
                         absl::flat_hash_map<std::string, Pending*>& by_client);
   SignedTreeHead NextTreeHead(uint64_t tree_size, const Hash& root);
   absl::Status CheckProofSize(uint64_t tree_size) const;
+  // Turns "no such node" for a committed size into DATA_LOSS.
+  NodeReader ReaderNodes() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(reader_mu_);
 
   const LedgerOptions options_;
   const std::unique_ptr<TreeHeadSigner> signer_;
@@ -305,10 +318,14 @@ class Ledger {
   mutable absl::Mutex reader_mu_;
   std::unique_ptr<LedgerStore> reader_ ABSL_GUARDED_BY(reader_mu_);
 
-  // The tree may run ahead of `latest_` while a batch is being written; only
-  // sizes up to latest_ are ever answered.
+  // The tree's frontier may run ahead of `latest_` while a batch is being
+  // written (committed_tree_ is the frontier at latest_, to go back to);
+  // only sizes up to latest_ are ever answered. new_nodes_: the nodes the
+  // batch being written completes.
   mutable absl::Mutex tree_mu_;
-  MerkleTree tree_ ABSL_GUARDED_BY(tree_mu_);
+  CompactRange tree_ ABSL_GUARDED_BY(tree_mu_);
+  CompactRange committed_tree_ ABSL_GUARDED_BY(tree_mu_);
+  std::vector<CompactRange::Node> new_nodes_ ABSL_GUARDED_BY(tree_mu_);
   SignedTreeHead latest_ ABSL_GUARDED_BY(tree_mu_);
 
   mutable absl::Mutex queue_mu_;

@@ -9,10 +9,12 @@
 // can tell what was committed, every later Append.
 //
 // Before writing, the batch takes up whatever other writers of the store
-// (replicas) committed since this ledger's latest head: their leaves extend
-// the in-memory tree, and the stored head must then match it (else
-// DATA_LOSS: two histories, which the store's one-writer-at-a-time fence is
-// there to prevent).
+// (replicas) committed since this ledger's latest head: the frontier of the
+// stored head's tree is read from the stored nodes, must give the head's
+// root, and a consistency proof from the stored nodes must show it extends
+// this ledger's last head (else DATA_LOSS: two histories, which the store's
+// one-writer-at-a-time fence is there to prevent). The batch's own leaves
+// extend the frontier, and the nodes they complete are written with them.
 
 #include <chrono>
 #include <functional>
@@ -22,6 +24,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "server/ledger/ledger.h"
+#include "server/ledger/stored_tree.h"
 
 namespace lantern::ledger {
 
@@ -58,7 +61,7 @@ absl::Status Ledger::WriteOne(
     s = writer_->InsertRuleSet(p.ruleset_digest, p.ruleset_blob);
     if (!s.ok()) return s;
   }
-  tree_.AppendLeafHash(*HashFromBytes(p.row.leaf_hash));
+  tree_.Append(*HashFromBytes(p.row.leaf_hash), &new_nodes_);
   return absl::OkStatus();
 }
 
@@ -71,75 +74,98 @@ SignedTreeHead Ledger::NextTreeHead(uint64_t tree_size, const Hash& root) {
   return signer_->Sign({tree_size, root, now});
 }
 
-absl::Status Ledger::CatchUp() {
+absl::Status Ledger::CatchUp(bool in_transaction) {
   absl::StatusOr<std::optional<SignedTreeHead>> stored =
       writer_->LatestTreeHead();
   if (!stored.ok()) return stored.status();
-  absl::MutexLock lock(&tree_mu_);
-  const uint64_t have = latest_.head.tree_size;
+  SignedTreeHead have_head;
+  {
+    absl::MutexLock lock(&tree_mu_);
+    have_head = latest_;
+  }
+  const uint64_t have = have_head.head.tree_size;
   if (!stored->has_value() || (*stored)->head.tree_size < have) {
     return absl::DataLossError(absl::StrCat(
         options_.path, ": the stored tree heads end before this ledger's (",
         have, " records)"));
   }
-  const uint64_t target = (*stored)->head.tree_size;
-  if (target > have) {
-    // Outside a transaction, leaves past the head read above may already
-    // be committed: stop at the head's size.
-    const absl::Status past_head = absl::CancelledError("past the head");
-    absl::Status s = writer_->ForEachLeafHash(
-        have, [&](uint64_t leaf_index, const std::string& leaf_hash) {
-          if (leaf_index >= target) return past_head;
-          absl::StatusOr<Hash> hash = HashFromBytes(leaf_hash);
-          if (leaf_index != tree_.size() || !hash.ok()) {
-            return absl::DataLossError(
-                absl::StrCat(options_.path, ": record ", leaf_index,
-                             " is damaged or out of place"));
-          }
-          tree_.AppendLeafHash(*hash);
-          return absl::OkStatus();
-        });
-    if (s == past_head) s = absl::OkStatus();
-    if (s.ok() && tree_.size() != target) {
-      s = absl::DataLossError(
-          absl::StrCat(options_.path, ": the latest tree head covers ", target,
-                       " records, but ", tree_.size(), " are stored"));
+  const SignedTreeHead& head = **stored;
+  const uint64_t target = head.head.tree_size;
+  if (target == have) {
+    if (head.head.root != have_head.head.root) {
+      return absl::DataLossError(
+          absl::StrCat(options_.path, ": the latest tree head (size ", target,
+                       ") does not extend this ledger's tree"));
     }
-    if (!s.ok()) {
-      tree_.Truncate(have);
-      return s;
-    }
+    absl::MutexLock lock(&tree_mu_);
+    latest_ = head;
+    return absl::OkStatus();
   }
-  if ((*stored)->head.root != tree_.Root()) {
-    tree_.Truncate(have);
+  // Another writer's leaves: their nodes are stored with them (a writer
+  // that kept none, an older version, leaves them to the next Open).
+  absl::StatusOr<uint64_t> covered =
+      StoredTreeNodesSize(*writer_, options_.path);
+  if (!covered.ok()) return covered.status();
+  absl::StatusOr<CompactRange> tree;
+  if (*covered >= target) {
+    tree = ReadCompactRange(*writer_, target, options_.path);
+  } else if (in_transaction) {
+    tree =
+        CompleteStoredTree(*writer_, *covered, target, options_.path, nullptr);
+  } else {
+    return absl::FailedPreconditionError(absl::StrCat(
+        options_.path, ": records to ", target,
+        " were written without their Merkle tree nodes (by an older "
+        "version?); the next batch builds them"));
+  }
+  if (!tree.ok()) return tree.status();
+  bool extends = tree->Root() == head.head.root;
+  if (extends && have > 0) {
+    absl::StatusOr<std::vector<Hash>> proof = ConsistencyProofFrom(
+        StoredNodeReader(*writer_, options_.path), have, target);
+    if (!proof.ok()) return proof.status();
+    extends = VerifyConsistency(have, target, have_head.head.root,
+                                head.head.root, *proof);
+  }
+  if (!extends) {
     return absl::DataLossError(
         absl::StrCat(options_.path, ": the latest tree head (size ", target,
                      ") does not extend this ledger's tree"));
   }
-  latest_ = **stored;
+  absl::MutexLock lock(&tree_mu_);
+  tree_ = *tree;
+  committed_tree_ = *std::move(tree);
+  latest_ = head;
   return absl::OkStatus();
 }
 
 absl::Status Ledger::WriteBatch(const std::vector<Pending*>& batch) {
   if (absl::Status s = writer_->Begin(); !s.ok()) return s;
-  if (absl::Status s = CatchUp(); !s.ok()) return s;
+  if (absl::Status s = CatchUp(/*in_transaction=*/true); !s.ok()) return s;
   absl::flat_hash_map<std::string, Pending*> by_client;
   uint64_t old_size;
   {
     absl::MutexLock lock(&tree_mu_);
     old_size = tree_.size();
+    new_nodes_.clear();
   }
   for (Pending* p : batch) {
     if (absl::Status s = WriteOne(*p, by_client); !s.ok()) return s;
   }
   uint64_t new_size;
   Hash root;
+  std::vector<CompactRange::Node> nodes;
   {
     absl::MutexLock lock(&tree_mu_);
     new_size = tree_.size();
     root = tree_.Root();
+    nodes.swap(new_nodes_);
   }
   if (new_size == old_size) return writer_->Rollback();  // nothing new
+  if (absl::Status s = writer_->InsertTreeNodes(nodes); !s.ok()) return s;
+  if (absl::Status s = SetStoredTreeNodesSize(*writer_, new_size); !s.ok()) {
+    return s;
+  }
   const SignedTreeHead sth = NextTreeHead(new_size, root);
   if (absl::Status s = writer_->InsertTreeHead(sth); !s.ok()) return s;
   if (absl::Status s = writer_->Commit(); !s.ok()) {
@@ -153,6 +179,7 @@ absl::Status Ledger::WriteBatch(const std::vector<Pending*>& batch) {
   }
   absl::MutexLock lock(&tree_mu_);
   latest_ = sth;
+  committed_tree_ = tree_;
   return absl::OkStatus();
 }
 
@@ -169,7 +196,8 @@ void Ledger::CommitBatch(const std::vector<Pending*>& batch) {
   if (!status.ok()) {
     (void)writer_->Rollback();  // fails harmlessly if nothing is open
     absl::MutexLock lock(&tree_mu_);
-    tree_.Truncate(latest_.head.tree_size);
+    tree_ = committed_tree_;
+    new_nodes_.clear();
     status = absl::UnavailableError(
         absl::StrCat("the ledger could not record: ", status.message()));
   }

@@ -9,6 +9,7 @@
 #include "server/app/echo_value.h"
 #include "server/ledger/ledger.h"
 #include "server/ledger/record_codec.h"
+#include "server/ledger/stored_tree.h"
 
 namespace lantern::ledger {
 namespace {
@@ -195,18 +196,22 @@ absl::Status Ledger::CheckProofSize(uint64_t tree_size) const {
   return absl::OkStatus();
 }
 
+NodeReader Ledger::ReaderNodes() const {
+  return StoredNodeReader(*reader_, options_.path);
+}
+
 absl::StatusOr<std::vector<Hash>> Ledger::InclusionProof(
     uint64_t leaf_index, uint64_t tree_size) const {
   if (absl::Status s = CheckProofSize(tree_size); !s.ok()) return s;
-  absl::MutexLock lock(&tree_mu_);
-  return tree_.InclusionProof(leaf_index, tree_size);
+  absl::MutexLock lock(&reader_mu_);
+  return InclusionProofFrom(ReaderNodes(), leaf_index, tree_size);
 }
 
 absl::StatusOr<std::vector<Hash>> Ledger::ConsistencyProof(
     uint64_t first, uint64_t second) const {
   if (absl::Status s = CheckProofSize(second); !s.ok()) return s;
-  absl::MutexLock lock(&tree_mu_);
-  return tree_.ConsistencyProof(first, second);
+  absl::MutexLock lock(&reader_mu_);
+  return ConsistencyProofFrom(ReaderNodes(), first, second);
 }
 
 absl::Status Ledger::health() const {

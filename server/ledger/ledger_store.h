@@ -14,6 +14,14 @@
 //               they agree); decision_id and client_request_id are unique
 //               when not empty
 //   tree heads  signed, by tree size
+//   tree nodes  the hash of every complete, aligned subtree above the leaves
+//               (merkle.h's node (level, index), level >= 1; level 0 is the
+//               record's leaf_hash), written in the transaction that adds
+//               the leaves completing it: roots and proofs of any committed
+//               size read O(log n) of them. Meta "tree_nodes" is the tree
+//               size they are complete for (the Ledger keeps it; absent in
+//               a ledger written before they were kept, which the Ledger
+//               then completes once at open)
 //   rulesets    canonical RuleSetBlob bytes by digest
 //
 // Writes happen inside a write transaction (Begin ... Commit or Rollback).
@@ -139,6 +147,16 @@ class LedgerStore {
       const std::function<absl::Status(const std::string& digest,
                                        const std::string& blob)>& fn) = 0;
   virtual absl::StatusOr<std::optional<SignedTreeHead>> LatestTreeHead() = 0;
+
+  // Stores tree nodes (level >= 1). A node already stored is
+  // ALREADY_EXISTS, and the transaction must be rolled back.
+  virtual absl::Status InsertTreeNodes(
+      const std::vector<CompactRange::Node>& nodes) = 0;
+  // The hashes of `ids`, in order, in O(ids.size()) index look-ups; level 0
+  // reads the record's leaf_hash. NOT_FOUND naming the first node absent,
+  // DATA_LOSS for a stored hash that is not 32 bytes.
+  virtual absl::StatusOr<std::vector<Hash>> TreeNodes(
+      const std::vector<NodeId>& ids) = 0;
 
   // Waits until an activation record is committed on this ledger (by any
   // store) or `timeout` passes: true when one was, false on the timeout. A

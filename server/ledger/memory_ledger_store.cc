@@ -19,6 +19,7 @@ struct MemoryLedgerStore::Tables {
   std::map<std::string, uint64_t> by_client_request_id;
   std::map<uint64_t, SignedTreeHead> heads;
   std::map<std::string, std::string> rulesets;
+  std::map<std::pair<int, uint64_t>, Hash> nodes;
 };
 
 struct MemoryLedgerStore::Shared {
@@ -317,6 +318,48 @@ absl::StatusOr<bool> MemoryLedgerStore::AwaitActivation(
       absl::Condition(&changed, &Changed::operator()), timeout);
   activations_seen_ = shared_->activations;
   return woke;
+}
+
+absl::Status MemoryLedgerStore::InsertTreeNodes(
+    const std::vector<CompactRange::Node>& nodes) {
+  return InTransaction(*this, txn_ != nullptr, [&]() -> absl::Status {
+    for (const CompactRange::Node& node : nodes) {
+      if (!txn_->nodes
+               .emplace(std::make_pair(node.id.level, node.id.index), node.hash)
+               .second) {
+        return absl::AlreadyExistsError(absl::StrCat(
+            "tree node (", node.id.level, ", ", node.id.index, ") is stored"));
+      }
+    }
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<std::vector<Hash>> MemoryLedgerStore::TreeNodes(
+    const std::vector<NodeId>& ids) {
+  std::shared_ptr<const Tables> t = View();
+  std::vector<Hash> out;
+  out.reserve(ids.size());
+  for (const NodeId& id : ids) {
+    if (id.level == 0) {
+      auto it = t->records.find(id.index);
+      if (it != t->records.end()) {
+        absl::StatusOr<Hash> hash = HashFromBytes(it->second.leaf_hash);
+        if (!hash.ok()) return absl::DataLossError(hash.status().message());
+        out.push_back(*hash);
+        continue;
+      }
+    } else {
+      auto it = t->nodes.find(std::make_pair(id.level, id.index));
+      if (it != t->nodes.end()) {
+        out.push_back(it->second);
+        continue;
+      }
+    }
+    return absl::NotFoundError(
+        absl::StrCat("no tree node (", id.level, ", ", id.index, ")"));
+  }
+  return out;
 }
 
 }  // namespace lantern::ledger

@@ -71,6 +71,10 @@ class MemoryLedgerStore final : public LedgerStore {
       const std::function<absl::Status(const std::string&, const std::string&)>&
           fn) override;
   absl::StatusOr<std::optional<SignedTreeHead>> LatestTreeHead() override;
+  absl::Status InsertTreeNodes(
+      const std::vector<CompactRange::Node>& nodes) override;
+  absl::StatusOr<std::vector<Hash>> TreeNodes(
+      const std::vector<NodeId>& ids) override;
   absl::StatusOr<bool> AwaitActivation(absl::Duration timeout) override;
 
  private:

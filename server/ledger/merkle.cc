@@ -1,7 +1,9 @@
-// Merkle tree (see merkle.h). Entry points: MerkleTree, VerifyInclusion,
+// Merkle tree (see merkle.h). Entry points: RootFrom, InclusionProofFrom,
+// ConsistencyProofFrom, CompactRange, MerkleTree, VerifyInclusion,
 // VerifyConsistency. Proof generation follows RFC 6962's recursive PATH and
-// SUBPROOF definitions literally over SubtreeHash, which answers complete
-// aligned subtrees from the stored levels and splits the rest.
+// SUBPROOF definitions literally, as the leaf ranges whose hashes they list;
+// each range is the complete aligned subtrees of its size's set bits, read
+// in one call and folded from the right.
 #include "server/ledger/merkle.h"
 
 #include <openssl/evp.h>
@@ -15,12 +17,6 @@ namespace lantern::ledger {
 namespace {
 
 bool IsPowerOfTwo(uint64_t n) { return n != 0 && (n & (n - 1)) == 0; }
-
-int Log2(uint64_t power_of_two) {
-  int k = 0;
-  while ((uint64_t{1} << k) < power_of_two) ++k;
-  return k;
-}
 
 Hash Digest(absl::string_view a, absl::string_view b) {
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
@@ -69,6 +65,166 @@ uint64_t SplitPoint(uint64_t n) {
   return k;
 }
 
+namespace {
+
+// A range of leaves [start, start + count) as RFC 6962's recursion meets
+// it: start is a multiple of a power of two >= count.
+struct Range {
+  uint64_t start;
+  uint64_t count;
+};
+
+// The aligned complete subtrees making up `r`, left to right (largest
+// first): one per set bit of r.count.
+void AppendRangeNodes(const Range& r, std::vector<NodeId>& out) {
+  uint64_t at = r.start;
+  for (int level = 63; level >= 0; --level) {
+    const uint64_t width = uint64_t{1} << level;
+    if ((r.count & width) == 0) continue;
+    out.push_back(NodeId{level, at >> level});
+    at += width;
+  }
+}
+
+// RFC 6962 PATH(index, D[start:start+count]) as the ranges whose MTHs it
+// lists, leaf's sibling first.
+void PathRanges(uint64_t index, uint64_t start, uint64_t count,
+                std::vector<Range>& out) {
+  if (count == 1) return;
+  const uint64_t k = SplitPoint(count);
+  if (index < k) {
+    PathRanges(index, start, k, out);
+    out.push_back({start + k, count - k});
+  } else {
+    PathRanges(index - k, start + k, count - k, out);
+    out.push_back({start, k});
+  }
+}
+
+// RFC 6962 SUBPROOF(first, D[start:start+count], whole_subtree) as ranges.
+void SubProofRanges(uint64_t first, uint64_t start, uint64_t count,
+                    bool whole_subtree, std::vector<Range>& out) {
+  if (first == count) {
+    if (!whole_subtree) out.push_back({start, count});
+    return;
+  }
+  const uint64_t k = SplitPoint(count);
+  if (first <= k) {
+    SubProofRanges(first, start, k, whole_subtree, out);
+    out.push_back({start + k, count - k});
+  } else {
+    SubProofRanges(first - k, start + k, count - k, false, out);
+    out.push_back({start, k});
+  }
+}
+
+// The MTH of every range, from one read of all their nodes.
+absl::StatusOr<std::vector<Hash>> HashRanges(const NodeReader& read,
+                                             const std::vector<Range>& ranges) {
+  std::vector<NodeId> ids;
+  std::vector<size_t> ends;
+  for (const Range& r : ranges) {
+    AppendRangeNodes(r, ids);
+    ends.push_back(ids.size());
+  }
+  if (ids.empty()) return std::vector<Hash>{};
+  absl::StatusOr<std::vector<Hash>> hashes = read(ids);
+  if (!hashes.ok()) return hashes.status();
+  if (hashes->size() != ids.size()) {
+    return absl::InternalError(absl::StrCat(
+        "asked for ", ids.size(), " tree nodes, got ", hashes->size()));
+  }
+  std::vector<Hash> out;
+  size_t begin = 0;
+  for (size_t end : ends) {
+    // MTH splits at the largest power of two below the count: fold the
+    // range's nodes from the right.
+    Hash h = (*hashes)[end - 1];
+    for (size_t i = end - 1; i > begin; --i) h = NodeHash((*hashes)[i - 1], h);
+    out.push_back(h);
+    begin = end;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<NodeId> FrontierNodes(uint64_t tree_size) {
+  std::vector<NodeId> ids;
+  AppendRangeNodes({0, tree_size}, ids);
+  return ids;
+}
+
+absl::StatusOr<Hash> RootFrom(const NodeReader& read, uint64_t tree_size) {
+  if (tree_size == 0) return Sha256("");
+  absl::StatusOr<std::vector<Hash>> h = HashRanges(read, {{0, tree_size}});
+  if (!h.ok()) return h.status();
+  return h->front();
+}
+
+absl::StatusOr<std::vector<Hash>> InclusionProofFrom(const NodeReader& read,
+                                                     uint64_t index,
+                                                     uint64_t tree_size) {
+  if (index >= tree_size) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "no leaf ", index, " in a tree of ", tree_size, " leaves"));
+  }
+  std::vector<Range> ranges;
+  PathRanges(index, 0, tree_size, ranges);
+  return HashRanges(read, ranges);
+}
+
+absl::StatusOr<std::vector<Hash>> ConsistencyProofFrom(const NodeReader& read,
+                                                       uint64_t first,
+                                                       uint64_t second) {
+  if (first == 0 || first > second) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("no consistency proof from ", first, " to ", second,
+                     " leaves (need 0 < first <= second)"));
+  }
+  std::vector<Range> ranges;
+  if (first < second) SubProofRanges(first, 0, second, true, ranges);
+  return HashRanges(read, ranges);
+}
+
+absl::StatusOr<CompactRange> CompactRange::FromFrontier(
+    uint64_t tree_size, std::vector<Hash> hashes) {
+  const size_t want = FrontierNodes(tree_size).size();
+  if (hashes.size() != want) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("a tree of ", tree_size, " leaves has ", want,
+                     " frontier nodes, not ", hashes.size()));
+  }
+  CompactRange range;
+  range.size_ = tree_size;
+  range.frontier_ = std::move(hashes);
+  return range;
+}
+
+void CompactRange::Append(const Hash& leaf_hash, std::vector<Node>* completed) {
+  Hash h = leaf_hash;
+  uint64_t index = size_;
+  int level = 0;
+  while ((index & 1) == 1) {
+    h = NodeHash(frontier_.back(), h);
+    frontier_.pop_back();
+    index >>= 1;
+    ++level;
+    if (completed != nullptr) completed->push_back({NodeId{level, index}, h});
+  }
+  frontier_.push_back(h);
+  ++size_;
+}
+
+Hash CompactRange::Root() const {
+  if (frontier_.empty()) return Sha256("");
+  Hash h = frontier_.back();
+  for (size_t i = frontier_.size() - 1; i > 0; --i) {
+    h = NodeHash(frontier_[i - 1], h);
+  }
+  return h;
+}
+
 void MerkleTree::AppendLeafHash(const Hash& leaf_hash) {
   if (levels_.empty()) levels_.emplace_back();
   levels_[0].push_back(leaf_hash);
@@ -87,47 +243,27 @@ void MerkleTree::Truncate(uint64_t size) {
   while (levels_.size() > 1 && levels_.back().empty()) levels_.pop_back();
 }
 
-Hash MerkleTree::SubtreeHash(uint64_t start, uint64_t count) const {
-  if (IsPowerOfTwo(count) && start % count == 0) {
-    const int level = Log2(count);
-    return levels_[level][start >> level];
-  }
-  const uint64_t k = SplitPoint(count);
-  return NodeHash(SubtreeHash(start, k), SubtreeHash(start + k, count - k));
+NodeReader MerkleTree::Reader() const {
+  return
+      [this](
+          const std::vector<NodeId>& ids) -> absl::StatusOr<std::vector<Hash>> {
+        std::vector<Hash> out;
+        out.reserve(ids.size());
+        for (const NodeId& id : ids) {
+          if (static_cast<size_t>(id.level) >= levels_.size() ||
+              id.index >= levels_[id.level].size()) {
+            return absl::NotFoundError(
+                absl::StrCat("no tree node (", id.level, ", ", id.index, ")"));
+          }
+          out.push_back(levels_[id.level][id.index]);
+        }
+        return out;
+      };
 }
 
 Hash MerkleTree::Root(uint64_t tree_size) const {
-  if (tree_size == 0) return Sha256("");
-  return SubtreeHash(0, tree_size);
-}
-
-void MerkleTree::Path(uint64_t index, uint64_t start, uint64_t count,
-                      std::vector<Hash>& out) const {
-  if (count == 1) return;
-  const uint64_t k = SplitPoint(count);
-  if (index < k) {
-    Path(index, start, k, out);
-    out.push_back(SubtreeHash(start + k, count - k));
-  } else {
-    Path(index - k, start + k, count - k, out);
-    out.push_back(SubtreeHash(start, k));
-  }
-}
-
-void MerkleTree::SubProof(uint64_t first, uint64_t start, uint64_t count,
-                          bool whole_subtree, std::vector<Hash>& out) const {
-  if (first == count) {
-    if (!whole_subtree) out.push_back(SubtreeHash(start, count));
-    return;
-  }
-  const uint64_t k = SplitPoint(count);
-  if (first <= k) {
-    SubProof(first, start, k, whole_subtree, out);
-    out.push_back(SubtreeHash(start + k, count - k));
-  } else {
-    SubProof(first - k, start + k, count - k, false, out);
-    out.push_back(SubtreeHash(start, k));
-  }
+  // Every node of a prefix is stored: the read cannot fail.
+  return *RootFrom(Reader(), tree_size);
 }
 
 absl::StatusOr<std::vector<Hash>> MerkleTree::InclusionProof(
@@ -137,9 +273,7 @@ absl::StatusOr<std::vector<Hash>> MerkleTree::InclusionProof(
         absl::StrCat("no leaf ", index, " in a tree of ", tree_size,
                      " leaves (the ledger has ", size(), ")"));
   }
-  std::vector<Hash> proof;
-  Path(index, 0, tree_size, proof);
-  return proof;
+  return InclusionProofFrom(Reader(), index, tree_size);
 }
 
 absl::StatusOr<std::vector<Hash>> MerkleTree::ConsistencyProof(
@@ -149,9 +283,7 @@ absl::StatusOr<std::vector<Hash>> MerkleTree::ConsistencyProof(
         absl::StrCat("no consistency proof from ", first, " to ", second,
                      " leaves (need 0 < first <= second <= ", size(), ")"));
   }
-  std::vector<Hash> proof;
-  if (first < second) SubProof(first, 0, second, true, proof);
-  return proof;
+  return ConsistencyProofFrom(Reader(), first, second);
 }
 
 namespace {

@@ -8,9 +8,19 @@
 // the iterative algorithms of RFC 9162 §2.1.3.2 and §2.1.4.2, which accept
 // exactly the proofs the generators produce.
 //
+// Nodes: node (level, index) is the hash of the complete, aligned subtree of
+// leaves [index·2^level, (index+1)·2^level); level 0 is a leaf hash. Every
+// root and proof is made of O(log n) such nodes, so a tree whose nodes are
+// kept in a store (the ledger's) answers them in O(log n) reads, through a
+// NodeReader (InclusionProofFrom, ConsistencyProofFrom, RootFrom).
+// CompactRange keeps only a tree's right frontier (one node per set bit of
+// its size): enough to append leaves, name the nodes each append completes,
+// and give the root, in O(log n) memory.
+//
 // MerkleTree keeps the hash of every complete, aligned subtree (2n hashes for
-// n leaves), so the root of any prefix, and any proof within it, costs
-// O(log² n) hashes.
+// n leaves) in memory, so the root of any prefix, and any proof within it,
+// costs O(log n) node look-ups; the verifier uses it to recompute a whole
+// ledger from its leaves.
 //
 // Thread-safety: the free functions are stateless. MerkleTree is not
 // synchronised: concurrent const calls are safe, a mutation needs exclusive
@@ -20,6 +30,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -41,6 +52,61 @@ inline absl::string_view HashBytes(const Hash& hash) {
   return absl::string_view(reinterpret_cast<const char*>(hash.data()),
                            hash.size());
 }
+
+struct NodeId {
+  int level = 0;
+  uint64_t index = 0;
+  bool operator==(const NodeId& o) const {
+    return level == o.level && index == o.index;
+  }
+};
+
+// Reads the hashes of `ids`, in order; an error (e.g. NOT_FOUND, DATA_LOSS)
+// is returned as is by whoever asked.
+using NodeReader = std::function<absl::StatusOr<std::vector<Hash>>(
+    const std::vector<NodeId>& ids)>;
+
+// The nodes whose hashes, folded right to left, give MTH(D[0:tree_size]):
+// the right frontier of that tree, highest level (leftmost) first.
+std::vector<NodeId> FrontierNodes(uint64_t tree_size);
+
+// The root of the first `tree_size` leaves (SHA-256("") for 0), from
+// O(log n) nodes read in one call.
+absl::StatusOr<Hash> RootFrom(const NodeReader& read, uint64_t tree_size);
+// The same proofs as MerkleTree's, from O(log n) nodes read in one call.
+// INVALID_ARGUMENT unless index < tree_size (resp. 0 < first <= second);
+// the caller checks the sizes exist.
+absl::StatusOr<std::vector<Hash>> InclusionProofFrom(const NodeReader& read,
+                                                     uint64_t index,
+                                                     uint64_t tree_size);
+absl::StatusOr<std::vector<Hash>> ConsistencyProofFrom(const NodeReader& read,
+                                                       uint64_t first,
+                                                       uint64_t second);
+
+// A tree's right frontier. Not synchronised.
+class CompactRange {
+ public:
+  struct Node {
+    NodeId id;
+    Hash hash;
+  };
+
+  CompactRange() = default;
+  // The tree of `tree_size` leaves whose FrontierNodes(tree_size) have
+  // `hashes`. INVALID_ARGUMENT when the count differs.
+  static absl::StatusOr<CompactRange> FromFrontier(uint64_t tree_size,
+                                                   std::vector<Hash> hashes);
+
+  uint64_t size() const { return size_; }
+  // Appends a leaf; adds to `completed` (may be null) every node above
+  // level 0 this completes, lowest first.
+  void Append(const Hash& leaf_hash, std::vector<Node>* completed);
+  Hash Root() const;
+
+ private:
+  uint64_t size_ = 0;
+  std::vector<Hash> frontier_;  // FrontierNodes(size_)'s hashes
+};
 
 class MerkleTree {
  public:
@@ -70,12 +136,8 @@ class MerkleTree {
                                                      uint64_t second) const;
 
  private:
-  // MTH of leaves [start, start + count). REQUIRES: count > 0.
-  Hash SubtreeHash(uint64_t start, uint64_t count) const;
-  void Path(uint64_t index, uint64_t start, uint64_t count,
-            std::vector<Hash>& out) const;
-  void SubProof(uint64_t first, uint64_t start, uint64_t count,
-                bool whole_subtree, std::vector<Hash>& out) const;
+  // Reads this tree's nodes.
+  NodeReader Reader() const;
 
   // levels_[k][i]: hash of leaves [i·2^k, (i+1)·2^k).
   std::vector<std::vector<Hash>> levels_;

@@ -43,6 +43,11 @@ CREATE TABLE IF NOT EXISTS tree_heads(
 CREATE TABLE IF NOT EXISTS rulesets(
   digest TEXT PRIMARY KEY,
   blob BYTEA NOT NULL);
+CREATE TABLE IF NOT EXISTS tree_nodes(
+  level INTEGER NOT NULL,
+  idx BIGINT NOT NULL,
+  hash BYTEA NOT NULL,
+  PRIMARY KEY(level, idx));
 INSERT INTO meta(key, value) VALUES('format', '1') ON CONFLICT DO NOTHING;
 COMMIT;
 )sql";
@@ -408,6 +413,84 @@ PostgresLedgerStore::LatestTreeHead() {
   if (!r.ok()) return r.status();
   if (r->rows() == 0) return std::nullopt;
   return ReadTreeHead(*r, 0);
+}
+
+namespace {
+
+// A PostgreSQL array literal of `values` ("{1,2,3}").
+template <typename T, typename Get>
+std::string ArrayLiteral(const std::vector<T>& values, Get get) {
+  std::string out = "{";
+  for (size_t i = 0; i < values.size(); ++i) {
+    absl::StrAppend(&out, i == 0 ? "" : ",", get(values[i]));
+  }
+  return out + "}";
+}
+
+}  // namespace
+
+absl::Status PostgresLedgerStore::InsertTreeNodes(
+    const std::vector<CompactRange::Node>& nodes) {
+  // One statement per chunk, the hashes as one hex-encoded array.
+  constexpr size_t kChunk = 5000;
+  for (size_t begin = 0; begin < nodes.size(); begin += kChunk) {
+    const size_t end = std::min(nodes.size(), begin + kChunk);
+    const std::vector<CompactRange::Node> chunk(nodes.begin() + begin,
+                                                nodes.begin() + end);
+    absl::StatusOr<PgResult> r = db_->Exec(
+        "INSERT INTO tree_nodes(level, idx, hash) "
+        "SELECT l, i, decode(h, 'hex') "
+        "FROM unnest($1::int[], $2::bigint[], $3::text[]) AS n(l, i, h)",
+        {PgParam::Text(ArrayLiteral(
+             chunk, [](const CompactRange::Node& n) { return n.id.level; })),
+         PgParam::Text(ArrayLiteral(
+             chunk, [](const CompactRange::Node& n) { return n.id.index; })),
+         PgParam::Text(ArrayLiteral(chunk, [](const CompactRange::Node& n) {
+           return HashToHex(n.hash);
+         }))});
+    if (!r.ok()) return r.status();
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<Hash>> PostgresLedgerStore::TreeNodes(
+    const std::vector<NodeId>& ids) {
+  if (ids.empty()) return std::vector<Hash>{};
+  // One query: the positions of `ids`, joined to the leaf hashes (level 0)
+  // and the stored nodes, by primary key.
+  absl::StatusOr<PgResult> r = db_->Exec(
+      "SELECT q.pos, CASE WHEN q.l = 0 THEN r.leaf_hash ELSE n.hash END "
+      "FROM unnest($1::int[], $2::bigint[]) WITH ORDINALITY AS q(l, i, pos) "
+      "LEFT JOIN records r ON q.l = 0 AND r.leaf_index = q.i "
+      "LEFT JOIN tree_nodes n ON q.l > 0 AND n.level = q.l AND n.idx = q.i "
+      "ORDER BY q.pos",
+      {PgParam::Text(
+           ArrayLiteral(ids, [](const NodeId& id) { return id.level; })),
+       PgParam::Text(
+           ArrayLiteral(ids, [](const NodeId& id) { return id.index; }))});
+  if (!r.ok()) return r.status();
+  if (r->rows() != static_cast<int>(ids.size())) {
+    return absl::InternalError(
+        absl::StrCat("asked for ", ids.size(), " tree nodes, got ", r->rows()));
+  }
+  std::vector<Hash> out;
+  out.reserve(ids.size());
+  for (int i = 0; i < r->rows(); ++i) {
+    const NodeId& id = ids[i];
+    if (r->IsNull(i, 1)) {
+      return absl::NotFoundError(absl::StrCat(LocationForDisplay(uri_),
+                                              ": no tree node (", id.level,
+                                              ", ", id.index, ")"));
+    }
+    absl::StatusOr<Hash> hash = HashFromBytes(r->Bytes(i, 1));
+    if (!hash.ok()) {
+      return absl::DataLossError(
+          absl::StrCat(LocationForDisplay(uri_), ": tree node (", id.level,
+                       ", ", id.index, "): ", hash.status().message()));
+    }
+    out.push_back(*hash);
+  }
+  return out;
 }
 
 absl::StatusOr<bool> PostgresLedgerStore::AwaitActivation(

@@ -92,6 +92,10 @@ class PostgresLedgerStore final : public LedgerStore {
       const std::function<absl::Status(const std::string&, const std::string&)>&
           fn) override;
   absl::StatusOr<std::optional<SignedTreeHead>> LatestTreeHead() override;
+  absl::Status InsertTreeNodes(
+      const std::vector<CompactRange::Node>& nodes) override;
+  absl::StatusOr<std::vector<Hash>> TreeNodes(
+      const std::vector<NodeId>& ids) override;
   // LISTENs (from the first call on) for the NOTIFY an activation's
   // insert sends at commit.
   absl::StatusOr<bool> AwaitActivation(absl::Duration timeout) override;

@@ -33,6 +33,11 @@ CREATE TABLE IF NOT EXISTS tree_heads(
 CREATE TABLE IF NOT EXISTS rulesets(
   digest TEXT PRIMARY KEY,
   blob BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS tree_nodes(
+  level INTEGER NOT NULL,
+  idx INTEGER NOT NULL,
+  hash BLOB NOT NULL,
+  PRIMARY KEY(level, idx)) WITHOUT ROWID;
 INSERT OR IGNORE INTO meta(key, value) VALUES('format', '1');
 COMMIT;
 )sql";
@@ -424,6 +429,57 @@ SqliteLedgerStore::LatestTreeHead() {
                  });
   if (!s.ok()) return s;
   return latest;
+}
+
+absl::Status SqliteLedgerStore::InsertTreeNodes(
+    const std::vector<CompactRange::Node>& nodes) {
+  absl::StatusOr<SqliteStatement*> s =
+      Statement("INSERT INTO tree_nodes(level, idx, hash) VALUES(?1, ?2, ?3)");
+  if (!s.ok()) return s.status();
+  for (const CompactRange::Node& node : nodes) {
+    absl::Status inserted = (*s)->Bind(1, node.id.level)
+                                .Bind(2, static_cast<int64_t>(node.id.index))
+                                .BindBlob(3, HashBytes(node.hash))
+                                .Run();
+    if (!inserted.ok()) return inserted;
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<Hash>> SqliteLedgerStore::TreeNodes(
+    const std::vector<NodeId>& ids) {
+  absl::StatusOr<SqliteStatement*> leaf =
+      Statement("SELECT leaf_hash FROM records WHERE leaf_index = ?1");
+  if (!leaf.ok()) return leaf.status();
+  absl::StatusOr<SqliteStatement*> node =
+      Statement("SELECT hash FROM tree_nodes WHERE level = ?1 AND idx = ?2");
+  if (!node.ok()) return node.status();
+  std::vector<Hash> out;
+  out.reserve(ids.size());
+  for (const NodeId& id : ids) {
+    SqliteStatement& stmt = id.level == 0 ? **leaf : **node;
+    if (id.level == 0) {
+      stmt.Bind(1, static_cast<int64_t>(id.index));
+    } else {
+      stmt.Bind(1, id.level).Bind(2, static_cast<int64_t>(id.index));
+    }
+    absl::StatusOr<bool> row = stmt.Step();
+    std::string bytes = row.ok() && *row ? stmt.Bytes(0) : "";
+    stmt.Reset();
+    if (!row.ok()) return row.status();
+    if (!*row) {
+      return absl::NotFoundError(absl::StrCat(path_, ": no tree node (",
+                                              id.level, ", ", id.index, ")"));
+    }
+    absl::StatusOr<Hash> hash = HashFromBytes(bytes);
+    if (!hash.ok()) {
+      return absl::DataLossError(absl::StrCat(path_, ": tree node (", id.level,
+                                              ", ", id.index,
+                                              "): ", hash.status().message()));
+    }
+    out.push_back(*hash);
+  }
+  return out;
 }
 
 absl::StatusOr<bool> SqliteLedgerStore::AwaitActivation(

@@ -84,6 +84,10 @@ class SqliteLedgerStore final : public LedgerStore {
       const std::function<absl::Status(const std::string&, const std::string&)>&
           fn) override;
   absl::StatusOr<std::optional<SignedTreeHead>> LatestTreeHead() override;
+  absl::Status InsertTreeNodes(
+      const std::vector<CompactRange::Node>& nodes) override;
+  absl::StatusOr<std::vector<Hash>> TreeNodes(
+      const std::vector<NodeId>& ids) override;
   // SQLite cannot tell: sleeps `timeout` and returns false.
   absl::StatusOr<bool> AwaitActivation(absl::Duration timeout) override;
 

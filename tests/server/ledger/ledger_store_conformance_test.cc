@@ -259,6 +259,72 @@ TEST_P(LedgerStoreConformance, RuleSetIsStoredOnce) {
   EXPECT_EQ(count, 1);
 }
 
+// Tree nodes (item 6 of issue 13): what a store keeps of the Merkle tree
+// above the leaves, read back by (level, index) in the order asked, level 0
+// being the records' leaf hashes.
+TEST_P(LedgerStoreConformance, TreeNodesReadBackInTheOrderAskedWithLeaves) {
+  std::vector<StoredRecord> rows;
+  CompactRange range;
+  std::vector<CompactRange::Node> nodes;
+  for (uint64_t i = 0; i < 7; ++i) {
+    rows.push_back(Access(i, 10 + i));
+    range.Append(*HashFromBytes(rows.back().leaf_hash), &nodes);
+  }
+  ASSERT_EQ(nodes.size(), 4u);  // (1,0) (1,1) (2,0) (1,2)
+  ASSERT_TRUE(store_->Begin().ok());
+  for (const StoredRecord& row : rows) {
+    ASSERT_TRUE(store_->InsertRecord(row).ok());
+  }
+  ASSERT_TRUE(store_->InsertTreeNodes(nodes).ok());
+  ASSERT_TRUE(store_->Commit().ok());
+
+  const std::vector<NodeId> ids = {{2, 0}, {0, 6}, {1, 2}, {0, 0}, {2, 0}};
+  absl::StatusOr<std::vector<Hash>> got = store_->TreeNodes(ids);
+  ASSERT_TRUE(got.ok()) << got.status();
+  ASSERT_EQ(got->size(), ids.size());
+  EXPECT_EQ((*got)[0], nodes[2].hash);
+  EXPECT_EQ((*got)[1], *HashFromBytes(rows[6].leaf_hash));
+  EXPECT_EQ((*got)[2], nodes[3].hash);
+  EXPECT_EQ((*got)[3], *HashFromBytes(rows[0].leaf_hash));
+  EXPECT_EQ((*got)[4], nodes[2].hash);
+  // The stored frontier gives the root the appends gave.
+  absl::StatusOr<std::vector<Hash>> frontier =
+      store_->TreeNodes(FrontierNodes(7));
+  ASSERT_TRUE(frontier.ok()) << frontier.status();
+  EXPECT_EQ(CompactRange::FromFrontier(7, *frontier)->Root(), range.Root());
+  // A reader sees them too.
+  absl::StatusOr<std::unique_ptr<LedgerStore>> reader = store_->OpenReader();
+  ASSERT_TRUE(reader.ok()) << reader.status();
+  EXPECT_EQ(*(*reader)->TreeNodes({{1, 1}}), std::vector<Hash>{nodes[1].hash});
+  EXPECT_TRUE((*reader)->TreeNodes({})->empty());
+}
+
+TEST_P(LedgerStoreConformance, AnAbsentTreeNodeIsNotFound) {
+  Write({Access(0, 1)}, {});
+  absl::Status node = store_->TreeNodes({{0, 0}, {1, 0}}).status();
+  EXPECT_TRUE(absl::IsNotFound(node)) << node;
+  absl::Status leaf = store_->TreeNodes({{0, 1}}).status();
+  EXPECT_TRUE(absl::IsNotFound(leaf)) << leaf;
+}
+
+TEST_P(LedgerStoreConformance, TreeNodesRollBackAndAreWrittenOnce) {
+  const CompactRange::Node node{{1, 0}, Sha256("node")};
+  ASSERT_TRUE(store_->Begin().ok());
+  ASSERT_TRUE(store_->InsertTreeNodes({node}).ok());
+  ASSERT_TRUE(store_->Rollback().ok());
+  EXPECT_TRUE(absl::IsNotFound(store_->TreeNodes({{1, 0}}).status()));
+
+  ASSERT_TRUE(store_->Begin().ok());
+  ASSERT_TRUE(store_->InsertTreeNodes({node}).ok());
+  ASSERT_TRUE(store_->Commit().ok());
+  ASSERT_TRUE(store_->Begin().ok());
+  absl::Status again =
+      store_->InsertTreeNodes({{{1, 0}, Sha256("another history")}});
+  EXPECT_TRUE(absl::IsAlreadyExists(again)) << again;
+  ASSERT_TRUE(store_->Rollback().ok());
+  EXPECT_EQ(*store_->TreeNodes({{1, 0}}), std::vector<Hash>{node.hash});
+}
+
 TEST_P(LedgerStoreConformance, DecisionsBetweenPageByTimeThenLeaf) {
   // Leaves out of time order, an activation in between, equal times.
   Write({Decision(0, "d-0", "", 300), Decision(1, "d-1", "", 100),

@@ -219,6 +219,76 @@ TEST_F(BruteForce, TruncateUndoesAppends) {
   EXPECT_EQ(copy.Root(), tree.Root(38));
 }
 
+// CompactRange holds only the frontier, yet gives every root, names every
+// node above the leaves exactly once with its RFC 6962 hash, and restarts
+// from a frontier read back.
+TEST_F(BruteForce, CompactRangeRootsAndCompletedNodes) {
+  CompactRange range;
+  std::vector<CompactRange::Node> completed;
+  EXPECT_EQ(range.Root(), NaiveRoot({}));
+  for (uint64_t n = 1; n <= kMaxSize; ++n) {
+    range.Append(leaves[n - 1], &completed);
+    ASSERT_EQ(range.size(), n);
+    EXPECT_EQ(range.Root(), NaiveRoot(Slice(leaves, 0, n))) << n;
+    std::vector<Hash> frontier;
+    for (const NodeId& id : FrontierNodes(n)) {
+      const uint64_t width = uint64_t{1} << id.level;
+      frontier.push_back(
+          NaiveRoot(Slice(leaves, id.index * width, (id.index + 1) * width)));
+    }
+    absl::StatusOr<CompactRange> restarted =
+        CompactRange::FromFrontier(n, frontier);
+    ASSERT_TRUE(restarted.ok()) << restarted.status();
+    EXPECT_EQ(restarted->Root(), range.Root()) << n;
+  }
+  // n leaves complete n - popcount(n) nodes above level 0.
+  EXPECT_EQ(completed.size(), kMaxSize - 3);  // 70 = 64 + 4 + 2
+  for (const CompactRange::Node& node : completed) {
+    ASSERT_GE(node.id.level, 1);
+    const uint64_t width = uint64_t{1} << node.id.level;
+    EXPECT_EQ(node.hash, NaiveRoot(Slice(leaves, node.id.index * width,
+                                         (node.id.index + 1) * width)))
+        << node.id.level << "," << node.id.index;
+  }
+  EXPECT_FALSE(CompactRange::FromFrontier(6, {leaves[0]}).ok());
+}
+
+// Proofs from a node reader ask only for O(log n) nodes.
+TEST_F(BruteForce, ProofsFromNodesReadFewNodes) {
+  int asked = 0;
+  // Each node recomputed from its leaves, independently of MerkleTree.
+  const NodeReader counting =
+      [&](const std::vector<NodeId>& ids) -> absl::StatusOr<std::vector<Hash>> {
+    asked += static_cast<int>(ids.size());
+    std::vector<Hash> out;
+    for (const NodeId& id : ids) {
+      const uint64_t width = uint64_t{1} << id.level;
+      out.push_back(
+          NaiveRoot(Slice(leaves, id.index * width, (id.index + 1) * width)));
+    }
+    return out;
+  };
+  for (uint64_t n = 1; n <= kMaxSize; ++n) {
+    for (uint64_t m = 0; m < n; ++m) {
+      asked = 0;
+      EXPECT_EQ(*InclusionProofFrom(counting, m, n),
+                NaivePath(m, Slice(leaves, 0, n)));
+      EXPECT_LE(asked, 2 * 8) << m << " " << n;
+      asked = 0;
+      EXPECT_EQ(*ConsistencyProofFrom(counting, m + 1, n),
+                NaiveSubProof(m + 1, Slice(leaves, 0, n), true));
+      EXPECT_LE(asked, 2 * 8) << m + 1 << " " << n;
+    }
+  }
+  const NodeReader failing =
+      [](const std::vector<NodeId>&) -> absl::StatusOr<std::vector<Hash>> {
+    return absl::DataLossError("gone");
+  };
+  EXPECT_TRUE(absl::IsDataLoss(InclusionProofFrom(failing, 0, 2).status()));
+  EXPECT_TRUE(absl::IsDataLoss(RootFrom(failing, 3).status()));
+  EXPECT_TRUE(RootFrom(failing, 0).ok());  // the empty tree reads nothing
+}
+
 TEST(Merkle, RejectsProofsOutsideTheTree) {
   const MerkleTree tree = TreeOf(KatLeaves());
   EXPECT_FALSE(tree.InclusionProof(8, 8).ok());
