@@ -2,11 +2,14 @@
 // the change summaries and differences of decision_diff.h.
 #include "server/app/auditor.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <string>
 #include <utility>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "engine/version.h"
 #include "google/protobuf/util/time_util.h"
@@ -146,6 +149,125 @@ absl::StatusOr<v1::ListAccessResponse> Auditor::ListAccess(
     response.add_leaf_indexes(a.leaf_index);
   }
   response.set_next_page_token(page->next_page_token);
+  return response;
+}
+
+absl::StatusOr<v1::ListLinkedDecisionsResponse> Auditor::ListLinkedDecisions(
+    const v1::ListLinkedDecisionsRequest& request, const EpisodeIndex* index,
+    absl::Time now) {
+  if (index == nullptr) {
+    return absl::FailedPreconditionError(
+        "the episode index is off (--episode_index=false, or a PostgreSQL "
+        "ledger), so no decisions are linked");
+  }
+  const int page_size = request.page_size() == 0 ? 100 : request.page_size();
+  if (page_size < 1 || page_size > 1000) {
+    return absl::InvalidArgumentError(
+        "invalid request: page_size: must be 1 to 1000");
+  }
+  int64_t after = -1;
+  if (!request.page_token().empty() &&
+      (!absl::SimpleAtoi(request.page_token(), &after) || after < 0)) {
+    return absl::InvalidArgumentError(
+        "invalid request: page_token: not one this ledger gave");
+  }
+  using LinkKind = EpisodeIndex::LinkKind;
+  std::vector<EpisodeIndex::LinkedDecision> linked;
+  switch (request.link_case()) {
+    case v1::ListLinkedDecisionsRequest::kPlaceReference:
+    case v1::ListLinkedDecisionsRequest::kAssociateReference: {
+      const bool place = request.link_case() ==
+                         v1::ListLinkedDecisionsRequest::kPlaceReference;
+      const std::string& reference =
+          place ? request.place_reference() : request.associate_reference();
+      if (reference.empty()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("invalid request: ",
+                         place ? "place_reference" : "associate_reference",
+                         ": must not be empty"));
+      }
+      linked = index->LinkedTo(place ? LinkKind::kPlace : LinkKind::kPerson,
+                               reference);
+      break;
+    }
+    case v1::ListLinkedDecisionsRequest::kDecisionId: {
+      absl::StatusOr<ledger::StoredDecision> stored =
+          Lookup(request.decision_id());
+      if (!stored.ok()) return stored.status();
+      linked.push_back({stored->leaf_index, request.decision_id()});
+      std::optional<v1::Derived> derived =
+          index->Derive(stored->record.facts(), now);
+      if (derived.has_value()) {
+        for (const v1::LinkedChild& child : derived->linked_children()) {
+          absl::StatusOr<ledger::StoredDecision> other =
+              ledger_->GetDecision(child.decision_id());
+          if (!other.ok()) return other.status();
+          linked.push_back({other->leaf_index, child.decision_id()});
+        }
+      }
+      std::sort(linked.begin(), linked.end(), [](const auto& a, const auto& b) {
+        return a.leaf_index < b.leaf_index;
+      });
+      break;
+    }
+    case v1::ListLinkedDecisionsRequest::LINK_NOT_SET:
+      return absl::InvalidArgumentError(
+          "invalid request: link: required — place_reference, "
+          "associate_reference or decision_id");
+  }
+  v1::ListLinkedDecisionsResponse response;
+  int64_t bytes = 0;
+  for (const EpisodeIndex::LinkedDecision& d : linked) {
+    if (static_cast<int64_t>(d.leaf_index) <= after) continue;
+    if (response.decisions_size() == page_size) {
+      response.set_next_page_token(absl::StrCat(
+          response.leaf_indexes(response.leaf_indexes_size() - 1)));
+      break;
+    }
+    absl::StatusOr<ledger::StoredDecision> stored =
+        ledger_->GetDecision(d.decision_id);
+    if (!stored.ok()) return stored.status();
+    const int64_t size = static_cast<int64_t>(stored->record.ByteSizeLong());
+    if (response.decisions_size() > 0 &&
+        bytes + size > kListDecisionsMaxBytes) {
+      response.set_next_page_token(absl::StrCat(
+          response.leaf_indexes(response.leaf_indexes_size() - 1)));
+      break;
+    }
+    bytes += size;
+    *response.add_decisions() = std::move(stored->record);
+    response.add_leaf_indexes(d.leaf_index);
+  }
+  return response;
+}
+
+absl::StatusOr<v1::ListActivationsResponse> Auditor::ListActivations(
+    const v1::ListActivationsRequest& request) {
+  const int page_size = request.page_size() == 0 ? 100 : request.page_size();
+  if (page_size < 1 || page_size > 1000) {
+    return absl::InvalidArgumentError("page_size: must be 1 to 1000");
+  }
+  int64_t after = -1;
+  if (!request.page_token().empty() &&
+      (!absl::SimpleAtoi(request.page_token(), &after) || after < 0)) {
+    return absl::InvalidArgumentError("page_token: not one this ledger gave");
+  }
+  // Activations are asked for by people (a few a day), so the ledger's
+  // whole list is read and the page cut from it.
+  absl::StatusOr<std::vector<ledger::StoredActivation>> all =
+      ledger_->ListActivations(/*include_rejected=*/true);
+  if (!all.ok()) return all.status();
+  v1::ListActivationsResponse response;
+  for (ledger::StoredActivation& a : *all) {
+    if (static_cast<int64_t>(a.leaf_index) <= after) continue;
+    if (response.activations_size() == page_size) {
+      response.set_next_page_token(absl::StrCat(
+          response.leaf_indexes(response.leaf_indexes_size() - 1)));
+      break;
+    }
+    *response.add_activations() = std::move(a.record);
+    response.add_leaf_indexes(a.leaf_index);
+  }
   return response;
 }
 

@@ -25,6 +25,7 @@
 #include "engine/facts/fact_types.h"
 #include "lantern/v1/audit.pb.h"
 #include "server/app/audit_rulesets.h"
+#include "server/app/episode_index.h"
 #include "server/app/ruleset_registry.h"
 #include "server/ledger/ledger.h"
 
@@ -51,6 +52,17 @@ class Auditor {
   absl::StatusOr<v1::ListAccessResponse> ListAccess(
       const v1::ListAccessRequest& request);
   absl::StatusOr<v1::WhatIfResponse> WhatIf(const v1::WhatIfRequest& request);
+  // The recorded decisions `index` links to the request's place, person or
+  // decision (its group, as the index derives it at `now`), a page at a
+  // time (the page token is the last decision's leaf index).
+  // FAILED_PRECONDITION when `index` is null (the index is off).
+  absl::StatusOr<v1::ListLinkedDecisionsResponse> ListLinkedDecisions(
+      const v1::ListLinkedDecisionsRequest& request, const EpisodeIndex* index,
+      absl::Time now);
+  // Every activation record, rejected ones included, a page at a time
+  // (the page token is the last record's leaf index).
+  absl::StatusOr<v1::ListActivationsResponse> ListActivations(
+      const v1::ListActivationsRequest& request);
 
   // The request's candidate, loaded and compiled (files), or found (by
   // version or digest). Done before streaming, so a bad candidate is the

@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
@@ -47,6 +48,19 @@ class EpisodeIndex {
   // changes nothing. REQUIRES: the decision is durably recorded.
   virtual void Add(const v1::EpisodeFacts& facts, absl::string_view decision_id,
                    uint64_t leaf_index) = 0;
+
+  // The latest decision on each indexed episode linked to `reference`:
+  // kPlace, episodes whose child was found (or stayed, while away) at that
+  // place reference; kPerson, episodes where the child was with a person
+  // of that reference. Lowest leaf index first; empty for an unknown or
+  // empty reference.
+  enum class LinkKind { kPlace, kPerson };
+  struct LinkedDecision {
+    uint64_t leaf_index = 0;
+    std::string decision_id;
+  };
+  virtual std::vector<LinkedDecision> LinkedTo(
+      LinkKind link, absl::string_view reference) const = 0;
 };
 
 // The key of `facts`'s episode in any index, or nullopt when it is not

@@ -130,6 +130,30 @@ size_t MemoryEpisodeIndex::size() const {
   return entries_.size();
 }
 
+std::vector<EpisodeIndex::LinkedDecision> MemoryEpisodeIndex::LinkedTo(
+    LinkKind link, absl::string_view reference) const {
+  absl::ReaderMutexLock lock(&mu_);
+  const std::vector<uint32_t>* slots = nullptr;
+  if (link == LinkKind::kPlace) {
+    const uint32_t id = places_.Find(reference);
+    if (id != 0) slots = &places_.lists[id];
+  } else {
+    const uint32_t id = persons_.Find(reference);
+    if (id != 0 && id < with_person_.size()) slots = &with_person_[id];
+  }
+  std::vector<LinkedDecision> out;
+  if (slots == nullptr) return out;
+  out.reserve(slots->size());
+  for (uint32_t slot : *slots) {
+    out.push_back({entries_[slot].leaf_index, entries_[slot].decision_id});
+  }
+  std::sort(out.begin(), out.end(),
+            [](const LinkedDecision& a, const LinkedDecision& b) {
+              return a.leaf_index < b.leaf_index;
+            });
+  return out;
+}
+
 void MemoryEpisodeIndex::Fill(const v1::EpisodeFacts& facts,
                               absl::string_view decision_id,
                               uint64_t leaf_index, Entry& e) {

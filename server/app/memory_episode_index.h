@@ -33,6 +33,8 @@ class MemoryEpisodeIndex : public EpisodeIndex {
            uint64_t leaf_index) override {
     Insert(facts, decision_id, leaf_index);
   }
+  std::vector<LinkedDecision> LinkedTo(
+      LinkKind link, absl::string_view reference) const override;
   // Add, saying whether the index changed (a new episode, or a later
   // decision on a known one).
   bool Insert(const v1::EpisodeFacts& facts, absl::string_view decision_id,

@@ -23,6 +23,11 @@ constexpr const char* kRemovedFields[] = {
     "lantern.v1.Assessment.pull_factors",
     "lantern.v1.Assessment.indicators",
     "lantern.v1.GetInclusionProofResponse.leaf",
+    // The references in what the episode index derived (Assessment.derived).
+    "lantern.v1.LinkedChild.child_reference",
+    "lantern.v1.LinkedEpisode.child_reference",
+    "lantern.v1.LinkedPlace.reference",
+    "lantern.v1.LinkedPerson.reference",
 };
 
 bool Removed(const FieldDescriptor& field) {
@@ -36,11 +41,11 @@ bool Removed(const FieldDescriptor& field) {
   return false;
 }
 
-// A difference whose values could quote facts: evidence (fact values) or
-// recorded codes.
+// A difference whose values could quote facts: evidence (fact values),
+// recorded codes or derived references.
 void ClearDifference(v1::FieldDifference& d) {
   for (const char* touch :
-       {"evidence", "push_factors", "pull_factors", "indicators"}) {
+       {"evidence", "push_factors", "pull_factors", "indicators", "derived"}) {
     if (absl::StrContains(d.path(), touch) ||
         absl::StrContains(d.recorded(), touch) ||
         absl::StrContains(d.replayed(), touch)) {

@@ -11,9 +11,12 @@
 //   - Assessment.push_factors, pull_factors and indicators (the catalogue
 //     codes recorded about the child);
 //   - FieldDifference.recorded/replayed when the path or a value touches
-//     evidence or recorded codes (the path stays);
+//     evidence, recorded codes or derived facts (the path stays);
 //   - GetInclusionProofResponse.leaf (the record's bytes; leaf_hash stays,
-//     so the proof can still be checked).
+//     so the proof can still be checked);
+//   - the references in Assessment.derived (LinkedChild and LinkedEpisode
+//     child_reference, LinkedPlace and LinkedPerson reference): the
+//     counts and the linked decision ids stay.
 // Everything else (decision ids, times, ruleset digests, grades, concerns,
 // prompts, actions, rule ids, unknown fact paths, proofs) is kept.
 // tests/server/app/personal_data_test.cc checks every field of every

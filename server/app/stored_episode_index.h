@@ -52,6 +52,10 @@ class StoredEpisodeIndex : public EpisodeIndex {
   }
   void Add(const v1::EpisodeFacts& facts, absl::string_view decision_id,
            uint64_t leaf_index) override;
+  std::vector<LinkedDecision> LinkedTo(
+      LinkKind link, absl::string_view reference) const override {
+    return memory_.LinkedTo(link, reference);
+  }
 
   size_t size() const { return memory_.size(); }
 

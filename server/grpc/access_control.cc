@@ -4,6 +4,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "google/protobuf/util/time_util.h"
 #include "server/app/echo_value.h"
 #include "server/grpc/transport_security.h"
@@ -32,10 +33,12 @@ constexpr MethodAccess kMethods[] = {
     {"/lantern.v1.Audit/Replay", kAuditors, true, true},
     {"/lantern.v1.Audit/WhatIf", kAuditors, true, true},
     {"/lantern.v1.Audit/GetInclusionProof", kAuditors, true, true},
-    {"/lantern.v1.Audit/Backtest", kAuditors, false, false},
+    {"/lantern.v1.Audit/Backtest", kAuditors, true, true},
     {"/lantern.v1.Audit/GetTreeHead", kAuditors, false, false},
     {"/lantern.v1.Audit/GetConsistencyProof", kAuditors, false, false},
     {"/lantern.v1.Audit/ListAccess", {Role::kDataOfficer}, false, false},
+    {"/lantern.v1.Audit/ListActivations", kAuditors, false, false},
+    {"/lantern.v1.Audit/ListLinkedDecisions", kAuditors, true, true},
 };
 
 constexpr char kLocal[] = "local";
@@ -94,7 +97,7 @@ absl::StatusOr<Caller> AccessControl::Admit(
         caller.roles.empty() ? "no role" : caller.roles.Describe()));
   }
   if (refusal.ok()) return caller;
-  RecordRefusal(NewRecord(caller, method), refusal);
+  RecordRefusal(NewRecord(caller, method), refusal, context.peer());
   return refusal;
 }
 
@@ -128,6 +131,12 @@ void AccessControl::Record(v1::AccessRecord record, const absl::Status& outcome,
                            std::function<void(absl::Status)> done) {
   record.set_code(static_cast<int>(outcome.code()));
   record.set_message(std::string(outcome.message()));
+  std::vector<v1::AccessRecord> summaries;
+  {
+    absl::MutexLock lock(&refusals_mu_);
+    TakeClosedWindows(clock_(), /*all=*/false, summaries);
+  }
+  for (v1::AccessRecord& summary : summaries) Append(std::move(summary));
   if (ledger_ == nullptr) {
     done(absl::OkStatus());
     return;
@@ -145,9 +154,106 @@ void AccessControl::Record(v1::AccessRecord record, const absl::Status& outcome,
       });
 }
 
+AccessControl::~AccessControl() {
+  std::vector<v1::AccessRecord> summaries;
+  {
+    absl::MutexLock lock(&refusals_mu_);
+    TakeClosedWindows(absl::InfiniteFuture(), /*all=*/true, summaries);
+  }
+  for (v1::AccessRecord& summary : summaries) Append(std::move(summary));
+}
+
+void AccessControl::Append(v1::AccessRecord record) {
+  if (ledger_ == nullptr) return;
+  ledger_->AppendAccessAsync(record, [](absl::StatusOr<uint64_t>) {});
+}
+
+void AccessControl::TakeSummary(RefusalWindow& w,
+                                std::vector<v1::AccessRecord>& out) {
+  if (w.not_recorded == 0) return;
+  v1::AccessRecord summary = std::move(w.last);
+  summary.set_refusals_not_recorded(w.not_recorded);
+  *summary.mutable_not_recorded_since() =
+      google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(
+          absl::ToUnixMicros(w.first_not_recorded));
+  out.push_back(std::move(summary));
+  w.not_recorded = 0;
+}
+
+void AccessControl::TakeClosedWindows(absl::Time now, bool all,
+                                      std::vector<v1::AccessRecord>& out) {
+  // A full pass at most once a second: its cost is bounded by max_callers.
+  if (!all && now - last_sweep_ < absl::Seconds(1) &&
+      now - last_sweep_ < limits_.window) {
+    return;
+  }
+  last_sweep_ = now;
+  for (auto it = refusals_.begin(); it != refusals_.end();) {
+    RefusalWindow& w = it->second;
+    if (!all && w.start + limits_.window > now) {
+      ++it;
+      continue;
+    }
+    TakeSummary(w, out);
+    refusals_.erase(it++);
+  }
+}
+
+namespace {
+
+// "ipv4:10.0.0.7:51234" → "10.0.0.7"; "ipv6:[::1]:51234" → "::1"; other
+// forms (unix sockets) as they are.
+std::string PeerHost(absl::string_view peer) {
+  absl::string_view rest = peer;
+  if (absl::ConsumePrefix(&rest, "ipv6:[")) {
+    return std::string(rest.substr(0, rest.find(']')));
+  }
+  if (absl::ConsumePrefix(&rest, "ipv4:")) {
+    return std::string(rest.substr(0, rest.rfind(':')));
+  }
+  return std::string(peer);
+}
+
+}  // namespace
+
 void AccessControl::RecordRefusal(v1::AccessRecord record,
-                                  const absl::Status& refusal) {
-  Record(std::move(record), refusal, [](absl::Status) {});
+                                  const absl::Status& refusal,
+                                  absl::string_view peer) {
+  record.set_code(static_cast<int>(refusal.code()));
+  record.set_message(std::string(refusal.message()));
+  if (record.principal().empty() && !peer.empty()) {
+    record.set_peer(PeerHost(peer));
+  }
+  const absl::Time now = clock_();
+  std::vector<v1::AccessRecord> summaries;
+  bool write = true;
+  {
+    absl::MutexLock lock(&refusals_mu_);
+    TakeClosedWindows(now, /*all=*/false, summaries);
+    std::string key = record.principal().empty()
+                          ? absl::StrCat("peer ", record.peer())
+                          : absl::StrCat("principal ", record.principal());
+    if (refusals_.size() >= limits_.max_callers && !refusals_.contains(key)) {
+      key = "(callers beyond the limit)";
+    }
+    auto [it, added] = refusals_.try_emplace(key);
+    RefusalWindow& w = it->second;
+    if (!added && w.start + limits_.window <= now) {  // not yet swept
+      TakeSummary(w, summaries);
+      w = RefusalWindow();
+      added = true;
+    }
+    if (added) w.start = now;
+    if (w.recorded < limits_.per_window) {
+      ++w.recorded;
+    } else {
+      write = false;
+      if (w.not_recorded++ == 0) w.first_not_recorded = now;
+      w.last = record;
+    }
+  }
+  for (v1::AccessRecord& summary : summaries) Append(std::move(summary));
+  if (write) Append(std::move(record));
 }
 
 }  // namespace lantern

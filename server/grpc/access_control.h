@@ -12,9 +12,10 @@
 //   Audit/GetDecision                            auditor, data_officer,
 //                                                assessor (own only)  purpose
 //   Audit/ListDecisions, Replay, WhatIf,
-//         GetInclusionProof                      auditor, data_officer purpose
-//   Audit/Backtest, GetTreeHead,
-//         GetConsistencyProof                    auditor, data_officer
+//         GetInclusionProof, Backtest,
+//         ListLinkedDecisions                    auditor, data_officer purpose
+//   Audit/GetTreeHead, GetConsistencyProof,
+//         ListActivations                        auditor, data_officer
 //   Audit/ListAccess                             data_officer
 //
 // grpc.health.v1.Health and server reflection are not Lantern's and stay
@@ -31,6 +32,17 @@
 // A refusal is appended to the access log (not waited for: a refused call
 // has disclosed nothing).
 //
+// Refusals are bounded, so that a caller without an identity or a role
+// cannot grow the ledger without bound: per caller (its principal; without
+// one, its peer's host address) at most `RefusalLimits::per_window`
+// refusal records per window; the rest are counted, and the count is
+// written as one summary record (AccessRecord.refusals_not_recorded, the
+// last refusal's method, code and message) at the first refusal or access
+// record after the window closes, or when the AccessControl is destroyed.
+// At most `max_callers` callers are tracked at once; beyond that, new
+// callers share one window. The refusal answered to the caller is the
+// same either way.
+//
 // The log. Record() appends an access record and calls back once it is
 // durable; handlers that return recorded decisions send their answer only
 // from there (UNAVAILABLE when it could not be recorded). Without a ledger
@@ -45,8 +57,10 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
@@ -77,17 +91,33 @@ struct Caller {
 // The longest purpose accepted, in bytes.
 inline constexpr size_t kMaxPurposeBytes = 500;
 
+// How many refusal records a caller may cause (see above).
+struct RefusalLimits {
+  int per_window = 10;
+  absl::Duration window = absl::Minutes(1);
+  size_t max_callers = 10000;
+};
+
 class AccessControl {
  public:
   // Local mode: no policy, every caller "local" with every role.
   // REQUIRES: `ledger` (may be null: nothing is recorded) outlives this.
-  AccessControl(ledger::Ledger* ledger, std::function<absl::Time()> clock)
-      : ledger_(ledger), clock_(std::move(clock)) {}
+  AccessControl(ledger::Ledger* ledger, std::function<absl::Time()> clock,
+                RefusalLimits limits = {})
+      : ledger_(ledger), clock_(std::move(clock)), limits_(limits) {}
   // Certificate mode: principals from client certificates, roles from
   // `policy` (not null).
   AccessControl(std::shared_ptr<const AccessPolicy> policy,
-                ledger::Ledger* ledger, std::function<absl::Time()> clock)
-      : ledger_(ledger), clock_(std::move(clock)), policy_(std::move(policy)) {}
+                ledger::Ledger* ledger, std::function<absl::Time()> clock,
+                RefusalLimits limits = {})
+      : ledger_(ledger),
+        clock_(std::move(clock)),
+        limits_(limits),
+        policy_(std::move(policy)) {}
+  // Writes the counts of refusals not yet summarised.
+  ~AccessControl();
+  AccessControl(const AccessControl&) = delete;
+  AccessControl& operator=(const AccessControl&) = delete;
 
   bool local() const;
 
@@ -113,8 +143,11 @@ class AccessControl {
   // `done` once it is durable: OK, or UNAVAILABLE saying it could not be.
   void Record(v1::AccessRecord record, const absl::Status& outcome,
               std::function<void(absl::Status)> done);
-  // The same, not waited for (refusals).
-  void RecordRefusal(v1::AccessRecord record, const absl::Status& refusal);
+  // The same, not waited for (refusals), within the refusal limits: the
+  // caller is record.principal(), else `peer` (a gRPC peer URI such as
+  // "ipv4:10.0.0.7:51234"; its host is kept in the record).
+  void RecordRefusal(v1::AccessRecord record, const absl::Status& refusal,
+                     absl::string_view peer = "");
 
   // Replaces the policy (certificate mode only).
   void SetPolicy(std::shared_ptr<const AccessPolicy> policy);
@@ -122,8 +155,30 @@ class AccessControl {
  private:
   std::shared_ptr<const AccessPolicy> policy() const;
 
+  // One caller's refusals in its current window.
+  struct RefusalWindow {
+    absl::Time start;
+    int recorded = 0;
+    uint64_t not_recorded = 0;
+    absl::Time first_not_recorded;
+    v1::AccessRecord last;  // the last refusal not recorded
+  };
+  // Moves the summaries of windows closed by `now` (all when `all`) to
+  // `out`, and forgets those windows.
+  void TakeClosedWindows(absl::Time now, bool all,
+                         std::vector<v1::AccessRecord>& out)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(refusals_mu_);
+  // Moves `w`'s count, if any, to `out` as a summary record.
+  static void TakeSummary(RefusalWindow& w, std::vector<v1::AccessRecord>& out);
+  void Append(v1::AccessRecord record);
+
   ledger::Ledger* const ledger_;
   const std::function<absl::Time()> clock_;
+  const RefusalLimits limits_;
+  absl::Mutex refusals_mu_;
+  absl::flat_hash_map<std::string, RefusalWindow> refusals_
+      ABSL_GUARDED_BY(refusals_mu_);
+  absl::Time last_sweep_ ABSL_GUARDED_BY(refusals_mu_) = absl::InfinitePast();
   mutable absl::Mutex mu_;
   // Null in local mode.
   std::shared_ptr<const AccessPolicy> policy_ ABSL_GUARDED_BY(mu_);

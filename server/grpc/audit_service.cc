@@ -69,6 +69,12 @@ void AddDecisionIds(const v1::ListDecisionsResponse& r, v1::AccessRecord* a) {
     a->add_decision_ids(d.decision_id());
   }
 }
+void AddDecisionIds(const v1::ListLinkedDecisionsResponse& r,
+                    v1::AccessRecord* a) {
+  for (const v1::DecisionRecord& d : r.decisions()) {
+    a->add_decision_ids(d.decision_id());
+  }
+}
 void AddDecisionIds(const v1::ReplayResponse& r, v1::AccessRecord* a) {
   a->add_decision_ids(r.recorded().decision_id());
 }
@@ -92,6 +98,20 @@ bool MadeBy(const Response&, const std::string&) {
 
 std::string TimeText(bool has, const google::protobuf::Timestamp& t) {
   return has ? google::protobuf::util::TimeUtil::ToString(t) : "";
+}
+
+// OK when `purpose` is acceptable; otherwise the refusal, logged.
+absl::Status CheckPurposeLogged(AccessControl* access, const Caller& caller,
+                                const char* method, const std::string& subject,
+                                const std::string& purpose) {
+  absl::Status s = AccessControl::CheckPurpose(purpose);
+  if (!s.ok() && access != nullptr) {
+    v1::AccessRecord record = access->NewRecord(caller, method);
+    record.set_subject(subject);
+    record.set_purpose(std::string(Utf8Prefix(purpose, kMaxPurposeBytes)));
+    access->RecordRefusal(std::move(record), s);
+  }
+  return s;
 }
 
 // Fits `result` to what `caller` may see, logs the access and finishes
@@ -229,6 +249,8 @@ AuditService::AuditService(ledger::Ledger* ledger,
   ParseUnary(name, "GetInclusionProof", &AuditService::GetInclusionProof);
   ParseUnary(name, "GetConsistencyProof", &AuditService::GetConsistencyProof);
   ParseUnary(name, "ListAccess", &AuditService::ListAccess);
+  ParseUnary(name, "ListActivations", &AuditService::ListActivations);
+  ParseUnary(name, "ListLinkedDecisions", &AuditService::ListLinkedDecisions);
   MarkRawCallback(
       name, "Backtest",
       new grpc::internal::CallbackServerStreamingHandler<grpc::ByteBuffer,
@@ -250,13 +272,9 @@ grpc::ServerUnaryReactor* AuditService::ReadDecisions(
     return reactor;
   }
   const Caller caller = CallerOf(*context);
-  if (absl::Status s = AccessControl::CheckPurpose(purpose); !s.ok()) {
-    if (access_control() != nullptr) {
-      v1::AccessRecord record = access_control()->NewRecord(caller, method);
-      record.set_subject(subject);
-      record.set_purpose(std::string(Utf8Prefix(purpose, kMaxPurposeBytes)));
-      access_control()->RecordRefusal(std::move(record), s);
-    }
+  if (absl::Status s = CheckPurposeLogged(access_control(), caller, method,
+                                          subject, purpose);
+      !s.ok()) {
     reactor->Finish(ToGrpcStatus(s));
     return reactor;
   }
@@ -320,10 +338,10 @@ grpc::ServerUnaryReactor* AuditService::WhatIf(
 
 grpc::ServerWriteReactor<v1::BacktestItem>* AuditService::Backtest(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer& raw) {
+  static constexpr char kMethod[] = "/lantern.v1.Audit/Backtest";
   auto* writer = new BacktestWriter(context, stream_idle_);
-  if (absl::StatusOr<Caller> caller =
-          Admit(*context, "/lantern.v1.Audit/Backtest");
-      !caller.ok()) {
+  absl::StatusOr<Caller> caller = Admit(*context, kMethod);
+  if (!caller.ok()) {
     writer->Finish(ToGrpcStatus(caller.status()));
     return writer;
   }
@@ -344,6 +362,19 @@ grpc::ServerWriteReactor<v1::BacktestItem>* AuditService::Backtest(
     writer->Finish(LedgerOff());
     return writer;
   }
+  const v1::BacktestRequest& request = writer->request;
+  const std::string subject = absl::StrCat(
+      request.has_files()
+          ? absl::StrCat("candidate files=", request.files().files_size())
+          : "candidate ruleset_version=" + EchoValue(request.ruleset_version()),
+      " from=", TimeText(request.has_from(), request.from()),
+      " to=", TimeText(request.has_to(), request.to()));
+  if (absl::Status s = CheckPurposeLogged(access_control(), *caller, kMethod,
+                                          subject, request.purpose());
+      !s.ok()) {
+    writer->Finish(ToGrpcStatus(s));
+    return writer;
+  }
   if (backtests_.fetch_add(1) >= max_backtests_) {
     backtests_.fetch_sub(1);
     writer->Finish(ToGrpcStatus(absl::ResourceExhaustedError(absl::StrCat(
@@ -352,10 +383,29 @@ grpc::ServerWriteReactor<v1::BacktestItem>* AuditService::Backtest(
         "finished"))));
     return writer;
   }
-  backtest_worker_.Post([this, writer] {
-    RunBacktest(*auditor_, writer);
-    backtests_.fetch_sub(1);
-  });
+  auto start = [this, writer] {
+    backtest_worker_.Post([this, writer] {
+      RunBacktest(*auditor_, writer);
+      backtests_.fetch_sub(1);
+    });
+  };
+  if (access_control() == nullptr) {
+    start();
+    return writer;
+  }
+  // Logged before the first item is sent, as the unary reads are.
+  v1::AccessRecord record = access_control()->NewRecord(*caller, kMethod);
+  record.set_subject(subject);
+  record.set_purpose(request.purpose());
+  access_control()->Record(std::move(record), absl::OkStatus(),
+                           [this, writer, start](absl::Status recorded) {
+                             if (!recorded.ok()) {
+                               writer->Finish(ToGrpcStatus(recorded));
+                               backtests_.fetch_sub(1);
+                               return;
+                             }
+                             start();
+                           });
   return writer;
 }
 
@@ -388,6 +438,42 @@ grpc::ServerUnaryReactor* AuditService::ListAccess(
     v1::ListAccessResponse* response) {
   return Inline(context, auditor_.get(), response,
                 [&] { return auditor_->ListAccess(*request); });
+}
+
+grpc::ServerUnaryReactor* AuditService::ListLinkedDecisions(
+    grpc::CallbackServerContext* context,
+    const v1::ListLinkedDecisionsRequest* request,
+    v1::ListLinkedDecisionsResponse* response) {
+  std::string link;
+  switch (request->link_case()) {
+    case v1::ListLinkedDecisionsRequest::kPlaceReference:
+      link = "place_reference=" + EchoValue(request->place_reference());
+      break;
+    case v1::ListLinkedDecisionsRequest::kAssociateReference:
+      link = "associate_reference=" + EchoValue(request->associate_reference());
+      break;
+    case v1::ListLinkedDecisionsRequest::kDecisionId:
+      link = "decision_id=" + EchoValue(request->decision_id());
+      break;
+    case v1::ListLinkedDecisionsRequest::LINK_NOT_SET:
+      break;
+  }
+  return ReadDecisions(
+      context, "/lantern.v1.Audit/ListLinkedDecisions",
+      absl::StrCat(link, " page_size=", request->page_size(),
+                   " page_token=", EchoValue(request->page_token())),
+      request->purpose(), response, nullptr, [this, request] {
+        return auditor_->ListLinkedDecisions(*request, episode_index_,
+                                             absl::Now());
+      });
+}
+
+grpc::ServerUnaryReactor* AuditService::ListActivations(
+    grpc::CallbackServerContext* context,
+    const v1::ListActivationsRequest* request,
+    v1::ListActivationsResponse* response) {
+  return Inline(context, auditor_.get(), response,
+                [&] { return auditor_->ListActivations(*request); });
 }
 
 grpc::ServerUnaryReactor* AuditService::GetConsistencyProof(

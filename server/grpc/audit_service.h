@@ -18,12 +18,14 @@
 // FAILED_PRECONDITION "the ledger is off".
 //
 // Reads of recorded decisions (GetDecision, ListDecisions, Replay, WhatIf,
-// GetInclusionProof) need a purpose (AccessControl::CheckPurpose), answer
-// by the caller's role — a data_officer everything, an auditor without
-// personal data (RemovePersonalData), an assessor (GetDecision only) only
-// the decisions it made, PERMISSION_DENIED for another's — and are sent
-// only once their access record is durable (UNAVAILABLE otherwise).
-// ListAccess pages through the access log.
+// GetInclusionProof, ListLinkedDecisions; and Backtest, whose one access
+// record is durable before its first item) need a purpose
+// (AccessControl::CheckPurpose), answer by the caller's role — a data_officer
+// everything, an auditor without personal data (RemovePersonalData), an
+// assessor (GetDecision only) only the decisions it made, PERMISSION_DENIED for
+// another's — and are sent only once their access record is durable
+// (UNAVAILABLE otherwise). ListAccess pages through the access log;
+// ListActivations through every activation record, rejected ones included.
 //
 // Thread-safety: handlers run on many threads; shared state is in the
 // ledger, registry and Auditor, all thread-safe. The destructor runs the
@@ -38,6 +40,7 @@
 #include "engine/facts/fact_types.h"
 #include "lantern/v1/audit.grpc.pb.h"
 #include "server/app/auditor.h"
+#include "server/app/episode_index.h"
 #include "server/app/ruleset_registry.h"
 #include "server/app/worker_thread.h"
 #include "server/grpc/parsed_requests.h"
@@ -88,8 +91,21 @@ class AuditService final : public ParsedRequests<v1::Audit::CallbackService> {
       grpc::CallbackServerContext* context,
       const v1::ListAccessRequest* request,
       v1::ListAccessResponse* response) override;
+  grpc::ServerUnaryReactor* ListLinkedDecisions(
+      grpc::CallbackServerContext* context,
+      const v1::ListLinkedDecisionsRequest* request,
+      v1::ListLinkedDecisionsResponse* response) override;
+  grpc::ServerUnaryReactor* ListActivations(
+      grpc::CallbackServerContext* context,
+      const v1::ListActivationsRequest* request,
+      v1::ListActivationsResponse* response) override;
 
   static constexpr int kMaxBacktests = 4;
+
+  // The episode index ListLinkedDecisions reads; null (the default): it
+  // answers FAILED_PRECONDITION. REQUIRES: outlives the service; set
+  // before the server starts.
+  void set_episode_index(const EpisodeIndex* index) { episode_index_ = index; }
 
  private:
   // A read of recorded decisions by `method` (purpose checked, answer
@@ -111,6 +127,7 @@ class AuditService final : public ParsedRequests<v1::Audit::CallbackService> {
   const std::unique_ptr<Auditor> auditor_;
   const int max_backtests_;
   const absl::Duration stream_idle_;
+  const EpisodeIndex* episode_index_ = nullptr;
   // Backtests posted and not yet finished.
   std::atomic<int> backtests_{0};
   // Declared last: destroyed (joined) first, while the auditor lives.

@@ -511,6 +511,7 @@ int RunServe(const ServeOptions& options, const FactTypes& types,
   assess_service.set_access_control(access.get());
   rulesets_service.set_access_control(access.get());
   audit_service.set_access_control(access.get());
+  audit_service.set_episode_index(index.get());
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();

@@ -29,6 +29,7 @@
 #include "server/app/assessment_proto.h"
 #include "server/app/auditor.h"
 #include "server/app/decision_recorder.h"
+#include "server/app/memory_episode_index.h"
 #include "server/app/request_assessor.h"
 #include "server/app/ruleset_registry.h"
 #include "server/grpc/request_parsing.h"
@@ -193,6 +194,16 @@ void Audit(World& w, const std::string& method, const grpc::ByteBuffer& raw) {
   } else if (method == "GetConsistencyProof") {
     v1::GetConsistencyProofRequest r;
     if (Parse(raw, &r)) Answer(a.GetConsistencyProof(r));
+  } else if (method == "ListActivations") {
+    v1::ListActivationsRequest r;
+    if (Parse(raw, &r)) Answer(a.ListActivations(r));
+  } else if (method == "ListLinkedDecisions") {
+    static const MemoryEpisodeIndex* const empty = new MemoryEpisodeIndex();
+    v1::ListLinkedDecisionsRequest r;
+    if (Parse(raw, &r)) {
+      Answer(
+          a.ListLinkedDecisions(r, empty, absl::FromUnixSeconds(1714824000)));
+    }
   }
 }
 

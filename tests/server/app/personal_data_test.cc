@@ -82,6 +82,10 @@ const std::set<std::string>& RemovedFields() {
       "lantern.v1.Assessment.pull_factors",
       "lantern.v1.Assessment.indicators",
       "lantern.v1.GetInclusionProofResponse.leaf",
+      "lantern.v1.LinkedChild.child_reference",
+      "lantern.v1.LinkedEpisode.child_reference",
+      "lantern.v1.LinkedPlace.reference",
+      "lantern.v1.LinkedPerson.reference",
   };
   return *removed;
 }
@@ -155,6 +159,12 @@ TEST(RemovePersonalData, WhatIfFieldByField) {
 }
 TEST(RemovePersonalData, InclusionProofFieldByField) {
   CheckAnswer<v1::GetInclusionProofResponse>();
+}
+TEST(RemovePersonalData, ListLinkedDecisionsFieldByField) {
+  CheckAnswer<v1::ListLinkedDecisionsResponse>();
+}
+TEST(RemovePersonalData, ListActivationsFieldByField) {
+  CheckAnswer<v1::ListActivationsResponse>();
 }
 
 TEST(RemovePersonalData, FactsAndTheirValuesAreGone) {

@@ -50,6 +50,7 @@ std::vector<SourceFile> GiftsScored(int score, const std::string& version) {
 // A Backtest of `files` as the candidate.
 v1::BacktestRequest CandidateFiles(const std::vector<SourceFile>& files) {
   v1::BacktestRequest request;
+  request.set_purpose("test: rule change review");
   for (const SourceFile& f : files) {
     v1::RuleSetFile* file = request.mutable_files()->add_files();
     file->set_path(f.path);

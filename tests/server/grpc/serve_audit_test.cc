@@ -107,6 +107,7 @@ class ServeAuditTest : public ServeTest {
   // The rules directory's files as a Backtest candidate.
   v1::BacktestRequest CandidateFromRulesDir() {
     v1::BacktestRequest request;
+    request.set_purpose("test: rule change review");
     for (const SourceFile& f : ReadTree(rules_dir_)) {
       v1::RuleSetFile* file = request.mutable_files()->add_files();
       file->set_path(f.path);

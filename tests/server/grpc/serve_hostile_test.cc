@@ -705,5 +705,75 @@ TEST_F(ServeHostileTest, RejectedActivationsAreRecordedWithWhoWhenAndWhy) {
   std::filesystem::remove(rules_dir_ + "/rules/broken.yaml");
 }
 
+TEST_F(ServeHostileTest, AuditListsEveryActivationRejectedOnesIncluded) {
+  StartServer();
+  const std::string digest = ActiveDigest();
+  v1::ActivateRuleSetRequest unknown;
+  unknown.set_version("9.9.9-never-held");
+  v1::ActivateRuleSetResponse activated;
+  EXPECT_EQ(
+      rulesets_->Activate(Context().get(), unknown, &activated).error_code(),
+      grpc::StatusCode::NOT_FOUND);
+  std::ofstream(rules_dir_ + "/rules/broken.yaml")
+      << "rules:\n"
+         "  - id: test.broken\n"
+         "    title: Reads a fact the schema lacks\n"
+         "    cite: \"Test citation\"\n"
+         "    when: child.no_such_fact == 1\n";
+  ASSERT_TRUE(rulesets_->Activate(Context().get(), {}, &activated).ok());
+  ASSERT_EQ(activated.outcome(), v1::ActivateRuleSetResponse::REJECTED);
+  std::filesystem::remove(rules_dir_ + "/rules/broken.yaml");
+  ASSERT_TRUE(rulesets_->Activate(Context().get(), {}, &activated).ok());
+  ASSERT_EQ(activated.outcome(), v1::ActivateRuleSetResponse::ACTIVATED);
+
+  // Pages of two: the start, the two refused, the re-activation.
+  std::unique_ptr<v1::Audit::Stub> audit = AuditStub(server_->address());
+  v1::ListActivationsRequest request;
+  request.set_page_size(2);
+  std::vector<v1::ActivationRecord> all;
+  std::vector<uint64_t> leaves;
+  int pages = 0;
+  for (;;) {
+    v1::ListActivationsResponse page;
+    grpc::Status status =
+        audit->ListActivations(Context().get(), request, &page);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    ++pages;
+    ASSERT_LE(page.activations_size(), 2);
+    ASSERT_EQ(page.leaf_indexes_size(), page.activations_size());
+    for (int i = 0; i < page.activations_size(); ++i) {
+      all.push_back(page.activations(i));
+      leaves.push_back(page.leaf_indexes(i));
+    }
+    if (page.next_page_token().empty()) break;
+    request.set_page_token(page.next_page_token());
+  }
+  EXPECT_EQ(pages, 2);
+  ASSERT_THAT(all, SizeIs(4));
+  EXPECT_TRUE(std::is_sorted(leaves.begin(), leaves.end()));
+  EXPECT_EQ(all[0].outcome(), v1::ActivationRecord::ACTIVATED);
+  EXPECT_EQ(all[0].ruleset_digest(), digest);
+  for (int i = 1; i < 3; ++i) {
+    EXPECT_EQ(all[i].outcome(), v1::ActivationRecord::REJECTED);
+    EXPECT_EQ(all[i].activated_by(), "local");
+    EXPECT_GT(all[i].activated_at().seconds(), 0);
+    EXPECT_EQ(all[i].previous_digest(), digest);
+    ASSERT_GT(all[i].reasons_size(), 0);
+  }
+  EXPECT_THAT(all[1].reasons(0), HasSubstr("9.9.9-never-held"));
+  EXPECT_THAT(all[2].reasons(0), AllOf(HasSubstr("rules/broken.yaml:5:"),
+                                       HasSubstr("no_such_fact")));
+  EXPECT_EQ(all[3].outcome(), v1::ActivationRecord::ACTIVATED);
+  EXPECT_EQ(all[3].ruleset_digest(), digest);
+  EXPECT_EQ(all[3].ruleset_version(), "1");
+  EXPECT_EQ(all[3].activated_by(), "local");
+
+  request.set_page_token("not-a-token");
+  v1::ListActivationsResponse page;
+  EXPECT_EQ(
+      audit->ListActivations(Context().get(), request, &page).error_code(),
+      grpc::StatusCode::INVALID_ARGUMENT);
+}
+
 }  // namespace
 }  // namespace lantern::testing

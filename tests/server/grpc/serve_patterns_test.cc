@@ -7,7 +7,9 @@
 #include <filesystem>
 #include <set>
 #include <string>
+#include <vector>
 
+#include "gmock/gmock.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "google/protobuf/util/time_util.h"
 #include "tests/testing/serve_fixture.h"
@@ -167,6 +169,118 @@ TEST_F(ServePatternsTest, DerivedFactsSurviveARestart) {
   EXPECT_TRUE(MessageDifferencer::Equals(before.derived().linked_children(1),
                                          after.derived().linked_children(1)));
   EXPECT_EQ(after.derived().episodes_last_30_days(), 2);
+}
+
+TEST_F(ServePatternsTest, AuditListsTheDecisionsLinkedToAPlaceAPersonOrAGroup) {
+  StartServer();
+  std::string ids[4];
+  for (int n = 1; n <= 3; ++n) ids[n] = Assess(Child(n)).decision_id();
+  // A fourth child, on their own elsewhere: linked to nothing above.
+  v1::AssessRequest alone = Child(1);
+  alone.mutable_facts()->mutable_child()->set_reference("child-9");
+  alone.mutable_facts()->mutable_episode()->set_reference("episode-9");
+  alone.mutable_facts()->mutable_episode()->clear_missing_from_place();
+  alone.mutable_facts()->mutable_episode()->clear_found();
+  alone.mutable_facts()
+      ->mutable_episode()
+      ->mutable_found()
+      ->mutable_place()
+      ->set_reference("p-park");
+  alone.set_client_request_id("req-9");
+  const std::string alone_id = Assess(alone).decision_id();
+
+  std::unique_ptr<v1::Audit::Stub> audit = AuditStub(server_->address());
+  // Every page of a request, the decision ids in order.
+  auto list = [&](v1::ListLinkedDecisionsRequest request) {
+    std::vector<std::string> out;
+    for (int pages = 0; pages < 10; ++pages) {
+      v1::ListLinkedDecisionsResponse page;
+      grpc::Status s =
+          audit->ListLinkedDecisions(Context().get(), request, &page);
+      EXPECT_TRUE(s.ok()) << s.error_message();
+      if (!s.ok()) break;
+      EXPECT_EQ(page.leaf_indexes_size(), page.decisions_size());
+      for (const v1::DecisionRecord& d : page.decisions()) {
+        EXPECT_TRUE(d.has_facts());  // local: the data officer's view
+        out.push_back(d.decision_id());
+      }
+      if (page.next_page_token().empty()) break;
+      request.set_page_token(page.next_page_token());
+    }
+    return out;
+  };
+  using ::testing::ElementsAre;
+  v1::ListLinkedDecisionsRequest by_place;
+  by_place.set_purpose("test: disruption planning for p-club");
+  by_place.set_place_reference("p-club");
+  by_place.set_page_size(2);
+  EXPECT_THAT(list(by_place), ElementsAre(ids[1], ids[2], ids[3]));
+  by_place.set_place_reference("p-park");
+  EXPECT_THAT(list(by_place), ElementsAre(alone_id));
+  by_place.set_place_reference("p-nowhere");
+  EXPECT_THAT(list(by_place), ::testing::IsEmpty());
+
+  // Child 1 is among the people children 2 and 3 were found with.
+  v1::ListLinkedDecisionsRequest by_person;
+  by_person.set_purpose("test: who was child-1 with");
+  by_person.set_associate_reference("child-1");
+  EXPECT_THAT(list(by_person), ElementsAre(ids[2], ids[3]));
+
+  // The group of child 1's decision, though that answer (made first)
+  // linked no one: the index knows the others now.
+  v1::ListLinkedDecisionsRequest group;
+  group.set_purpose("test: the group of child-1");
+  group.set_decision_id(ids[1]);
+  EXPECT_THAT(list(group), ElementsAre(ids[1], ids[2], ids[3]));
+  group.set_decision_id(alone_id);
+  EXPECT_THAT(list(group), ElementsAre(alone_id));
+
+  // Need to know: no purpose, no answer; an empty link is refused.
+  v1::ListLinkedDecisionsResponse none;
+  group.clear_purpose();
+  EXPECT_EQ(
+      audit->ListLinkedDecisions(Context().get(), group, &none).error_code(),
+      grpc::StatusCode::INVALID_ARGUMENT);
+  v1::ListLinkedDecisionsRequest empty;
+  empty.set_purpose("test");
+  grpc::Status s = audit->ListLinkedDecisions(Context().get(), empty, &none);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(s.error_message().find("place_reference, associate_reference or "
+                                   "decision_id"),
+            std::string::npos)
+      << s.error_message();
+
+  // Each read is in the access log with the decisions it disclosed.
+  v1::ListAccessRequest log_request;
+  log_request.set_page_size(1000);
+  v1::ListAccessResponse log;
+  ASSERT_TRUE(audit->ListAccess(Context().get(), log_request, &log).ok());
+  int logged = 0;
+  for (const v1::AccessRecord& r : log.records()) {
+    if (r.method() != "/lantern.v1.Audit/ListLinkedDecisions") continue;
+    ++logged;
+    if (r.subject().find("associate_reference=child-1") == 0) {
+      EXPECT_THAT(r.decision_ids(), ElementsAre(ids[2], ids[3]));
+      EXPECT_EQ(r.purpose(), "test: who was child-1 with");
+    }
+  }
+  EXPECT_EQ(logged, 9);  // seven answered calls (p-club in two pages), two
+                         // refused
+}
+
+TEST_F(ServePatternsTest, LinkedDecisionsNeedTheEpisodeIndex) {
+  StartServer({"--episode_index=false"});
+  Assess(Child(1));
+  std::unique_ptr<v1::Audit::Stub> audit = AuditStub(server_->address());
+  v1::ListLinkedDecisionsRequest request;
+  request.set_purpose("test");
+  request.set_place_reference("p-club");
+  v1::ListLinkedDecisionsResponse response;
+  grpc::Status s =
+      audit->ListLinkedDecisions(Context().get(), request, &response);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_NE(s.error_message().find("episode index is off"), std::string::npos)
+      << s.error_message();
 }
 
 }  // namespace

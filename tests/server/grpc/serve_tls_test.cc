@@ -277,6 +277,8 @@ const std::map<std::string, std::set<std::string>>& Matrix() {
       {"/lantern.v1.Audit/GetInclusionProof", {"auditor", "data_officer"}},
       {"/lantern.v1.Audit/GetConsistencyProof", {"auditor", "data_officer"}},
       {"/lantern.v1.Audit/ListAccess", {"data_officer"}},
+      {"/lantern.v1.Audit/ListActivations", {"auditor", "data_officer"}},
+      {"/lantern.v1.Audit/ListLinkedDecisions", {"auditor", "data_officer"}},
   };
   return *matrix;
 }
@@ -391,6 +393,60 @@ TEST_F(ServeTlsTest, AuditorSeesNoPersonalDataAndDataOfficerSeesIt) {
   EXPECT_NE(
       full.decision().assessment().fired_rules(0).evidence(0).facts(0).value(),
       "");
+}
+
+TEST_F(ServeTlsTest, LinkedDecisionsAreReadByRoleAndLogged) {
+  Start();
+  v1::AssessRequest request = Episode();
+  v1::Episode& episode = *request.mutable_facts()->mutable_episode();
+  episode.set_reference("EPISODE-REF-1");
+  episode.mutable_reported_at()->set_seconds(1714800000);
+  episode.mutable_found()->mutable_place()->set_reference("PLACE-REF-7");
+  v1::Assessment answer;
+  ASSERT_TRUE(v1::RiskAssessment::NewStub(As("assessor"))
+                  ->Assess(Context().get(), request, &answer)
+                  .ok());
+  v1::ListLinkedDecisionsRequest linked;
+  linked.set_place_reference("PLACE-REF-7");
+  linked.set_purpose("disruption planning");
+  v1::ListLinkedDecisionsResponse stripped, full;
+  ASSERT_TRUE(v1::Audit::NewStub(As("auditor"))
+                  ->ListLinkedDecisions(Context().get(), linked, &stripped)
+                  .ok());
+  ASSERT_TRUE(v1::Audit::NewStub(As("data_officer"))
+                  ->ListLinkedDecisions(Context().get(), linked, &full)
+                  .ok());
+  ASSERT_EQ(full.decisions_size(), 1);
+  ASSERT_EQ(stripped.decisions_size(), 1);
+  EXPECT_EQ(full.decisions(0).decision_id(), answer.decision_id());
+  EXPECT_EQ(full.decisions(0).facts().child().reference(), "CHILD-REF-9");
+  EXPECT_EQ(stripped.decisions(0).decision_id(), answer.decision_id());
+  EXPECT_FALSE(stripped.decisions(0).has_facts());
+  const std::string text = stripped.DebugString();
+  for (const char* secret : {"CHILD-REF-9", "older man", "PLACE-REF-7"}) {
+    EXPECT_EQ(text.find(secret), std::string::npos) << secret;
+  }
+  // The assessor may not list them.
+  v1::ListLinkedDecisionsResponse refused;
+  EXPECT_EQ(v1::Audit::NewStub(As("assessor"))
+                ->ListLinkedDecisions(Context().get(), linked, &refused)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  int logged = 0;
+  for (const v1::AccessRecord& r : AccessLog()) {
+    if (r.method() != "/lantern.v1.Audit/ListLinkedDecisions" ||
+        r.code() != 0) {
+      continue;
+    }
+    ++logged;
+    EXPECT_EQ(r.purpose(), "disruption planning");
+    ASSERT_EQ(r.decision_ids_size(), 1);
+    EXPECT_EQ(r.decision_ids(0), answer.decision_id());
+    EXPECT_EQ(r.personal_data_removed(),
+              r.principal() == "spiffe://lantern.test/auditor")
+        << r.principal();
+  }
+  EXPECT_EQ(logged, 2);
 }
 
 TEST_F(ServeTlsTest, ReadsWithoutAPurposeAreRefused) {
