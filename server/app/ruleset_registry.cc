@@ -28,6 +28,9 @@ std::vector<std::string> RejectionReasons(const Candidate& candidate) {
     all.push_back(absl::StrCat(f.location.file, ":", f.location.line,
                                ": test failed: ", f.name));
   }
+  for (const std::string& refusal : candidate.refusals) {
+    all.push_back(absl::StrCat("analysis: ", refusal));
+  }
   std::vector<std::string> reasons;
   for (const std::string& line : all) {
     if (reasons.size() == kMaxReasons) {
@@ -45,8 +48,9 @@ std::vector<std::string> RejectionReasons(const Candidate& candidate) {
 
 // Builds a candidate with the engine's factory (engine/build/ruleset_build.h)
 // and runs its own tests through the compiled program; it passes when it
-// built cleanly and every one of its test cases passed.
-Candidate RuleSetRegistry::Evaluate(RuleSetBuild build) const {
+// built cleanly, every one of its test cases passed and (with `gate`) the
+// gate does not refuse it.
+Candidate RuleSetRegistry::Evaluate(RuleSetBuild build, bool gate) const {
   Candidate candidate;
   candidate.digest = std::move(build.digest);
   candidate.diagnostics = std::move(build.diagnostics);
@@ -59,6 +63,12 @@ Candidate RuleSetRegistry::Evaluate(RuleSetBuild build) const {
   version->ruleset = std::move(build.ruleset);
   version->program = std::move(build.program);
   version->tests_passed = candidate.tests.passed;
+  if (gate && gate_) {
+    GateVerdict verdict = gate_(*version);
+    candidate.analysis = std::move(verdict.analysis);
+    candidate.refusals = std::move(verdict.refusals);
+    if (!candidate.refusals.empty()) return candidate;
+  }
   candidate.version = std::move(version);
   return candidate;
 }
@@ -73,8 +83,8 @@ BuildOptions RuleSetRegistry::Options(const std::string& display_dir) const {
 
 Candidate RuleSetRegistry::Validate(std::vector<SourceFile> files,
                                     const std::string& display_dir) const {
-  return Evaluate(
-      BuildRuleSet(std::move(files), *types_, Options(display_dir)));
+  return Evaluate(BuildRuleSet(std::move(files), *types_, Options(display_dir)),
+                  /*gate=*/true);
 }
 
 template <typename T>
@@ -114,13 +124,16 @@ absl::StatusOr<Candidate> RuleSetRegistry::ActivateDirectory(
         absl::StatusOr<Candidate>(recorded.ok() ? unreadable : recorded),
         activated_by);
   }
-  return Report(Install(Evaluate(*std::move(build)), activated_by),
-                activated_by);
+  return Report(
+      Install(Evaluate(*std::move(build), /*gate=*/true), activated_by),
+      activated_by);
 }
 
 Candidate RuleSetRegistry::Hold(std::vector<SourceFile> files,
                                 const std::string& display_dir) {
-  Candidate candidate = Validate(std::move(files), display_dir);
+  Candidate candidate =
+      Evaluate(BuildRuleSet(std::move(files), *types_, Options(display_dir)),
+               /*gate=*/false);
   if (!candidate.passed()) return candidate;
   absl::MutexLock lock(&mu_);
   candidate.version = Keep(std::move(candidate.version));

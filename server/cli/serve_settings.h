@@ -87,6 +87,10 @@
   X(bool, episode_index, true, kAny, o.episode_index = v,                      \
     "serve: derive facts from Lantern's episode index (false: for "            \
     "measuring its cost)")                                                     \
+  X(bool, activation_analysis, true, kAny, o.activation_analysis = v,          \
+    "serve: analyse every candidate ruleset with the solver before it can "    \
+    "become active, and refuse one with a rule that can never fire or an "     \
+    "invariant not proven (false: for development only)")                      \
   X(int, drain_seconds, 10, kNotNegative, o.drain_timeout = absl::Seconds(v),  \
     "serve: on SIGTERM, how long calls in flight may take to finish")          \
   X(int, max_concurrent_streams, 100, kPositive, o.max_concurrent_streams = v, \

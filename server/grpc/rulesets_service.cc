@@ -60,12 +60,19 @@ absl::StatusOr<v1::ActivateRuleSetResponse> ActivateFromDirectory(
   absl::StatusOr<Candidate> candidate =
       registry.ActivateDirectory(dir, activated_by);
   if (!candidate.ok()) return candidate.status();
+  if (!candidate->refusals.empty()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("the analysis refuses ruleset ", candidate->digest, ": ",
+                     absl::StrJoin(candidate->refusals, "; ")));
+  }
   v1::ActivateRuleSetResponse response;
   response.set_outcome(candidate->passed()
                            ? v1::ActivateRuleSetResponse::ACTIVATED
                            : v1::ActivateRuleSetResponse::REJECTED);
   DiagnosticsToProto(candidate->diagnostics, response.mutable_diagnostics());
   *response.mutable_tests() = RuleTestSummaryProto(candidate->tests);
+  *response.mutable_analysis() =
+      RuleSetAnalysisProto(candidate->analysis.get());
   FillActive(registry, &response);
   return response;
 }
@@ -150,6 +157,8 @@ grpc::ServerUnaryReactor* RuleSetsService::Validate(
     response->set_digest(candidate.digest);
     DiagnosticsToProto(candidate.diagnostics, response->mutable_diagnostics());
     *response->mutable_tests() = RuleTestSummaryProto(candidate.tests);
+    *response->mutable_analysis() =
+        RuleSetAnalysisProto(candidate.analysis.get());
     reactor->Finish(grpc::Status::OK);
   });
   return reactor;

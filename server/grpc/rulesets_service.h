@@ -27,8 +27,11 @@ namespace lantern {
 
 // Loads `dir` as a candidate and activates it if it passes: the work of
 // Activate without a version and of SIGHUP. FAILED_PRECONDITION when `dir`
-// cannot be read, UNAVAILABLE when the activation cannot be recorded; a
-// candidate that fails is an OK response with outcome REJECTED.
+// cannot be read or the activation gate's analysis refuses the candidate
+// (naming the rules that can never fire and the invariants not proven),
+// UNAVAILABLE when the activation cannot be recorded; a candidate that
+// otherwise fails is an OK response with outcome REJECTED. Either way the
+// rejection is recorded (RuleSetRegistry's OnRejected hook).
 absl::StatusOr<v1::ActivateRuleSetResponse> ActivateFromDirectory(
     RuleSetRegistry& registry, const std::string& dir,
     absl::string_view activated_by);

@@ -32,6 +32,7 @@
 #include "server/app/assessment_proto.h"
 #include "server/app/decision_recorder.h"
 #include "server/app/request_assessor.h"
+#include "server/app/ruleset_analysis.h"
 #include "server/app/ruleset_registry.h"
 #include "server/app/ruleset_worker.h"
 #include "server/app/serve_metrics.h"
@@ -69,7 +70,7 @@ std::string DecisionIdPrefix() {
 void LogActivation(const absl::StatusOr<v1::ActivateRuleSetResponse>& result,
                    const std::string& dir, std::ostream& err) {
   if (!result.ok()) {
-    err << "lantern serve: reload failed: " << result.status().message()
+    err << "lantern serve: activation failed: " << result.status().message()
         << "\n";
     return;
   }
@@ -365,6 +366,16 @@ int RunServe(const ServeOptions& options, const FactTypes& types,
 
   RuleSetRegistry registry(&types, &AssessmentVocabulary(),
                            v1::EpisodeFacts::descriptor()->full_name());
+  ActivationAnalysis analysis(&types, [] { return absl::Now(); });
+  if (options.activation_analysis) {
+    registry.set_gate([&analysis](const RuleSetVersion& candidate) {
+      return analysis.Analyze(candidate);
+    });
+  } else {
+    err << "lantern serve: WARNING: --activation_analysis=false: candidate "
+           "rulesets are activated without the solver's analysis"
+        << std::endl;
+  }
   // Declared before everything that reports into it (the ledger's
   // committer, the recorder, the server), so destroyed after them.
   ServeMetrics metrics([&registry]() -> std::optional<ActiveRuleSetLabels> {

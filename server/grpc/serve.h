@@ -107,6 +107,8 @@ struct ServeOptions {
   std::string ledger_key_path;
   bool ledger_off = false;
   bool episode_index = true;
+  // The activation gate (server/app/ruleset_analysis.h) on every candidate.
+  bool activation_analysis = true;
   // Mutual TLS: PEM files, all three or none.
   std::string tls_cert;
   std::string tls_key;
