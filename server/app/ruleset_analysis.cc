@@ -150,6 +150,15 @@ GateVerdict ActivationAnalysis::Analyze(const RuleSetVersion& candidate) {
   return verdict;
 }
 
+absl::StatusOr<DiffReport> ActivationAnalysis::Diff(
+    const RuleSetVersion& active, const RuleSetVersion& candidate) const {
+  const AnalysisOptions options =
+      AnalysisOptionsFor(*candidate.ruleset, clock_());
+  return DiffRuleSets(*active.ruleset, *candidate.ruleset, options,
+                      AnalysisDecoder(*active.ruleset, *types_),
+                      AnalysisDecoder(*candidate.ruleset, *types_));
+}
+
 int64_t ActivationAnalysis::cache_hits() const {
   absl::MutexLock lock(&mu_);
   return hits_;

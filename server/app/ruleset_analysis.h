@@ -62,6 +62,10 @@ class ActivationAnalysis {
 
   GateVerdict Analyze(const RuleSetVersion& candidate);
 
+  // `lantern diff` of `active` and `candidate` at the clock's time.
+  absl::StatusOr<DiffReport> Diff(const RuleSetVersion& active,
+                                  const RuleSetVersion& candidate) const;
+
   // Calls of Analyze answered from the cache.
   int64_t cache_hits() const;
 

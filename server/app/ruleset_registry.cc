@@ -169,6 +169,31 @@ RuleSetRegistry::ReactivateUnreported(absl::string_view version_or_digest,
   return version;
 }
 
+absl::StatusOr<std::shared_ptr<const RuleSetVersion>>
+RuleSetRegistry::ActivateVersion(std::shared_ptr<const RuleSetVersion> version,
+                                 absl::string_view activated_by) {
+  Candidate candidate;
+  candidate.digest = version->digest;
+  candidate.version = std::move(version);
+  absl::StatusOr<Candidate> installed =
+      Report(Install(std::move(candidate), activated_by), activated_by);
+  if (!installed.ok()) return installed.status();
+  return installed->version;
+}
+
+absl::Status RuleSetRegistry::Refuse(const Rejection& rejection,
+                                     absl::string_view activated_by) {
+  absl::Status recorded;
+  {
+    absl::MutexLock activating(&activate_mu_);
+    recorded = Reject(rejection, activated_by);
+  }
+  if (after_activation_) {
+    after_activation_(activated_by, ActivationOutcome::kRejected);
+  }
+  return recorded;
+}
+
 absl::Status RuleSetRegistry::Reject(const Rejection& rejection,
                                      absl::string_view activated_by) {
   if (!on_rejected_) return absl::OkStatus();

@@ -163,6 +163,18 @@ class RuleSetRegistry {
   absl::StatusOr<std::shared_ptr<const RuleSetVersion>> Reactivate(
       absl::string_view version_or_digest, absl::string_view activated_by = "");
 
+  // Makes `version` (a candidate that passed, e.g. a proposal's) active:
+  // the BeforeActivate hook, then the swap. The hook's error if it fails.
+  absl::StatusOr<std::shared_ptr<const RuleSetVersion>> ActivateVersion(
+      std::shared_ptr<const RuleSetVersion> version,
+      absl::string_view activated_by);
+
+  // Records an activation refused outside the registry (the two-person
+  // rule): the OnRejected hook and the after-activation report. Returns
+  // the hook's error, else OK.
+  absl::Status Refuse(const Rejection& rejection,
+                      absl::string_view activated_by);
+
   // Validate `files` and, if they pass, hold them as a version (pinnable,
   // listed) without activating them or calling the hook: a ruleset that
   // was active before a restart.

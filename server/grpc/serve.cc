@@ -452,6 +452,24 @@ int RunServe(const ServeOptions& options, const FactTypes& types,
       &assessor, &recorder, [] { return absl::Now(); }, &idle_streams);
   RuleSetsService rulesets_service(&registry, &worker, options.rules_dir,
                                    ledger.get());
+  // Two-person activation needs principals that tell people apart: with
+  // plain text every caller is "local", so activation is single-person.
+  const bool two_person =
+      !options.single_person_activation && transport.tls != nullptr;
+  rulesets_service.set_governance({&analysis, activations.get(), two_person});
+  if (two_person) {
+    err << "lantern serve: two-person activation: a proposal "
+           "(RuleSets.Propose) is activated only by a principal other than "
+           "its proposer"
+        << std::endl;
+  } else {
+    err << "lantern serve: single-person activation: the proposer of a "
+           "ruleset may activate it too ("
+        << (options.single_person_activation
+                ? "--single_person_activation"
+                : "plain text: every caller is 'local'")
+        << ")" << std::endl;
+  }
   AuditService audit_service(ledger.get(), &registry, &types,
                              AuditService::kMaxBacktests,
                              options.stream_idle_timeout);

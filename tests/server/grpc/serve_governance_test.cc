@@ -213,5 +213,50 @@ TEST_F(GovernanceTest, AStartupRulesetTheGateRefusesDoesNotServe) {
   EXPECT_THAT(error, HasSubstr("test.contradiction"));
 }
 
+// Plain text: every caller is "local", so activation is single-person
+// (said at start); the proposal and its activation are both in the ledger,
+// the proposal with its semantic diff and files, the activation naming who
+// proposed it.
+TEST_F(GovernanceTest, AProposalAndItsActivationAreBothInTheLedger) {
+  StartServer();
+  EXPECT_THAT(server_->log(), HasSubstr("single-person activation"));
+  const std::string first = ActiveDigest();
+  Good("2", 40);
+  v1::ProposeRuleSetRequest request;
+  *request.mutable_files() = Files().files();
+  v1::ProposeRuleSetResponse proposed;
+  ASSERT_TRUE(rulesets_->Propose(Context().get(), request, &proposed).ok());
+  ASSERT_TRUE(proposed.proposed()) << proposed.DebugString();
+  EXPECT_EQ(proposed.active_digest(), first);
+  EXPECT_GT(proposed.outputs_compared(), 0);
+  // test.gifts at 40 instead of 20: CSE MEDIUM instead of AT_RISK.
+  bool cse_medium = false;
+  for (const v1::OutputDifference& d : proposed.differences()) {
+    cse_medium |= d.output() == "concern CSE=MEDIUM";
+  }
+  EXPECT_TRUE(cse_medium) << proposed.DebugString();
+  EXPECT_EQ(ActiveDigest(), first);  // proposed, not active
+
+  v1::ActivateRuleSetRequest activate;
+  activate.set_version(proposed.digest());
+  v1::ActivateRuleSetResponse activated;
+  ASSERT_TRUE(rulesets_->Activate(Context().get(), activate, &activated).ok());
+  EXPECT_EQ(activated.active().digest(), proposed.digest());
+  Stop();
+  const std::vector<ledger::StoredActivation> all = Activations();
+  ASSERT_THAT(all, SizeIs(3));  // the start, the proposal, its activation
+  const v1::ActivationRecord& proposal = all[1].record;
+  EXPECT_EQ(proposal.outcome(), v1::ActivationRecord::PROPOSED);
+  EXPECT_EQ(proposal.ruleset_digest(), proposed.digest());
+  EXPECT_EQ(proposal.activated_by(), "local");
+  EXPECT_EQ(proposal.previous_digest(), first);
+  EXPECT_THAT(proposal.reasons(),
+              ::testing::Contains(HasSubstr("differs: concern CSE=MEDIUM")));
+  const v1::ActivationRecord& activation = all[2].record;
+  EXPECT_EQ(activation.outcome(), v1::ActivationRecord::ACTIVATED);
+  EXPECT_EQ(activation.ruleset_digest(), proposed.digest());
+  EXPECT_EQ(activation.proposed_by(), "local");
+}
+
 }  // namespace
 }  // namespace lantern
