@@ -4,6 +4,9 @@
 // the workload's FactTypes and confirmed by the reference engine.
 //
 // Usage: analyze_benchmark WORKLOAD.json [--no_witnesses] [--no_outputs]
+//        [--shadowed]
+// (--shadowed: also the shadowed-rule checks, off by default: on this
+// workload each needs the engine over every rule, quadratic in the rules.)
 // Prints one `workload` line, one `analyze` line with the wall-clock and
 // process CPU seconds of the analysis, and the counts it found.
 #include <ctime>
@@ -36,12 +39,15 @@ int main(int argc, char** argv) {
   if (argc < 2) Die("usage: analyze_benchmark WORKLOAD.json [--no_witnesses]");
   AnalysisOptions opt;
   opt.json_camel_case = false;  // the workload's own field names
+  opt.shadowed = false;
   for (int i = 2; i < argc; ++i) {
     const std::string flag = argv[i];
     if (flag == "--no_witnesses") {
       opt.rule_witnesses = false;
     } else if (flag == "--no_outputs") {
       opt.outputs = false;
+    } else if (flag == "--shadowed") {
+      opt.shadowed = true;
     } else {
       Die("unknown flag " + flag);
     }

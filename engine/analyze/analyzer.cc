@@ -152,6 +152,19 @@ class Analysis {
         "\n    episode: ", json));
   }
   void Policy();
+  // Per rule that can fire: can it change any output (vs. the same facts
+  // with its condition FALSE)? If not, a ShadowedRule. `s` holds the
+  // domains and background; `m` is the policy as encoded.
+  void Shadowed(z3::solver& s, const PolicyModel& m,
+                const std::set<std::string>& all);
+  // The rule's witness confirmed: it fires, and the answer's outputs are
+  // the same with its match removed.
+  bool ConfirmShadowed(size_t rule, const std::string& json);
+  // On `json`, whether the engine's outputs with the rule's match removed
+  // differ from its answer; nullopt when the rule does not fire there or
+  // the engine refuses the episode (`why` says which).
+  std::optional<bool> ChangesOutputs(size_t rule, const std::string& json,
+                                     std::string* why);
   // The level / band of `score`, which lies in [low, high] whatever the
   // facts (thresholds outside it are decided without the solver).
   z3::expr LevelOf(const ConcernDef& def, const z3::expr& score, int64_t low,
@@ -578,6 +591,140 @@ void Analysis::Policy() {
     }
     report_.invariants.push_back(std::move(f));
   }
+  if (opt_.shadowed) Shadowed(s, m, all);
+}
+
+namespace {
+
+// An answer's outputs, as the analysis compares them: grade, concern
+// levels, prompt answers, actions listed.
+std::string OutputsOf(const Assessment& a) {
+  std::string out = absl::StrCat("grade ", a.grade.grade);
+  for (const ConcernOutcome& c : a.concerns) {
+    absl::StrAppend(&out, "; ", c.name, "=", c.level);
+  }
+  for (const PromptOutcome& p : a.prompts) {
+    absl::StrAppend(&out, "; prompt ", p.name, " ", PromptAnswerName(p.answer));
+  }
+  for (const ActionOutcome& o : a.actions) {
+    absl::StrAppend(&out, "; action ", o.code);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::optional<bool> Analysis::ChangesOutputs(size_t rule,
+                                             const std::string& json,
+                                             std::string* why) {
+  absl::StatusOr<FactRecord> facts = decode_(json);
+  if (!facts.ok()) {
+    *why = absl::StrCat("the episode is refused: ", facts.status().message());
+    return std::nullopt;
+  }
+  MatchResult match = MatchWithReference(rs_, *facts, opt_.as_of);
+  MatchResult without = match;
+  auto& fired = without.fired;
+  const auto it = std::find_if(
+      fired.begin(), fired.end(),
+      [&](const RuleMatch& m) { return m.rule == static_cast<int32_t>(rule); });
+  if (it == fired.end()) {
+    *why = "the engine finds the rule does not fire";
+    return std::nullopt;
+  }
+  fired.erase(it);
+  absl::StatusOr<Assessment> with_rule =
+      DecideWithReference(rs_, *facts, std::move(match), opt_.as_of);
+  absl::StatusOr<Assessment> without_rule =
+      DecideWithReference(rs_, *facts, std::move(without), opt_.as_of);
+  if (!with_rule.ok() || !without_rule.ok()) {
+    *why = std::string(
+        (!with_rule.ok() ? with_rule.status() : without_rule.status())
+            .message());
+    return std::nullopt;
+  }
+  const std::string a = OutputsOf(*with_rule), b = OutputsOf(*without_rule);
+  if (a != b) {
+    *why = absl::StrCat("the engine's outputs differ: with the rule ", a,
+                        "; without it ", b);
+  }
+  return a != b;
+}
+
+bool Analysis::ConfirmShadowed(size_t rule, const std::string& json) {
+  const std::string what =
+      absl::StrCat("rule ", rs_.rules[rule].id, " changes no output");
+  std::string why;
+  const std::optional<bool> changes = ChangesOutputs(rule, json, &why);
+  if (changes.value_or(true)) {
+    Disagree(what, json, why);
+    return false;
+  }
+  return true;
+}
+
+void Analysis::Shadowed(z3::solver& s, const PolicyModel& m,
+                        const std::set<std::string>& all) {
+  // One second policy in which the rule `knock` names is FALSE whatever
+  // the facts (the others as they are): rule i can change an output iff
+  // some episode has it TRUE and, with knock == i, an output differs.
+  // Encoding it once and fixing `knock` per query keeps the solver's
+  // learning between the queries. Rebuilding the policy encodes its
+  // conditions again: their unsupported notes are already in the report.
+  const size_t unsupported = report_.unsupported.size();
+  const z3::expr knock = ctx_.int_const((tag_ + "#knock").c_str());
+  const std::vector<Tri> kept = rule_truth_;
+  for (size_t i = 0; i < rs_.rules.size(); ++i) {
+    const z3::expr out = knock == ctx_.int_val(static_cast<int64_t>(i));
+    rule_truth_[i] = {kept[i].t && !out, kept[i].f || out};
+  }
+  const PolicyModel alt = BuildPolicy();
+  rule_truth_ = kept;
+  report_.unsupported.resize(unsupported);
+  z3::expr_vector differs(ctx_);
+  differs.push_back(m.grade != alt.grade);
+  for (size_t c = 0; c < m.level.size(); ++c) {
+    differs.push_back(m.level[c] != alt.level[c]);
+  }
+  for (size_t p = 0; p < m.prompt.size(); ++p) {
+    differs.push_back(m.prompt[p].t != alt.prompt[p].t ||
+                      m.prompt[p].f != alt.prompt[p].f);
+  }
+  for (size_t a = 0; a < m.listed.size(); ++a) {
+    differs.push_back(m.listed[a] != alt.listed[a]);
+  }
+  const z3::expr any_differs = z3::mk_or(differs);
+  for (size_t i = 0; i < rs_.rules.size(); ++i) {
+    if (report_.rules[i].kind != RuleFinding::kCanFire) continue;
+    // Cheap first: on the rule's own witness, the engine may already show
+    // it changing an output (then no solver query is needed).
+    if (!report_.rules[i].witness_json.empty()) {
+      std::string why;
+      if (ChangesOutputs(i, report_.rules[i].witness_json, &why)
+              .value_or(false)) {
+        continue;
+      }
+    }
+    s.push();
+    s.add(knock == ctx_.int_val(static_cast<int64_t>(i)));
+    s.add(kept[i].t && any_differs);
+    ++report_.solver_checks;
+    const z3::check_result r = s.check();
+    s.pop();
+    if (r != z3::unsat) continue;  // it can change an output (or unknown)
+    ShadowedRule shadowed;
+    shadowed.rule_id = rs_.rules[i].id;
+    shadowed.location = rs_.rules[i].location;
+    s.push();
+    s.add(kept[i].t);
+    ++report_.solver_checks;
+    if (s.check() == z3::sat) {
+      const std::string json = enc_.WitnessJson(s.get_model(), all);
+      if (ConfirmShadowed(i, json)) shadowed.witness_json = json;
+    }
+    s.pop();
+    report_.shadowed.push_back(std::move(shadowed));
+  }
 }
 
 AnalysisReport Analysis::Run() {
@@ -696,6 +843,18 @@ std::string FormatReport(const RuleSet& ruleset, const AnalysisReport& report) {
       absl::StrAppend(&out, "NOT PROVEN invariant ", i.id, " (",
                       Where(i.location),
                       "): the solver's counterexample was not confirmed\n");
+    }
+  }
+  for (const ShadowedRule& r : report.shadowed) {
+    absl::StrAppend(&out, "WARNING SHADOWED rule ", r.rule_id, " (",
+                    Where(r.location),
+                    "): whenever it fires, every output is what it would be "
+                    "without it\n");
+    if (!r.witness_json.empty()) {
+      absl::StrAppend(&out,
+                      "  it fires, changing nothing (confirmed by the "
+                      "engine), on: ",
+                      r.witness_json, "\n");
     }
   }
   for (const std::string& u : report.unsupported) {

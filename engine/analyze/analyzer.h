@@ -96,6 +96,9 @@ struct AnalysisOptions {
   // the rules that cannot fire are found either way).
   bool rule_witnesses = true;
   bool outputs = true;  // outputs and invariants (the policy stage)
+  // With `outputs`: also ask, per rule that can fire, whether it can change
+  // any output (AnalysisReport::shadowed).
+  bool shadowed = true;
   // Witness field names: protobuf JSON's lowerCamelCase, or (false) the
   // schema's own names.
   bool json_camel_case = true;
@@ -132,8 +135,21 @@ struct InvariantFinding {
   std::string explanation;          // the engine's DescribeOutcome
 };
 
+// A rule that can fire but never changes any output: whenever it fires,
+// the grade, every concern level, every prompt's answer and the actions
+// listed are what they would be if it had not (its condition FALSE), e.g.
+// because floors, bands or other rules already force them. A warning, not
+// a fault. `witness_json`: an episode on which it fires, confirmed by the
+// engine to give the same outputs with the rule's match removed.
+struct ShadowedRule {
+  std::string rule_id;
+  SourceLocation location;
+  std::string witness_json;
+};
+
 struct AnalysisReport {
-  std::vector<RuleFinding> rules;  // ruleset order
+  std::vector<RuleFinding> rules;      // ruleset order
+  std::vector<ShadowedRule> shadowed;  // ruleset order
   std::vector<OutputFinding> outputs;
   std::vector<InvariantFinding> invariants;
   // Conditions the encoding does not support: "where: why".

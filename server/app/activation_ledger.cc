@@ -67,6 +67,9 @@ absl::Status ActivationLedger::Record(const RuleSetVersion& next,
           absl::ToUnixMicros(clock_()));
   record.set_activated_by(std::string(activated_by));
   record.set_previous_digest(last_digest_);
+  if (auto it = proposed_by_.find(next.digest); it != proposed_by_.end()) {
+    record.set_proposed_by(it->second);
+  }
   absl::StatusOr<uint64_t> appended =
       ledger_->AppendActivation(std::move(record), next.ruleset->files);
   if (!appended.ok()) {
@@ -77,6 +80,32 @@ absl::Status ActivationLedger::Record(const RuleSetVersion& next,
                      appended.status().message()));
   }
   last_digest_ = next.digest;
+  return absl::OkStatus();
+}
+
+absl::Status ActivationLedger::RecordProposal(
+    const RuleSetVersion& candidate, absl::string_view proposed_by,
+    const std::vector<std::string>& differences) {
+  absl::MutexLock lock(&mu_);
+  v1::ActivationRecord record;
+  record.set_outcome(v1::ActivationRecord::PROPOSED);
+  record.set_ruleset_digest(candidate.digest);
+  record.set_ruleset_id(candidate.ruleset->manifest.id);
+  record.set_ruleset_version(candidate.ruleset->manifest.version);
+  *record.mutable_activated_at() =
+      google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(
+          absl::ToUnixMicros(clock_()));
+  record.set_activated_by(std::string(proposed_by));
+  record.set_previous_digest(last_digest_);
+  for (const std::string& d : differences) record.add_reasons(d);
+  absl::StatusOr<uint64_t> appended =
+      ledger_->AppendActivation(std::move(record), candidate.ruleset->files);
+  if (!appended.ok()) {
+    return absl::UnavailableError(absl::StrCat(
+        "the proposal of ", candidate.digest,
+        " could not be recorded in the ledger: ", appended.status().message()));
+  }
+  proposed_by_[candidate.digest] = std::string(proposed_by);
   return absl::OkStatus();
 }
 

@@ -34,6 +34,7 @@
 #define LANTERN_SERVER_APP_ACTIVATION_LEDGER_H_
 
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -74,6 +75,15 @@ class ActivationLedger {
   absl::Status Record(const RuleSetVersion& next,
                       absl::string_view activated_by);
 
+  // Records a proposal (RuleSets.Propose): `candidate` with its files,
+  // PROPOSED, by `proposed_by`, with the semantic difference from the
+  // active version one line each. An activation of the same digest
+  // recorded later names `proposed_by` (ActivationRecord.proposed_by).
+  // UNAVAILABLE when the ledger cannot write.
+  absl::Status RecordProposal(const RuleSetVersion& candidate,
+                              absl::string_view proposed_by,
+                              const std::vector<std::string>& differences);
+
   // Makes the ledger's latest activation active in `registry` when it is
   // not (activated_by kFollowed). OK when it is active (or there is none);
   // FAILED_PRECONDITION when its files are missing or it does not load or
@@ -92,6 +102,8 @@ class ActivationLedger {
   const std::function<absl::Time()> clock_;
   absl::Mutex mu_;
   std::string last_digest_ ABSL_GUARDED_BY(mu_);
+  // Digest -> who proposed it, for the proposals recorded by this process.
+  std::map<std::string, std::string> proposed_by_ ABSL_GUARDED_BY(mu_);
 
   // Follow's last look: the leaf of the activation it took up (or failed
   // to), and that failure.

@@ -28,6 +28,9 @@ std::vector<std::string> RejectionReasons(const Candidate& candidate) {
     all.push_back(absl::StrCat(f.location.file, ":", f.location.line,
                                ": test failed: ", f.name));
   }
+  for (const std::string& refusal : candidate.refusals) {
+    all.push_back(absl::StrCat("analysis: ", refusal));
+  }
   std::vector<std::string> reasons;
   for (const std::string& line : all) {
     if (reasons.size() == kMaxReasons) {
@@ -45,8 +48,9 @@ std::vector<std::string> RejectionReasons(const Candidate& candidate) {
 
 // Builds a candidate with the engine's factory (engine/build/ruleset_build.h)
 // and runs its own tests through the compiled program; it passes when it
-// built cleanly and every one of its test cases passed.
-Candidate RuleSetRegistry::Evaluate(RuleSetBuild build) const {
+// built cleanly, every one of its test cases passed and (with `gate`) the
+// gate does not refuse it.
+Candidate RuleSetRegistry::Evaluate(RuleSetBuild build, bool gate) const {
   Candidate candidate;
   candidate.digest = std::move(build.digest);
   candidate.diagnostics = std::move(build.diagnostics);
@@ -58,6 +62,12 @@ Candidate RuleSetRegistry::Evaluate(RuleSetBuild build) const {
   version->ruleset = std::move(build.ruleset);
   version->program = std::move(build.program);
   version->tests_passed = candidate.tests.passed;
+  if (gate && gate_) {
+    GateVerdict verdict = gate_(*version);
+    candidate.analysis = std::move(verdict.analysis);
+    candidate.refusals = std::move(verdict.refusals);
+    if (!candidate.refusals.empty()) return candidate;
+  }
   candidate.version = std::move(version);
   return candidate;
 }
@@ -72,8 +82,8 @@ BuildOptions RuleSetRegistry::Options(const std::string& display_dir) const {
 
 Candidate RuleSetRegistry::Validate(std::vector<SourceFile> files,
                                     const std::string& display_dir) const {
-  return Evaluate(
-      BuildRuleSet(std::move(files), *types_, Options(display_dir)));
+  return Evaluate(BuildRuleSet(std::move(files), *types_, Options(display_dir)),
+                  /*gate=*/true);
 }
 
 template <typename T>
@@ -113,13 +123,16 @@ absl::StatusOr<Candidate> RuleSetRegistry::ActivateDirectory(
         absl::StatusOr<Candidate>(recorded.ok() ? unreadable : recorded),
         activated_by);
   }
-  return Report(Install(Evaluate(*std::move(build)), activated_by),
-                activated_by);
+  return Report(
+      Install(Evaluate(*std::move(build), /*gate=*/true), activated_by),
+      activated_by);
 }
 
 Candidate RuleSetRegistry::Hold(std::vector<SourceFile> files,
                                 const std::string& display_dir) {
-  Candidate candidate = Validate(std::move(files), display_dir);
+  Candidate candidate =
+      Evaluate(BuildRuleSet(std::move(files), *types_, Options(display_dir)),
+               /*gate=*/false);
   if (!candidate.passed()) return candidate;
   absl::MutexLock lock(&mu_);
   candidate.version = Keep(std::move(candidate.version));
@@ -153,6 +166,31 @@ RuleSetRegistry::ReactivateUnreported(absl::string_view version_or_digest,
   absl::MutexLock lock(&mu_);
   active_ = version;
   return version;
+}
+
+absl::StatusOr<std::shared_ptr<const RuleSetVersion>>
+RuleSetRegistry::ActivateVersion(std::shared_ptr<const RuleSetVersion> version,
+                                 absl::string_view activated_by) {
+  Candidate candidate;
+  candidate.digest = version->digest;
+  candidate.version = std::move(version);
+  absl::StatusOr<Candidate> installed =
+      Report(Install(std::move(candidate), activated_by), activated_by);
+  if (!installed.ok()) return installed.status();
+  return installed->version;
+}
+
+absl::Status RuleSetRegistry::Refuse(const Rejection& rejection,
+                                     absl::string_view activated_by) {
+  absl::Status recorded;
+  {
+    absl::MutexLock activating(&activate_mu_);
+    recorded = Reject(rejection, activated_by);
+  }
+  if (after_activation_) {
+    after_activation_(activated_by, ActivationOutcome::kRejected);
+  }
+  return recorded;
 }
 
 absl::Status RuleSetRegistry::Reject(const Rejection& rejection,

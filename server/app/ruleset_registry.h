@@ -37,6 +37,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "engine/analyze/analyzer.h"
 #include "engine/build/ruleset_build.h"
 #include "engine/decide/rule_test_runner.h"
 #include "engine/facts/fact_types.h"
@@ -53,15 +54,27 @@ struct RuleSetVersion {
   int tests_passed = 0;  // its own test cases, all of which passed
 };
 
-// What a candidate came to: diagnostics and test results, and the version
-// when it passed. `digest` is the candidate's files' digest: always set by
-// Validate and Activate, which are given the files; set by
-// ActivateDirectory only when the candidate loaded.
+// What the activation gate (RuleSetRegistry::set_gate) made of a candidate
+// that built and passed its own tests.
+struct GateVerdict {
+  std::shared_ptr<const AnalysisReport> analysis;  // null: not analysed
+  // Why the candidate may not become active, one line each; empty: it may.
+  std::vector<std::string> refusals;
+};
+
+// What a candidate came to: diagnostics and test results, the gate's
+// analysis, and the version when it passed. `digest` is the candidate's
+// files' digest: always set by Validate and Activate, which are given the
+// files; set by ActivateDirectory only when the candidate loaded.
 struct Candidate {
   std::string digest;
   std::shared_ptr<const RuleSetVersion> version;  // null unless it passed
   Diagnostics diagnostics;
   RuleTestReport tests;
+  // The gate's verdict (GateVerdict); a candidate with refusals did not
+  // pass.
+  std::shared_ptr<const AnalysisReport> analysis;
+  std::vector<std::string> refusals;
 
   bool passed() const { return version != nullptr; }
 };
@@ -104,6 +117,14 @@ class RuleSetRegistry {
   // REQUIRES: before the first activation.
   void set_on_rejected(OnRejected hook) { on_rejected_ = std::move(hook); }
 
+  // Called (concurrently, with no registry lock held) on every candidate
+  // that built and passed its own tests, in Validate, Activate and
+  // ActivateDirectory (not Hold, not Reactivate of a held version); a
+  // verdict with refusals fails the candidate like a failing test.
+  using Gate = std::function<GateVerdict(const RuleSetVersion& candidate)>;
+  // REQUIRES: before the first Validate or activation.
+  void set_gate(Gate gate) { gate_ = std::move(gate); }
+
   // What an activation attempt (ActivateDirectory, Activate, Reactivate)
   // came to: made active; rejected (the candidate failed its checks or
   // tests); failed (unreadable directory, unknown version, or the
@@ -142,6 +163,18 @@ class RuleSetRegistry {
   absl::StatusOr<std::shared_ptr<const RuleSetVersion>> Reactivate(
       absl::string_view version_or_digest, absl::string_view activated_by = "");
 
+  // Makes `version` (a candidate that passed, e.g. a proposal's) active:
+  // the BeforeActivate hook, then the swap. The hook's error if it fails.
+  absl::StatusOr<std::shared_ptr<const RuleSetVersion>> ActivateVersion(
+      std::shared_ptr<const RuleSetVersion> version,
+      absl::string_view activated_by);
+
+  // Records an activation refused outside the registry (the two-person
+  // rule): the OnRejected hook and the after-activation report. Returns
+  // the hook's error, else OK.
+  absl::Status Refuse(const Rejection& rejection,
+                      absl::string_view activated_by);
+
   // Validate `files` and, if they pass, hold them as a version (pinnable,
   // listed) without activating them or calling the hook: a ruleset that
   // was active before a restart.
@@ -172,7 +205,8 @@ class RuleSetRegistry {
       std::shared_ptr<const RuleSetVersion> version)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
-  Candidate Evaluate(RuleSetBuild build) const;
+  // `gate`: ask gate_ (if set) about a candidate that passed its tests.
+  Candidate Evaluate(RuleSetBuild build, bool gate) const;
   BuildOptions Options(const std::string& display_dir) const;
   // Calls the OnRejected hook, if any.
   absl::Status Reject(const Rejection& rejection,
@@ -188,6 +222,7 @@ class RuleSetRegistry {
   template <typename T>
   T Report(T result, absl::string_view activated_by) const;
   OnRejected on_rejected_;
+  Gate gate_;
   // Serialises activations (hook and swap); taken before mu_.
   absl::Mutex activate_mu_ ABSL_ACQUIRED_BEFORE(mu_);
   mutable absl::Mutex mu_;

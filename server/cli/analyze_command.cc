@@ -7,81 +7,12 @@
 #include "engine/analyze/analyzer.h"
 #include "engine/lang/checker.h"
 #include "engine/ruleset/loader.h"
-#include "google/protobuf/util/json_util.h"
-#include "lantern/v1/service.pb.h"
 #include "server/app/assessment_proto.h"
-#include "server/app/facts_validation.h"
+#include "server/app/ruleset_analysis.h"
 #include "server/cli/cli.h"
 
 namespace lantern {
 namespace {
-
-constexpr char kEpisodeFacts[] = "lantern.v1.EpisodeFacts";
-
-// What the service's validation allows (server/app/facts_validation.h), as
-// the analysis's domain, so that its episodes are valid requests.
-AnalysisDomain EpisodeDomain() {
-  AnalysisDomain d;
-  d.int_ranges = {{"child.age_years", 0, 25},
-                  {"episode.found.with.people.age_years", 0, 120},
-                  {"episode.whereabouts.with.people.age_years", 0, 120}};
-  d.time_orders = {
-      {"episode.reported_at", "episode.found_at"},
-      {"episode.last_seen_at", "episode.found_at"},
-      {"child.date_of_birth", "episode.reported_at"},
-      {"child.date_of_birth", "episode.last_seen_at"},
-      {"child.date_of_birth", "child.arrived_in_uk_at"},
-      {"child.arrived_in_uk_at", "episode.reported_at"},
-      {"child.nrm_referral.referred_at", "child.nrm_referral.decision_at"},
-      {"history.episodes.recorded.reported_at", "episode.reported_at", true},
-      {"history.episodes.recorded.reported_at",
-       "history.episodes.recorded.found_at"},
-  };
-  for (const char* t :
-       {"last_contact_at", "last_sighting_at", "phone_last_active_at"}) {
-    const std::string path = absl::StrCat("episode.contact.", t);
-    d.time_orders.push_back({"episode.last_seen_at", path});
-    d.time_orders.push_back({path, "episode.found_at"});
-  }
-  for (const char* t :
-       {"prevention_interview_at", "return_home_interview_offered_at",
-        "return_home_interview_completed_at",
-        "return_home_interview_refused_at"}) {
-    d.time_orders.push_back(
-        {"episode.found_at", absl::StrCat("episode.interviews.", t)});
-  }
-  const std::string rhi = "episode.interviews.return_home_interview_";
-  d.enum_when_set = {
-      {rhi + "completed_at",
-       rhi + "status",
-       {"RETURN_HOME_INTERVIEW_STATUS_UNSPECIFIED", "COMPLETED"}},
-      {rhi + "refused_at",
-       rhi + "status",
-       {"RETURN_HOME_INTERVIEW_STATUS_UNSPECIFIED", "DECLINED"}},
-  };
-  return d;
-}
-
-// Facts as a request's: for lantern.v1.EpisodeFacts through the service's
-// validation; otherwise the FactTypes' decoding.
-FactsDecoder DecoderFor(const RuleSet& ruleset, const FactTypes& types) {
-  if (ruleset.manifest.fact_message == kEpisodeFacts) {
-    return [&ruleset](const std::string& json) -> absl::StatusOr<FactRecord> {
-      v1::AssessRequest request;
-      google::protobuf::util::JsonParseOptions parse;
-      const auto status = google::protobuf::util::JsonStringToMessage(
-          absl::StrCat("{\"facts\": ", json, "}"), &request, parse);
-      if (!status.ok()) {
-        return absl::InvalidArgumentError(std::string(status.message()));
-      }
-      return ValidateAndDecodeFacts(request, ruleset, RequestLimits{});
-    };
-  }
-  return [&ruleset, &types](const std::string& json) {
-    return types.DecodeJson(*ruleset.schema, ruleset.manifest.fact_message,
-                            json);
-  };
-}
 
 // Loads `dir` for analysis; null (diagnostics on `err`, *code set) when it
 // does not load.
@@ -123,12 +54,10 @@ int RunDiff(const std::string& old_dir, const std::string& new_dir,
   if (old_rs == nullptr) return code;
   std::shared_ptr<const RuleSet> new_rs = Load(new_dir, types, err, &code);
   if (new_rs == nullptr) return code;
-  if (new_rs->manifest.fact_message == kEpisodeFacts) {
-    opt.domain = EpisodeDomain();
-  }
+  opt.domain = AnalysisOptionsFor(*new_rs, opt.as_of).domain;
   absl::StatusOr<DiffReport> report =
-      DiffRuleSets(*old_rs, *new_rs, opt, DecoderFor(*old_rs, types),
-                   DecoderFor(*new_rs, types));
+      DiffRuleSets(*old_rs, *new_rs, opt, AnalysisDecoder(*old_rs, types),
+                   AnalysisDecoder(*new_rs, types));
   if (!report.ok()) {
     err << "lantern: " << report.status().message() << "\n";
     return kExitUsage;
@@ -166,10 +95,8 @@ int RunAnalyze(const std::string& dir, const AnalyzeCommandOptions& options,
     return kExitFailed;
   }
   const RuleSet& ruleset = *loaded->ruleset;
-  if (ruleset.manifest.fact_message == kEpisodeFacts) {
-    opt.domain = EpisodeDomain();
-  }
-  const FactsDecoder decode = DecoderFor(ruleset, types);
+  opt.domain = AnalysisOptionsFor(ruleset, opt.as_of).domain;
+  const FactsDecoder decode = AnalysisDecoder(ruleset, types);
   const auto start = std::chrono::steady_clock::now();
   absl::StatusOr<AnalysisReport> report = AnalyzeRuleSet(ruleset, opt, decode);
   if (!report.ok()) {

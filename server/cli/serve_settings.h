@@ -87,6 +87,15 @@
   X(bool, episode_index, true, kAny, o.episode_index = v,                      \
     "serve: derive facts from Lantern's episode index (false: for "            \
     "measuring its cost)")                                                     \
+  X(bool, activation_analysis, true, kAny, o.activation_analysis = v,          \
+    "serve: analyse every candidate ruleset with the solver before it can "    \
+    "become active, and refuse one with a rule that can never fire or an "     \
+    "invariant not proven (false: for development only)")                      \
+  X(bool, single_person_activation, false, kAny,                               \
+    o.single_person_activation = v,                                            \
+    "serve: let the principal that proposed a ruleset (RuleSets.Propose) "     \
+    "activate it too (for development; implied with plain text, where "        \
+    "every caller is 'local')")                                                \
   X(int, drain_seconds, 10, kNotNegative, o.drain_timeout = absl::Seconds(v),  \
     "serve: on SIGTERM, how long calls in flight may take to finish")          \
   X(int, max_concurrent_streams, 100, kPositive, o.max_concurrent_streams = v, \

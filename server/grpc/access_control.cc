@@ -25,6 +25,7 @@ constexpr MethodAccess kMethods[] = {
     {"/lantern.v1.RuleSets/Get", kRuleReaders, false, false},
     {"/lantern.v1.RuleSets/Validate", kRuleReaders, false, false},
     {"/lantern.v1.RuleSets/Activate", {Role::kRulesetAdmin}, false, true},
+    {"/lantern.v1.RuleSets/Propose", kRuleReaders, false, false},
     {"/lantern.v1.Audit/GetDecision",
      {Role::kAuditor, Role::kDataOfficer, Role::kAssessor},
      true,

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "server/grpc/status_map.h"
 
@@ -77,6 +78,53 @@ std::vector<std::string> CandidatePathProblems(
     }
   }
   return problems;
+}
+
+v1::RuleSetAnalysis RuleSetAnalysisProto(const AnalysisReport* report) {
+  v1::RuleSetAnalysis out;
+  if (report == nullptr) return out;
+  out.set_analysed(true);
+  auto where = [](const SourceLocation& l) {
+    return absl::StrCat(l.file, ":", l.line, ":", l.column);
+  };
+  for (const RuleFinding& r : report->rules) {
+    if (r.kind == RuleFinding::kNeverFires) {
+      v1::NeverFiringRule* n = out.add_never_firing();
+      n->set_rule_id(r.rule_id);
+      n->set_location(where(r.location));
+      for (const std::string& c : r.conflicts) n->add_conflicts(c);
+    } else if (r.kind == RuleFinding::kUnsupported) {
+      out.add_warnings(absl::StrCat("rule ", r.rule_id, " (", where(r.location),
+                                    ") is not analysed: ", r.unsupported));
+    }
+  }
+  for (const InvariantFinding& i : report->invariants) {
+    v1::InvariantVerdict* v = out.add_invariants();
+    v->set_id(i.id);
+    v->set_location(where(i.location));
+    v->set_verdict(i.proven ? v1::InvariantVerdict::PROVEN
+                            : v1::InvariantVerdict::VIOLATED);
+    v->set_counterexample_json(i.counterexample_json);
+    v->set_explanation(i.explanation);
+  }
+  for (const OutputFinding& o : report->outputs) {
+    if (!o.reachable) {
+      out.add_unreachable_outputs(absl::StrCat(o.kind, " ", o.name));
+    }
+  }
+  for (const ShadowedRule& r : report->shadowed) {
+    out.add_warnings(absl::StrCat("rule ", r.rule_id, " (", where(r.location),
+                                  ") can never change any output"));
+  }
+  for (const std::string& u : report->unsupported) {
+    out.add_warnings(absl::StrCat("not supported: ", u));
+  }
+  for (const std::string& d : report->disagreements) {
+    out.add_warnings(absl::StrCat("ANALYSIS BUG: ", d));
+  }
+  out.set_scope(report->scope);
+  out.set_solver_checks(report->solver_checks);
+  return out;
 }
 
 }  // namespace lantern

@@ -26,6 +26,10 @@ void DiagnosticsToProto(
 
 v1::RuleTestSummary RuleTestSummaryProto(const RuleTestReport& report);
 
+// The gate's analysis of a candidate; `analysed` false when `report` is
+// null (the server does not analyse candidates).
+v1::RuleSetAnalysis RuleSetAnalysisProto(const AnalysisReport* report);
+
 // Every problem with candidate files sent by a client (RuleSets.Validate,
 // Audit.Backtest): none at all, or a path that is not relative,
 // '/'-separated and free of empty, "." and ".." parts. Each is

@@ -60,12 +60,19 @@ absl::StatusOr<v1::ActivateRuleSetResponse> ActivateFromDirectory(
   absl::StatusOr<Candidate> candidate =
       registry.ActivateDirectory(dir, activated_by);
   if (!candidate.ok()) return candidate.status();
+  if (!candidate->refusals.empty()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("the analysis refuses ruleset ", candidate->digest, ": ",
+                     absl::StrJoin(candidate->refusals, "; ")));
+  }
   v1::ActivateRuleSetResponse response;
   response.set_outcome(candidate->passed()
                            ? v1::ActivateRuleSetResponse::ACTIVATED
                            : v1::ActivateRuleSetResponse::REJECTED);
   DiagnosticsToProto(candidate->diagnostics, response.mutable_diagnostics());
   *response.mutable_tests() = RuleTestSummaryProto(candidate->tests);
+  *response.mutable_analysis() =
+      RuleSetAnalysisProto(candidate->analysis.get());
   FillActive(registry, &response);
   return response;
 }
@@ -150,6 +157,8 @@ grpc::ServerUnaryReactor* RuleSetsService::Validate(
     response->set_digest(candidate.digest);
     DiagnosticsToProto(candidate.diagnostics, response->mutable_diagnostics());
     *response->mutable_tests() = RuleTestSummaryProto(candidate.tests);
+    *response->mutable_analysis() =
+        RuleSetAnalysisProto(candidate.analysis.get());
     reactor->Finish(grpc::Status::OK);
   });
   return reactor;
@@ -178,6 +187,36 @@ grpc::ServerUnaryReactor* RuleSetsService::Activate(
           reactor->Finish(ToGrpcStatus(recorded.ok() ? status : recorded));
         });
   };
+  if (std::optional<Proposal> proposal = FindProposal(request->version());
+      proposal.has_value()) {
+    worker_->Post([this, response, proposal = *std::move(proposal),
+                   by = caller.principal, finish = std::move(finish)] {
+      if (governance_.two_person && by == proposal.proposed_by) {
+        const absl::Status refused = absl::FailedPreconditionError(
+            absl::StrCat("two-person activation: ", by, " proposed ",
+                         proposal.version->digest,
+                         " and may not also activate it; another "
+                         "ruleset_admin must"));
+        absl::Status recorded = registry_->Refuse(
+            {proposal.version->digest, {std::string(refused.message())}}, by);
+        FillActive(*registry_, response);
+        finish(recorded.ok() ? refused : recorded);
+        return;
+      }
+      absl::StatusOr<std::shared_ptr<const RuleSetVersion>> version =
+          registry_->ActivateVersion(proposal.version, by);
+      if (version.ok()) {
+        {
+          absl::MutexLock lock(&proposals_mu_);
+          proposals_.erase(proposal.version->digest);
+        }
+        response->set_outcome(v1::ActivateRuleSetResponse::ACTIVATED);
+        FillActive(*registry_, response);
+      }
+      finish(version.status());
+    });
+    return reactor;
+  }
   if (!request->version().empty()) {
     // On the worker too: recording the activation waits for a commit.
     worker_->Post([this, request, response, by = caller.principal,
@@ -199,6 +238,99 @@ grpc::ServerUnaryReactor* RuleSetsService::Activate(
         if (result.ok()) *response = *std::move(result);
         finish(result.status());
       });
+  return reactor;
+}
+
+std::optional<RuleSetsService::Proposal> RuleSetsService::FindProposal(
+    const std::string& digest) {
+  if (digest.empty()) return std::nullopt;
+  absl::MutexLock lock(&proposals_mu_);
+  auto it = proposals_.find(digest);
+  if (it == proposals_.end()) return std::nullopt;
+  return it->second;
+}
+
+grpc::ServerUnaryReactor* RuleSetsService::Propose(
+    grpc::CallbackServerContext* context,
+    const v1::ProposeRuleSetRequest* request,
+    v1::ProposeRuleSetResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (governance_.analysis == nullptr) {
+    reactor->Finish(ToGrpcStatus(
+        absl::FailedPreconditionError("this server takes no proposals")));
+    return reactor;
+  }
+  const std::vector<std::string> bad =
+      CandidatePathProblems(request->files(), "files");
+  if (!bad.empty()) {
+    reactor->Finish(ToGrpcStatus(absl::InvalidArgumentError(
+        absl::StrCat("invalid request: ", absl::StrJoin(bad, "; ")))));
+    return reactor;
+  }
+  std::vector<SourceFile> files;
+  for (const v1::RuleSetFile& f : request->files()) {
+    files.push_back({f.path(), f.content()});
+  }
+  worker_->Post([this, reactor, response, files = std::move(files),
+                 by = CallerOf(*context).principal]() mutable {
+    Candidate candidate = registry_->Validate(std::move(files), "");
+    response->set_digest(candidate.digest);
+    response->set_proposed_by(by);
+    DiagnosticsToProto(candidate.diagnostics, response->mutable_diagnostics());
+    *response->mutable_tests() = RuleTestSummaryProto(candidate.tests);
+    *response->mutable_analysis() =
+        RuleSetAnalysisProto(candidate.analysis.get());
+    if (!candidate.passed()) {
+      reactor->Finish(grpc::Status::OK);
+      return;
+    }
+    std::vector<std::string> lines;
+    std::shared_ptr<const RuleSetVersion> active = registry_->Active();
+    if (active != nullptr) {
+      response->set_active_digest(active->digest);
+      absl::StatusOr<DiffReport> diff =
+          governance_.analysis->Diff(*active, *candidate.version);
+      if (!diff.ok()) {
+        reactor->Finish(ToGrpcStatus(absl::FailedPreconditionError(
+            absl::StrCat("cannot compare the candidate with the active "
+                         "version: ",
+                         diff.status().message()))));
+        return;
+      }
+      response->set_outputs_compared(
+          static_cast<int32_t>(diff->outputs.size()));
+      for (const DiffFinding& d : diff->outputs) {
+        if (!d.differs) continue;
+        v1::OutputDifference* o = response->add_differences();
+        o->set_output(absl::StrCat(d.kind, " ", d.name));
+        o->set_witness_json(d.witness_json);
+        o->set_active_says(d.old_says);
+        o->set_proposed_says(d.new_says);
+        for (const std::string& r : d.rules) o->add_rules(r);
+        lines.push_back(absl::StrCat(
+            "differs: ", d.kind, " ", d.name, ": active ", d.old_says,
+            ", proposed ", d.new_says, "; rules ", absl::StrJoin(d.rules, " "),
+            "; episode ", d.witness_json));
+      }
+      for (const std::string& bug : diff->disagreements) {
+        lines.push_back(absl::StrCat("ANALYSIS BUG: ", bug));
+      }
+    }
+    if (governance_.activations != nullptr) {
+      absl::Status recorded = governance_.activations->RecordProposal(
+          *candidate.version, by, lines);
+      if (!recorded.ok()) {
+        reactor->Finish(ToGrpcStatus(recorded));
+        return;
+      }
+    }
+    {
+      absl::MutexLock lock(&proposals_mu_);
+      proposals_[candidate.digest] = {candidate.version, by};
+    }
+    response->set_proposed(true);
+    reactor->Finish(grpc::Status::OK);
+  });
   return reactor;
 }
 

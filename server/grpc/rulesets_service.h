@@ -14,10 +14,15 @@
 #ifndef LANTERN_SERVER_GRPC_RULESETS_SERVICE_H_
 #define LANTERN_SERVER_GRPC_RULESETS_SERVICE_H_
 
+#include <map>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "lantern/v1/service.grpc.pb.h"
+#include "server/app/activation_ledger.h"
+#include "server/app/ruleset_analysis.h"
 #include "server/app/ruleset_registry.h"
 #include "server/app/ruleset_worker.h"
 #include "server/grpc/parsed_requests.h"
@@ -27,8 +32,11 @@ namespace lantern {
 
 // Loads `dir` as a candidate and activates it if it passes: the work of
 // Activate without a version and of SIGHUP. FAILED_PRECONDITION when `dir`
-// cannot be read, UNAVAILABLE when the activation cannot be recorded; a
-// candidate that fails is an OK response with outcome REJECTED.
+// cannot be read or the activation gate's analysis refuses the candidate
+// (naming the rules that can never fire and the invariants not proven),
+// UNAVAILABLE when the activation cannot be recorded; a candidate that
+// otherwise fails is an OK response with outcome REJECTED. Either way the
+// rejection is recorded (RuleSetRegistry's OnRejected hook).
 absl::StatusOr<v1::ActivateRuleSetResponse> ActivateFromDirectory(
     RuleSetRegistry& registry, const std::string& dir,
     absl::string_view activated_by);
@@ -52,7 +60,19 @@ class RuleSetsService final
     ParseUnary(name, "Get", &RuleSetsService::Get);
     ParseUnary(name, "Validate", &RuleSetsService::Validate);
     ParseUnary(name, "Activate", &RuleSetsService::Activate);
+    ParseUnary(name, "Propose", &RuleSetsService::Propose);
   }
+
+  // Proposals and who may activate them (two-person activation).
+  struct Governance {
+    ActivationAnalysis* analysis = nullptr;   // the semantic diff; required
+    ActivationLedger* activations = nullptr;  // null: no ledger
+    // The proposer of a proposal may not activate it.
+    bool two_person = false;
+  };
+  // REQUIRES: before serving; `governance`'s pointers outlive the service.
+  // Without it Propose is FAILED_PRECONDITION.
+  void set_governance(Governance governance) { governance_ = governance; }
 
   grpc::ServerUnaryReactor* List(grpc::CallbackServerContext* context,
                                  const v1::ListRuleSetsRequest* request,
@@ -68,6 +88,10 @@ class RuleSetsService final
       grpc::CallbackServerContext* context,
       const v1::ActivateRuleSetRequest* request,
       v1::ActivateRuleSetResponse* response) override;
+  grpc::ServerUnaryReactor* Propose(
+      grpc::CallbackServerContext* context,
+      const v1::ProposeRuleSetRequest* request,
+      v1::ProposeRuleSetResponse* response) override;
 
  private:
   // The files of a version only the ledger has; NOT_FOUND otherwise.
@@ -78,6 +102,16 @@ class RuleSetsService final
   RuleSetWorker* worker_;
   const std::string rules_dir_;
   ledger::Ledger* const ledger_;
+  Governance governance_;
+  struct Proposal {
+    std::shared_ptr<const RuleSetVersion> version;
+    std::string proposed_by;
+  };
+  // Pending proposals by digest (this process's; not kept over a restart).
+  absl::Mutex proposals_mu_;
+  std::map<std::string, Proposal> proposals_ ABSL_GUARDED_BY(proposals_mu_);
+  // The pending proposal with this digest, if any.
+  std::optional<Proposal> FindProposal(const std::string& digest);
 };
 
 }  // namespace lantern

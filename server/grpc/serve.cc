@@ -32,6 +32,7 @@
 #include "server/app/assessment_proto.h"
 #include "server/app/decision_recorder.h"
 #include "server/app/request_assessor.h"
+#include "server/app/ruleset_analysis.h"
 #include "server/app/ruleset_registry.h"
 #include "server/app/ruleset_worker.h"
 #include "server/app/serve_metrics.h"
@@ -70,7 +71,7 @@ std::string DecisionIdPrefix() {
 void LogActivation(const absl::StatusOr<v1::ActivateRuleSetResponse>& result,
                    const std::string& dir, std::ostream& err) {
   if (!result.ok()) {
-    err << "lantern serve: reload failed: " << result.status().message()
+    err << "lantern serve: activation failed: " << result.status().message()
         << "\n";
     return;
   }
@@ -415,6 +416,16 @@ int RunServe(const ServeOptions& options, const FactTypes& types,
 
   RuleSetRegistry registry(&types, &AssessmentVocabulary(),
                            v1::EpisodeFacts::descriptor()->full_name());
+  ActivationAnalysis analysis(&types, [] { return absl::Now(); });
+  if (options.activation_analysis) {
+    registry.set_gate([&analysis](const RuleSetVersion& candidate) {
+      return analysis.Analyze(candidate);
+    });
+  } else {
+    err << "lantern serve: WARNING: --activation_analysis=false: candidate "
+           "rulesets are activated without the solver's analysis"
+        << std::endl;
+  }
   // Declared before everything that reports into it (the ledger's
   // committer, the recorder, the server), so destroyed after them.
   auto active_labels = [&registry]() -> std::optional<ActiveRuleSetLabels> {
@@ -505,6 +516,24 @@ int RunServe(const ServeOptions& options, const FactTypes& types,
       &assessor, &recorder, [] { return absl::Now(); }, &idle_streams);
   RuleSetsService rulesets_service(&registry, &worker, options.rules_dir,
                                    ledger.get());
+  // Two-person activation needs principals that tell people apart: with
+  // plain text every caller is "local", so activation is single-person.
+  const bool two_person =
+      !options.single_person_activation && transport.tls != nullptr;
+  rulesets_service.set_governance({&analysis, activations.get(), two_person});
+  if (two_person) {
+    err << "lantern serve: two-person activation: a proposal "
+           "(RuleSets.Propose) is activated only by a principal other than "
+           "its proposer"
+        << std::endl;
+  } else {
+    err << "lantern serve: single-person activation: the proposer of a "
+           "ruleset may activate it too ("
+        << (options.single_person_activation
+                ? "--single_person_activation"
+                : "plain text: every caller is 'local'")
+        << ")" << std::endl;
+  }
   AuditService audit_service(ledger.get(), &registry, &types,
                              AuditService::kMaxBacktests,
                              options.stream_idle_timeout);

@@ -109,6 +109,11 @@ struct ServeOptions {
   std::string ledger_key_path;
   bool ledger_off = false;
   bool episode_index = true;
+  // The activation gate (server/app/ruleset_analysis.h) on every candidate.
+  bool activation_analysis = true;
+  // The proposer of a ruleset may activate it too (RuleSets.Propose).
+  // Implied with plain text, where every caller is "local".
+  bool single_person_activation = false;
   // Mutual TLS: PEM files, all three or none.
   std::string tls_cert;
   std::string tls_key;

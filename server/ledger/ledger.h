@@ -221,7 +221,7 @@ class Ledger {
                                         const std::string& page_token);
   // Every activation that took effect, oldest first: the rulesets ever
   // active, so a restarted service can list them and load any by digest.
-  // With `include_rejected`, the REJECTED ones too, in order.
+  // With `include_rejected`, the REJECTED and PROPOSED ones too, in order.
   absl::StatusOr<std::vector<StoredActivation>> ListActivations(
       bool include_rejected = false);
   // The files of a ruleset ever stored; NOT_FOUND otherwise.

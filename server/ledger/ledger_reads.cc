@@ -134,7 +134,7 @@ absl::StatusOr<std::vector<StoredActivation>> Ledger::ListActivations(
     absl::StatusOr<v1::LedgerRecord> record = DecodeRecord(row.record);
     if (!record.ok()) return record.status();
     if (!include_rejected &&
-        record->activation().outcome() == v1::ActivationRecord::REJECTED) {
+        record->activation().outcome() != v1::ActivationRecord::ACTIVATED) {
       continue;
     }
     out.push_back({record->activation(), row.leaf_index});

@@ -8,6 +8,7 @@
 // prompt that reads UNKNOWN as "consider", not "raise".
 #include "engine/analyze/analyzer.h"
 
+#include <algorithm>
 #include <memory>
 #include <set>
 #include <string>
@@ -133,8 +134,44 @@ TEST_F(AnalyzerTest, FindsEveryPlantedFaultAndNothingElse) {
     EXPECT_EQ(CheckInvariants(*MustCompile(rs), facts, a)[k].truth,
               Truth::kFalse);
   }
+  // Shadowed: only the planted rule (general.under_13's MEDIUM floor
+  // covers its LOW floor); its witness fires it, and the engine gives the
+  // same grade, levels, prompts and actions with its match removed.
+  ASSERT_EQ(report.shadowed.size(), 1u);
+  EXPECT_EQ(report.shadowed[0].rule_id, "general.planted_shadowed");
+  EXPECT_EQ(report.shadowed[0].location.line, 37);
+  ASSERT_FALSE(report.shadowed[0].witness_json.empty());
+  {
+    const std::string& json = report.shadowed[0].witness_json;
+    FactRecord facts =
+        *types_.DecodeJson(*rs->schema, rs->manifest.fact_message, json);
+    const absl::Time as_of = absl::FromUnixSeconds(1714824000);
+    MatchResult match = MatchWithReference(*rs, facts, as_of);
+    MatchResult without = match;
+    size_t before = without.fired.size();
+    without.fired.erase(
+        std::remove_if(without.fired.begin(), without.fired.end(),
+                       [&](const RuleMatch& m) {
+                         return rs->rules[m.rule].id ==
+                                "general.planted_shadowed";
+                       }),
+        without.fired.end());
+    ASSERT_EQ(without.fired.size() + 1, before) << "it fires on " << json;
+    const Assessment with_rule =
+        *DecideWithReference(*rs, facts, std::move(match), as_of);
+    const Assessment without_rule =
+        *DecideWithReference(*rs, facts, std::move(without), as_of);
+    EXPECT_EQ(with_rule.grade.grade, without_rule.grade.grade);
+    ASSERT_EQ(with_rule.concerns.size(), without_rule.concerns.size());
+    for (size_t c = 0; c < with_rule.concerns.size(); ++c) {
+      EXPECT_EQ(with_rule.concerns[c].level, without_rule.concerns[c].level);
+    }
+    EXPECT_EQ(with_rule.actions.size(), without_rule.actions.size());
+  }
   EXPECT_TRUE(report.HasFindings());
   const std::string text = FormatReport(*rs, report);
+  EXPECT_THAT(text,
+              HasSubstr("WARNING SHADOWED rule general.planted_shadowed"));
   EXPECT_THAT(text,
               HasSubstr("NEVER FIRES rule general.planted_contradiction"));
   EXPECT_THAT(text, HasSubstr("UNREACHABLE action CAWN_REVIEW"));

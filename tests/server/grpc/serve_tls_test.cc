@@ -10,6 +10,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "gmock/gmock.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/grpcpp.h"
@@ -267,6 +268,7 @@ const std::map<std::string, std::set<std::string>>& Matrix() {
       {"/lantern.v1.RuleSets/Get", {"rule_author", "ruleset_admin"}},
       {"/lantern.v1.RuleSets/Validate", {"rule_author", "ruleset_admin"}},
       {"/lantern.v1.RuleSets/Activate", {"ruleset_admin"}},
+      {"/lantern.v1.RuleSets/Propose", {"rule_author", "ruleset_admin"}},
       {"/lantern.v1.Audit/GetDecision",
        {"auditor", "data_officer", "assessor"}},
       {"/lantern.v1.Audit/ListDecisions", {"auditor", "data_officer"}},
@@ -496,6 +498,61 @@ TEST_F(ServeTlsTest, AnAssessorReadsBackOnlyItsOwnDecisions) {
   grpc::Status status = GetDecision("assessor", theirs, "follow-up", &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_THAT(status.error_message(), HasSubstr("only the decisions it made"));
+}
+
+// Two-person activation over real mTLS principals: the admin may not
+// activate its own proposal; the same files proposed by the rule author
+// the admin may.
+TEST_F(ServeTlsTest, TwoPersonActivationRefusesASelfApproval) {
+  Start();
+  EXPECT_TRUE(LogSays("two-person activation"));
+  v1::ProposeRuleSetRequest proposal;
+  for (const SourceFile& f : ReadTree(rules_dir_)) {
+    v1::RuleSetFile* file = proposal.add_files();
+    file->set_path(f.path);
+    file->set_content(
+        f.path == "rules/rules.yaml"
+            ? absl::StrReplaceAll(f.content, {{"score: 20", "score: 40"}})
+            : f.content);
+  }
+  auto admin = v1::RuleSets::NewStub(As("ruleset_admin"));
+  auto author = v1::RuleSets::NewStub(As("rule_author"));
+  v1::ProposeRuleSetResponse proposed;
+  grpc::Status status = admin->Propose(Context().get(), proposal, &proposed);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_TRUE(proposed.proposed()) << proposed.DebugString();
+  EXPECT_EQ(proposed.proposed_by(), "admin");
+  // test.gifts at 40 instead of 20 moves CSE from AT_RISK to MEDIUM.
+  EXPECT_FALSE(proposed.differences().empty()) << proposed.DebugString();
+  const std::string before = [&] {
+    v1::ListRuleSetsResponse list;
+    EXPECT_TRUE(admin->List(Context().get(), {}, &list).ok());
+    return list.active_digest();
+  }();
+
+  v1::ActivateRuleSetRequest activate;
+  activate.set_version(proposed.digest());
+  v1::ActivateRuleSetResponse activated;
+  status = admin->Activate(Context().get(), activate, &activated);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(status.error_message(),
+              HasSubstr("two-person activation: admin proposed"));
+  v1::ListRuleSetsResponse list;
+  ASSERT_TRUE(admin->List(Context().get(), {}, &list).ok());
+  EXPECT_EQ(list.active_digest(), before);
+
+  status = author->Propose(Context().get(), proposal, &proposed);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(proposed.proposed_by(), "author.lantern.test");
+  // The author cannot activate at all (no ruleset_admin role) ...
+  EXPECT_EQ(
+      author->Activate(Context().get(), activate, &activated).error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
+  // ... and the admin may activate the author's proposal.
+  status = admin->Activate(Context().get(), activate, &activated);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(activated.outcome(), v1::ActivateRuleSetResponse::ACTIVATED);
+  EXPECT_EQ(activated.active().digest(), proposed.digest());
 }
 
 TEST_F(ServeTlsTest, AccessRecordsForReadsActivationsAndRefusalsVerify) {
