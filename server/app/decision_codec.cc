@@ -98,7 +98,8 @@ absl::Status DataLoss(absl::string_view why) {
 
 }  // namespace
 
-RecordStrings::RecordStrings(const RuleSet& ruleset) {
+RecordStrings::RecordStrings(const RuleSetVersion& version) {
+  const RuleSet& ruleset = *version.ruleset;
   std::set<std::string> all;
   auto add = [&all](const std::string& s) {
     if (!s.empty()) all.insert(s);
@@ -150,6 +151,8 @@ RecordStrings::RecordStrings(const RuleSet& ruleset) {
       add(entry.source);
     }
   }
+  for (const std::string& text : version.program->texts) add(text);
+  for (const std::string& text : version.program->policy.texts) add(text);
   strings_.assign(all.begin(), all.end());
   index_.reserve(strings_.size());
   for (int i = 0; i < size(); ++i) index_.emplace(strings_[i], i);
@@ -245,7 +248,7 @@ absl::StatusOr<std::shared_ptr<const RecordStrings>> DecisionCodec::StringsFor(
   }
   absl::StatusOr<std::shared_ptr<const RuleSetVersion>> version = find_(digest);
   if (!version.ok()) return version.status();
-  auto strings = std::make_shared<const RecordStrings>(*(*version)->ruleset);
+  auto strings = std::make_shared<const RecordStrings>(**version);
   absl::MutexLock lock(&mu_);
   return strings_.emplace(digest, std::move(strings)).first->second;
 }

@@ -49,12 +49,13 @@ inline constexpr uint32_t kRecordFormatCompact = 2;
 // actions; its policy's grades, levels, concern names, concern floors' ids
 // and cites, prompts' and findings' names, titles and cites, actions'
 // codes, titles, owners and cites; its catalogues' names and entries'
-// codes, descriptions and sources; and "prompt:<name>" and
-// "action:<code>" for each prompt and action, "concern:<name>" for each
-// concern. Immutable.
+// codes, descriptions and sources; "prompt:<name>" and "action:<code>" for
+// each prompt and action, "concern:<name>" for each concern; and the
+// condition texts evidence quotes (the compiled rules' and policy's
+// texts). Immutable.
 class RecordStrings {
  public:
-  explicit RecordStrings(const RuleSet& ruleset);
+  explicit RecordStrings(const RuleSetVersion& version);
 
   // The index of `s`, or -1.
   int Find(absl::string_view s) const;
