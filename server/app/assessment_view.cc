@@ -6,16 +6,19 @@
 namespace lantern {
 namespace {
 
-// A prompt without its reasons, evidence and cite; its findings keep name,
-// title, truth and unknown facts.
+// A prompt without its reasons, evidence, findings and cite.
 void CutPrompt(v1::Prompt* prompt) {
   prompt->clear_reasons();
   prompt->clear_evidence();
+  prompt->clear_findings();
   prompt->clear_cite();
-  for (v1::Finding& finding : *prompt->mutable_findings()) {
-    finding.clear_evidence();
-    finding.clear_cite();
-  }
+}
+
+// An action by code, owner and deadline: no title, cite or triggers.
+void CutAction(v1::Action* action) {
+  action->clear_title();
+  action->clear_cite();
+  action->clear_triggered_by();
 }
 
 bool RaisesGradeOrLevel(const v1::UnknownFact& fact) {
@@ -32,9 +35,9 @@ void CutToDecision(v1::Assessment* answer) {
   answer->clear_indicators();
   if (answer->has_nrm()) CutPrompt(answer->mutable_nrm()->mutable_prompt());
   for (v1::Prompt& prompt : *answer->mutable_prompts()) CutPrompt(&prompt);
-  for (v1::Action& action : *answer->mutable_actions()) action.clear_cite();
+  for (v1::Action& action : *answer->mutable_actions()) CutAction(&action);
   for (v1::Action& action : *answer->mutable_actions_to_consider()) {
-    action.clear_cite();
+    CutAction(&action);
   }
   for (v1::FiredRule& rule : *answer->mutable_fired_rules()) {
     rule.clear_evidence();

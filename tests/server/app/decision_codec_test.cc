@@ -172,9 +172,20 @@ TEST_F(DecisionCodecTest, EveryViewIsSentRecordedCompactAndReplayed) {
       // "Ledger records"): at most 4 KiB and a tenth of the FULL answer.
       EXPECT_LE(leaf_bytes, 4096u);
       EXPECT_LE(leaf_bytes * 10, Bytes(full).size());
+      // The same decision as a record made before views (format 0).
+      v1::LedgerRecord before;
+      v1::DecisionRecord& inline_record = *before.mutable_decision();
+      inline_record = record;
+      inline_record.clear_view();
+      inline_record.clear_format();
+      inline_record.clear_compact_assessment();
+      inline_record.clear_strings_fingerprint();
+      *inline_record.mutable_assessment() = full;
       std::cout << example << " " << v1::View_Name(view) << ": record "
-                << leaf_bytes << " B, answer " << Bytes(answer).size()
-                << " B (FULL " << Bytes(full).size() << " B)\n";
+                << leaf_bytes << " B (inline "
+                << ledger::EncodeCanonical(before).size() << " B), answer "
+                << Bytes(answer).size() << " B (FULL " << Bytes(full).size()
+                << " B)\n";
 
       absl::StatusOr<v1::Assessment> expanded = codec_->Full(record);
       ASSERT_TRUE(expanded.ok()) << expanded.status();
