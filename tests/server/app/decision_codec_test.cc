@@ -10,6 +10,7 @@
 //   - records of the earlier formats (0: the answer as sent; 1: the FULL
 //     answer inline) still replay, and `lantern ledger verify`'s check
 //     passes over a ledger holding all three;
+//   - a view number the enum does not name is INVALID_ARGUMENT;
 //   - a compact record read against another string table, a bad
 //     reference, or bytes that do not inflate are DATA_LOSS, and verify
 //     names a compact record that does not inflate.
@@ -211,6 +212,18 @@ TEST_F(DecisionCodecTest, EveryViewIsSentRecordedCompactAndReplayed) {
       EXPECT_EQ(Bytes(got->decision().assessment()), Bytes(answer));
     }
   }
+}
+
+TEST_F(DecisionCodecTest, AViewTheEnumDoesNotNameIsRefused) {
+  v1::AssessRequest request = Request(examples_[0], v1::FULL, "bad-view");
+  request.set_view(static_cast<v1::View>(7));
+  v1::Assessment answer;
+  const absl::Status s =
+      assessor_.Assess(request, absl::FromUnixSeconds(1714824100), &answer);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("view: 7 is not a value of lantern.v1.View"),
+            std::string::npos)
+      << s;
 }
 
 TEST_F(DecisionCodecTest, EarlierFormatsReplayAndEveryFormatVerifies) {
