@@ -14,7 +14,8 @@
 // Reports throughput, p50/p99/p99.9 latency and failed calls per phase,
 // and the Assess/Check throughput ratio. --baseline=false loads Assess
 // alone (for comparing two servers, e.g. the ledger on and off:
-// scripts/bench_ledger.sh). --client_request_ids gives every Assess call a
+// scripts/bench_ledger.sh). --view sets AssessRequest.view on every
+// Assess call. --client_request_ids gives every Assess call a
 // client_request_id of its own, as a retrying client would (the ledger
 // then checks each for a retry); it is appended to the pre-serialized
 // request as one more field, so the client still serializes nothing.
@@ -75,6 +76,9 @@ ABSL_FLAG(std::string, key, "", "mutual TLS: this client's private key (PEM)");
 ABSL_FLAG(std::string, server_name, "",
           "mutual TLS: the name the server's certificate must hold (default: "
           "the address's host)");
+ABSL_FLAG(std::string, view, "",
+          "AssessRequest.view: DECISION, EXPLAINED or FULL; empty: unset "
+          "(the server's default, EXPLAINED)");
 ABSL_FLAG(int, server_pid, 0,
           "the server's process id, to report its CPU time per call "
           "(0: do not)");
@@ -202,7 +206,14 @@ std::string IdPrefix() {
          std::to_string(absl::ToUnixMicros(absl::Now())) + "-";
 }
 
-std::vector<std::string> AssessRequests(const std::string& dir) {
+std::vector<std::string> AssessRequests(const std::string& dir,
+                                        const std::string& view_name) {
+  lantern::v1::View view = lantern::v1::EXPLAINED;
+  if (!view_name.empty() && !lantern::v1::View_Parse(view_name, &view)) {
+    std::fprintf(stderr, "--view: not DECISION, EXPLAINED or FULL: %s\n",
+                 view_name.c_str());
+    std::exit(2);
+  }
   std::vector<std::string> requests;
   for (const auto& entry : std::filesystem::directory_iterator(dir)) {
     if (entry.path().extension() != ".json") continue;
@@ -217,6 +228,7 @@ std::vector<std::string> AssessRequests(const std::string& dir) {
       continue;
     }
     request.mutable_as_of()->set_seconds(1714824000);  // 2024-05-04T12:00Z
+    if (!view_name.empty()) request.set_view(view);
     requests.push_back(request.SerializeAsString());
   }
   return requests;
@@ -360,9 +372,10 @@ class LoadRunner {
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
   Target health{"Check", "/grpc.health.v1.Health/Check", {""}, ""};
-  Target assess{"Assess", "/lantern.v1.RiskAssessment/Assess",
-                AssessRequests(absl::GetFlag(FLAGS_examples)),
-                absl::GetFlag(FLAGS_client_request_ids) ? IdPrefix() : ""};
+  Target assess{
+      "Assess", "/lantern.v1.RiskAssessment/Assess",
+      AssessRequests(absl::GetFlag(FLAGS_examples), absl::GetFlag(FLAGS_view)),
+      absl::GetFlag(FLAGS_client_request_ids) ? IdPrefix() : ""};
   if (assess.requests.empty()) {
     std::fprintf(stderr, "no episodes in %s\n",
                  absl::GetFlag(FLAGS_examples).c_str());

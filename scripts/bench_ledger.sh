@@ -13,13 +13,15 @@
 #   scripts/bench_ledger.sh 2        # 2 pairs
 # Environment: LANTERN_BENCH_DURATION (10 s per phase), LANTERN_BENCH_CONCURRENCY
 # (32), LANTERN_BENCH_DIR (build/bench-ledger: full logs; each ledger is deleted
-# after its run, its size printed), LANTERN_JOBS (2).
+# after its run, its size printed), LANTERN_JOBS (2), LANTERN_BENCH_VIEW
+# (AssessRequest.view: DECISION, EXPLAINED or FULL; unset: the default).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 pairs=${1:-3}
 duration=${LANTERN_BENCH_DURATION:-10}
 concurrency=${LANTERN_BENCH_CONCURRENCY:-32}
 dir=${LANTERN_BENCH_DIR:-build/bench-ledger}
+view=${LANTERN_BENCH_VIEW:-}
 
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j "${LANTERN_JOBS:-2}" --target lantern lantern_load >/dev/null
@@ -61,7 +63,7 @@ run() {
   port=$(wait_for_port "$log.out")
   build/bench/lantern_load --address="127.0.0.1:$port" --server_pid="$server_pid" \
     --baseline=false --client_request_ids --duration_s="$duration" \
-    --concurrency="$concurrency" >"$log.load"
+    --concurrency="$concurrency" --view="$view" >"$log.load"
   kill -TERM "$server_pid"
   wait "$server_pid" || true
   server_pid=

@@ -13,6 +13,7 @@ PACKAGES=(
   libyaml-cpp-dev
   libssl-dev
   libsqlite3-dev
+  zlib1g-dev
   postgresql-15 libpq-dev
   libz3-dev
   libgtest-dev libgmock-dev googletest

@@ -80,15 +80,16 @@ void Count(const v1::ChangeSummary& s, v1::BacktestSummary* totals) {
 }  // namespace
 
 absl::StatusOr<v1::Assessment> Auditor::Reevaluate(
-    const v1::DecisionRecord& record, const RuleSetVersion& version) {
+    const v1::DecisionRecord& record, const v1::Assessment& full,
+    const RuleSetVersion& version) {
   v1::AssessRequest request;
   *request.mutable_facts() = record.facts();
   // What Assess derived from the episode index, as it recorded it.
-  if (record.assessment().has_derived()) {
-    *request.mutable_facts()->mutable_derived() = record.assessment().derived();
+  if (full.has_derived()) {
+    *request.mutable_facts()->mutable_derived() = full.derived();
   }
   const absl::Time as_of =
-      TimeOf(record.has_as_of() ? record.as_of() : record.assessment().as_of());
+      TimeOf(record.has_as_of() ? record.as_of() : full.as_of());
   const DecisionStamp stamp{record.decision_id(), version.digest,
                             TimeOf(record.received_at())};
   v1::Assessment answer;
@@ -110,6 +111,7 @@ absl::StatusOr<v1::GetDecisionResponse> Auditor::GetDecision(
     const v1::GetDecisionRequest& request) {
   absl::StatusOr<ledger::StoredDecision> stored = Lookup(request.decision_id());
   if (!stored.ok()) return stored.status();
+  if (absl::Status s = codec_.FillSent(&stored->record); !s.ok()) return s;
   v1::GetDecisionResponse response;
   *response.mutable_decision() = std::move(stored->record);
   response.set_leaf_index(stored->leaf_index);
@@ -129,7 +131,21 @@ absl::StatusOr<v1::ListDecisionsResponse> Auditor::ListDecisions(
       from, to, page_size, request.page_token(), kListDecisionsMaxBytes);
   if (!page.ok()) return page.status();
   v1::ListDecisionsResponse response;
+  // The ledger bounds the page by stored bytes; a compact record grows
+  // when its answer is filled in, so the bound is applied again here.
+  int64_t bytes = 0;
   for (ledger::StoredDecision& d : page->decisions) {
+    if (absl::Status s = codec_.FillSent(&d.record); !s.ok()) return s;
+    const int64_t size = static_cast<int64_t>(d.record.ByteSizeLong());
+    if (response.decisions_size() > 0 &&
+        bytes + size > kListDecisionsMaxBytes) {
+      response.set_next_page_token(
+          ledger::PageTokenAfter(ledger::StoredDecision{
+              response.decisions(response.decisions_size() - 1),
+              response.leaf_indexes(response.leaf_indexes_size() - 1)}));
+      return response;
+    }
+    bytes += size;
     *response.add_decisions() = std::move(d.record);
     response.add_leaf_indexes(d.leaf_index);
   }
@@ -279,22 +295,24 @@ absl::StatusOr<v1::ReplayResponse> Auditor::Replay(
   absl::StatusOr<std::shared_ptr<const RuleSetVersion>> version =
       rulesets_.Find(record.ruleset_digest());
   if (!version.ok()) return version.status();
-  absl::StatusOr<v1::Assessment> replayed = Reevaluate(record, **version);
+  absl::StatusOr<v1::Assessment> full = codec_.Full(record);
+  if (!full.ok()) return full.status();
+  absl::StatusOr<v1::Assessment> replayed =
+      Reevaluate(record, *full, **version);
   if (!replayed.ok()) return replayed.status();
   v1::ReplayResponse response;
   response.set_recorded_engine_version(record.engine_version());
   response.set_engine_version(kEngineVersion);
-  *response.mutable_recorded() = record.assessment();
-  if (ledger::EncodeCanonical(*replayed) ==
-      ledger::EncodeCanonical(record.assessment())) {
+  if (ledger::EncodeCanonical(*replayed) == ledger::EncodeCanonical(*full)) {
+    *response.mutable_recorded() = *std::move(full);
     response.set_outcome(v1::ReplayResponse::IDENTICAL);
     return response;
   }
   response.set_outcome(v1::ReplayResponse::DIFFERENT);
-  for (v1::FieldDifference& d :
-       DiffAssessments(record.assessment(), *replayed)) {
+  for (v1::FieldDifference& d : DiffAssessments(*full, *replayed)) {
     *response.add_differences() = std::move(d);
   }
+  *response.mutable_recorded() = *std::move(full);
   *response.mutable_replayed() = *std::move(replayed);
   return response;
 }
@@ -306,11 +324,13 @@ absl::StatusOr<v1::WhatIfResponse> Auditor::WhatIf(
   absl::StatusOr<std::shared_ptr<const RuleSetVersion>> version =
       rulesets_.Find(request.ruleset_version());
   if (!version.ok()) return version.status();
+  absl::StatusOr<v1::Assessment> full = codec_.Full(stored->record);
+  if (!full.ok()) return full.status();
   absl::StatusOr<v1::Assessment> what_if =
-      Reevaluate(stored->record, **version);
+      Reevaluate(stored->record, *full, **version);
   if (!what_if.ok()) return what_if.status();
   v1::WhatIfResponse response;
-  const v1::Assessment& recorded = stored->record.assessment();
+  const v1::Assessment& recorded = *full;
   *response.mutable_changes() = SummarizeChanges(recorded, *what_if);
   for (v1::FieldDifference& d : DiffAssessments(recorded, *what_if)) {
     *response.add_differences() = std::move(d);
@@ -360,15 +380,16 @@ absl::Status Auditor::Backtest(
       if (cancelled())
         return absl::CancelledError("the backtest was cancelled");
       totals.set_decisions_examined(totals.decisions_examined() + 1);
-      absl::StatusOr<v1::Assessment> answer = Reevaluate(d.record, candidate);
+      absl::StatusOr<v1::Assessment> full = codec_.Full(d.record);
+      absl::StatusOr<v1::Assessment> answer =
+          full.ok() ? Reevaluate(d.record, *full, candidate) : full.status();
       if (!answer.ok()) {
         totals.set_decisions_failed(totals.decisions_failed() + 1);
         continue;
       }
       v1::BacktestItem item;
       v1::BacktestChange& change = *item.mutable_change();
-      *change.mutable_changes() =
-          SummarizeChanges(d.record.assessment(), *answer);
+      *change.mutable_changes() = SummarizeChanges(*full, *answer);
       if (!AnyChange(change.changes())) continue;
       change.set_decision_id(d.record.decision_id());
       Count(change.changes(), &totals);

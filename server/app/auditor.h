@@ -8,6 +8,13 @@
 // recorded ruleset comes from the registry by digest, else from the
 // ledger's copy of its files (audit_rulesets.h).
 //
+// Records keep the FULL answer and the view it was sent in
+// (decision_codec.h): GetDecision and ListDecisions give each record with
+// `assessment` the answer as sent; Replay rebuilds the recorded FULL
+// answer (from a compact record and the ruleset it names) and compares
+// the replayed FULL answer with it; WhatIf and Backtest compare with the
+// recorded FULL answer.
+//
 // Errors (absl codes; status_map.h carries them to gRPC): INVALID_ARGUMENT
 // for a malformed request or a candidate that does not load (with its
 // diagnostics), NOT_FOUND for an unknown decision or ruleset, CANCELLED
@@ -26,6 +33,7 @@
 #include "lantern/v1/audit.pb.h"
 #include "server/app/audit_rulesets.h"
 #include "server/app/episode_index.h"
+#include "server/app/decision_codec.h"
 #include "server/app/ruleset_registry.h"
 #include "server/ledger/ledger.h"
 
@@ -36,7 +44,11 @@ class Auditor {
   // REQUIRES: all three outlive the auditor; `ledger` is not null.
   Auditor(ledger::Ledger* ledger, const RuleSetRegistry* registry,
           const FactTypes* types)
-      : ledger_(ledger), rulesets_(registry, ledger, types) {}
+      : ledger_(ledger),
+        rulesets_(registry, ledger, types),
+        codec_([this](const std::string& digest) {
+          return rulesets_.Find(digest);
+        }) {}
 
   absl::StatusOr<v1::GetDecisionResponse> GetDecision(
       const v1::GetDecisionRequest& request);
@@ -89,13 +101,15 @@ class Auditor {
  private:
   // The stored decision; INVALID_ARGUMENT for an empty id, NOT_FOUND.
   absl::StatusOr<ledger::StoredDecision> Lookup(const std::string& decision_id);
-  // `record` evaluated under `version` with its recorded inputs and stamp
-  // (the digest is `version`'s).
+  // `record` (whose FULL answer is `full`) evaluated under `version` with
+  // its recorded inputs and stamp (the digest is `version`'s).
   absl::StatusOr<v1::Assessment> Reevaluate(const v1::DecisionRecord& record,
+                                            const v1::Assessment& full,
                                             const RuleSetVersion& version);
 
   ledger::Ledger* ledger_;
   AuditRuleSets rulesets_;
+  DecisionCodec codec_;
 };
 
 }  // namespace lantern

@@ -8,15 +8,17 @@
 #include "absl/strings/str_cat.h"
 #include "engine/version.h"
 #include "google/protobuf/util/message_differencer.h"
+#include "server/app/assessment_view.h"
 
 namespace lantern {
 namespace {
 
 using google::protobuf::util::MessageDifferencer;
 
-// Whether `request` is the request `stored` recorded (see the header).
+// Whether `request` is the request `stored` recorded (see the header);
+// `full` is its answer.
 bool SameRequest(const v1::AssessRequest& request,
-                 const v1::DecisionRecord& stored,
+                 const v1::DecisionRecord& stored, const v1::Assessment& full,
                  const std::string& principal) {
   const std::string& pin = request.ruleset_version();
   return principal == stored.principal() &&
@@ -24,11 +26,11 @@ bool SameRequest(const v1::AssessRequest& request,
          (!request.has_as_of() ||
           MessageDifferencer::Equals(request.as_of(), stored.as_of())) &&
          (pin.empty() || pin == stored.ruleset_digest() ||
-          pin == stored.assessment().ruleset().version());
+          pin == full.ruleset().version());
 }
 
 absl::Status Outcome(const v1::AssessRequest& request,
-                     const std::string& principal,
+                     const std::string& principal, DecisionCodec* codec,
                      absl::StatusOr<ledger::AppendedDecision> appended,
                      v1::Assessment* answer) {
   if (!appended.ok()) {
@@ -41,15 +43,33 @@ absl::Status Outcome(const v1::AssessRequest& request,
     return absl::InternalError(absl::StrCat("the ledger refused the decision: ",
                                             appended.status().message()));
   }
-  if (!appended->duplicate) return absl::OkStatus();
-  if (!SameRequest(request, appended->record, principal)) {
+  if (!appended->duplicate) {
+    CutToView(request.view(), answer);
+    return absl::OkStatus();
+  }
+  const v1::DecisionRecord& stored = appended->record;
+  absl::StatusOr<v1::Assessment> full = stored.assessment();
+  if (stored.format() == kRecordFormatCompact) {
+    if (codec == nullptr) {
+      return absl::InternalError(
+          "a compact ledger record, and no codec to read it");
+    }
+    full = codec->Full(stored);
+  }
+  if (!full.ok()) {
+    return absl::InternalError(absl::StrCat(
+        "the recorded answer cannot be read: ", full.status().message()));
+  }
+  if (!SameRequest(request, stored, *full, principal)) {
     return absl::AlreadyExistsError(absl::StrCat(
         "client_request_id '", request.client_request_id(),
         "' was already used for a request with other facts, as_of, "
         "ruleset_version or principal; use a new id for a new request"));
   }
   answer->Clear();
-  answer->CopyFrom(appended->record.assessment());
+  answer->CopyFrom(*full);
+  // A record made before views holds the answer as sent: give it as it was.
+  if (stored.format() != kRecordFormatSent) CutToView(request.view(), answer);
   return absl::OkStatus();
 }
 
@@ -65,6 +85,7 @@ void DecisionRecorder::Record(const v1::AssessRequest& request,
                               const std::string& principal) {
   if (ledger_ == nullptr) {
     if (on_decision_) on_decision_(*answer);
+    CutToView(request.view(), answer);
     done(absl::OkStatus());
     return;
   }
@@ -76,12 +97,18 @@ void DecisionRecorder::Record(const v1::AssessRequest& request,
   record.set_ruleset_digest(answer->ruleset().digest());
   record.set_engine_version(kEngineVersion);
   record.set_principal(principal);
+  record.set_view(request.view());
+  // Compact when a codec can (it reads the answer's ruleset, which the
+  // registry holds); else inline.
+  const bool compact =
+      codec_ != nullptr && codec_->Compact(*answer, &record).ok();
+  if (!compact) record.set_format(kRecordFormatInline);
   // The record borrows the facts and the answer (tens of kilobytes) for
   // the ledger to encode them, rather than copying them; it gives them
   // back before it goes away. Nothing is written through these pointers.
   record.unsafe_arena_set_allocated_facts(
       const_cast<v1::EpisodeFacts*>(&request.facts()));
-  record.unsafe_arena_set_allocated_assessment(answer);
+  if (!compact) record.unsafe_arena_set_allocated_assessment(answer);
   ledger_->AppendDecisionAsync(
       record, [this, &request, principal, answer, done = std::move(done)](
                   absl::StatusOr<ledger::AppendedDecision> appended) {
@@ -93,10 +120,10 @@ void DecisionRecorder::Record(const v1::AssessRequest& request,
           index_->Add(request.facts(), answer->decision_id(),
                       appended->leaf_index);
         }
-        done(Outcome(request, principal, std::move(appended), answer));
+        done(Outcome(request, principal, codec_, std::move(appended), answer));
       });
   record.unsafe_arena_release_facts();
-  record.unsafe_arena_release_assessment();
+  if (!compact) record.unsafe_arena_release_assessment();
 }
 
 }  // namespace lantern

@@ -1,15 +1,21 @@
 // DecisionRecorder: every Assess answer goes into the audit ledger before
 // it is sent (DESIGN.md §2.5: nothing acknowledged is lost).
 //
-// The record is the request's facts and client_request_id, the answer's
-// decision id, as_of, ruleset digest and evaluated_at (= received_at), the
-// engine version (engine/version.h) and the whole answer. The append is
+// The record is the request's facts, client_request_id and view, the
+// answer's decision id, as_of, ruleset digest and evaluated_at
+// (= received_at), the engine version (engine/version.h) and the whole
+// (FULL) answer: compact, by reference to the ruleset's strings, when the
+// recorder has a codec (record format 2, decision_codec.h), else inline
+// (format 1). Once recorded, the answer is cut to the request's view
+// (assessment_view.h), which is what the caller sends. The append is
 // asynchronous (ledger group commit): the callback comes once the record
 // is durable, on the ledger's committer thread, and the caller sends the
 // answer from there.
 //
 // Idempotency: a request whose client_request_id is already in the ledger
-// gets the stored answer (same decision id), and no new record — provided
+// gets the stored answer (same decision id), in the view it asks for (a
+// record made before views: the answer as it was sent), and no new
+// record — provided
 // it is the same request: the same facts and, when it gives them, the same
 // as_of and a ruleset_version naming the recorded ruleset (its digest or
 // manifest version). A different request under a used id is refused with
@@ -35,6 +41,7 @@
 #include "absl/status/status.h"
 #include "lantern/v1/assessment.pb.h"
 #include "lantern/v1/service.pb.h"
+#include "server/app/decision_codec.h"
 #include "server/app/episode_index.h"
 #include "server/ledger/ledger.h"
 
@@ -45,14 +52,17 @@ class DecisionRecorder {
   using LedgerDown = std::function<void(const absl::Status& why)>;
 
   // `ledger` null: recording is off (for benchmarks only) and Record
-  // answers at once. `index` may be null. REQUIRES: a ledger and an index
-  // outlive this.
+  // answers at once. `index` and `codec` may be null (no codec: records
+  // keep the answer inline, format 1, and a retry of a format-2 record is
+  // INTERNAL). REQUIRES: a ledger, an index and a codec outlive this.
   explicit DecisionRecorder(ledger::Ledger* ledger,
                             LedgerDown on_ledger_down = nullptr,
-                            EpisodeIndex* index = nullptr)
+                            EpisodeIndex* index = nullptr,
+                            DecisionCodec* codec = nullptr)
       : ledger_(ledger),
         on_ledger_down_(std::move(on_ledger_down)),
-        index_(index) {}
+        index_(index),
+        codec_(codec) {}
 
   bool recording() const { return ledger_ != nullptr; }
 
@@ -67,10 +77,10 @@ class DecisionRecorder {
 
   using Done = std::function<void(absl::Status)>;
 
-  // Appends the decision `*answer` just made for `request`, then calls
-  // `done` with:
-  //   OK                `*answer` is on record (on a retry: replaced by the
-  //                     stored answer), send it;
+  // Appends the decision `*answer` (FULL) just made for `request`, then
+  // calls `done` with:
+  //   OK                `*answer` is on record, cut to request.view() (on a
+  //                     retry: replaced by the stored answer), send it;
   //   ALREADY_EXISTS    the client_request_id was used for another request;
   //   UNAVAILABLE       it could not be made durable: do not send `*answer`;
   //   INTERNAL          a bug.
@@ -86,6 +96,7 @@ class DecisionRecorder {
   const LedgerDown on_ledger_down_;
   OnDecision on_decision_;
   EpisodeIndex* const index_;
+  DecisionCodec* const codec_;
 };
 
 }  // namespace lantern

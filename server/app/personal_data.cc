@@ -18,6 +18,7 @@ using google::protobuf::Reflection;
 
 constexpr const char* kRemovedFields[] = {
     "lantern.v1.DecisionRecord.client_request_id",
+    "lantern.v1.DecisionRecord.compact_assessment",
     "lantern.v1.FactValue.value",
     "lantern.v1.Assessment.push_factors",
     "lantern.v1.Assessment.pull_factors",

@@ -6,6 +6,9 @@
 //     narratives, associates, health, history, ...);
 //   - DecisionRecord.client_request_id (a caller's key, often a case
 //     reference);
+//   - DecisionRecord.compact_assessment (the FULL answer, compressed:
+//     its evidence quotes fact values; `assessment` beside it, filled in
+//     by the auditor, is what the auditor sees);
 //   - FactValue.value in evidence (the values the rules read; the paths
 //     stay, so the auditor sees which facts decided);
 //   - Assessment.push_factors, pull_factors and indicators (the catalogue

@@ -106,6 +106,11 @@ absl::Status RequestAssessor::Assess(const v1::AssessRequest& request,
   if (!version.ok()) return version.status();
   absl::StatusOr<absl::Time> as_of = RequestAsOf(request, received);
   if (!as_of.ok()) return as_of.status();
+  if (!v1::View_IsValid(request.view())) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "invalid request: view: ", request.view(),
+        " is not a value of lantern.v1.View (DECISION, EXPLAINED, FULL)"));
+  }
   if (request.facts().has_derived()) {
     return absl::InvalidArgumentError(
         "invalid request: facts.derived: filled by Lantern from its episode "

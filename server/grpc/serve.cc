@@ -30,6 +30,8 @@
 #include "server/app/activation_follower.h"
 #include "server/app/activation_ledger.h"
 #include "server/app/assessment_proto.h"
+#include "server/app/audit_rulesets.h"
+#include "server/app/decision_codec.h"
 #include "server/app/decision_recorder.h"
 #include "server/app/request_assessor.h"
 #include "server/app/ruleset_analysis.h"
@@ -505,10 +507,23 @@ int RunServe(const ServeOptions& options, const FactTypes& types,
   StreamIdleWatch idle_streams(options.stream_idle_timeout);
   RequestAssessor assessor(&registry, options.limits, DecisionIdPrefix(),
                            index.get());
+  // Decisions are recorded compact, by reference to their ruleset's
+  // strings (decision_codec.h); a retry may name a version the registry no
+  // longer holds, which the ledger's copy of its files then gives.
+  std::unique_ptr<AuditRuleSets> record_rulesets;
+  std::unique_ptr<DecisionCodec> codec;
+  if (ledger != nullptr) {
+    record_rulesets =
+        std::make_unique<AuditRuleSets>(&registry, ledger.get(), &types);
+    codec = std::make_unique<DecisionCodec>(
+        [r = record_rulesets.get()](const std::string& digest) {
+          return r->Find(digest);
+        });
+  }
   DecisionRecorder recorder(
       ledger.get(),
       [&down, l = ledger.get()](const absl::Status&) { down.Check(*l); },
-      index.get());
+      index.get(), codec.get());
   recorder.set_on_decision([&metrics](const v1::Assessment& answer) {
     metrics.CountDecision(answer);
   });

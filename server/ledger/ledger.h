@@ -121,6 +121,10 @@ struct StoredDecision {
   uint64_t leaf_index = 0;
 };
 
+// The ListDecisions page token that continues after `d`: for a caller
+// that gives fewer decisions than a page held.
+std::string PageTokenAfter(const StoredDecision& d);
+
 struct StoredActivation {
   v1::ActivationRecord record;
   uint64_t leaf_index = 0;

@@ -38,6 +38,12 @@ absl::Status ParsePageToken(const std::string& token, int64_t& time,
 
 }  // namespace
 
+std::string PageTokenAfter(const StoredDecision& d) {
+  const google::protobuf::Timestamp& t = d.record.received_at();
+  return absl::StrCat(t.seconds() * 1000000 + t.nanos() / 1000, ":",
+                      d.leaf_index);
+}
+
 absl::StatusOr<StoredDecision> Ledger::GetDecision(
     const std::string& decision_id) {
   absl::MutexLock lock(&reader_mu_);

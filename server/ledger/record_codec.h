@@ -31,6 +31,14 @@ std::string EncodeCanonical(const google::protobuf::Message& message);
 // DATA_LOSS when `bytes` is not a LedgerRecord.
 absl::StatusOr<v1::LedgerRecord> DecodeRecord(absl::string_view bytes);
 
+// zlib (RFC 1950) of `bytes`, for a format-2 decision's compact_assessment
+// (ledger.proto DecisionRecord.format).
+std::string Deflate(absl::string_view bytes);
+// The bytes Deflate was given; DATA_LOSS when `compressed` is not a whole
+// zlib stream or inflates past `max_bytes`.
+absl::StatusOr<std::string> Inflate(absl::string_view compressed,
+                                    size_t max_bytes = size_t{64} << 20);
+
 // The blob of `files` (sorted by path) under their RulesetDigest.
 v1::RuleSetBlob MakeRuleSetBlob(const std::vector<SourceFile>& files);
 std::vector<SourceFile> FilesOf(const v1::RuleSetBlob& blob);

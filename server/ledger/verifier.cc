@@ -33,6 +33,7 @@ struct Context {
   // The first node that differs, reported after the records and heads (a
   // record altered makes its nodes differ too: the record is named first).
   std::string node_problem;
+  std::set<std::string> referenced_digests;  // by compact decisions
 };
 
 // Compares the recomputed nodes waiting in `c` with the stored ones.
@@ -103,6 +104,39 @@ std::string ColumnMismatch(const StoredRecord& row,
   return "kind";
 }
 
+// A decision's answer in the form its `format` says (ledger.proto): 0 and
+// 1 inline, 2 compact (a whole zlib stream of an Assessment, whose ruleset
+// must be stored: its strings are referenced).
+void CheckDecisionFormat(Context& c, const StoredRecord& row,
+                         const v1::DecisionRecord& d) {
+  VerifyReport& r = c.report;
+  switch (d.format()) {
+    case 0:
+    case 1:
+      return;
+    case 2: {
+      absl::StatusOr<std::string> bytes = Inflate(d.compact_assessment());
+      v1::Assessment answer;
+      if (!bytes.ok() || !answer.ParseFromString(*bytes)) {
+        r.problems.push_back(
+            absl::StrCat(Name(row),
+                         ": its compact assessment does not inflate to an "
+                         "Assessment"));
+      }
+      if (d.has_assessment()) {
+        r.problems.push_back(absl::StrCat(
+            Name(row), ": a compact record with an inline assessment"));
+      }
+      c.referenced_digests.insert(d.ruleset_digest());
+      return;
+    }
+    default:
+      r.problems.push_back(absl::StrCat(Name(row), ": record format ",
+                                        d.format(),
+                                        " is not one this build reads"));
+  }
+}
+
 absl::Status CheckRecord(Context& c, const StoredRecord& row) {
   VerifyReport& r = c.report;
   if (row.leaf_index != c.tree.size()) {
@@ -132,7 +166,10 @@ absl::Status CheckRecord(Context& c, const StoredRecord& row) {
     r.problems.push_back(absl::StrCat(Name(row), ": its ", column,
                                       " column differs from the record"));
   }
-  if (record->has_decision()) ++r.decisions;
+  if (record->has_decision()) {
+    ++r.decisions;
+    CheckDecisionFormat(c, row, record->decision());
+  }
   if (record->has_access()) {
     ++r.access_records;
     if (record->access().method().empty() ||
@@ -205,6 +242,13 @@ void CheckRuleSets(Context& c) {
     if (stored.count(digest) == 0) {
       r.problems.push_back(
           absl::StrCat("ruleset ", digest, " was activated but is not stored"));
+    }
+  }
+  for (const std::string& digest : c.referenced_digests) {
+    if (stored.count(digest) == 0 && c.activated_digests.count(digest) == 0) {
+      r.problems.push_back(absl::StrCat(
+          "ruleset ", digest,
+          " is referenced by compact decisions but is not stored"));
     }
   }
 }

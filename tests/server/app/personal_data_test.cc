@@ -77,6 +77,7 @@ const std::set<std::string>& RemovedFields() {
   static const auto* removed = new std::set<std::string>{
       "lantern.v1.DecisionRecord.facts",
       "lantern.v1.DecisionRecord.client_request_id",
+      "lantern.v1.DecisionRecord.compact_assessment",
       "lantern.v1.FactValue.value",
       "lantern.v1.Assessment.push_factors",
       "lantern.v1.Assessment.pull_factors",
