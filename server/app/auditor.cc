@@ -243,6 +243,9 @@ absl::StatusOr<v1::ListLinkedDecisionsResponse> Auditor::ListLinkedDecisions(
     absl::StatusOr<ledger::StoredDecision> stored =
         ledger_->GetDecision(d.decision_id);
     if (!stored.ok()) return stored.status();
+    // As ListDecisions: the answer as it was sent, filled in from a compact
+    // record before the page's byte bound is applied.
+    if (absl::Status s = codec_.FillSent(&stored->record); !s.ok()) return s;
     const int64_t size = static_cast<int64_t>(stored->record.ByteSizeLong());
     if (response.decisions_size() > 0 &&
         bytes + size > kListDecisionsMaxBytes) {

@@ -41,6 +41,7 @@
 #include "lantern/v1/service.grpc.pb.h"
 #include "server/ledger/ledger.h"
 #include "server/ledger/verifier.h"
+#include "tests/testing/sent_answer.h"
 #include "tests/testing/example_requests.h"
 #include "tests/testing/ledger_records.h"
 #include "tests/testing/server_process.h"
@@ -176,6 +177,7 @@ void ExpectAnsweredOnRecord(const std::string& path,
   absl::StatusOr<std::unique_ptr<ledger::Ledger>> ledger =
       ledger::Ledger::Open(options);
   ASSERT_TRUE(ledger.ok()) << ledger.status();
+  SentAnswers sent_answers(ledger->get());
   for (const Sent& sent : answered) {
     const std::string& id = sent.answer.decision_id();
     absl::StatusOr<ledger::StoredDecision> stored = (*ledger)->GetDecision(id);
@@ -185,7 +187,9 @@ void ExpectAnsweredOnRecord(const std::string& path,
     const v1::DecisionRecord& record = stored->record;
     EXPECT_EQ(record.client_request_id(), sent.request.client_request_id());
     EXPECT_EQ(Difference(record.facts(), sent.request.facts()), "") << id;
-    EXPECT_EQ(Difference(record.assessment(), sent.answer), "") << id;
+    absl::StatusOr<v1::Assessment> sent_answer = sent_answers.Of(record);
+    ASSERT_TRUE(sent_answer.ok()) << id << ": " << sent_answer.status();
+    EXPECT_EQ(Difference(*sent_answer, sent.answer), "") << id;
     EXPECT_EQ(Difference(record.as_of(), sent.request.as_of()), "") << id;
   }
 }

@@ -40,6 +40,7 @@
 #include "server/ledger/ledger.h"
 #include "server/ledger/postgres.h"
 #include "server/ledger/verifier.h"
+#include "tests/testing/sent_answer.h"
 #include "tests/testing/example_requests.h"
 #include "tests/testing/ledger_records.h"
 #include "tests/testing/postgres_server.h"
@@ -271,6 +272,7 @@ class ReplicasTest : public ::testing::Test {
     ASSERT_TRUE(report->ok()) << report->problems.front();
     std::unique_ptr<ledger::Ledger> ledger = OpenLedger();
     ASSERT_NE(ledger, nullptr);
+    SentAnswers sent_answers(ledger.get());
     for (const Sent& sent : answered) {
       const std::string& id = sent.answer.decision_id();
       absl::StatusOr<ledger::StoredDecision> stored = ledger->GetDecision(id);
@@ -280,7 +282,9 @@ class ReplicasTest : public ::testing::Test {
       const v1::DecisionRecord& record = stored->record;
       EXPECT_EQ(record.client_request_id(), sent.request.client_request_id());
       EXPECT_EQ(Difference(record.facts(), sent.request.facts()), "") << id;
-      EXPECT_EQ(Difference(record.assessment(), sent.answer), "") << id;
+      absl::StatusOr<v1::Assessment> sent_answer = sent_answers.Of(record);
+      ASSERT_TRUE(sent_answer.ok()) << id << ": " << sent_answer.status();
+      EXPECT_EQ(Difference(*sent_answer, sent.answer), "") << id;
     }
   }
 
