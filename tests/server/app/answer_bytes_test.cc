@@ -64,9 +64,9 @@ std::vector<NamedRequest> AllRequests() {
     const std::string as_of = stem == "young_child_missing"
                                   ? "2024-01-12T19:00:00Z"
                                   : "2024-05-04T12:00:00Z";
-    out.push_back({"example/" + stem,
-                   absl::StrCat("{\"facts\":", ReadAll(path), ",\"asOf\":\"",
-                                as_of, "\"}")});
+    out.push_back(
+        {"example/" + stem, absl::StrCat("{\"facts\":", ReadAll(path),
+                                         ",\"asOf\":\"", as_of, "\"}")});
   }
   for (const auto& path : Files("tests/cases", ".yaml")) {
     absl::StatusOr<testing::CaseFile> c = testing::ReadCaseFile(path.string());
@@ -131,8 +131,8 @@ TEST(AnswerBytes, EveryExampleAndCaseAnsweredAlikeTwice) {
     bytes += answer.size();
   }
   ASSERT_TRUE(out.flush()) << "cannot write " << dump;
-  std::cout << "wrote " << first.size() << " answers (" << bytes << " bytes) to "
-            << dump << "\n";
+  std::cout << "wrote " << first.size() << " answers (" << bytes
+            << " bytes) to " << dump << "\n";
 }
 
 }  // namespace
