@@ -9,8 +9,10 @@ namespace lantern {
 
 absl::StatusOr<Assessment> AssessWithMatcher(const CompiledRuleSet& program,
                                              const FactRecord& facts,
-                                             absl::Time as_of) {
-  return Decide(program, facts, MatchWithMatcher(program, facts, as_of), as_of);
+                                             absl::Time as_of,
+                                             std::vector<RecordedCode>* codes) {
+  return Decide(program, facts, MatchWithMatcher(program, facts, as_of), as_of,
+                codes);
 }
 
 AssessFn MatcherAssessFn(std::shared_ptr<const CompiledRuleSet> program) {

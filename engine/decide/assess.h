@@ -19,11 +19,11 @@
 
 namespace lantern {
 
-// MatchWithMatcher then Decide. REQUIRES: `facts` has the program's
-// schema's root type.
-absl::StatusOr<Assessment> AssessWithMatcher(const CompiledRuleSet& program,
-                                             const FactRecord& facts,
-                                             absl::Time as_of);
+// MatchWithMatcher then Decide (`codes` as Decide's). REQUIRES: `facts` has
+// the program's schema's root type.
+absl::StatusOr<Assessment> AssessWithMatcher(
+    const CompiledRuleSet& program, const FactRecord& facts, absl::Time as_of,
+    std::vector<RecordedCode>* codes = nullptr);
 
 // An AssessFn for RunRuleTests that assesses with `program`; it fails
 // (FAILED_PRECONDITION) when asked about a ruleset other than the program's.

@@ -159,35 +159,47 @@ PolicyInputs InputsFor(const RuleSet& ruleset, const MatchResult& match,
                        const Assessment& a) {
   const Policy& policy = ruleset.policy;
   PolicyInputs in;
-  std::map<std::string, OpenSum> sums;  // by concern
+  in.rules.reserve(match.fired.size() + match.blocked.size() +
+                   match.errored.size());
+  // By concern, as policy.concerns; the last one collects the rules of a
+  // concern the policy does not define, which nothing reads.
+  std::vector<OpenSum> sums(policy.concerns.size() + 1);
+  auto sum_for = [&](const std::string& concern) -> OpenSum& {
+    size_t k = 0;
+    while (k < policy.concerns.size() && policy.concerns[k].name != concern) {
+      ++k;
+    }
+    return sums[k];
+  };
   OpenSum total;
   for (const RuleMatch& m : match.fired) {
     const Rule& r = ruleset.rules[m.rule];
     in.rules.push_back({r.id, Truth::kTrue, {}, ""});
-    sums[r.concern].fired += r.score;
+    sum_for(r.concern).fired += r.score;
     total.fired += r.score;
   }
   for (size_t i = 0; i < match.blocked.size(); ++i) {
     const Rule& r = ruleset.rules[match.blocked[i].rule];
     const std::vector<std::string>& paths = a.blocked[i].unknown_paths;
     in.rules.push_back({r.id, Truth::kUnknown, paths, ""});
-    sums[r.concern].AddOpen(r, &paths, nullptr);
+    sum_for(r.concern).AddOpen(r, &paths, nullptr);
     total.AddOpen(r, &paths, nullptr);
   }
   for (size_t i = 0; i < match.errored.size(); ++i) {
     const Rule& r = ruleset.rules[match.errored[i].rule];
     const std::string& error = a.errored[i].error;
     in.rules.push_back({r.id, Truth::kError, {}, error});
-    sums[r.concern].AddOpen(r, nullptr, &error);
+    sum_for(r.concern).AddOpen(r, nullptr, &error);
     total.AddOpen(r, nullptr, &error);
   }
   std::sort(
       in.rules.begin(), in.rules.end(),
       [](const PolicyRule& x, const PolicyRule& y) { return x.id < y.id; });
-  for (const ConcernDef& def : policy.concerns) {
+  for (size_t k = 0; k < policy.concerns.size(); ++k) {
+    const ConcernDef& def = policy.concerns[k];
     PolicyInputs::Concern c;
     c.name = def.name;
-    c.score = sums[def.name].Bound();
+    c.score = sums[k].Bound();
     c.level = LevelBound(policy, def, c.score);
     in.concerns.push_back(std::move(c));
   }
@@ -482,7 +494,8 @@ PromptAnswer PromptAnswerFor(Truth truth) {
 absl::StatusOr<Assessment> DecideWith(const RuleSet& ruleset,
                                       const FactRecord& facts,
                                       MatchResult match, absl::Time as_of,
-                                      PolicyEvaluator& evaluator) {
+                                      PolicyEvaluator& evaluator,
+                                      std::vector<RecordedCode>* codes) {
   absl::Status status;
   CheckInForce(ruleset, as_of, &status);
   if (!status.ok()) return status;
@@ -532,7 +545,8 @@ absl::StatusOr<Assessment> DecideWith(const RuleSet& ruleset,
   }
   ApplyPromptFloors(ruleset, &a);
   DecideActions(ruleset, evaluator, inputs, as_of, match, &a);
-  a.codes = ScanCatalogueCodes(ruleset, facts).known;
+  a.codes = codes != nullptr ? std::move(*codes)
+                             : ScanCatalogueCodes(ruleset, facts).known;
   return a;
 }
 
@@ -568,10 +582,11 @@ class CompiledPolicyEvaluator : public PolicyEvaluator {
 
 absl::StatusOr<Assessment> Decide(const CompiledRuleSet& program,
                                   const FactRecord& facts, MatchResult match,
-                                  absl::Time as_of) {
+                                  absl::Time as_of,
+                                  std::vector<RecordedCode>* codes) {
   CompiledPolicyEvaluator evaluator(program, facts, as_of);
-  return DecideWith(*program.ruleset, facts, std::move(match), as_of,
-                    evaluator);
+  return DecideWith(*program.ruleset, facts, std::move(match), as_of, evaluator,
+                    codes);
 }
 
 }  // namespace lantern

@@ -181,16 +181,20 @@ class PolicyEvaluator {
 // FAILED_PRECONDITION when `as_of` is outside the ruleset's effective
 // period. Takes `match` by value: its evidence and paths move into the
 // Assessment (pass a temporary or std::move to avoid copying them).
+// `codes`, when not null, are the facts' catalogue codes
+// (ScanCatalogueCodes(ruleset, facts).known, as request validation already
+// has them) and move into the Assessment; when null they are scanned here.
 // REQUIRES: `match` is of `program`'s rules over `facts` at `as_of`.
 absl::StatusOr<Assessment> Decide(const CompiledRuleSet& program,
                                   const FactRecord& facts, MatchResult match,
-                                  absl::Time as_of);
+                                  absl::Time as_of,
+                                  std::vector<RecordedCode>* codes = nullptr);
 
 // The same with `evaluator` evaluating the policy's conditions.
-absl::StatusOr<Assessment> DecideWith(const RuleSet& ruleset,
-                                      const FactRecord& facts,
-                                      MatchResult match, absl::Time as_of,
-                                      PolicyEvaluator& evaluator);
+absl::StatusOr<Assessment> DecideWith(
+    const RuleSet& ruleset, const FactRecord& facts, MatchResult match,
+    absl::Time as_of, PolicyEvaluator& evaluator,
+    std::vector<RecordedCode>* codes = nullptr);
 
 }  // namespace lantern
 

@@ -181,6 +181,9 @@ MatchResult MatchWithMatcher(const CompiledRuleSet& program,
   thread_local MatchScratch scratch;
   Match(program, facts, as_of, &scratch);
   MatchResult result;
+  result.fired.reserve(scratch.fired().size());
+  result.blocked.reserve(scratch.blocked().size());
+  result.errored.reserve(scratch.errored().size());
   for (int32_t rule : scratch.fired()) {
     result.fired.push_back(Explain(program, rule, &scratch));
   }

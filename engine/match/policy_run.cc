@@ -1,8 +1,9 @@
 // PolicyRun (engine/match/policy_run.h): every atom occurrence of a
-// condition run traced by the VM, combined over the condition's post-order
-// tree keeping per node the occurrences that decide it (the table of
-// doc/language.md, "Explanations"), as the matcher explains
-// rules (matcher_explain.cc).
+// condition run by the VM in its fast mode, combined over the condition's
+// post-order tree keeping per node the occurrences that decide it (the table
+// of doc/language.md, "Explanations"), as the matcher explains rules
+// (matcher_explain.cc); then only the occurrences that decide it are run
+// again traced, for their readings.
 #include "engine/match/policy_run.h"
 
 #include <algorithm>
@@ -69,13 +70,14 @@ PolicyRun::PolicyRun(const CompiledRuleSet& program, const FactRecord& facts,
 
 ConditionResult PolicyRun::Evaluate(const PolicyCondition& condition,
                                     const PolicyInputs& inputs) {
+  // Truths first, untraced (the VM's fast mode gives the same truth); only
+  // the occurrences that decide the condition are re-run traced below.
   const size_t n = condition.occurrences.size();
-  std::vector<AtomTrace> traces(n);
   std::vector<Truth> truths(n);
   for (size_t i = 0; i < n; ++i) {
     truths[i] =
         RunAtom(policy_.code, condition.occurrences[i].atom, *program_.schema,
-                frame_.data(), &scratch_, &traces[i], &inputs);
+                frame_.data(), &scratch_, /*trace=*/nullptr, &inputs);
   }
   std::vector<Outcome> out(condition.nodes.size());
   for (size_t i = 0; i < condition.nodes.size(); ++i) {
@@ -122,7 +124,9 @@ ConditionResult PolicyRun::Evaluate(const PolicyCondition& condition,
   ConditionResult result;
   result.truth = root.truth;
   for (int32_t i : reasons) {
-    AtomTrace& trace = traces[i];
+    AtomTrace trace;
+    RunAtom(policy_.code, occ[i].atom, *program_.schema, frame_.data(),
+            &scratch_, &trace, &inputs);
     AtomEvidence evidence;
     evidence.condition = policy_.texts[occ[i].text];
     evidence.offset = occ[i].offset;

@@ -94,7 +94,7 @@ absl::Status Invalid(const Problems& problems) {
 
 absl::StatusOr<FactRecord> ValidateAndDecodeFacts(
     const v1::AssessRequest& request, const RuleSet& ruleset,
-    const RequestLimits& limits) {
+    const RequestLimits& limits, std::vector<RecordedCode>* known_codes) {
   Problems problems;
   if (request.client_request_id().size() > kMaxClientRequestIdBytes) {
     problems.push_back(
@@ -123,11 +123,12 @@ absl::StatusOr<FactRecord> ValidateAndDecodeFacts(
     return absl::InvalidArgumentError(
         absl::StrCat("invalid request: ", decoded.status().message()));
   }
-  for (const std::string& unknown :
-       ScanCatalogueCodes(ruleset, *decoded).unknown) {
+  CodeScan codes = ScanCatalogueCodes(ruleset, *decoded);
+  for (const std::string& unknown : codes.unknown) {
     problems.push_back(absl::StrCat("facts.", unknown));
   }
   if (!problems.empty()) return Invalid(problems);
+  if (known_codes != nullptr) *known_codes = std::move(codes.known);
   return decoded;
 }
 

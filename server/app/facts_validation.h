@@ -27,6 +27,7 @@
 
 #include "absl/status/statusor.h"
 #include "engine/facts/facts.h"
+#include "engine/ruleset/catalogue.h"
 #include "engine/ruleset/ruleset.h"
 #include "lantern/v1/service.pb.h"
 
@@ -42,11 +43,15 @@ inline constexpr size_t kMaxClientRequestIdBytes = 128;
 
 // The request's facts decoded for `ruleset`, or INVALID_ARGUMENT listing
 // every problem ("invalid request: <path>: <problem>; <path>: ...").
+// `known_codes`, when not null, receives the facts' catalogue codes
+// (ScanCatalogueCodes(ruleset, facts).known) from the same scan that checks
+// them, for Decide, so that they are scanned once per request.
 // REQUIRES: `ruleset` is checked and its fact message is
 // lantern.v1.EpisodeFacts.
 absl::StatusOr<FactRecord> ValidateAndDecodeFacts(
     const v1::AssessRequest& request, const RuleSet& ruleset,
-    const RequestLimits& limits);
+    const RequestLimits& limits,
+    std::vector<RecordedCode>* known_codes = nullptr);
 
 }  // namespace lantern
 

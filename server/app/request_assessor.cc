@@ -34,11 +34,12 @@ absl::Status EvaluateFacts(const RuleSetVersion& version,
                            const v1::AssessRequest& request,
                            const RequestLimits& limits, absl::Time as_of,
                            const DecisionStamp& stamp, v1::Assessment* answer) {
+  std::vector<RecordedCode> codes;
   absl::StatusOr<FactRecord> facts =
-      ValidateAndDecodeFacts(request, *version.ruleset, limits);
+      ValidateAndDecodeFacts(request, *version.ruleset, limits, &codes);
   if (!facts.ok()) return facts.status();
   absl::StatusOr<Assessment> assessment =
-      AssessWithMatcher(*version.program, *facts, as_of);
+      AssessWithMatcher(*version.program, *facts, as_of, &codes);
   if (!assessment.ok()) {
     if (assessment.status().code() == absl::StatusCode::kFailedPrecondition) {
       return assessment.status();  // as_of outside the effective dates

@@ -1,0 +1,213 @@
+// The server's CPU per Assess on the shipped example episodes, in process,
+// stage by stage (bench/README.md, "Where the time goes (Assess)").
+//
+// rules/ is activated as `lantern serve --rules=rules` would; the examples
+// (rules/examples/*.json) are answered in turn, as lantern_load sends them,
+// with as_of fixed at 2024-05-04T12:00:00Z. Each benchmark is one stage of
+// the path from the request message to the serialized answer, in the order
+// the server runs them; BM_Assess is all of them but the serialization
+// (RequestAssessor::Assess), BM_AssessAndSerialize adds it. Times are the
+// thread's CPU time per request.
+//
+//   build/bench/assess_benchmark [Google Benchmark flags]
+//   (from the repository root, or with LANTERN_RULES=DIR)
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "benchmark/benchmark.h"
+#include "engine/decide/assess.h"
+#include "engine/match/matcher.h"
+#include "engine/proto/proto_fact_types.h"
+#include "google/protobuf/util/json_util.h"
+#include "server/app/assessment_proto.h"
+#include "server/app/facts_validation.h"
+#include "server/app/request_assessor.h"
+#include "server/app/ruleset_registry.h"
+
+namespace lantern {
+namespace {
+
+constexpr int64_t kAsOf = 1714824000;  // 2024-05-04T12:00:00Z
+
+[[noreturn]] void Die(const std::string& message) {
+  std::fprintf(stderr, "assess_benchmark: %s\n", message.c_str());
+  std::exit(1);
+}
+
+std::string RulesDir() {
+  const char* dir = std::getenv("LANTERN_RULES");
+  return dir != nullptr ? dir : "rules";
+}
+
+struct Setup {
+  ProtoFactTypes types;
+  RuleSetRegistry registry{&types, &AssessmentVocabulary()};
+  std::shared_ptr<const RuleSetVersion> version;
+  std::vector<v1::AssessRequest> requests;
+  std::vector<FactRecord> facts;  // decoded, by request
+};
+
+Setup& TheSetup() {
+  static Setup* setup = [] {
+    auto* s = new Setup();
+    absl::StatusOr<Candidate> active =
+        s->registry.ActivateDirectory(RulesDir());
+    if (!active.ok() || !active->passed()) {
+      Die("cannot activate the rules (run from the repository root or set "
+          "LANTERN_RULES)");
+    }
+    s->version = s->registry.Active();
+    std::vector<std::filesystem::path> paths;
+    for (const auto& e :
+         std::filesystem::directory_iterator(RulesDir() + "/examples")) {
+      if (e.path().extension() == ".json") paths.push_back(e.path());
+    }
+    std::sort(paths.begin(), paths.end());
+    for (const auto& path : paths) {
+      std::ifstream in(path);
+      const std::string json((std::istreambuf_iterator<char>(in)), {});
+      v1::AssessRequest request;
+      if (!google::protobuf::util::JsonStringToMessage(json,
+                                                       request.mutable_facts())
+               .ok()) {
+        Die("cannot parse " + path.string());
+      }
+      request.mutable_as_of()->set_seconds(kAsOf);
+      absl::StatusOr<FactRecord> facts = ValidateAndDecodeFacts(
+          request, *s->version->ruleset, RequestLimits());
+      if (!facts.ok()) Die(std::string(facts.status().message()));
+      s->requests.push_back(std::move(request));
+      s->facts.push_back(*std::move(facts));
+    }
+    if (s->requests.empty()) Die("no examples");
+    return s;
+  }();
+  return *setup;
+}
+
+void Report(benchmark::State& state) {
+  state.SetItemsProcessed(state.iterations());
+}
+
+// Validate and decode the facts (size limits, impossible values, decode,
+// catalogue codes).
+void BM_Validate(benchmark::State& state) {
+  Setup& s = TheSetup();
+  size_t i = 0;
+  for (auto _ : state) {
+    absl::StatusOr<FactRecord> facts =
+        ValidateAndDecodeFacts(s.requests[i++ % s.requests.size()],
+                               *s.version->ruleset, RequestLimits());
+    benchmark::DoNotOptimize(facts);
+  }
+  Report(state);
+}
+
+// The matcher alone (Match, warm scratch): frame decode, atoms, candidates.
+void BM_Match(benchmark::State& state) {
+  Setup& s = TheSetup();
+  MatchScratch scratch;
+  size_t i = 0;
+  for (auto _ : state) {
+    Match(*s.version->program, s.facts[i++ % s.facts.size()],
+          absl::FromUnixSeconds(kAsOf), &scratch);
+    benchmark::DoNotOptimize(scratch.fired().data());
+  }
+  Report(state);
+}
+
+// Match and the evidence of every fired, blocked and errored rule.
+void BM_MatchExplained(benchmark::State& state) {
+  Setup& s = TheSetup();
+  size_t i = 0;
+  for (auto _ : state) {
+    MatchResult match =
+        MatchWithMatcher(*s.version->program, s.facts[i++ % s.facts.size()],
+                         absl::FromUnixSeconds(kAsOf));
+    benchmark::DoNotOptimize(match);
+  }
+  Report(state);
+}
+
+// The above and the policy stage (Decide): the engine's Assessment.
+void BM_MatchAndDecide(benchmark::State& state) {
+  Setup& s = TheSetup();
+  size_t i = 0;
+  for (auto _ : state) {
+    absl::StatusOr<Assessment> a =
+        AssessWithMatcher(*s.version->program, s.facts[i++ % s.facts.size()],
+                          absl::FromUnixSeconds(kAsOf));
+    benchmark::DoNotOptimize(a);
+  }
+  Report(state);
+}
+
+// The whole in-process Assess (RequestAssessor::Assess): choose the
+// version, validate and decode, match, decide, build the protobuf answer.
+void BM_Assess(benchmark::State& state) {
+  Setup& s = TheSetup();
+  RequestAssessor assessor(&s.registry, RequestLimits(), "bench");
+  size_t i = 0;
+  for (auto _ : state) {
+    v1::Assessment answer;
+    absl::Status st = assessor.Assess(s.requests[i++ % s.requests.size()],
+                                      absl::FromUnixSeconds(kAsOf), &answer);
+    if (!st.ok()) {
+      state.SkipWithError(std::string(st.message()).c_str());
+      break;
+    }
+    benchmark::DoNotOptimize(answer);
+  }
+  Report(state);
+}
+
+// BM_Assess and the answer serialized, as the gRPC edge sends it.
+void BM_AssessAndSerialize(benchmark::State& state) {
+  Setup& s = TheSetup();
+  RequestAssessor assessor(&s.registry, RequestLimits(), "bench");
+  size_t i = 0;
+  size_t bytes = 0;
+  std::string wire;
+  for (auto _ : state) {
+    v1::Assessment answer;
+    absl::Status st = assessor.Assess(s.requests[i++ % s.requests.size()],
+                                      absl::FromUnixSeconds(kAsOf), &answer);
+    if (!st.ok()) {
+      state.SkipWithError(std::string(st.message()).c_str());
+      break;
+    }
+    answer.SerializeToString(&wire);
+    bytes += wire.size();
+  }
+  Report(state);
+  state.counters["answer_bytes"] = benchmark::Counter(
+      static_cast<double>(bytes) / std::max<int64_t>(1, state.iterations()));
+}
+
+BENCHMARK(BM_Validate)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_Match)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_MatchExplained)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_MatchAndDecide)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_Assess)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_AssessAndSerialize)->Unit(benchmark::kMicrosecond);
+
+}  // namespace
+}  // namespace lantern
+
+// The setup (activating the rules, decoding the examples) runs before any
+// benchmark, so that a profile of the benchmarks alone
+// (valgrind --tool=callgrind --collect-atstart=no --toggle-collect='*BM_*')
+// holds only the per-request work.
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  lantern::TheSetup();
+  benchmark::RunSpecifiedBenchmarks();
+  return 0;
+}
