@@ -622,7 +622,7 @@ std::optional<bool> Analysis::ChangesOutputs(size_t rule,
     *why = absl::StrCat("the episode is refused: ", facts.status().message());
     return std::nullopt;
   }
-  MatchResult match = MatchWithReference(rs_, *facts, opt_.as_of);
+  MatchResult match = MatchWithMatcher(program_, *facts, opt_.as_of);
   MatchResult without = match;
   auto& fired = without.fired;
   const auto it = std::find_if(
@@ -634,9 +634,9 @@ std::optional<bool> Analysis::ChangesOutputs(size_t rule,
   }
   fired.erase(it);
   absl::StatusOr<Assessment> with_rule =
-      DecideWithReference(rs_, *facts, std::move(match), opt_.as_of);
+      Decide(program_, *facts, std::move(match), opt_.as_of);
   absl::StatusOr<Assessment> without_rule =
-      DecideWithReference(rs_, *facts, std::move(without), opt_.as_of);
+      Decide(program_, *facts, std::move(without), opt_.as_of);
   if (!with_rule.ok() || !without_rule.ok()) {
     *why = std::string(
         (!with_rule.ok() ? with_rule.status() : without_rule.status())
