@@ -32,8 +32,8 @@
 #include "engine/facts/fact_types.h"
 #include "lantern/v1/audit.pb.h"
 #include "server/app/audit_rulesets.h"
-#include "server/app/episode_index.h"
 #include "server/app/decision_codec.h"
+#include "server/app/episode_index.h"
 #include "server/app/ruleset_registry.h"
 #include "server/ledger/ledger.h"
 

@@ -41,9 +41,9 @@
 #include "lantern/v1/service.grpc.pb.h"
 #include "server/ledger/ledger.h"
 #include "server/ledger/verifier.h"
-#include "tests/testing/sent_answer.h"
 #include "tests/testing/example_requests.h"
 #include "tests/testing/ledger_records.h"
+#include "tests/testing/sent_answer.h"
 #include "tests/testing/server_process.h"
 #include "tests/testing/test_data.h"
 

@@ -40,10 +40,10 @@
 #include "server/ledger/ledger.h"
 #include "server/ledger/postgres.h"
 #include "server/ledger/verifier.h"
-#include "tests/testing/sent_answer.h"
 #include "tests/testing/example_requests.h"
 #include "tests/testing/ledger_records.h"
 #include "tests/testing/postgres_server.h"
+#include "tests/testing/sent_answer.h"
 #include "tests/testing/server_process.h"
 #include "tests/testing/test_data.h"
 
