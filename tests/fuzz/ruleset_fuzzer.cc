@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "engine/compile/compiler.h"
 #include "engine/decide/rule_test_runner.h"
 #include "engine/proto/proto_fact_types.h"
 #include "engine/ruleset/loader.h"
@@ -62,6 +63,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       __builtin_trap();
     }
   }
-  if (result.ruleset != nullptr) lantern::RunRuleTests(*result.ruleset);
+  if (result.ruleset == nullptr) return 0;
+  // Rule tests run on the compiled program, as `lantern test` runs them; a
+  // ruleset the compiler refuses is answered with an error in production,
+  // not a crash.
+  absl::StatusOr<std::shared_ptr<const lantern::CompiledRuleSet>> program =
+      lantern::CompileRuleSet(result.ruleset);
+  if (program.ok()) lantern::RunRuleTests(**program);
   return 0;
 }
