@@ -50,21 +50,8 @@ trap '[[ -n $server_pid ]] && kill -9 $server_pid 2>/dev/null; true' EXIT
 ) >"$dir/openssl.log" 2>&1 || { cat "$dir/openssl.log"; exit 1; }
 pki=$dir/pki
 
-# The port `lantern serve` prints on its first stdout line, waiting up to 60 s.
-wait_for_port() {
-  local out=$1
-  for _ in $(seq 600); do
-    if grep -q "listening on" "$out" 2>/dev/null; then
-      sed -n 's/.*listening on .*:\([0-9]*\)$/\1/p' "$out"
-      return
-    fi
-    kill -0 "$server_pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  echo "lantern serve did not start:" >&2
-  cat "${out%.out}.err" >&2
-  exit 1
-}
+# wait_for_port OUT: the port `lantern serve` prints (scripts/lib).
+source scripts/lib/wait_for_port.sh  # the working directory is the repository
 
 # One run: serve in mode $1 ("mtls" or "plain"), load it, stop it; appends
 # a summary line to $dir/runs.
