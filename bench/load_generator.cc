@@ -30,6 +30,9 @@
 // address is not one it holds); the connections are made once, before the
 // warm-up, so the phases measure calls on established TLS connections, not
 // handshakes. scripts/bench_tls.sh compares the two transports.
+// --address may name several servers (replicas of one ledger), comma-
+// separated: --channels connections to each, calls sent to each in turn
+// (scripts/bench_replicas.sh).
 //
 // Thread-safety: completions run on gRPC's threads and record into a
 // mutex-guarded Recorder; the main thread paces and reports.
@@ -51,6 +54,7 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -59,12 +63,15 @@
 #include "grpcpp/grpcpp.h"
 #include "lantern/v1/service.pb.h"
 
-ABSL_FLAG(std::string, address, "127.0.0.1:50051", "the server");
+ABSL_FLAG(std::string, address, "127.0.0.1:50051",
+          "the server; several, comma-separated (replicas), share the calls "
+          "round robin");
 ABSL_FLAG(std::string, examples, "rules/examples",
           "a directory of EpisodeFacts JSON files to assess");
 ABSL_FLAG(int, concurrency, 32, "calls outstanding in the closed-loop phase");
 ABSL_FLAG(int, duration_s, 10, "seconds per phase");
-ABSL_FLAG(int, channels, 2, "client channels (connections) to spread over");
+ABSL_FLAG(int, channels, 2,
+          "client channels (connections) to spread over, per address");
 ABSL_FLAG(bool, baseline, true,
           "also load the empty RPC (Health.Check) and print the ratio");
 ABSL_FLAG(bool, client_request_ids, false,
@@ -274,10 +281,14 @@ std::shared_ptr<grpc::ChannelCredentials> Credentials() {
 
 class LoadRunner {
  public:
-  LoadRunner(const std::string& address, int channels, int server_pid)
+  LoadRunner(const std::vector<std::string>& addresses, int channels,
+             int server_pid)
       : server_pid_(server_pid) {
     const std::shared_ptr<grpc::ChannelCredentials> credentials = Credentials();
-    for (int i = 0; i < channels; ++i) {
+    // Channel i goes to address i % n: consecutive calls (stub n % size)
+    // go to each address in turn.
+    for (int i = 0; i < channels * static_cast<int>(addresses.size()); ++i) {
+      const std::string& address = addresses[i % addresses.size()];
       grpc::ChannelArguments args;
       args.SetInt("lantern_channel", i);  // distinct channels, distinct TCP
       if (!absl::GetFlag(FLAGS_server_name).empty()) {
@@ -381,7 +392,13 @@ int main(int argc, char** argv) {
                  absl::GetFlag(FLAGS_examples).c_str());
     return 2;
   }
-  LoadRunner runner(absl::GetFlag(FLAGS_address), absl::GetFlag(FLAGS_channels),
+  const std::vector<std::string> addresses =
+      absl::StrSplit(absl::GetFlag(FLAGS_address), ',', absl::SkipEmpty());
+  if (addresses.empty()) {
+    std::fprintf(stderr, "--address names no server\n");
+    return 2;
+  }
+  LoadRunner runner(addresses, absl::GetFlag(FLAGS_channels),
                     absl::GetFlag(FLAGS_server_pid));
   const absl::Duration duration =
       absl::Seconds(absl::GetFlag(FLAGS_duration_s));

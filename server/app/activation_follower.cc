@@ -33,9 +33,11 @@ void ActivationFollower::Run() {
     // An error waiting (the database away) leaves the poll to catch up.
     if (!announced.ok() && stop_.WaitForNotificationWithTimeout(poll_)) return;
     const absl::Status followed = activations_->Follow(*registry_);
-    // The ledger being unreachable is the ledger's health to report.
-    if (absl::IsUnavailable(followed)) continue;
-    if (followed != last) {
+    // Reported by kind, not message: an outage's messages vary from poll
+    // to poll (connection refused, starting up, ...).
+    const bool same = absl::IsUnavailable(followed) ? absl::IsUnavailable(last)
+                                                    : followed == last;
+    if (!same) {
       last = followed;
       on_change_(followed);
     }

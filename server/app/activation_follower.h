@@ -4,7 +4,9 @@
 // (Ledger::AwaitActivation: PostgreSQL's NOTIFY) and at least every `poll`
 // in any case, so a lost notice delays the take-up by one poll at most.
 // Each change of Follow's outcome (a version that cannot be taken up, then
-// one that can) goes to `on_change`, which the server uses for its health.
+// one that can; UNAVAILABLE while the ledger cannot be reached, then
+// whatever follows once it can) goes to `on_change`, which the server uses
+// for its health.
 //
 // Thread-safety: construct and destroy on one thread; `on_change` is
 // called on the follower's thread.

@@ -636,6 +636,16 @@ int RunServe(const ServeOptions& options, const FactTypes& types,
           ledger.get(), activations.get(), &registry, kFollowPoll,
           [&err, &assessor, s = server.get(),
            l = ledger.get()](const absl::Status& followed) {
+            // The database away: health says so at once; Assess goes on
+            // trying the ledger (UNAVAILABLE until it is back), so the
+            // first commit after it returns needs no help from here.
+            if (absl::IsUnavailable(followed)) {
+              err << "lantern serve: cannot reach the ledger ("
+                  << followed.message()
+                  << "); health is NOT_SERVING until it is back" << std::endl;
+              s->GetHealthCheckService()->SetServingStatus(false);
+              return;
+            }
             assessor.Hold(followed);
             if (!followed.ok()) {
               err << "lantern serve: cannot take up the ledger's active "
@@ -646,8 +656,8 @@ int RunServe(const ServeOptions& options, const FactTypes& types,
                   << std::endl;
               s->GetHealthCheckService()->SetServingStatus(false);
             } else if (l->health().ok()) {
-              err << "lantern serve: on the ledger's active ruleset again; "
-                     "health is SERVING"
+              err << "lantern serve: the ledger is reachable and on its "
+                     "active ruleset; health is SERVING"
                   << std::endl;
               s->GetHealthCheckService()->SetServingStatus(true);
             }

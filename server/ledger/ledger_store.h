@@ -125,7 +125,8 @@ class LedgerStore {
       int64_t after_leaf_index, int limit) = 0;
   virtual absl::StatusOr<std::optional<std::string>> RuleSet(
       const std::string& digest) = 0;
-  // Every activation record, oldest first.
+  // Every activation record, oldest first, read by an index on the kind:
+  // the cost grows with the activations, not with the ledger.
   virtual absl::StatusOr<std::vector<StoredRecord>> Activations() = 0;
   // Access records (kind 3) after leaf `after_leaf_index` (-1: from the
   // start), in leaf order, at most `limit` (>= 1).

@@ -35,6 +35,8 @@ CREATE INDEX IF NOT EXISTS decisions_by_time
   ON records(time_micros, leaf_index) WHERE kind = 1;
 CREATE INDEX IF NOT EXISTS access_by_leaf
   ON records(leaf_index) WHERE kind = 3;
+CREATE INDEX IF NOT EXISTS activations_by_leaf
+  ON records(leaf_index) WHERE kind = 2;
 CREATE TABLE IF NOT EXISTS tree_heads(
   tree_size BIGINT PRIMARY KEY,
   timestamp_micros BIGINT NOT NULL,

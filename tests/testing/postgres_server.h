@@ -96,12 +96,13 @@ class PostgresServer {
     return running_;
   }
 
-  // Stops the server at once (immediate mode: as a crash would, the next
-  // start recovers from the write-ahead log).
-  void Stop() {
+  // Stops the server: by default at once ("immediate": as a crash would,
+  // the next start recovers from the write-ahead log); "fast" rolls back
+  // open transactions, disconnects and checkpoints first.
+  void Stop(const std::string& mode = "immediate") {
     if (!running_) return;
-    Run({absl::StrCat(kBinDir, "/pg_ctl"), "-D", data_dir(), "-m", "immediate",
-         "-w", "stop"});
+    Run({absl::StrCat(kBinDir, "/pg_ctl"), "-D", data_dir(), "-m", mode, "-w",
+         "stop"});
     running_ = false;
   }
 
