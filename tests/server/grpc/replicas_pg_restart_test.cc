@@ -40,6 +40,7 @@
 #include "server/ledger/ledger.h"
 #include "server/ledger/verifier.h"
 #include "tests/testing/example_requests.h"
+#include "tests/testing/ledger_records.h"
 #include "tests/testing/postgres_server.h"
 #include "tests/testing/sent_answer.h"
 #include "tests/testing/server_process.h"
@@ -53,8 +54,8 @@ using ::google::protobuf::util::MessageDifferencer;
 constexpr int kReplicas = 3;
 constexpr int kClientsPerReplica = 2;
 constexpr int kAnswersBeforeStop = 40;
-constexpr int kUnavailablePerReplica = 3;
-constexpr int kAnswersAfterStart = 10;  // per replica
+constexpr int kUnavailablePerReplica = 20;  // begun after the stop
+constexpr int kAnswersAfterStart = 10;      // per replica
 // Every call must end by then; DEADLINE_EXCEEDED fails the test.
 constexpr auto kCallDeadline = std::chrono::seconds(20);
 // The stated recovery bound: from PostgreSQL accepting connections again
@@ -278,7 +279,8 @@ TEST_F(PostgresRestartTest, ReplicasAnswerUnavailableThenRecoverLosingNothing) {
     ASSERT_TRUE(load.Await(grpc::StatusCode::OK, -1, kAnswersBeforeStop,
                            absl::InfinitePast()))
         << Logs();
-    pg_->Stop(modes[round]);
+    const absl::Time stopping = absl::Now();
+    pg_->Stop(modes[round]);  // returns once PostgreSQL has exited
     const absl::Time stopped = absl::Now();
     // Down: every replica answers UNAVAILABLE and says NOT_SERVING.
     for (int i = 0; i < kReplicas; ++i) {
@@ -332,10 +334,12 @@ TEST_F(PostgresRestartTest, ReplicasAnswerUnavailableThenRecoverLosingNothing) {
     }
     std::printf(
         "round %d (%s stop): %zu answered OK, %zu UNAVAILABLE (%zu of them "
-        "begun and ended while PostgreSQL was down, %s); every replica "
-        "SERVING and answering within %s of PostgreSQL's start\n",
+        "begun and ended while PostgreSQL was down: %s, after %s stopping); "
+        "every replica SERVING and answering within %s of PostgreSQL's "
+        "start\n",
         round, modes[round].c_str(), ok, unavailable, during,
         absl::FormatDuration(restarting - stopped).c_str(),
+        absl::FormatDuration(stopped - stopping).c_str(),
         absl::FormatDuration(recovered).c_str());
     calls.insert(calls.end(), load.calls().begin(), load.calls().end());
   }
