@@ -14,7 +14,8 @@
 // another replica gets one decision (its row if the commit did land), no
 // client_request_id has two records, and `lantern ledger verify
 // postgresql://...` passes (every stored head signed and consistent with
-// the one tree).
+// the one tree), and each replica's own latest head (Audit.GetTreeHead) is
+// signed and a prefix of the ledger's latest tree.
 //
 // SKIPPED only when PostgreSQL 15 is not installed.
 #include <stdio.h>
@@ -33,11 +34,15 @@
 #include "absl/time/clock.h"
 #include "google/protobuf/unknown_field_set.h"
 #include "google/protobuf/util/message_differencer.h"
+#include "google/protobuf/util/time_util.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "lantern/v1/audit.grpc.pb.h"
 #include "lantern/v1/service.grpc.pb.h"
 #include "server/ledger/ledger.h"
+#include "server/ledger/merkle.h"
+#include "server/ledger/tree_head.h"
 #include "server/ledger/verifier.h"
 #include "tests/testing/example_requests.h"
 #include "tests/testing/ledger_records.h"
@@ -417,6 +422,39 @@ TEST_F(PostgresRestartTest, ReplicasAnswerUnavailableThenRecoverLosingNothing) {
         << request;
   }
   EXPECT_EQ(unknown, 0) << "records of requests never sent";
+
+  // Each replica's latest head after the outages: signed by the ledger's
+  // key and a prefix of the ledger's latest tree (a consistency proof).
+  const ledger::SignedTreeHead latest = (*ledger)->LatestTreeHead();
+  for (int i = 0; i < kReplicas; ++i) {
+    auto audit = v1::Audit::NewStub(channels_[i]);
+    v1::GetTreeHeadResponse got;
+    const grpc::Status status =
+        audit->GetTreeHead(Context().get(), v1::GetTreeHeadRequest(), &got);
+    ASSERT_TRUE(status.ok())
+        << "replica " << i << ": " << status.error_message();
+    ledger::SignedTreeHead head;
+    head.head.tree_size = got.tree_size();
+    absl::StatusOr<ledger::Hash> root = ledger::HashFromBytes(got.root_hash());
+    ASSERT_TRUE(root.ok()) << root.status();
+    head.head.root = *root;
+    head.head.timestamp = absl::FromUnixMicros(
+        google::protobuf::util::TimeUtil::TimestampToMicroseconds(
+            got.timestamp()));
+    head.signature = got.signature();
+    EXPECT_TRUE(ledger::VerifyTreeHead(head, (*ledger)->public_key()))
+        << "replica " << i;
+    ASSERT_LE(head.head.tree_size, latest.head.tree_size) << "replica " << i;
+    if (head.head.tree_size == 0) continue;
+    absl::StatusOr<std::vector<ledger::Hash>> proof =
+        (*ledger)->ConsistencyProof(head.head.tree_size, latest.head.tree_size);
+    ASSERT_TRUE(proof.ok()) << proof.status();
+    EXPECT_TRUE(ledger::VerifyConsistency(head.head.tree_size,
+                                          latest.head.tree_size, head.head.root,
+                                          latest.head.root, *proof))
+        << "replica " << i << "'s head at " << head.head.tree_size
+        << " is not a prefix of the ledger's";
+  }
   std::printf(
       "%zu answers on record once each (%d retried after an outage), "
       "%zu decisions in the ledger\n",
