@@ -14,7 +14,8 @@
 // or --store=postgresql measure the StoredEpisodeIndex as `lantern serve`
 // runs it: the episodes are written to the index's tables of a new ledger
 // (a SQLite file in a temporary directory, or a database in a throw-away
-// PostgreSQL 15 from tests/testing/postgres_server.h), the index is opened
+// PostgreSQL 15 from tests/testing/postgres_server.h; the directory is
+// left behind, under /tmp/lantern-bench-*), the index is opened
 // on it (loading them), and every Derive and Assess is preceded by Sync, as
 // the server's are (on PostgreSQL, one query for decisions other replicas
 // recorded).
@@ -38,7 +39,6 @@
 #include "server/app/stored_episode_index.h"
 #include "server/ledger/episode_store.h"
 #include "server/ledger/ledger.h"
-#include "tests/testing/ledger_records.h"
 #include "tests/testing/postgres_server.h"
 
 namespace lantern {
@@ -101,7 +101,7 @@ void Fail(const std::string& what, const absl::Status& why) {
 
 // The stored index's ledger and where it is; kept for the whole run.
 struct Stored {
-  std::unique_ptr<testing::ScratchDir> dir;
+  std::string dir;
   std::unique_ptr<testing::PostgresServer> pg;
   std::string location;
   std::unique_ptr<ledger::Ledger> ledger;
@@ -111,18 +111,20 @@ struct Stored {
 // episodes, and the index opened on it.
 const EpisodeIndex* OpenStored() {
   static Stored* stored = new Stored;
-  stored->dir = std::make_unique<testing::ScratchDir>();
+  char dir[] = "/tmp/lantern-bench-XXXXXX";
+  if (mkdtemp(dir) == nullptr) Fail("mkdtemp", absl::UnknownError(dir));
+  stored->dir = dir;
   if (g_store == "postgresql") {
     std::string error;
     stored->pg = testing::PostgresServer::Start(&error);
     if (stored->pg == nullptr) Fail("postgresql", absl::UnknownError(error));
     stored->location = stored->pg->NewDatabase();
   } else {
-    stored->location = stored->dir->File("ledger.db");
+    stored->location = stored->dir + "/ledger.db";
   }
   ledger::LedgerOptions options;
   options.path = stored->location;
-  options.key_path = stored->dir->File("ledger.key");
+  options.key_path = stored->dir + "/ledger.key";
   absl::StatusOr<std::unique_ptr<ledger::Ledger>> ledger =
       ledger::Ledger::Open(options);
   if (!ledger.ok()) Fail("ledger", ledger.status());
