@@ -229,7 +229,9 @@ class PostgresEpisodeStore : public EpisodeStore {
   absl::Status DecisionsFrom(
       uint64_t from, int limit,
       const std::function<void(uint64_t, std::string)>& fn) override {
-    absl::StatusOr<PgResult> r = db_->Exec(
+    // Once per Assess: prepared, so that the server plans it once.
+    absl::StatusOr<PgResult> r = db_->ExecPrepared(
+        "lantern_decisions_from",
         "SELECT leaf_index, record FROM records WHERE leaf_index >= $1 AND "
         "kind = 1 ORDER BY leaf_index LIMIT $2",
         {PgParam::Int(static_cast<int64_t>(from)), PgParam::Int(limit)});
