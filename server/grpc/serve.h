@@ -65,8 +65,9 @@
 // ledger's store (the SQLite file or the PostgreSQL database) after the
 // ledger, catching up with any decisions it has not indexed; Assess
 // derives facts from it (on PostgreSQL after reading the decisions other
-// replicas recorded) and every recorded decision is added to it. Off with `ledger_off` or without `episode_index` (for
-// measuring its cost): nothing is derived.
+// replicas recorded) and every recorded decision is added to it. Off with
+// `ledger_off` or without `episode_index` (for measuring its cost): nothing is
+// derived.
 //
 // Thread-safety: RunServe is called once per process, from the main thread
 // before any other thread exists (it blocks the signals it waits for, and

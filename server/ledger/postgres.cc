@@ -1,5 +1,6 @@
 // libpq wrapper (see postgres.h). Statements go through PQexecParams (or
-// PQprepare and PQexecPrepared) with binary results; errors are mapped by SQLSTATE class.
+// PQprepare and PQexecPrepared) with binary results; errors are mapped by
+// SQLSTATE class.
 #include "server/ledger/postgres.h"
 
 #include <endian.h>
