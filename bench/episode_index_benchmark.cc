@@ -10,11 +10,26 @@
 // rare), and a person with a reference in half the episodes, from a pool
 // of adults and the other children. Deterministic (--seed).
 //
+// --store=memory (default) measures the MemoryEpisodeIndex. --store=sqlite
+// or --store=postgresql measure the StoredEpisodeIndex as `lantern serve`
+// runs it: the episodes are written to the index's tables of a new ledger
+// (a SQLite file in a temporary directory, or a database in a throw-away
+// PostgreSQL 15 from tests/testing/postgres_server.h; the directory is
+// left behind, under /tmp/lantern-bench-*), the index is opened
+// on it (loading them), and every Derive and Assess is preceded by Sync, as
+// the server's are (on PostgreSQL, one query for decisions other replicas
+// recorded).
+//
 //   build/bench/episode_index_benchmark [--episodes=N] [--seed=S]
-//       [Google Benchmark flags]
+//       [--store=memory|sqlite|postgresql] [Google Benchmark flags]
+#include <unistd.h>
+
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <memory>
 #include <random>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -26,12 +41,17 @@
 #include "server/app/memory_episode_index.h"
 #include "server/app/request_assessor.h"
 #include "server/app/ruleset_registry.h"
+#include "server/app/stored_episode_index.h"
+#include "server/ledger/episode_store.h"
+#include "server/ledger/ledger.h"
+#include "tests/testing/postgres_server.h"
 
 namespace lantern {
 namespace {
 
 int64_t g_episodes = 1000000;
 uint64_t g_seed = 1;
+std::string g_store = "memory";
 constexpr int64_t kEnd = 1714590000;  // 2024-05-01T19:00:00Z
 constexpr int64_t kSpan = int64_t{2} * 365 * 86400;
 
@@ -78,8 +98,78 @@ v1::EpisodeFacts RandomEpisode(std::mt19937_64& rng, const Population& p) {
   return f;
 }
 
-const MemoryEpisodeIndex& Index() {
-  static const MemoryEpisodeIndex* index = [] {
+void Fail(const std::string& what, const absl::Status& why) {
+  std::fprintf(stderr, "%s: %s\n", what.c_str(),
+               std::string(why.message()).c_str());
+  std::exit(1);
+}
+
+// The stored index's ledger and where it is; kept for the whole run.
+struct Stored {
+  static Stored& Get() {
+    static Stored* stored = new Stored;
+    return *stored;
+  }
+  std::string dir;
+  std::unique_ptr<testing::PostgresServer> pg;
+  std::string location;
+  std::unique_ptr<ledger::Ledger> ledger;
+};
+
+// A new ledger of `g_store` whose index's tables hold the generated
+// episodes, and the index opened on it.
+const EpisodeIndex* OpenStored() {
+  Stored* stored = &Stored::Get();
+  char dir[] = "/tmp/lantern-bench-XXXXXX";
+  if (mkdtemp(dir) == nullptr) Fail("mkdtemp", absl::UnknownError(dir));
+  stored->dir = dir;
+  if (g_store == "postgresql") {
+    std::string error;
+    stored->pg = testing::PostgresServer::Start(&error);
+    if (stored->pg == nullptr) Fail("postgresql", absl::UnknownError(error));
+    stored->location = stored->pg->NewDatabase();
+  } else {
+    stored->location = stored->dir + "/ledger.db";
+  }
+  ledger::LedgerOptions options;
+  options.path = stored->location;
+  options.key_path = stored->dir + "/ledger.key";
+  absl::StatusOr<std::unique_ptr<ledger::Ledger>> ledger =
+      ledger::Ledger::Open(options);
+  if (!ledger.ok()) Fail("ledger", ledger.status());
+  stored->ledger = *std::move(ledger);
+  {
+    absl::StatusOr<std::unique_ptr<ledger::EpisodeStore>> store =
+        ledger::EpisodeStore::Open(stored->location);
+    if (!store.ok()) Fail("episode store", store.status());
+    std::mt19937_64 rng(g_seed);
+    const Population p = Sizes();
+    std::vector<ledger::EpisodeRow> rows;
+    for (int64_t i = 0; i < g_episodes; ++i) {
+      const v1::EpisodeFacts f = RandomEpisode(rng, p);
+      std::optional<std::string> key = EpisodeKey(f);
+      rows.push_back({*key, static_cast<uint64_t>(i),
+                      absl::StrCat("lantern-bench-", i), ""});
+      IndexedPart(f).SerializeToString(&rows.back().facts);
+      if (rows.size() == 10000 || i + 1 == g_episodes) {
+        // The mark stays 0: these rows stand for no ledger record, and
+        // the ledger has none to catch up with.
+        if (absl::Status s = (*store)->Write(rows, 0); !s.ok()) {
+          Fail("writing the index", s);
+        }
+        rows.clear();
+      }
+    }
+  }
+  absl::StatusOr<std::unique_ptr<StoredEpisodeIndex>> index =
+      StoredEpisodeIndex::Open(stored->location, stored->ledger.get());
+  if (!index.ok()) Fail("opening the index", index.status());
+  return index->release();
+}
+
+const EpisodeIndex& Index() {
+  static const EpisodeIndex* index = []() -> const EpisodeIndex* {
+    if (g_store != "memory") return OpenStored();
     auto* built = new MemoryEpisodeIndex();
     std::mt19937_64 rng(g_seed);
     const Population p = Sizes();
@@ -100,19 +190,60 @@ std::vector<v1::EpisodeFacts> Queries() {
   return queries;
 }
 
+// CPU seconds used so far by the throw-away PostgreSQL's processes (the
+// postmaster and its children: the backends that answer Sync), or 0 when
+// the store is not PostgreSQL. The benchmark's own CPU column does not
+// include them.
+double PostgresCpuSeconds() {
+  if (g_store != "postgresql" || Stored::Get().pg == nullptr) return 0;
+  const std::string& uri = Stored::Get().location;
+  const size_t host = uri.find("host=") + 5;
+  const std::string dir = uri.substr(host, uri.find('&', host) - host);
+  std::ifstream pidfile(dir + "/data/postmaster.pid");
+  long postmaster = 0;
+  pidfile >> postmaster;
+  const double tick = static_cast<double>(sysconf(_SC_CLK_TCK));
+  double seconds = 0;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream stat(entry.path() / "stat");
+    std::string line;
+    if (!std::getline(stat, line)) continue;
+    // Fields after the command's closing parenthesis: state(3) ppid(4) ...
+    // utime(14) stime(15).
+    std::istringstream rest(line.substr(line.rfind(')') + 2));
+    std::string field;
+    std::vector<std::string> f;
+    while (rest >> field && f.size() < 13) f.push_back(field);
+    if (f.size() < 13) continue;
+    const long pid = std::atol(name.c_str());
+    if (pid != postmaster && std::atol(f[1].c_str()) != postmaster) continue;
+    seconds += (std::atof(f[11].c_str()) + std::atof(f[12].c_str())) / tick;
+  }
+  return seconds;
+}
+
 void BM_Derive(benchmark::State& state) {
-  const MemoryEpisodeIndex& index = Index();
+  const EpisodeIndex& index = Index();
   const std::vector<v1::EpisodeFacts> queries = Queries();
   const absl::Time as_of = absl::FromUnixSeconds(kEnd + 86400);
   size_t i = 0, linked = 0, earlier = 0;
+  const double pg_before = PostgresCpuSeconds();
   for (auto _ : state) {
+    if (absl::Status s = index.Sync(); !s.ok()) {
+      state.SkipWithError(std::string(s.message()).c_str());
+      break;
+    }
     std::optional<v1::Derived> d =
         index.Derive(queries[i++ % queries.size()], as_of);
     linked += d->linked_children_size();
     earlier += d->earlier_episodes_size();
     benchmark::DoNotOptimize(d);
   }
-  state.counters["indexed"] = static_cast<double>(index.size());
+  state.counters["indexed"] = static_cast<double>(g_episodes);
+  state.counters["postgres_cpu_us"] = (PostgresCpuSeconds() - pg_before) * 1e6 /
+                                      static_cast<double>(state.iterations());
   state.counters["linked_per_derive"] =
       static_cast<double>(linked) / static_cast<double>(state.iterations());
   state.counters["earlier_per_derive"] =
@@ -146,6 +277,7 @@ void BM_Assess(benchmark::State& state) {
     requests.push_back(std::move(r));
   }
   size_t i = 0;
+  const double pg_before = PostgresCpuSeconds();
   for (auto _ : state) {
     v1::Assessment answer;
     absl::Status s = assessor.Assess(requests[i++ % requests.size()],
@@ -157,6 +289,8 @@ void BM_Assess(benchmark::State& state) {
     benchmark::DoNotOptimize(answer);
   }
   state.SetItemsProcessed(state.iterations());
+  state.counters["postgres_cpu_us"] = (PostgresCpuSeconds() - pg_before) * 1e6 /
+                                      static_cast<double>(state.iterations());
 }
 BENCHMARK(BM_Assess)
     ->ArgName("with_index")
@@ -173,6 +307,8 @@ int main(int argc, char** argv) {
     std::string arg = argv[i];
     if (arg.rfind("--episodes=", 0) == 0) {
       lantern::g_episodes = std::atoll(arg.c_str() + 11);
+    } else if (arg.rfind("--store=", 0) == 0) {
+      lantern::g_store = arg.substr(8);
     } else if (arg.rfind("--seed=", 0) == 0) {
       lantern::g_seed = std::strtoull(arg.c_str() + 7, nullptr, 10);
     } else {

@@ -173,8 +173,13 @@ absl::StatusOr<v1::ListLinkedDecisionsResponse> Auditor::ListLinkedDecisions(
     absl::Time now) {
   if (index == nullptr) {
     return absl::FailedPreconditionError(
-        "the episode index is off (--episode_index=false, or a PostgreSQL "
-        "ledger), so no decisions are linked");
+        "the episode index is off (--episode_index=false), so no "
+        "decisions are linked");
+  }
+  if (absl::Status synced = index->Sync(); !synced.ok()) {
+    return absl::UnavailableError(absl::StrCat(
+        "the episode index cannot read the ledger's latest decisions: ",
+        synced.message()));
   }
   const int page_size = request.page_size() == 0 ? 100 : request.page_size();
   if (page_size < 1 || page_size > 1000) {

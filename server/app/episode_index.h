@@ -13,10 +13,10 @@
 //
 // Implementations: MemoryEpisodeIndex (memory_episode_index.h) computes;
 // StoredEpisodeIndex (stored_episode_index.h) keeps its entries in the
-// ledger's store so that they survive a restart. A PostgreSQL-backed one
-// implements the same two calls.
+// ledger's store (SQLite or PostgreSQL) so that they survive a restart and,
+// on PostgreSQL, so that replicas see each other's episodes.
 //
-// Thread-safety: implementations allow Derive and Add from any thread at
+// Thread-safety: implementations allow every call from any thread at
 // once.
 #ifndef LANTERN_SERVER_APP_EPISODE_INDEX_H_
 #define LANTERN_SERVER_APP_EPISODE_INDEX_H_
@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "lantern/v1/episode.pb.h"
@@ -35,6 +36,13 @@ namespace lantern {
 class EpisodeIndex {
  public:
   virtual ~EpisodeIndex() = default;
+
+  // Brings the index up to date with every decision durably recorded
+  // before the call, by this process or another replica of a shared
+  // ledger; Derive and LinkedTo after it see them. OK at once for an index
+  // that is told of every decision by Add. Errors: UNAVAILABLE when the
+  // ledger cannot be read (Derive then answers from what it already has).
+  virtual absl::Status Sync() const { return absl::OkStatus(); }
 
   // What the index says about `facts`'s episode as of `as_of`: nothing
   // reported after as_of counts, nor any entry of this same episode.

@@ -9,6 +9,7 @@
 #include "server/app/memory_episode_index.h"
 
 #include <algorithm>
+#include <initializer_list>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -61,6 +62,14 @@ void ForEachPerson(const v1::Episode& episode, Fn fn) {
   }
 }
 
+// The child's known associates with a reference.
+template <typename Fn>
+void ForEachKnown(const v1::Child& child, Fn fn) {
+  for (const v1::Associate& a : child.known_associates().people()) {
+    if (!a.reference().empty()) fn(a);
+  }
+}
+
 }  // namespace
 
 std::optional<std::string> EpisodeKey(const v1::EpisodeFacts& facts) {
@@ -77,6 +86,13 @@ std::optional<std::string> EpisodeKey(const v1::EpisodeFacts& facts) {
 v1::EpisodeFacts IndexedPart(const v1::EpisodeFacts& facts) {
   v1::EpisodeFacts part;
   part.mutable_child()->set_reference(facts.child().reference());
+  for (const v1::Associate& a : facts.child().known_associates().people()) {
+    if (a.reference().empty()) continue;
+    v1::Associate* p =
+        part.mutable_child()->mutable_known_associates()->add_people();
+    p->set_reference(a.reference());
+    p->set_relationship(a.relationship());
+  }
   const v1::Episode& from = facts.episode();
   v1::Episode& to = *part.mutable_episode();
   to.set_status(from.status());
@@ -137,9 +153,14 @@ std::vector<EpisodeIndex::LinkedDecision> MemoryEpisodeIndex::LinkedTo(
   if (link == LinkKind::kPlace) {
     const uint32_t id = places_.Find(reference);
     if (id != 0) slots = &places_.lists[id];
-  } else {
+  }
+  std::vector<uint32_t> person;  // with the person, or knowing them
+  if (link == LinkKind::kPerson) {
     const uint32_t id = persons_.Find(reference);
-    if (id != 0 && id < with_person_.size()) slots = &with_person_[id];
+    if (id != 0 && id < with_person_.size()) {
+      person = PersonSlots(id);
+      slots = &person;
+    }
   }
   std::vector<LinkedDecision> out;
   if (slots == nullptr) return out;
@@ -152,6 +173,14 @@ std::vector<EpisodeIndex::LinkedDecision> MemoryEpisodeIndex::LinkedTo(
               return a.leaf_index < b.leaf_index;
             });
   return out;
+}
+
+std::vector<uint32_t> MemoryEpisodeIndex::PersonSlots(uint32_t id) const {
+  std::vector<uint32_t> slots = with_person_[id];
+  slots.insert(slots.end(), known_by_[id].begin(), known_by_[id].end());
+  std::sort(slots.begin(), slots.end());
+  slots.erase(std::unique(slots.begin(), slots.end()), slots.end());
+  return slots;
 }
 
 void MemoryEpisodeIndex::Fill(const v1::EpisodeFacts& facts,
@@ -177,7 +206,12 @@ void MemoryEpisodeIndex::Fill(const v1::EpisodeFacts& facts,
   ForEachPerson(episode, [&](const v1::Associate& a) {
     e.people.push_back({persons_.Intern(a.reference()), a.relationship()});
   });
+  e.known.clear();
+  ForEachKnown(facts.child(), [&](const v1::Associate& a) {
+    e.known.push_back({persons_.Intern(a.reference()), a.relationship()});
+  });
   with_person_.resize(persons_.lists.size());
+  known_by_.resize(persons_.lists.size());
 }
 
 void MemoryEpisodeIndex::Link(uint32_t slot) {
@@ -185,6 +219,10 @@ void MemoryEpisodeIndex::Link(uint32_t slot) {
   if (e.found_place != 0) places_.lists[e.found_place].push_back(slot);
   for (const Person& p : e.people) {
     std::vector<uint32_t>& list = with_person_[p.ref];
+    if (list.empty() || list.back() != slot) list.push_back(slot);
+  }
+  for (const Person& p : e.known) {
+    std::vector<uint32_t>& list = known_by_[p.ref];
     if (list.empty() || list.back() != slot) list.push_back(slot);
   }
 }
@@ -196,6 +234,7 @@ void MemoryEpisodeIndex::Unlink(uint32_t slot) {
   };
   if (e.found_place != 0) drop(places_.lists[e.found_place]);
   for (const Person& p : e.people) drop(with_person_[p.ref]);
+  for (const Person& p : e.known) drop(known_by_[p.ref]);
 }
 
 bool MemoryEpisodeIndex::Insert(const v1::EpisodeFacts& facts,
@@ -224,7 +263,7 @@ class MemoryEpisodeIndex::Deriver {
  public:
   Deriver(const MemoryEpisodeIndex& index, const v1::EpisodeFacts& facts,
           absl::Time as_of)
-      : index_(index), episode_(facts.episode()) {
+      : index_(index), episode_(facts.episode()), child_facts_(facts.child()) {
     as_of_ = absl::ToUnixMicros(as_of);
     t_ = episode_.has_reported_at()
              ? std::min(as_of_, Micros(episode_.reported_at()))
@@ -250,20 +289,32 @@ class MemoryEpisodeIndex::Deriver {
       v1::LinkedPlace* p = out.mutable_found_place();
       p->set_reference(place);
       const uint32_t id = index_.places_.Find(place);
-      if (id != 0) Others(index_.places_.lists[id], p);
+      if (id != 0) Others({&index_.places_.lists[id]}, p);
     }
     std::vector<std::string> seen;
+    auto person = [&](const v1::Associate& a, v1::LinkedPerson* p) {
+      p->set_reference(a.reference());
+      p->set_relationship(a.relationship());
+      if (a.has_age_years()) p->set_age_years(a.age_years());
+      const uint32_t id = index_.persons_.Find(a.reference());
+      if (id != 0) {
+        Others({&index_.with_person_[id], &index_.known_by_[id]}, p);
+      }
+    };
     ForEachPerson(episode_, [&](const v1::Associate& a) {
       if (std::find(seen.begin(), seen.end(), a.reference()) != seen.end()) {
         return;
       }
       seen.push_back(a.reference());
-      v1::LinkedPerson* p = out.add_associates();
-      p->set_reference(a.reference());
-      p->set_relationship(a.relationship());
-      if (a.has_age_years()) p->set_age_years(a.age_years());
-      const uint32_t id = index_.persons_.Find(a.reference());
-      if (id != 0) Others(index_.with_person_[id], p);
+      person(a, out.add_associates());
+    });
+    seen.clear();
+    ForEachKnown(child_facts_, [&](const v1::Associate& a) {
+      if (std::find(seen.begin(), seen.end(), a.reference()) != seen.end()) {
+        return;
+      }
+      seen.push_back(a.reference());
+      person(a, out.add_known_associates());
     });
     return out;
   }
@@ -400,20 +451,23 @@ class MemoryEpisodeIndex::Deriver {
     }
   }
 
-  // The other children among `slots`' entries in the window, by their
-  // latest episode there, into a LinkedPlace or LinkedPerson.
+  // The other children among the entries of `lists` in the window, by
+  // their latest episode there, into a LinkedPlace or LinkedPerson.
   template <typename Links>
-  void Others(const std::vector<uint32_t>& slots, Links* out) const
-      ABSL_SHARED_LOCKS_REQUIRED(index_.mu_) {
+  void Others(std::initializer_list<const std::vector<uint32_t>*> lists,
+              Links* out) const ABSL_SHARED_LOCKS_REQUIRED(index_.mu_) {
     absl::flat_hash_map<uint32_t, uint32_t> by_child;  // child -> slot
-    for (uint32_t slot : slots) {
-      const Entry& e = At(slot);
-      if (e.child == child_ || e.reported > as_of_ ||
-          e.reported <= t_ - 365 * kDay) {
-        continue;
+    for (const std::vector<uint32_t>* slots : lists) {
+      for (uint32_t slot : *slots) {
+        const Entry& e = At(slot);
+        if (e.child == child_ || e.reported > as_of_ ||
+            e.reported <= t_ - 365 * kDay) {
+          continue;
+        }
+        auto [it, inserted] = by_child.try_emplace(e.child, slot);
+        if (!inserted && e.reported > At(it->second).reported)
+          it->second = slot;
       }
-      auto [it, inserted] = by_child.try_emplace(e.child, slot);
-      if (!inserted && e.reported > At(it->second).reported) it->second = slot;
     }
     std::vector<uint32_t> latest;  // one slot per other child
     latest.reserve(by_child.size());
@@ -450,6 +504,7 @@ class MemoryEpisodeIndex::Deriver {
 
   const MemoryEpisodeIndex& index_;
   const v1::Episode& episode_;
+  const v1::Child& child_facts_;
   int64_t as_of_ = 0, t_ = 0, begin_ = 0, end_ = 0;
   uint32_t child_ = 0;
   uint32_t home_ = 0;     // the place missing from

@@ -1,8 +1,9 @@
 // MemoryEpisodeIndex: the episode index in memory, where Derive runs. Each
-// entry is listed under its child, its found place and each person with a
-// reference the child was with, so one Derive reads only the lists of this
-// child, its place and its people — its cost grows with how often they
-// appear, not with the size of the index.
+// entry is listed under its child, its found place, each person with a
+// reference the child was with and each of the child's known associates
+// with a reference, so one Derive reads only the lists of this child, its
+// place and its people — its cost grows with how often they appear, not
+// with the size of the index.
 //
 // References are interned (a child's reference and a person's share one
 // namespace, so another child named among the people found with this one
@@ -59,6 +60,7 @@ class MemoryEpisodeIndex : public EpisodeIndex {
     uint32_t found_place = 0;    // 0: none
     uint32_t missing_place = 0;  // 0: none
     std::vector<Person> people;  // those with a reference
+    std::vector<Person> known;   // known associates with a reference
   };
   // Interned strings, ids from 1 (0 is "none").
   struct Pool {
@@ -74,6 +76,9 @@ class MemoryEpisodeIndex : public EpisodeIndex {
             uint64_t leaf_index, Entry& e) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Link(uint32_t slot) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Unlink(uint32_t slot) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Entries linked to person `id`: with them, or knowing them.
+  std::vector<uint32_t> PersonSlots(uint32_t id) const
+      ABSL_SHARED_LOCKS_REQUIRED(mu_);
 
   mutable absl::Mutex mu_;
   std::vector<Entry> entries_ ABSL_GUARDED_BY(mu_);
@@ -82,6 +87,9 @@ class MemoryEpisodeIndex : public EpisodeIndex {
   Pool persons_ ABSL_GUARDED_BY(mu_);
   // with_person_[id]: entries whose people include that reference.
   std::vector<std::vector<uint32_t>> with_person_ ABSL_GUARDED_BY(mu_) = {{}};
+  // known_by_[id]: entries whose child names that reference among its
+  // known associates.
+  std::vector<std::vector<uint32_t>> known_by_ ABSL_GUARDED_BY(mu_) = {{}};
   // places_.lists[id]: entries found at that place.
   Pool places_ ABSL_GUARDED_BY(mu_);
 };

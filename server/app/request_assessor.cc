@@ -121,6 +121,15 @@ absl::Status RequestAssessor::Assess(const v1::AssessRequest& request,
   const DecisionStamp stamp{
       absl::StrCat(id_prefix_, "-", next_id_.fetch_add(1)), (*version)->digest,
       received};
+  // Without a child reference nothing is derived, so nothing is read.
+  if (index_ != nullptr && !request.facts().child().reference().empty()) {
+    if (absl::Status synced = index_->Sync(); !synced.ok()) {
+      return absl::UnavailableError(absl::StrCat(
+          "the episode index cannot read the ledger's latest decisions, so "
+          "derived facts would miss episodes: ",
+          synced.message()));
+    }
+  }
   std::optional<v1::Derived> derived =
       index_ == nullptr ? std::nullopt
                         : index_->Derive(request.facts(), *as_of);

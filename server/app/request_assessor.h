@@ -11,7 +11,8 @@
 //
 // With an episode index (episode_index.h), the facts Lantern derives from
 // it as of the request's as_of are set as the facts' `derived` before
-// evaluation and returned in the answer's `derived`; a request that sends
+// evaluation and returned in the answer's `derived` (after the index's
+// Sync, for a request with a child reference); a request that sends
 // `facts.derived` itself is refused.
 //
 // Errors (absl codes; status_map.h carries them to gRPC):
@@ -20,6 +21,8 @@
 //   NOT_FOUND            an unknown pinned version
 //   FAILED_PRECONDITION  nothing active; the ruleset assesses another fact
 //                        message; as_of outside the ruleset's effective dates
+//   UNAVAILABLE          the episode index cannot read the ledger's latest
+//                        decisions (Sync)
 //   INTERNAL             anything else (a bug)
 //
 // Thread-safety: Assess may be called from many threads at once; it reads

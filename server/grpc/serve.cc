@@ -471,12 +471,7 @@ int RunServe(const ServeOptions& options, const FactTypes& types,
   }
 
   std::unique_ptr<StoredEpisodeIndex> index;
-  if (ledger != nullptr && options.episode_index &&
-      ledger::IsPostgresLocation(options.ledger_path)) {
-    err << "lantern serve: warning: the episode index is kept only beside a "
-           "SQLite ledger for now; derived facts are off on PostgreSQL"
-        << std::endl;
-  } else if (ledger != nullptr && options.episode_index) {
+  if (ledger != nullptr && options.episode_index) {
     absl::StatusOr<std::unique_ptr<StoredEpisodeIndex>> opened =
         StoredEpisodeIndex::Open(
             options.ledger_path, ledger.get(), [&err](const absl::Status& why) {
@@ -487,8 +482,8 @@ int RunServe(const ServeOptions& options, const FactTypes& types,
             });
     if (!opened.ok()) {
       err << "lantern serve: cannot open the episode index in "
-          << options.ledger_path << ": " << opened.status().message()
-          << std::endl;
+          << ledger::LocationForDisplay(options.ledger_path) << ": "
+          << opened.status().message() << std::endl;
       return 1;
     }
     index = *std::move(opened);

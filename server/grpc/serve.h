@@ -62,10 +62,12 @@
 // on `err` at start).
 //
 // The episode index (server/app/stored_episode_index.h) is opened in the
-// ledger's file after the ledger, catching up with any decisions it has
-// not indexed; Assess derives facts from it and every recorded decision is
-// added to it. Off with `ledger_off` or without `episode_index` (for
-// measuring its cost): nothing is derived.
+// ledger's store (the SQLite file or the PostgreSQL database) after the
+// ledger, catching up with any decisions it has not indexed; Assess
+// derives facts from it (on PostgreSQL after reading the decisions other
+// replicas recorded) and every recorded decision is added to it. Off with
+// `ledger_off` or without `episode_index` (for measuring its cost): nothing is
+// derived.
 //
 // Thread-safety: RunServe is called once per process, from the main thread
 // before any other thread exists (it blocks the signals it waits for, and

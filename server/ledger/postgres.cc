@@ -1,10 +1,12 @@
-// libpq wrapper (see postgres.h). Statements go through PQexecParams with
-// binary results; errors are mapped by SQLSTATE class.
+// libpq wrapper (see postgres.h). Statements go through PQexecParams (or
+// PQprepare and PQexecPrepared) with binary results; errors are mapped by
+// SQLSTATE class.
 #include "server/ledger/postgres.h"
 
 #include <endian.h>
 #include <libpq-fe.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "absl/strings/match.h"
@@ -170,10 +172,47 @@ absl::StatusOr<PgResult> PgConnection::Exec(
     formats.push_back(p.binary ? 1 : 0);
   }
   const std::string statement(sql);
-  PgResult owned(PQexecParams(conn_, statement.c_str(),
-                              static_cast<int>(params.size()), nullptr,
-                              values.data(), lengths.data(), formats.data(),
-                              /*resultFormat=*/1));
+  return Result(
+      PgResult(PQexecParams(
+          conn_, statement.c_str(), static_cast<int>(params.size()), nullptr,
+          values.data(), lengths.data(), formats.data(), /*resultFormat=*/1)),
+      sql);
+}
+
+absl::StatusOr<PgResult> PgConnection::ExecPrepared(
+    const std::string& name, absl::string_view sql,
+    const std::vector<PgParam>& params) {
+  if (absl::Status s = EnsureConnected(); !s.ok()) return s;
+  if (prepared_generation_ != generation_) {
+    prepared_.clear();
+    prepared_generation_ = generation_;
+  }
+  if (std::find(prepared_.begin(), prepared_.end(), name) == prepared_.end()) {
+    const std::string statement(sql);
+    absl::StatusOr<PgResult> prepared =
+        Result(PgResult(PQprepare(conn_, name.c_str(), statement.c_str(),
+                                  static_cast<int>(params.size()), nullptr)),
+               sql);
+    if (!prepared.ok()) return prepared.status();
+    prepared_.push_back(name);
+  }
+  std::vector<const char*> values;
+  std::vector<int> lengths;
+  std::vector<int> formats;
+  for (const PgParam& p : params) {
+    values.push_back(p.null ? nullptr : p.value.data());
+    lengths.push_back(static_cast<int>(p.value.size()));
+    formats.push_back(p.binary ? 1 : 0);
+  }
+  return Result(PgResult(PQexecPrepared(
+                    conn_, name.c_str(), static_cast<int>(params.size()),
+                    values.data(), lengths.data(), formats.data(),
+                    /*resultFormat=*/1)),
+                sql);
+}
+
+absl::StatusOr<PgResult> PgConnection::Result(PgResult owned,
+                                              absl::string_view sql) {
   pg_result* raw = owned.get();
   NoteTransactionState();
   const ExecStatusType status =
@@ -184,7 +223,7 @@ absl::StatusOr<PgResult> PgConnection::Exec(
   const char* message =
       raw == nullptr ? PQerrorMessage(conn_) : PQresultErrorMessage(raw);
   return StatusFor(state == nullptr ? "" : state,
-                   absl::StrCat("postgresql: ", statement.substr(0, 80), ": ",
+                   absl::StrCat("postgresql: ", sql.substr(0, 80), ": ",
                                 FirstLine(message)));
 }
 

@@ -79,6 +79,12 @@ class PgConnection {
   // re-established first (inside one, the transaction is lost: UNAVAILABLE).
   absl::StatusOr<PgResult> Exec(absl::string_view sql,
                                 const std::vector<PgParam>& params = {});
+  // As Exec, with `sql` prepared on the server once per connection under
+  // `name` (again after a reconnection), so that it is parsed and planned
+  // once. REQUIRES: one `sql` per `name`.
+  absl::StatusOr<PgResult> ExecPrepared(
+      const std::string& name, absl::string_view sql,
+      const std::vector<PgParam>& params = {});
   // Runs `sql`, which may hold several statements and takes no parameters.
   absl::Status ExecScript(const std::string& sql);
 
@@ -107,6 +113,8 @@ class PgConnection {
 
   // Records whether a transaction is open, when the connection can say.
   void NoteTransactionState();
+  // `owned` as a result, or the status its failure maps to.
+  absl::StatusOr<PgResult> Result(PgResult owned, absl::string_view sql);
 
   pg_conn* conn_;
   const std::string uri_;
@@ -114,6 +122,9 @@ class PgConnection {
   // A transaction was open when last known: a connection lost now lost it.
   bool in_transaction_ = false;
   int generation_ = 0;
+  // Statements ExecPrepared prepared on the connection of `generation_`.
+  std::vector<std::string> prepared_;
+  int prepared_generation_ = 0;
 };
 
 }  // namespace lantern::ledger
