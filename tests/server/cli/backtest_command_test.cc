@@ -16,6 +16,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/testing/serve_fixture.h"
@@ -208,6 +209,27 @@ TEST_F(BacktestCommandTest, TheActiveVersionChangesNothingAndExitsZero) {
   const CommandRun empty = Backtest(flags);
   EXPECT_EQ(empty.code, 0) << empty.err;
   EXPECT_THAT(empty.out, HasSubstr("0 decisions in the range"));
+}
+
+TEST_F(BacktestCommandTest, DecisionsItCouldNotEvaluateExitOne) {
+  StartServer();
+  ASSERT_NE(server_, nullptr);
+  RecordFour();
+  // In force only from 2025: every recorded as_of (2024) is outside it.
+  WriteFile("manifest.yaml",
+            absl::StrReplaceAll(Original("manifest.yaml"),
+                                {{"effective_from: 2020-01-01",
+                                  "effective_from: 2025-01-01"}}));
+  const v1::BacktestSummary expected = ServerSummary(rules_dir_);
+  ASSERT_EQ(expected.decisions_failed(), 4);
+  const CommandRun run = Backtest(Flags());
+  EXPECT_EQ(run.code, 1) << run.err;
+  ExpectSummary(run.out, expected);
+  EXPECT_THAT(run.out, HasSubstr("no output differs\n"));
+  EXPECT_THAT(
+      run.out,
+      HasSubstr("could not be evaluated (first 4): " +
+                absl::StrJoin(expected.failed_decision_ids(), " ") + "\n"));
 }
 
 TEST_F(BacktestCommandTest, UsageAndFailuresExitTwo) {

@@ -330,6 +330,35 @@ TEST_F(AuditServiceTest, BacktestReportsProgressAndPerOutputCounts) {
   EXPECT_TRUE(summary.failed_decision_ids().empty());
 }
 
+TEST_F(AuditServiceTest, BacktestNamesTheDecisionsItCouldNotEvaluate) {
+  const std::string a = Record(15, true, 1714824000);
+  const std::string b = Record(9, false, 1714824001);
+  // In force only from 2025: the recorded as_of (2024) is outside it.
+  std::vector<SourceFile> files = GiftsScored(40, "2");
+  for (SourceFile& f : files) {
+    if (f.path == "manifest.yaml") {
+      f.content = absl::StrReplaceAll(f.content, {{"effective_from: 2020-01-01",
+                                                   "effective_from: "
+                                                   "2025-01-01"}});
+    }
+  }
+  v1::BacktestRequest request = CandidateFiles(files);
+  request.set_report_progress(true);
+  grpc::ClientContext context;
+  auto reader = stub_->Backtest(&context, request);
+  v1::BacktestItem item;
+  std::vector<v1::BacktestItem> items;
+  while (reader->Read(&item)) items.push_back(item);
+  ASSERT_TRUE(reader->Finish().ok());
+  ASSERT_GE(items.size(), 2u);
+  EXPECT_EQ(items.front().progress().total(), 2);
+  const v1::BacktestSummary& summary = items.back().summary();
+  EXPECT_EQ(summary.decisions_failed(), 2);
+  EXPECT_EQ(summary.decisions_changed(), 0);
+  EXPECT_THAT(summary.failed_decision_ids(), ElementsAre(a, b));
+  EXPECT_TRUE(summary.outputs().empty());
+}
+
 TEST_F(AuditServiceTest, BacktestProgressIsAtMostOneASecond) {
   for (int i = 0; i < 5; ++i) Record(15, false, 1714824000 + i);
   Auditor auditor(ledger_.get(), &registry_, &types_);
