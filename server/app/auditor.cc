@@ -25,6 +25,8 @@ using google::protobuf::Timestamp;
 using google::protobuf::util::TimeUtil;
 
 constexpr int kBacktestPage = 200;
+constexpr int kBacktestExamples = 3;        // per output, in the summary
+constexpr int kBacktestFailedExamples = 5;  // failed decision ids
 
 // Recorded facts passed the server's limits when they were assessed; a
 // replay must not refuse them under tighter limits set since.
@@ -78,6 +80,33 @@ void Count(const v1::ChangeSummary& s, v1::BacktestSummary* totals) {
 }
 
 }  // namespace
+
+void OutputTally::Add(const v1::ChangeSummary& s,
+                      const std::string& decision_id) {
+  auto add = [&](Key key, std::string output) {
+    v1::BacktestOutputChanges& entry = entries_[key];
+    if (entry.output().empty()) entry.set_output(std::move(output));
+    entry.set_decisions(entry.decisions() + 1);
+    if (entry.example_decision_ids_size() < kBacktestExamples) {
+      entry.add_example_decision_ids(decision_id);
+    }
+  };
+  if (GradeChanged(s)) add({0, 0, ""}, "grade");
+  for (const v1::ConcernLevelChange& c : s.concern_levels()) {
+    add({1, c.concern(), ""},
+        absl::StrCat("concerns[", v1::Concern_Name(c.concern()), "].level"));
+  }
+  if (NrmChanged(s)) add({2, 0, ""}, "nrm_prompt");
+  for (const auto* codes : {&s.actions_added(), &s.actions_removed()}) {
+    for (const std::string& code : *codes) {
+      add({3, 0, code}, absl::StrCat("actions[code=", code, "]"));
+    }
+  }
+}
+
+void OutputTally::AddTo(v1::BacktestSummary* summary) const {
+  for (const auto& [key, entry] : entries_) *summary->add_outputs() = entry;
+}
 
 absl::StatusOr<v1::Assessment> Auditor::Reevaluate(
     const v1::DecisionRecord& record, const v1::Assessment& full,
@@ -376,39 +405,77 @@ absl::Status Auditor::Backtest(
       !s.ok()) {
     return s;
   }
+  // The decisions committed now are the ones replayed: an exact total.
+  absl::StatusOr<ledger::DecisionCount> counted =
+      ledger_->CountDecisions(from, to);
+  if (!counted.ok()) return counted.status();
+  const absl::Status stopped =
+      absl::CancelledError("the backtest was cancelled");
   v1::BacktestItem summary_item;
   v1::BacktestSummary& totals = *summary_item.mutable_summary();
   totals.set_candidate_digest(candidate.digest);
+  totals.set_decisions_total(counted->count);
+  OutputTally outputs;
+  const bool report = request.report_progress();
+  auto progress = [&] {
+    v1::BacktestItem item;
+    v1::BacktestProgress& p = *item.mutable_progress();
+    p.set_total(counted->count);
+    p.set_done(totals.decisions_examined());
+    p.set_changed(totals.decisions_changed());
+    p.set_failed(totals.decisions_failed());
+    return item;
+  };
+  absl::Time last_progress = clock_();
+  if (report && !emit(progress())) return stopped;
   std::string token;
   do {
     absl::StatusOr<ledger::DecisionPage> page =
         ledger_->ListDecisions(from, to, kBacktestPage, token);
     if (!page.ok()) return page.status();
     for (const ledger::StoredDecision& d : page->decisions) {
-      if (cancelled())
-        return absl::CancelledError("the backtest was cancelled");
-      totals.set_decisions_examined(totals.decisions_examined() + 1);
-      absl::StatusOr<v1::Assessment> full = codec_.Full(d.record);
-      absl::StatusOr<v1::Assessment> answer =
-          full.ok() ? Reevaluate(d.record, *full, candidate) : full.status();
-      if (!answer.ok()) {
-        totals.set_decisions_failed(totals.decisions_failed() + 1);
-        continue;
+      if (static_cast<int64_t>(d.leaf_index) > counted->last_leaf_index) {
+        continue;  // recorded after the backtest started
       }
-      v1::BacktestItem item;
-      v1::BacktestChange& change = *item.mutable_change();
-      *change.mutable_changes() = SummarizeChanges(*full, *answer);
-      if (!AnyChange(change.changes())) continue;
-      change.set_decision_id(d.record.decision_id());
-      Count(change.changes(), &totals);
-      if (!emit(item))
-        return absl::CancelledError("the backtest was cancelled");
+      if (cancelled()) return stopped;
+      if (!ReplayOne(candidate, d, emit, &totals, &outputs)) return stopped;
+      if (!report) continue;
+      const absl::Time now = clock_();
+      if (now - last_progress >= kBacktestProgressInterval) {
+        if (!emit(progress())) return stopped;
+        last_progress = now;
+      }
     }
     token = std::move(page->next_page_token);
   } while (!token.empty());
-  if (!emit(summary_item))
-    return absl::CancelledError("the backtest was cancelled");
+  outputs.AddTo(&totals);
+  if (!emit(summary_item)) return stopped;
   return absl::OkStatus();
+}
+
+bool Auditor::ReplayOne(
+    const RuleSetVersion& candidate, const ledger::StoredDecision& d,
+    const std::function<bool(const v1::BacktestItem&)>& emit,
+    v1::BacktestSummary* totals, OutputTally* outputs) {
+  totals->set_decisions_examined(totals->decisions_examined() + 1);
+  absl::StatusOr<v1::Assessment> full = codec_.Full(d.record);
+  absl::StatusOr<v1::Assessment> answer =
+      full.ok() ? Reevaluate(d.record, *full, candidate) : full.status();
+  if (!answer.ok()) {
+    totals->set_decisions_failed(totals->decisions_failed() + 1);
+    if (totals->failed_decision_ids_size() < kBacktestFailedExamples) {
+      totals->add_failed_decision_ids(d.record.decision_id());
+    }
+    return true;
+  }
+  v1::BacktestItem item;
+  v1::BacktestChange& change = *item.mutable_change();
+  *change.mutable_changes() = SummarizeChanges(*full, *answer);
+  if (!AnyChange(change.changes())) return true;
+  change.set_decision_id(d.record.decision_id());
+  Count(change.changes(), totals);
+  outputs->Add(change.changes(), change.decision_id());
+  return emit(item);
 }
 
 v1::GetTreeHeadResponse Auditor::GetTreeHead() const {

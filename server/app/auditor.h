@@ -26,9 +26,14 @@
 #define LANTERN_SERVER_APP_AUDITOR_H_
 
 #include <functional>
+#include <map>
 #include <memory>
+#include <string>
+#include <tuple>
 
 #include "absl/status/statusor.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "engine/facts/fact_types.h"
 #include "lantern/v1/audit.pb.h"
 #include "server/app/audit_rulesets.h"
@@ -38,6 +43,23 @@
 #include "server/ledger/ledger.h"
 
 namespace lantern {
+
+// The outputs that differ over a Backtest, for its summary: per output the
+// decisions where it differs and the first few of their ids. Not
+// thread-safe (one per backtest).
+class OutputTally {
+ public:
+  // Counts each output `s` changes, for the decision `decision_id`.
+  void Add(const v1::ChangeSummary& s, const std::string& decision_id);
+  // Appends an entry per output to `summary->outputs`: grade, concern
+  // levels by concern, the NRM prompt, then actions by code.
+  void AddTo(v1::BacktestSummary* summary) const;
+
+ private:
+  // (kind: 0 grade, 1 concern, 2 NRM, 3 action; concern; action code)
+  using Key = std::tuple<int, int, std::string>;
+  std::map<Key, v1::BacktestOutputChanges> entries_;
+};
 
 class Auditor {
  public:
@@ -84,13 +106,24 @@ class Auditor {
   // Re-evaluates every decision in the request's range under `candidate`
   // page by page, calling `emit` with a BacktestChange for each decision
   // whose grade, concern levels, NRM prompt or actions change, as it is
-  // found, and finally with the summary. `emit` returning false, or
-  // `cancelled` (asked before each decision) returning true, stops it
-  // (CANCELLED).
+  // found, and finally with the summary. The decisions are those committed
+  // in the range when it starts (counted first; later ones are skipped).
+  // With the request's report_progress, `emit` also gets a
+  // BacktestProgress first (done 0) and then after any decision when
+  // kBacktestProgressInterval has passed on the clock since the last one.
+  // `emit` returning false, or `cancelled` (asked before each decision)
+  // returning true, stops it (CANCELLED).
   absl::Status Backtest(
       const RuleSetVersion& candidate, const v1::BacktestRequest& request,
       const std::function<bool(const v1::BacktestItem&)>& emit,
       const std::function<bool()>& cancelled);
+
+  static constexpr absl::Duration kBacktestProgressInterval = absl::Seconds(1);
+  // The clock progress items are timed by (default absl::Now).
+  // REQUIRES: not called while a Backtest runs.
+  void set_clock(std::function<absl::Time()> clock) {
+    clock_ = std::move(clock);
+  }
 
   v1::GetTreeHeadResponse GetTreeHead() const;
   absl::StatusOr<v1::GetInclusionProofResponse> GetInclusionProof(
@@ -107,7 +140,15 @@ class Auditor {
                                             const v1::Assessment& full,
                                             const RuleSetVersion& version);
 
+  // One decision of a Backtest: counted in `totals` and `outputs`, emitted
+  // when it changes. False when `emit` refused.
+  bool ReplayOne(const RuleSetVersion& candidate,
+                 const ledger::StoredDecision& d,
+                 const std::function<bool(const v1::BacktestItem&)>& emit,
+                 v1::BacktestSummary* totals, OutputTally* outputs);
+
   ledger::Ledger* ledger_;
+  std::function<absl::Time()> clock_ = [] { return absl::Now(); };
   AuditRuleSets rulesets_;
   DecisionCodec codec_;
 };

@@ -1,5 +1,7 @@
 // The `lantern` executable: parses flags and hands each subcommand to
 // server/cli/cli.h. Nothing else lives here.
+#include <unistd.h>
+
 #include <iostream>
 #include <optional>
 #include <string>
@@ -11,6 +13,7 @@
 #include "absl/time/clock.h"
 #include "engine/proto/proto_fact_types.h"
 #include "server/cli/analyze_command.h"
+#include "server/cli/backtest_command.h"
 #include "server/cli/cli.h"
 #include "server/cli/serve_command.h"
 #include "server/grpc/serve.h"
@@ -18,7 +21,8 @@
 #include "server/ledger/verifier.h"
 
 ABSL_FLAG(std::string, rules, "",
-          "eval, serve: the ruleset directory (serve: default rules)");
+          "eval, serve: the ruleset directory (serve: default rules); "
+          "backtest: the candidate's directory");
 ABSL_FLAG(std::string, facts, "", "eval: a JSON file of facts (protobuf JSON)");
 ABSL_FLAG(std::string, as_of, "",
           "eval: the time to assess at (RFC 3339); default: now, read once");
@@ -42,6 +46,28 @@ ABSL_FLAG(std::string, trusted_key, "",
           "ledger verify: the Ed25519 public key every tree head must verify "
           "under (raw, hex or PEM file); default: the key stored in the "
           "ledger");
+
+ABSL_FLAG(std::string, target, "", "backtest: the server, HOST:PORT");
+ABSL_FLAG(std::string, purpose, "",
+          "backtest: why you read the recorded decisions (required; kept in "
+          "the server's access log)");
+ABSL_FLAG(std::string, ruleset_version, "",
+          "backtest: the candidate as a version or digest the server holds "
+          "(instead of --rules)");
+ABSL_FLAG(std::string, from, "",
+          "backtest: decisions received at or after this time (RFC 3339)");
+ABSL_FLAG(std::string, to, "",
+          "backtest: decisions received before this time (RFC 3339)");
+ABSL_FLAG(std::string, ca, "",
+          "backtest: mutual TLS: the CA certificate that signed the "
+          "server's (PEM)");
+ABSL_FLAG(std::string, cert, "",
+          "backtest: mutual TLS: the client's certificate chain (PEM)");
+ABSL_FLAG(std::string, key, "",
+          "backtest: mutual TLS: the client's private key (PEM)");
+ABSL_FLAG(std::string, server_name, "",
+          "backtest: mutual TLS: the name to check in the server's "
+          "certificate (default: the --target host)");
 
 namespace {
 
@@ -72,6 +98,15 @@ constexpr char kUsage[] =
     "127.0.0.1:50051,\n"
     "                                      rules/); see --helpfull for "
     "limits\n"
+    "  lantern backtest --target HOST:PORT --purpose TEXT\n"
+    "                   (--rules DIR | --ruleset_version V) [--from T] [--to "
+    "T]\n"
+    "                   [--ca FILE --cert FILE --key FILE]\n"
+    "                                      replay a server's recorded "
+    "decisions\n"
+    "                                      under a candidate, with progress; "
+    "exit\n"
+    "                                      1 when some answer differs\n"
     "  lantern ledger verify PATH|postgresql://... [--trusted_key KEY]\n"
     "                                      check an audit ledger offline\n"
     "  lantern ledger migrate SQLITE_PATH postgresql://...\n"
@@ -141,6 +176,26 @@ int main(int argc, char** argv) {
   if (command == "serve") {
     if (args.size() != 2) return Usage("serve takes no positional arguments");
     return lantern::RunServeCommand(types, argc, argv);
+  }
+  if (command == "backtest") {
+    if (args.size() != 2)
+      return Usage("backtest takes no positional arguments");
+    lantern::BacktestCommandOptions options;
+    options.target = absl::GetFlag(FLAGS_target);
+    options.purpose = absl::GetFlag(FLAGS_purpose);
+    options.rules_dir = absl::GetFlag(FLAGS_rules);
+    options.ruleset_version = absl::GetFlag(FLAGS_ruleset_version);
+    if (!absl::GetFlag(FLAGS_from).empty())
+      options.from = absl::GetFlag(FLAGS_from);
+    if (!absl::GetFlag(FLAGS_to).empty()) options.to = absl::GetFlag(FLAGS_to);
+    options.ca = absl::GetFlag(FLAGS_ca);
+    options.cert = absl::GetFlag(FLAGS_cert);
+    options.key = absl::GetFlag(FLAGS_key);
+    options.server_name = absl::GetFlag(FLAGS_server_name);
+    options.terminal = isatty(STDERR_FILENO) == 1;
+    return lantern::RunBacktestCommand(
+        options, types, [] { return absl::Now(); }, std::cout, std::cerr,
+        std::cerr);
   }
   if (command == "ledger") {
     if (args.size() == 5 && std::string(args[2]) == "migrate") {

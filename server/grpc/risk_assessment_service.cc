@@ -50,6 +50,7 @@ class AssessStreamReactor
     }
     response_.Clear();
     const int64_t index = next_index_++;
+    response_.set_requests_answered(static_cast<uint64_t>(index) + 1);
     if (absl::Status parsed = ParseRequest(raw_, &request_); !parsed.ok()) {
       WriteAnswer(absl::Status(
           parsed.code(),

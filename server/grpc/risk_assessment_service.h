@@ -19,7 +19,8 @@
 // naming its position in the stream. A stream that waits on its client
 // longer than the idle watch allows is ended (StreamIdleWatch): waiting
 // for a request, with DEADLINE_EXCEEDED saying so; waiting for the client
-// to read a response, by cancelling the call.
+// to read a response, by cancelling the call. Every response counts
+// itself (requests_answered 1, 2, ...): the client's progress.
 //
 // Thread-safety: gRPC calls the handlers from many threads at once; the
 // service holds no mutable state of its own.

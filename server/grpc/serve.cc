@@ -519,9 +519,15 @@ int RunServe(const ServeOptions& options, const FactTypes& types,
       ledger.get(),
       [&down, l = ledger.get()](const absl::Status&) { down.Check(*l); },
       index.get(), codec.get());
-  recorder.set_on_decision([&metrics](const v1::Assessment& answer) {
-    metrics.CountDecision(answer);
-  });
+  // Without a metrics endpoint nobody reads the per-call series: no
+  // interceptor and no per-decision counting (bench/README.md measures
+  // their cost this way).
+  const bool count_calls = !options.metrics_listen.empty();
+  if (count_calls) {
+    recorder.set_on_decision([&metrics](const v1::Assessment& answer) {
+      metrics.CountDecision(answer);
+    });
+  }
   RiskAssessmentService assess_service(
       &assessor, &recorder, [] { return absl::Now(); }, &idle_streams);
   RuleSetsService rulesets_service(&registry, &worker, options.rules_dir,
@@ -584,11 +590,14 @@ int RunServe(const ServeOptions& options, const FactTypes& types,
   builder.RegisterService(&assess_service);
   builder.RegisterService(&rulesets_service);
   builder.RegisterService(&audit_service);
-  std::vector<
-      std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
-      interceptors;
-  interceptors.push_back(std::make_unique<MetricsInterceptorFactory>(&metrics));
-  builder.experimental().SetInterceptorCreators(std::move(interceptors));
+  if (count_calls) {
+    std::vector<
+        std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+        interceptors;
+    interceptors.push_back(
+        std::make_unique<MetricsInterceptorFactory>(&metrics));
+    builder.experimental().SetInterceptorCreators(std::move(interceptors));
+  }
   // Bound before the gRPC port, so that a metrics address in use stops the
   // server before it serves anything.
   MetricsEndpoint metrics_endpoint(&metrics, &status);

@@ -104,7 +104,8 @@ struct ServeOptions {
   // for the client to read a response) is ended (StreamIdleWatch).
   absl::Duration stream_idle_timeout = absl::Minutes(1);
   // Prometheus metrics over HTTP (server/http/metrics_endpoint.h) on this
-  // address; port 0 picks a free one; empty: no metrics endpoint.
+  // address; port 0 picks a free one; empty: no metrics endpoint, and no
+  // per-call or per-decision counting (no interceptor).
   std::string metrics_listen = "127.0.0.1:9464";
   std::string ledger_path = "lantern-data/ledger.db";
   // Empty: ledger_path + ".key".

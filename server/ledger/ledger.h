@@ -219,6 +219,10 @@ class Ledger {
       absl::Time from, absl::Time to, int page_size,
       const std::string& page_token,
       int64_t max_bytes = std::numeric_limits<int64_t>::max());
+  // The decisions received in [from, to) committed so far: how many, and
+  // the last leaf among them (ListDecisions pages give each decision's
+  // leaf index, so a caller can stop at those counted).
+  absl::StatusOr<DecisionCount> CountDecisions(absl::Time from, absl::Time to);
   // Access records, oldest first, `page_size` (1..1000) at a time; pass
   // the previous page's token for the next.
   absl::StatusOr<AccessPage> ListAccess(int page_size,

@@ -96,6 +96,13 @@ absl::StatusOr<DecisionPage> Ledger::ListDecisions(
   return page;
 }
 
+absl::StatusOr<DecisionCount> Ledger::CountDecisions(absl::Time from,
+                                                     absl::Time to) {
+  absl::MutexLock lock(&reader_mu_);
+  return reader_->CountDecisionsBetween(absl::ToUnixMicros(from),
+                                        absl::ToUnixMicros(to));
+}
+
 absl::StatusOr<AccessPage> Ledger::ListAccess(int page_size,
                                               const std::string& page_token) {
   if (page_size < 1 || page_size > kMaxPageSize) {

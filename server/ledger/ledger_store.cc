@@ -3,6 +3,7 @@
 #include "server/ledger/ledger_store.h"
 
 #include <algorithm>
+#include <limits>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -10,6 +11,27 @@
 #include "server/ledger/sqlite_ledger_store.h"
 
 namespace lantern::ledger {
+
+absl::StatusOr<DecisionCount> LedgerStore::CountDecisionsBetween(
+    int64_t from_micros, int64_t to_micros) {
+  constexpr int kPage = 1000;
+  DecisionCount total;
+  int64_t after_time = std::numeric_limits<int64_t>::min();
+  int64_t after_leaf = -1;
+  while (true) {
+    absl::StatusOr<std::vector<StoredRecord>> page =
+        DecisionsBetween(from_micros, to_micros, after_time, after_leaf, kPage);
+    if (!page.ok()) return page.status();
+    for (const StoredRecord& r : *page) {
+      ++total.count;
+      total.last_leaf_index =
+          std::max(total.last_leaf_index, static_cast<int64_t>(r.leaf_index));
+    }
+    if (page->size() < kPage) return total;
+    after_time = page->back().time_micros;
+    after_leaf = static_cast<int64_t>(page->back().leaf_index);
+  }
+}
 
 bool IsPostgresLocation(absl::string_view location) {
   return absl::StartsWith(location, "postgresql://") ||

@@ -61,6 +61,12 @@ namespace lantern::ledger {
 
 enum class RecordKind : int { kDecision = 1, kActivation = 2, kAccess = 3 };
 
+// How many decision records a range holds and the last leaf among them.
+struct DecisionCount {
+  uint64_t count = 0;
+  int64_t last_leaf_index = -1;  // -1 when count is 0
+};
+
 struct StoredRecord {
   uint64_t leaf_index = 0;
   RecordKind kind = RecordKind::kDecision;
@@ -123,6 +129,11 @@ class LedgerStore {
   virtual absl::StatusOr<std::vector<StoredRecord>> DecisionsBetween(
       int64_t from_micros, int64_t to_micros, int64_t after_time_micros,
       int64_t after_leaf_index, int limit) = 0;
+  // The decisions with from <= time < to: how many, and the largest leaf
+  // index among them. The default pages through DecisionsBetween; stores
+  // override it with one query.
+  virtual absl::StatusOr<DecisionCount> CountDecisionsBetween(
+      int64_t from_micros, int64_t to_micros);
   virtual absl::StatusOr<std::optional<std::string>> RuleSet(
       const std::string& digest) = 0;
   // Every activation record, oldest first, read by an index on the kind:

@@ -317,6 +317,19 @@ absl::StatusOr<std::vector<StoredRecord>> PostgresLedgerStore::DecisionsBetween(
        PgParam::Int(limit)});
 }
 
+absl::StatusOr<DecisionCount> PostgresLedgerStore::CountDecisionsBetween(
+    int64_t from_micros, int64_t to_micros) {
+  absl::StatusOr<PgResult> r = db_->Exec(
+      "SELECT COUNT(*)::bigint, COALESCE(MAX(leaf_index), -1)::bigint "
+      "FROM records WHERE kind = 1 AND time_micros >= $1 AND time_micros < $2",
+      {PgParam::Int(from_micros), PgParam::Int(to_micros)});
+  if (!r.ok()) return r.status();
+  DecisionCount count;
+  count.count = static_cast<uint64_t>(r->Int(0, 0));
+  count.last_leaf_index = r->Int(0, 1);
+  return count;
+}
+
 absl::StatusOr<std::optional<std::string>> PostgresLedgerStore::RuleSet(
     const std::string& digest) {
   absl::StatusOr<PgResult> r = db_->Exec(

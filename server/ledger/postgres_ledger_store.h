@@ -71,6 +71,8 @@ class PostgresLedgerStore final : public LedgerStore {
       const std::string& client_request_id) override;
   absl::StatusOr<std::optional<StoredRecord>> RecordAt(
       uint64_t leaf_index) override;
+  absl::StatusOr<DecisionCount> CountDecisionsBetween(
+      int64_t from_micros, int64_t to_micros) override;
   absl::StatusOr<std::vector<StoredRecord>> DecisionsBetween(
       int64_t from_micros, int64_t to_micros, int64_t after_time_micros,
       int64_t after_leaf_index, int limit) override;

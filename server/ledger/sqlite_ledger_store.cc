@@ -310,6 +310,25 @@ absl::StatusOr<std::vector<StoredRecord>> SqliteLedgerStore::DecisionsBetween(
   }
 }
 
+absl::StatusOr<DecisionCount> SqliteLedgerStore::CountDecisionsBetween(
+    int64_t from_micros, int64_t to_micros) {
+  absl::StatusOr<SqliteStatement*> s = Statement(
+      "SELECT COUNT(*), COALESCE(MAX(leaf_index), -1) FROM records "
+      "WHERE kind = 1 AND time_micros >= ?1 AND time_micros < ?2");
+  if (!s.ok()) return s.status();
+  SqliteStatement& stmt = **s;
+  stmt.Bind(1, from_micros).Bind(2, to_micros);
+  absl::StatusOr<bool> row = stmt.Step();
+  DecisionCount count;
+  if (row.ok() && *row) {
+    count.count = static_cast<uint64_t>(stmt.Int(0));
+    count.last_leaf_index = stmt.Int(1);
+  }
+  stmt.Reset();
+  if (!row.ok()) return row.status();
+  return count;
+}
+
 absl::StatusOr<std::vector<StoredRecord>> SqliteLedgerStore::AccessRecordsAfter(
     int64_t after_leaf_index, int limit) {
   absl::StatusOr<SqliteStatement*> s = Statement(

@@ -264,6 +264,133 @@ TEST_F(AuditServiceTest, BacktestReportsExactlyTheDecisionsThatChange) {
   EXPECT_EQ(summary.candidate_digest(), RulesetDigest(GiftsScored(40, "2")));
 }
 
+TEST_F(AuditServiceTest, BacktestWithoutReportProgressSendsNoProgress) {
+  Record(15, true, 1714824000);
+  grpc::ClientContext context;
+  auto reader = stub_->Backtest(&context, CandidateFiles(GiftsScored(40, "2")));
+  v1::BacktestItem item;
+  std::vector<v1::BacktestItem::ItemCase> kinds;
+  while (reader->Read(&item)) kinds.push_back(item.item_case());
+  ASSERT_TRUE(reader->Finish().ok());
+  EXPECT_THAT(kinds, ElementsAre(v1::BacktestItem::kChange,
+                                 v1::BacktestItem::kSummary));
+}
+
+TEST_F(AuditServiceTest, BacktestReportsProgressAndPerOutputCounts) {
+  const std::string a = Record(15, true, 1714824000);  // grade and CSE level
+  Record(15, false, 1714824001);                       // no change
+  const std::string c = Record(9, true, 1714824002);   // CSE level only
+  Auditor auditor(ledger_.get(), &registry_, &types_);
+  // Each reading of the clock is a second after the last: a progress item
+  // after every decision.
+  absl::Time now = absl::FromUnixSeconds(1714900000);
+  auditor.set_clock([&now] { return now += absl::Seconds(1); });
+  v1::BacktestRequest request = CandidateFiles(GiftsScored(40, "2"));
+  request.set_report_progress(true);
+  absl::StatusOr<std::shared_ptr<const RuleSetVersion>> candidate =
+      auditor.BacktestCandidate(request);
+  ASSERT_TRUE(candidate.ok()) << candidate.status();
+  std::vector<std::string> trace;
+  v1::BacktestSummary summary;
+  std::string late;
+  absl::Status status = auditor.Backtest(
+      **candidate, request,
+      [&](const v1::BacktestItem& item) {
+        if (item.has_progress()) {
+          const v1::BacktestProgress& p = item.progress();
+          trace.push_back(absl::StrCat("progress ", p.done(), "/", p.total(),
+                                       " changed ", p.changed(), " failed ",
+                                       p.failed()));
+          // Recorded once the backtest counted: in the range, not replayed.
+          if (late.empty()) late = Record(15, true, 1714824003);
+        } else if (item.has_change()) {
+          trace.push_back("change " + item.change().decision_id());
+        } else if (item.has_summary()) {
+          trace.push_back("summary");
+          summary = item.summary();
+        }
+        return true;
+      },
+      [] { return false; });
+  ASSERT_TRUE(status.ok()) << status;
+  EXPECT_THAT(trace,
+              ElementsAre("progress 0/3 changed 0 failed 0", "change " + a,
+                          "progress 1/3 changed 1 failed 0",
+                          "progress 2/3 changed 1 failed 0", "change " + c,
+                          "progress 3/3 changed 2 failed 0", "summary"));
+  EXPECT_EQ(summary.decisions_total(), 3);
+  EXPECT_EQ(summary.decisions_examined(), 3);
+  ASSERT_EQ(summary.outputs_size(), 2);
+  EXPECT_EQ(summary.outputs(0).output(), "grade");
+  EXPECT_EQ(summary.outputs(0).decisions(), 1);
+  EXPECT_THAT(summary.outputs(0).example_decision_ids(), ElementsAre(a));
+  EXPECT_EQ(summary.outputs(1).output(), "concerns[CSE].level");
+  EXPECT_EQ(summary.outputs(1).decisions(), 2);
+  EXPECT_THAT(summary.outputs(1).example_decision_ids(), ElementsAre(a, c));
+  EXPECT_TRUE(summary.failed_decision_ids().empty());
+}
+
+TEST_F(AuditServiceTest, BacktestNamesTheDecisionsItCouldNotEvaluate) {
+  const std::string a = Record(15, true, 1714824000);
+  const std::string b = Record(9, false, 1714824001);
+  // In force only from 2025: the recorded as_of (2024) is outside it.
+  std::vector<SourceFile> files = GiftsScored(40, "2");
+  for (SourceFile& f : files) {
+    if (f.path == "manifest.yaml") {
+      f.content = absl::StrReplaceAll(f.content, {{"effective_from: 2020-01-01",
+                                                   "effective_from: "
+                                                   "2025-01-01"}});
+    }
+  }
+  v1::BacktestRequest request = CandidateFiles(files);
+  request.set_report_progress(true);
+  grpc::ClientContext context;
+  auto reader = stub_->Backtest(&context, request);
+  v1::BacktestItem item;
+  std::vector<v1::BacktestItem> items;
+  while (reader->Read(&item)) items.push_back(item);
+  ASSERT_TRUE(reader->Finish().ok());
+  ASSERT_GE(items.size(), 2u);
+  EXPECT_EQ(items.front().progress().total(), 2);
+  const v1::BacktestSummary& summary = items.back().summary();
+  EXPECT_EQ(summary.decisions_failed(), 2);
+  EXPECT_EQ(summary.decisions_changed(), 0);
+  EXPECT_THAT(summary.failed_decision_ids(), ElementsAre(a, b));
+  EXPECT_TRUE(summary.outputs().empty());
+}
+
+TEST_F(AuditServiceTest, BacktestProgressIsAtMostOneASecond) {
+  for (int i = 0; i < 5; ++i) Record(15, false, 1714824000 + i);
+  Auditor auditor(ledger_.get(), &registry_, &types_);
+  absl::Time now = absl::FromUnixSeconds(1714900000);
+  // Half a second a reading: a progress item every other decision, never
+  // two within a second.
+  auditor.set_clock([&now] { return now += absl::Milliseconds(500); });
+  v1::BacktestRequest request = CandidateFiles(GiftsScored(40, "2"));
+  request.set_report_progress(true);
+  absl::StatusOr<std::shared_ptr<const RuleSetVersion>> candidate =
+      auditor.BacktestCandidate(request);
+  ASSERT_TRUE(candidate.ok()) << candidate.status();
+  std::vector<uint64_t> done;
+  std::vector<absl::Time> at;
+  ASSERT_TRUE(auditor
+                  .Backtest(
+                      **candidate, request,
+                      [&](const v1::BacktestItem& item) {
+                        if (item.has_progress()) {
+                          done.push_back(item.progress().done());
+                          at.push_back(now);
+                        }
+                        return true;
+                      },
+                      [] { return false; })
+                  .ok());
+  EXPECT_THAT(done, ElementsAre(0, 2, 4));
+  for (size_t i = 1; i < at.size(); ++i) {
+    EXPECT_GE(at[i] - at[i - 1], absl::Seconds(1));
+  }
+}
+
 TEST_F(AuditServiceTest, BacktestStopsWhenItsConsumerDoes) {
   for (int i = 0; i < 3; ++i) Record(15, true, 1714824000 + i);
   Auditor auditor(ledger_.get(), &registry_, &types_);

@@ -172,6 +172,8 @@ TEST_F(ServeTest, AssessStreamAnswersInOrderAndCarriesErrors) {
   ASSERT_THAT(responses, SizeIs(3));
   for (int i = 0; i < 3; ++i) {
     EXPECT_EQ(responses[i].client_request_id(), absl::StrCat("r", i));
+    // Progress: the error response counts like an answer.
+    EXPECT_EQ(responses[i].requests_answered(), i + 1);
   }
   EXPECT_TRUE(responses[0].has_assessment());
   EXPECT_EQ(responses[1].error().code(),

@@ -350,6 +350,26 @@ TEST_P(LedgerStoreConformance, DecisionsBetweenPageByTimeThenLeaf) {
             (std::vector<std::string>{"d-3", "d-4", "d-0"}));
 }
 
+TEST_P(LedgerStoreConformance, CountDecisionsBetweenCountsDecisionsOnly) {
+  absl::StatusOr<DecisionCount> none = store_->CountDecisionsBetween(0, 1000);
+  ASSERT_TRUE(none.ok()) << none.status();
+  EXPECT_EQ(none->count, 0u);
+  EXPECT_EQ(none->last_leaf_index, -1);
+  Write({Decision(0, "d-0", "", 300), Decision(1, "d-1", "", 100),
+         Activation(2, 150), Access(3, 200), Decision(4, "d-4", "", 200),
+         Decision(5, "d-5", "", 400)},
+        {});
+  // [100, 400): d-0, d-1, d-4; the largest leaf among them is 4.
+  absl::StatusOr<DecisionCount> some = store_->CountDecisionsBetween(100, 400);
+  ASSERT_TRUE(some.ok()) << some.status();
+  EXPECT_EQ(some->count, 3u);
+  EXPECT_EQ(some->last_leaf_index, 4);
+  EXPECT_EQ(store_->CountDecisionsBetween(INT64_MIN, INT64_MAX)->count, 4u);
+  EXPECT_EQ(
+      store_->CountDecisionsBetween(INT64_MIN, INT64_MAX)->last_leaf_index, 5);
+  EXPECT_EQ(store_->CountDecisionsBetween(101, 200)->count, 0u);
+}
+
 TEST_P(LedgerStoreConformance, AccessRecordsAfterPageByLeaf) {
   EXPECT_TRUE(store_->AccessRecordsAfter(-1, 10)->empty());
   // Access records among decisions and an activation, times out of order.
