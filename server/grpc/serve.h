@@ -15,8 +15,11 @@
 // with the metrics endpoint's bound port (Prometheus text at /metrics:
 // server/app/serve_metrics.h; JSON at /status: server/app/serve_status.h,
 // the transport, warnings, the active ruleset and each SIGHUP's outcome).
-// Both addresses are bound before either line is printed; either failing
-// is exit 2.
+// Then, when `console_listen` is set, the line
+//   lantern serve: console on http://<host>:<port>/
+// for the web console (server/http/console_server.h).
+// Every address is bound before any line is printed; any failing is
+// exit 2.
 //
 // Transport and access (transport_security.h, access_control.h): with
 // `tls_cert`, `tls_key` and `client_ca` (all three, and `access_file`
@@ -104,6 +107,9 @@ struct ServeOptions {
   // Prometheus metrics over HTTP (server/http/metrics_endpoint.h) on this
   // address; port 0 picks a free one; empty: no metrics endpoint.
   std::string metrics_listen = "127.0.0.1:9464";
+  // The web console (server/http/console_server.h) on this address; port 0
+  // picks a free one; empty: no console.
+  std::string console_listen;
   std::string ledger_path = "lantern-data/ledger.db";
   // Empty: ledger_path + ".key".
   std::string ledger_key_path;
