@@ -15,7 +15,11 @@ function el(tag, attrs, ...children) {
     else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
     else node.setAttribute(key, value === true ? "" : value);
   }
-  for (const child of children.flat()) {
+  return add(node, ...children);
+}
+// Appends children as el() does (arrays flattened, null and false skipped).
+function add(node, ...children) {
+  for (const child of children.flat(Infinity)) {
     if (child === undefined || child === null || child === false) continue;
     node.append(child instanceof Node ? child : document.createTextNode(String(child)));
   }
@@ -74,7 +78,7 @@ function purpose() { return $("purpose").value; }
 function showMessage(text) {
   const message = $("message");
   clear(message);
-  if (text) message.append(text);
+  if (text) add(message, text);
 }
 
 // ---- bytes ----
@@ -232,7 +236,7 @@ function renderDecision(response) {
   const a = record.assessment || {};
   const grade = a.grade || {};
   const leafIndex = response.leafIndex;
-  view.append(
+  add(view, 
     el("h2", { id: "decision-heading", tabindex: "-1" }, "Decision ", el("code", {}, record.decisionId)),
     el("dl", { class: "meta" },
       el("dt", {}, "Received"), el("dd", {}, record.receivedAt || ""),
@@ -286,10 +290,10 @@ async function replay(id) {
     const answer = await api("/api/replay", { id: id, purpose: purpose() }, "POST");
     clear(status);
     if (answer.outcome === "IDENTICAL") {
-      status.append(el("span", { id: "replay-outcome", class: "ok" }, "IDENTICAL"),
+      add(status, el("span", { id: "replay-outcome", class: "ok" }, "IDENTICAL"),
         " — the engine (", answer.engineVersion, ") gave the recorded answer again, byte for byte.");
     } else {
-      status.append(el("span", { id: "replay-outcome", class: "bad" }, answer.outcome),
+      add(status, el("span", { id: "replay-outcome", class: "bad" }, answer.outcome),
         " — recorded by ", answer.recordedEngineVersion, ", replayed by ", answer.engineVersion,
         table("Differences", ["Field", "Recorded", "Replayed"], (answer.differences || []).map((d) => [el("code", {}, d.path), d.recorded, d.replayed])));
     }
@@ -306,11 +310,11 @@ async function proveInclusion(id, leafIndex) {
     const result = await verifyProof(answer, leafIndex);
     clear(status);
     if (result.ok) {
-      status.append(el("span", { id: "proof-outcome", class: "ok" }, "VERIFIED"),
+      add(status, el("span", { id: "proof-outcome", class: "ok" }, "VERIFIED"),
         " in this browser: leaf ", result.leafIndex, " is in the ledger's tree of ", result.treeSize,
         " records, whose root ", el("code", {}, result.root), " is signed by the key ", el("code", {}, result.publicKey), ".");
     } else {
-      status.append(el("span", { id: "proof-outcome", class: "bad" }, "NOT VERIFIED"), ": ", result.reason);
+      add(status, el("span", { id: "proof-outcome", class: "bad" }, "NOT VERIFIED"), ": ", result.reason);
     }
   } catch (e) {
     status.textContent = "Proof refused: " + e.message;
@@ -321,8 +325,8 @@ function renderResults(answer, child) {
   const results = $("results");
   clear(results);
   const decisions = answer.decisions || [];
-  results.append(el("h3", {}, decisions.length + " decision" + (decisions.length === 1 ? "" : "s") + " for child ", el("code", {}, child), " (newest first)"));
-  results.append(table("Decisions", ["Decision", "Received", "Grade", "Ruleset"], decisions.map((d) => [
+  add(results, el("h3", {}, decisions.length + " decision" + (decisions.length === 1 ? "" : "s") + " for child ", el("code", {}, child), " (newest first)"));
+  add(results, table("Decisions", ["Decision", "Received", "Grade", "Ruleset"], decisions.map((d) => [
     el("a", { href: "#/decision/" + encodeURIComponent(d.decisionId) }, d.decisionId),
     d.receivedAt || "", d.assessment && d.assessment.grade ? d.assessment.grade.grade : "",
     d.assessment && d.assessment.ruleset ? d.assessment.ruleset.version : ""])));
@@ -362,7 +366,7 @@ async function showRuleSets() {
   clear(view);
   try {
     const answer = await api("/api/rulesets");
-    view.append(el("h2", { id: "rulesets-heading", tabindex: "-1" }, "Ruleset versions"),
+    add(view, el("h2", { id: "rulesets-heading", tabindex: "-1" }, "Ruleset versions"),
       table("Every version ever active, oldest first", ["Id", "Version", "Digest", "Active", "Files"], (answer.rulesets || []).map((r) => [
         r.id, r.version, el("code", {}, r.digest), r.digest === answer.activeDigest ? el("strong", {}, "active") : "",
         JSON.stringify(r).length > 0 ? (r.files || []).map((f) => f.path || f).join(", ") : ""])));

@@ -258,6 +258,11 @@ def run(lantern, src, artefacts, tmp):
                           % (link.get_attribute("href"), rule["id"]))
         check(driver.find_elements(By.CSS_SELECTOR, ".cite a[href^='http']"),
               "no citation link on the page")
+        body = driver.find_element(By.TAG_NAME, "body").text
+        for junk in ("undefined", "[object", "NaN"):
+            check(junk not in body, "the decision page shows %r" % junk)
+        check("\nnull\n" not in body and not body.startswith("null"),
+              "the decision page shows null")
         browser.no_errors("the decision page")
         browser.shot("03-decision", full=True)
 
