@@ -69,6 +69,17 @@ void AccessControl::SetPolicy(std::shared_ptr<const AccessPolicy> policy) {
 
 Caller AccessControl::LocalCaller() { return {kLocal, RoleSet::All()}; }
 
+Caller AccessControl::IdentifyPrincipal(std::string principal) const {
+  std::shared_ptr<const AccessPolicy> current = policy();
+  if (current == nullptr) return LocalCaller();
+  Caller caller;
+  caller.principal = std::move(principal);
+  if (!caller.principal.empty()) {
+    caller.roles = current->RolesOf(caller.principal);
+  }
+  return caller;
+}
+
 Caller AccessControl::Identify(const grpc::ServerContextBase& context) const {
   std::shared_ptr<const AccessPolicy> current = policy();
   if (current == nullptr) return LocalCaller();

@@ -137,6 +137,10 @@ class AccessControl {
   // The caller of a call without a client certificate in local mode:
   // "local" with every role.
   static Caller LocalCaller();
+  // The caller named `principal` by another edge's certificate check (the
+  // web console): its roles from the policy (none for a principal the
+  // policy does not name); "local" with every role in local mode.
+  Caller IdentifyPrincipal(std::string principal) const;
 
   // OK, or INVALID_ARGUMENT: a read of recorded decisions needs a purpose
   // of 1..kMaxPurposeBytes bytes that is not only blanks.

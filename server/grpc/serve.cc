@@ -160,13 +160,8 @@ int CheckTransportFlags(const ServeOptions& options, std::ostream& err) {
            "--allow_plaintext_non_loopback when a sidecar terminates TLS\n";
     return 2;
   }
-  // The web console: plain text under the same rule as the gRPC port; not
-  // yet over TLS, where plain text would bypass the certificates.
-  if (!options.console_listen.empty() && tls_files == 3) {
-    err << "lantern serve: --console_listen is not served with mutual TLS "
-           "yet: its callers would have no certificates; leave it out\n";
-    return 2;
-  }
+  // The web console: HTTPS with the same certificates, or plain text
+  // under the same rule as the gRPC port.
   if (!options.console_listen.empty() && tls_files == 0 &&
       !IsLoopbackListen(options.console_listen) &&
       !options.allow_plaintext_non_loopback) {
@@ -624,7 +619,12 @@ int RunServe(const ServeOptions& options, const FactTypes& types,
     }
     metrics_address = *bound;
   }
-  ConsoleServer console(audit_service.auditor(), access.get(), &registry);
+  ConsoleServer console(
+      audit_service.auditor(), access.get(), &registry,
+      transport.tls != nullptr
+          ? std::optional<ConsoleTls>(ConsoleTls{
+                options.tls_cert, options.tls_key, options.client_ca})
+          : std::nullopt);
   std::string console_address;
   if (!options.console_listen.empty()) {
     absl::StatusOr<std::string> bound = console.Bind(options.console_listen);
@@ -648,8 +648,9 @@ int RunServe(const ServeOptions& options, const FactTypes& types,
   }
   if (!console_address.empty()) {
     console.Start();
-    out << "lantern serve: console on http://" << console_address << "/"
-        << std::endl;
+    out << "lantern serve: console on "
+        << (transport.tls != nullptr ? "https://" : "http://")
+        << console_address << "/" << std::endl;
   }
   if (transport.tls != nullptr) {
     err << "lantern serve: mutual TLS; client certificates verified against "

@@ -17,7 +17,9 @@
 // the transport, warnings, the active ruleset and each SIGHUP's outcome).
 // Then, when `console_listen` is set, the line
 //   lantern serve: console on http://<host>:<port>/
-// for the web console (server/http/console_server.h).
+// for the web console (server/http/console_server.h): https:// with mutual
+// TLS, which the console serves with the same certificates and access
+// file; plain text only on loopback, as `listen`.
 // Every address is bound before any line is printed; any failing is
 // exit 2.
 //

@@ -16,6 +16,8 @@
 #include "google/protobuf/util/json_util.h"
 #include "httplib.h"
 #include "lantern/v1/service.pb.h"
+#include "openssl/ssl.h"
+#include "openssl/x509v3.h"
 #include "server/app/echo_value.h"
 #include "server/grpc/disclosure.h"
 #include "server/grpc/ruleset_proto.h"
@@ -146,6 +148,57 @@ absl::StatusOr<Response> DiscloseAndWait(AccessControl* access,
   return *std::move(disclosed);
 }
 
+// The principal a client certificate names: its first SAN URI, else its
+// first SAN DNS name, else its subject CN (as PrincipalFromAuthContext
+// reads gRPC's); empty without one.
+std::string PrincipalFromCertificate(X509* cert) {
+  if (cert == nullptr) return "";
+  std::string uri, dns;
+  auto* names = static_cast<GENERAL_NAMES*>(
+      X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
+  for (int i = 0; names != nullptr && i < sk_GENERAL_NAME_num(names); ++i) {
+    const GENERAL_NAME* name = sk_GENERAL_NAME_value(names, i);
+    if (name->type != GEN_URI && name->type != GEN_DNS) continue;
+    const ASN1_IA5STRING* text = name->d.ia5;
+    std::string value(
+        reinterpret_cast<const char*>(ASN1_STRING_get0_data(text)),
+        ASN1_STRING_length(text));
+    if (name->type == GEN_URI && uri.empty()) uri = value;
+    if (name->type == GEN_DNS && dns.empty()) dns = value;
+  }
+  GENERAL_NAMES_free(names);
+  if (!uri.empty()) return uri;
+  if (!dns.empty()) return dns;
+  X509_NAME* subject = X509_get_subject_name(cert);
+  const int at = X509_NAME_get_index_by_NID(subject, NID_commonName, -1);
+  if (at < 0) return "";
+  const ASN1_STRING* cn =
+      X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subject, at));
+  return std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(cn)),
+                     ASN1_STRING_length(cn));
+}
+
+// Sets up the console's TLS context: the chain, the key, client
+// certificates required and verified against the client CA, TLS 1.2+.
+bool SetUpTls(SSL_CTX& context, const ConsoleTls& tls) {
+  SSL_CTX_set_min_proto_version(&context, TLS1_2_VERSION);
+  SSL_CTX_set_options(&context,
+                      SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
+  if (SSL_CTX_use_certificate_chain_file(&context, tls.cert.c_str()) != 1 ||
+      SSL_CTX_use_PrivateKey_file(&context, tls.key.c_str(),
+                                  SSL_FILETYPE_PEM) != 1 ||
+      SSL_CTX_check_private_key(&context) != 1 ||
+      SSL_CTX_load_verify_locations(&context, tls.client_ca.c_str(), nullptr) !=
+          1) {
+    return false;
+  }
+  STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(tls.client_ca.c_str());
+  if (names != nullptr) SSL_CTX_set_client_CA_list(&context, names);
+  SSL_CTX_set_verify(
+      &context, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
+  return true;
+}
+
 // Whether `host_header` names a loopback host with `port`.
 bool LoopbackHost(const std::string& host_header, int port) {
   const size_t colon = host_header.rfind(':');
@@ -166,9 +219,22 @@ struct ConsoleServer::Handlers {
   Auditor* auditor;
   AccessControl* access;
   const RuleSetRegistry* registry;
+  bool tls = false;
   // Set by Bind: a loopback console checks Host against this port.
   bool loopback = false;
   int port = 0;
+
+  // Who is calling: the client certificate's principal over HTTPS.
+  Caller Identify(const httplib::Request& request) const {
+    if (!tls) return AccessControl::LocalCaller();
+    std::string principal;
+    if (request.ssl != nullptr) {
+      X509* cert = SSL_get1_peer_certificate(request.ssl);
+      principal = PrincipalFromCertificate(cert);
+      X509_free(cert);
+    }
+    return access->IdentifyPrincipal(std::move(principal));
+  }
 
   // The caller, admitted to `method`; else the refusal sent.
   std::optional<Caller> Admit(const httplib::Request& request,
@@ -181,7 +247,7 @@ struct ConsoleServer::Handlers {
                                  : absl::StrCat("ipv4:", request.remote_addr,
                                                 ":", request.remote_port);
     absl::StatusOr<Caller> caller =
-        access->AdmitCaller(AccessControl::LocalCaller(), method, peer);
+        access->AdmitCaller(Identify(request), method, peer);
     if (!caller.ok()) {
       SendError(response, caller.status());
       return std::nullopt;
@@ -216,8 +282,8 @@ struct ConsoleServer::Handlers {
     SendMessage(response, *answer);
   }
 
-  void Whoami(const httplib::Request&, httplib::Response& response) {
-    const Caller caller = AccessControl::LocalCaller();
+  void Whoami(const httplib::Request& request, httplib::Response& response) {
+    const Caller caller = Identify(request);
     response.set_content(
         absl::StrCat("{\"principal\":", JsonString(caller.principal),
                      ",\"roles\":", JsonString(caller.roles.Describe()),
@@ -334,10 +400,15 @@ struct ConsoleServer::Handlers {
 };
 
 ConsoleServer::ConsoleServer(Auditor* auditor, AccessControl* access,
-                             const RuleSetRegistry* registry)
-    : handlers_(
-          std::make_unique<Handlers>(Handlers{auditor, access, registry})),
-      server_(std::make_unique<httplib::Server>()) {
+                             const RuleSetRegistry* registry,
+                             std::optional<ConsoleTls> tls)
+    : handlers_(std::make_unique<Handlers>(
+          Handlers{auditor, access, registry, tls.has_value()})),
+      server_([&tls]() -> std::unique_ptr<httplib::Server> {
+        if (!tls.has_value()) return std::make_unique<httplib::Server>();
+        return std::make_unique<httplib::SSLServer>(
+            [&tls](SSL_CTX& context) { return SetUpTls(context, *tls); });
+      }()) {
   // A few people at a time: four threads, not one per core.
   server_->new_task_queue = [] { return new httplib::ThreadPool(4); };
   server_->set_default_headers({
@@ -395,6 +466,10 @@ ConsoleServer::ConsoleServer(Auditor* auditor, AccessControl* access,
 ConsoleServer::~ConsoleServer() { Stop(); }
 
 absl::StatusOr<std::string> ConsoleServer::Bind(const std::string& address) {
+  if (!server_->is_valid()) {
+    return absl::InvalidArgumentError(
+        "console: the TLS certificate, key or client CA cannot be used");
+  }
   absl::StatusOr<std::string> bound = BindHttp(*server_, address, "console");
   if (!bound.ok()) return bound;
   const size_t colon = bound->rfind(':');

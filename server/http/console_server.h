@@ -24,8 +24,12 @@
 // Access is that of gRPC: each API call is admitted as the Audit method it
 // stands for (AccessControl::AdmitCaller and its method table; the access
 // log records that method), reads of recorded decisions need a purpose and
-// are logged before they are answered. The caller is "local" with every
-// role (plain text is accepted only on loopback, as for gRPC's port; the
+// are logged before they are answered, and an auditor's answers have the
+// personal data removed (disclosure.h). Over HTTPS (ConsoleTls) the caller
+// is the principal its client certificate names — first SAN URI, else
+// first SAN DNS name, else subject CN, as for gRPC — with the roles the
+// access policy gives it; in plain text it is "local" with every role
+// (plain text is accepted only on loopback, as for gRPC's port; the
 // caller of a plain-text listener is whoever can reach it). Errors are
 // {"error": message, "code": "INVALID_ARGUMENT"} with the HTTP status
 // for the code (400, 401, 403, 404, 409 for FAILED_PRECONDITION, 503, 500).
@@ -46,6 +50,7 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -61,13 +66,24 @@ class Server;
 
 namespace lantern {
 
+// The console's HTTPS: PEM files, as serve's mutual TLS (the same three).
+struct ConsoleTls {
+  std::string cert;
+  std::string key;
+  std::string client_ca;
+};
+
 class ConsoleServer {
  public:
   // REQUIRES: `access` and `registry` outlive the server; `auditor` too
   // when not null (null: the ledger is off, and decision reads answer
-  // FAILED_PRECONDITION).
+  // FAILED_PRECONDITION). With `tls`, HTTPS with client certificates
+  // required and verified against tls->client_ca (TLS 1.2 or later); the
+  // files are read once, here (a SIGHUP's new certificates reach gRPC,
+  // not the console: restart to renew them).
   ConsoleServer(Auditor* auditor, AccessControl* access,
-                const RuleSetRegistry* registry);
+                const RuleSetRegistry* registry,
+                std::optional<ConsoleTls> tls = std::nullopt);
   ~ConsoleServer();
   ConsoleServer(const ConsoleServer&) = delete;
   ConsoleServer& operator=(const ConsoleServer&) = delete;
