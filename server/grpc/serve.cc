@@ -620,7 +620,8 @@ int RunServe(const ServeOptions& options, const FactTypes& types,
     metrics_address = *bound;
   }
   ConsoleServer console(
-      audit_service.auditor(), access.get(), &registry,
+      audit_service.auditor(), access.get(), &registry, &rulesets_service,
+      options.activation_analysis ? &analysis : nullptr,
       transport.tls != nullptr
           ? std::optional<ConsoleTls>(ConsoleTls{
                 options.tls_cert, options.tls_key, options.client_ca})

@@ -219,6 +219,8 @@ struct ConsoleServer::Handlers {
   Auditor* auditor;
   AccessControl* access;
   const RuleSetRegistry* registry;
+  const RuleSetsService* rulesets;
+  const ActivationAnalysis* analysis;
   bool tls = false;
   // Set by Bind: a loopback console checks Host against this port.
   bool loopback = false;
@@ -397,13 +399,73 @@ struct ConsoleServer::Handlers {
     if (active != nullptr) list.set_active_digest(active->digest);
     SendMessage(response, list);
   }
+
+  void RuleSet(const httplib::Request& request, httplib::Response& response) {
+    if (!Admit(request, response, "/lantern.v1.RuleSets/Get")) return;
+    absl::StatusOr<v1::GetRuleSetResponse> got =
+        rulesets->GetVersion(Param(request, "version"));
+    if (!got.ok()) {
+      SendError(response, got.status());
+      return;
+    }
+    SendMessage(response, *got);
+  }
+
+  void RuleSetDiff(const httplib::Request& request,
+                   httplib::Response& response) {
+    if (!Admit(request, response, "/lantern.v1.RuleSets/Get")) return;
+    if (analysis == nullptr) {
+      SendError(response,
+                absl::FailedPreconditionError("the solver's analysis is off "
+                                              "(--activation_analysis=false)"));
+      return;
+    }
+    std::shared_ptr<const RuleSetVersion> versions[2];
+    const char* names[2] = {"old", "new"};
+    for (int i = 0; i < 2; ++i) {
+      const std::string wanted = Param(request, names[i]);
+      versions[i] = registry->Find(wanted);
+      if (versions[i] == nullptr) {
+        SendError(response,
+                  absl::NotFoundError(absl::StrCat(
+                      names[i], ": this server holds no ruleset version ",
+                      EchoValue(wanted))));
+        return;
+      }
+    }
+    absl::StatusOr<DiffReport> diff =
+        analysis->Diff(*versions[0], *versions[1]);
+    if (!diff.ok()) {
+      SendError(response, diff.status());
+      return;
+    }
+    std::string json = "{";
+    for (int i = 0; i < 2; ++i) {
+      absl::StatusOr<std::string> info = ToJson(
+          RuleSetInfoProto(*versions[i], versions[i] == registry->Active()));
+      if (!info.ok()) {
+        SendError(response, info.status());
+        return;
+      }
+      absl::StrAppend(&json, JsonString(names[i]), ":", *info, ",");
+    }
+    absl::StrAppend(&json,
+                    "\"differs\":", diff->HasDifferences() ? "true" : "false",
+                    ",\"text\":",
+                    JsonString(FormatDiff(*versions[0]->ruleset,
+                                          *versions[1]->ruleset, *diff)),
+                    "}");
+    response.set_content(json, kJson);
+  }
 };
 
 ConsoleServer::ConsoleServer(Auditor* auditor, AccessControl* access,
                              const RuleSetRegistry* registry,
+                             const RuleSetsService* rulesets,
+                             const ActivationAnalysis* analysis,
                              std::optional<ConsoleTls> tls)
-    : handlers_(std::make_unique<Handlers>(
-          Handlers{auditor, access, registry, tls.has_value()})),
+    : handlers_(std::make_unique<Handlers>(Handlers{
+          auditor, access, registry, rulesets, analysis, tls.has_value()})),
       server_([&tls]() -> std::unique_ptr<httplib::Server> {
         if (!tls.has_value()) return std::make_unique<httplib::Server>();
         return std::make_unique<httplib::SSLServer>(
@@ -461,6 +523,8 @@ ConsoleServer::ConsoleServer(Auditor* auditor, AccessControl* access,
   server_->Post("/api/replay", route(&Handlers::Replay));
   server_->Get("/api/proof", route(&Handlers::Proof));
   server_->Get("/api/rulesets", route(&Handlers::RuleSets));
+  server_->Get("/api/ruleset", route(&Handlers::RuleSet));
+  server_->Get("/api/ruleset_diff", route(&Handlers::RuleSetDiff));
 }
 
 ConsoleServer::~ConsoleServer() { Stop(); }

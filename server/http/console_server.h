@@ -20,6 +20,11 @@
 //                                         "proof": GetInclusionProofResponse}
 //                                         (the proof against that head)
 //   GET  /api/rulesets                    the registry's versions
+//   GET  /api/ruleset?version=            GetRuleSetResponse (RuleSets.Get)
+//   GET  /api/ruleset_diff?old=&new=      {"old", "new": RuleSetInfo,
+//                                         "differs", "text"}: `lantern diff`
+//                                         of two versions the server holds
+//                                         (ActivationAnalysis::Diff)
 //
 // Access is that of gRPC: each API call is admitted as the Audit method it
 // stands for (AccessControl::AdmitCaller and its method table; the access
@@ -57,8 +62,10 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "server/app/auditor.h"
+#include "server/app/ruleset_analysis.h"
 #include "server/app/ruleset_registry.h"
 #include "server/grpc/access_control.h"
+#include "server/grpc/rulesets_service.h"
 
 namespace httplib {
 class Server;
@@ -75,14 +82,17 @@ struct ConsoleTls {
 
 class ConsoleServer {
  public:
-  // REQUIRES: `access` and `registry` outlive the server; `auditor` too
-  // when not null (null: the ledger is off, and decision reads answer
-  // FAILED_PRECONDITION). With `tls`, HTTPS with client certificates
+  // REQUIRES: `access`, `registry` and `rulesets` outlive the server;
+  // `auditor` and `analysis` too when not null (null auditor: the ledger is
+  // off, and decision reads answer FAILED_PRECONDITION; null analysis:
+  // ruleset differences do). With `tls`, HTTPS with client certificates
   // required and verified against tls->client_ca (TLS 1.2 or later); the
   // files are read once, here (a SIGHUP's new certificates reach gRPC,
   // not the console: restart to renew them).
   ConsoleServer(Auditor* auditor, AccessControl* access,
                 const RuleSetRegistry* registry,
+                const RuleSetsService* rulesets,
+                const ActivationAnalysis* analysis,
                 std::optional<ConsoleTls> tls = std::nullopt);
   ~ConsoleServer();
   ConsoleServer(const ConsoleServer&) = delete;

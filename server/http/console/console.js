@@ -366,13 +366,70 @@ async function showRuleSets() {
   clear(view);
   try {
     const answer = await api("/api/rulesets");
+    const versions = answer.rulesets || [];
+    const choose = (id, label, selected) => [
+      el("label", { for: id }, label),
+      el("select", { id: id }, versions.map((r) => el("option", { value: r.digest, selected: r.digest === selected },
+        r.version + " (" + r.digest.slice(0, 19) + "…)" + (r.digest === answer.activeDigest ? " active" : "")))),
+    ];
+    const older = versions.length > 1 ? versions[versions.length - 2].digest : answer.activeDigest;
     add(view, el("h2", { id: "rulesets-heading", tabindex: "-1" }, "Ruleset versions"),
-      table("Every version ever active, oldest first", ["Id", "Version", "Digest", "Active", "Files"], (answer.rulesets || []).map((r) => [
-        r.id, r.version, el("code", {}, r.digest), r.digest === answer.activeDigest ? el("strong", {}, "active") : "",
-        JSON.stringify(r).length > 0 ? (r.files || []).map((f) => f.path || f).join(", ") : ""])));
+      table("Every version ever active, oldest first", ["Id", "Version", "Digest", "Active", "Rules", "Tests passed"], versions.map((r) => [
+        r.id, el("a", { href: "#/ruleset/" + encodeURIComponent(r.digest) }, r.version), el("code", {}, r.digest),
+        r.digest === answer.activeDigest ? el("strong", {}, "active") : "",
+        r.ruleCount !== undefined ? String(r.ruleCount) : "", r.testsPassed !== undefined ? String(r.testsPassed) : ""])),
+      el("h3", {}, "Difference between two versions"),
+      el("p", { class: "hint" }, "What answers can differ between two versions, decided by the solver (lantern diff), with an episode that shows each difference."),
+      el("form", { id: "diff-form", onsubmit: (e) => {
+        e.preventDefault();
+        location.hash = "#/diff/" + encodeURIComponent($("diff-old").value) + "/" + encodeURIComponent($("diff-new").value);
+      } },
+      el("div", { class: "field" }, choose("diff-old", "Old version", older)),
+      el("div", { class: "field" }, choose("diff-new", "New version", answer.activeDigest)),
+      el("button", { type: "submit", id: "diff-button" }, "Compare")));
     $("rulesets-heading").focus();
   } catch (e) {
     showMessage("Cannot list rulesets: " + e.message);
+  }
+}
+
+async function showRuleSet(version) {
+  const view = $("view");
+  clear(view);
+  try {
+    const answer = await api("/api/ruleset", { version: version });
+    const info = answer.info || {};
+    add(view, el("h2", { id: "ruleset-heading", tabindex: "-1" }, "Ruleset ", info.id, " ", info.version),
+      el("p", {}, el("code", {}, info.digest), info.active ? [" ", el("strong", {}, "active")] : null),
+      el("p", {}, el("a", { href: "#/rulesets" }, "All versions")),
+      el("h3", {}, (answer.files || []).length + " files"),
+      (answer.files || []).map((f) => el("details", { class: "card" }, el("summary", {}, el("code", {}, f.path)),
+        el("pre", { class: "mono" }, atobText(f.content)))));
+    $("ruleset-heading").focus();
+  } catch (e) {
+    showMessage("Cannot show ruleset " + version + ": " + e.message);
+  }
+}
+
+// A bytes field (base64) as UTF-8 text.
+function atobText(content) {
+  return new TextDecoder().decode(b64(content));
+}
+
+async function showDiff(oldVersion, newVersion) {
+  const view = $("view");
+  clear(view);
+  add(view, el("h2", { id: "diff-heading", tabindex: "-1" }, "Difference between two versions"),
+    el("p", { id: "diff-status", role: "status" }, "The solver is comparing the two versions…"));
+  $("diff-heading").focus();
+  try {
+    const answer = await api("/api/ruleset_diff", { old: oldVersion, new: newVersion });
+    $("diff-status").textContent = (answer.differs ? "Answers can differ" : "No answer differs") +
+      " between " + answer.old.version + " and " + answer.new.version + ".";
+    add(view, el("p", {}, el("a", { href: "#/rulesets" }, "All versions")),
+      el("pre", { id: "diff-text", class: "mono" }, answer.text));
+  } catch (e) {
+    $("diff-status").textContent = "Cannot compare: " + e.message;
   }
 }
 
@@ -381,6 +438,10 @@ function route() {
   const decision = /^#\/decision\/(.+)$/.exec(hash);
   if (decision) { showDecision(decodeURIComponent(decision[1])); return; }
   if (hash === "#/rulesets") { showRuleSets(); return; }
+  const ruleset = /^#\/ruleset\/(.+)$/.exec(hash);
+  if (ruleset) { showRuleSet(decodeURIComponent(ruleset[1])); return; }
+  const diff = /^#\/diff\/([^/]+)\/([^/]+)$/.exec(hash);
+  if (diff) { showDiff(decodeURIComponent(diff[1]), decodeURIComponent(diff[2])); return; }
   clear($("view"));
 }
 

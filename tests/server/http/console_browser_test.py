@@ -17,6 +17,9 @@ drives Debian's chromium through chromedriver (python3-selenium):
   - the inclusion proof verifies in the browser, and the same proof with
     its root, an audit path hash, or the head's timestamp altered does not;
   - a search by child reference lists that child's decisions;
+  - the ruleset pages list the versions, a version's files, and the
+    solver's difference of two versions (here the one version with
+    itself: nothing differs);
   - no page logs a browser console error (the deliberate refusal's 400
     apart).
 
@@ -344,6 +347,25 @@ def run(lantern, src, artefacts, tmp):
         browser.text_of("rulesets-heading", lambda t: "Ruleset" in t)
         browser.no_errors("the rulesets page")
         browser.shot("06-rulesets")
+        active = first["ruleset"]
+        browser.find("a[href='#/ruleset/%s']" % active["digest"]).click()
+        browser.text_of("ruleset-heading",
+                        lambda t: active["version"] in t)
+        files = driver.find_elements(By.CSS_SELECTOR, "#view details pre")
+        check(files, "the ruleset page lists no files")
+        browser.find("#view details summary").click()
+        check(files[0].text.strip() != "", "a ruleset file shows no text")
+        browser.no_errors("the ruleset page")
+        browser.shot("07-ruleset-files")
+        # One version only: compared with itself, nothing differs.
+        driver.get(console + "#/rulesets")
+        browser.find("#diff-button").click()
+        status = browser.text_of(
+            "diff-status", lambda t: not t.startswith("The solver is"))
+        check(status.startswith("No answer differs"),
+              "a version compared with itself: %r" % status)
+        browser.no_errors("the ruleset difference")
+        browser.shot("08-ruleset-diff")
         print("PASS: console at %s; screenshots in %s" % (console, artefacts))
     finally:
         if browser is not None:
