@@ -5,8 +5,10 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 #include <optional>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
@@ -400,6 +402,65 @@ struct ConsoleServer::Handlers {
     SendMessage(response, list);
   }
 
+  // Decisions recorded per hour by grade over the last `hours` (1..168,
+  // default 24), oldest hour first. Counts only: no decision is disclosed,
+  // so no purpose is asked and nothing is logged; the caller needs the
+  // roles that may list decisions.
+  void Live(const httplib::Request& request, httplib::Response& response) {
+    if (!Admit(request, response, "/lantern.v1.Audit/ListDecisions")) return;
+    if (auditor == nullptr) {
+      SendError(response, absl::FailedPreconditionError("the ledger is off"));
+      return;
+    }
+    int hours = 24;
+    if (request.has_param("hours") &&
+        (!absl::SimpleAtoi(request.get_param_value("hours"), &hours) ||
+         hours < 1 || hours > 168)) {
+      SendError(response, absl::InvalidArgumentError(
+                              "hours: give a whole number from 1 to 168"));
+      return;
+    }
+    const int64_t now = absl::ToUnixSeconds(absl::Now());
+    const int64_t first_hour = (now / 3600 - hours + 1) * 3600;
+    // counts[hour][grade]
+    std::vector<std::map<std::string, int64_t>> counts(hours);
+    v1::ListDecisionsRequest page;
+    page.set_page_size(kSearchPage);
+    page.mutable_from()->set_seconds(first_hour);
+    for (;;) {
+      absl::StatusOr<v1::ListDecisionsResponse> got =
+          auditor->ListDecisions(page);
+      if (!got.ok()) {
+        SendError(response, got.status());
+        return;
+      }
+      for (const v1::DecisionRecord& d : got->decisions()) {
+        const int64_t at = (d.received_at().seconds() - first_hour) / 3600;
+        if (at < 0 || at >= hours) continue;
+        ++counts[at][v1::RiskGrade_Name(d.assessment().grade().grade())];
+      }
+      if (got->next_page_token().empty()) break;
+      page.set_page_token(got->next_page_token());
+    }
+    std::string json = "{\"hours\":[";
+    for (int i = 0; i < hours; ++i) {
+      absl::StrAppend(&json, i == 0 ? "" : ",", "{\"start\":",
+                      JsonString(absl::FormatTime(
+                          "%Y-%m-%dT%H:%M:%SZ",
+                          absl::FromUnixSeconds(first_hour + 3600 * i),
+                          absl::UTCTimeZone())),
+                      ",\"grades\":{");
+      bool first = true;
+      for (const auto& [grade, n] : counts[i]) {
+        absl::StrAppend(&json, first ? "" : ",", JsonString(grade), ":", n);
+        first = false;
+      }
+      absl::StrAppend(&json, "}}");
+    }
+    absl::StrAppend(&json, "]}");
+    response.set_content(json, kJson);
+  }
+
   void RuleSet(const httplib::Request& request, httplib::Response& response) {
     if (!Admit(request, response, "/lantern.v1.RuleSets/Get")) return;
     absl::StatusOr<v1::GetRuleSetResponse> got =
@@ -524,6 +585,7 @@ ConsoleServer::ConsoleServer(Auditor* auditor, AccessControl* access,
   server_->Get("/api/proof", route(&Handlers::Proof));
   server_->Get("/api/rulesets", route(&Handlers::RuleSets));
   server_->Get("/api/ruleset", route(&Handlers::RuleSet));
+  server_->Get("/api/live", route(&Handlers::Live));
   server_->Get("/api/ruleset_diff", route(&Handlers::RuleSetDiff));
 }
 

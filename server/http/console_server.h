@@ -20,6 +20,8 @@
 //                                         "proof": GetInclusionProofResponse}
 //                                         (the proof against that head)
 //   GET  /api/rulesets                    the registry's versions
+//   GET  /api/live?hours=                 decisions recorded per hour by
+//                                         grade (counts only: no purpose)
 //   GET  /api/ruleset?version=            GetRuleSetResponse (RuleSets.Get)
 //   GET  /api/ruleset_diff?old=&new=      {"old", "new": RuleSetInfo,
 //                                         "differs", "text"}: `lantern diff`

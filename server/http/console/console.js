@@ -433,11 +433,43 @@ async function showDiff(oldVersion, newVersion) {
   }
 }
 
+const GRADES = ["HIGH", "MEDIUM", "LOW", "VERY_LOW"];
+
+// Decisions per hour by grade, refreshed every minute while shown.
+let liveTimer = null;
+async function showLive() {
+  const view = $("view");
+  try {
+    const answer = await api("/api/live", { hours: 24 });
+    clear(view);
+    const hours = answer.hours || [];
+    const most = Math.max(1, ...hours.map((h) => GRADES.reduce((n, g) => n + (h.grades[g] || 0), 0)));
+    add(view, el("h2", { id: "live-heading", tabindex: "-1" }, "Decisions per hour by grade"),
+      el("p", { class: "hint" }, "The last 24 hours (UTC), oldest first; refreshed every minute. Counts only."),
+      table("Decisions recorded per hour", ["Hour starting", ...GRADES, "Total", ""], hours.map((h) => {
+        const total = GRADES.reduce((n, g) => n + (h.grades[g] || 0), 0);
+        return [h.start.slice(0, 16).replace("T", " "), ...GRADES.map((g) => String(h.grades[g] || 0)), el("strong", {}, String(total)),
+          el("span", { class: "bars", "aria-hidden": "true" }, GRADES.map((g) => el("span", {
+            class: "bar bar-" + g, "data-width": String(Math.round(100 * (h.grades[g] || 0) / most)) })))];
+      })));
+    for (const bar of view.querySelectorAll(".bar")) bar.style.width = bar.dataset.width + "%";
+  } catch (e) {
+    showMessage("Cannot show the live view: " + e.message);
+  }
+}
+
 function route() {
+  if (liveTimer !== null) { clearInterval(liveTimer); liveTimer = null; }
   const hash = location.hash || "#/";
   const decision = /^#\/decision\/(.+)$/.exec(hash);
   if (decision) { showDecision(decodeURIComponent(decision[1])); return; }
   if (hash === "#/rulesets") { showRuleSets(); return; }
+  if (hash === "#/live") {
+    clear($("view"));
+    showLive().then(() => { const h = $("live-heading"); if (h) h.focus(); });
+    liveTimer = setInterval(showLive, 60000);
+    return;
+  }
   const ruleset = /^#\/ruleset\/(.+)$/.exec(hash);
   if (ruleset) { showRuleSet(decodeURIComponent(ruleset[1])); return; }
   const diff = /^#\/diff\/([^/]+)\/([^/]+)$/.exec(hash);

@@ -20,6 +20,7 @@ drives Debian's chromium through chromedriver (python3-selenium):
   - the ruleset pages list the versions, a version's files, and the
     solver's difference of two versions (here the one version with
     itself: nothing differs);
+  - the live view counts the decisions made, by grade;
   - no page logs a browser console error (the deliberate refusal's 400
     apart).
 
@@ -342,6 +343,29 @@ def run(lantern, src, artefacts, tmp):
               "child search lists another child's decision")
         browser.no_errors("the child search")
         browser.shot("05-child-search")
+
+        # The live view counts the three decisions by grade.
+        driver.get(console + "#/live")
+        browser.text_of("live-heading", lambda t: "per hour" in t)
+        rows = driver.find_elements(By.CSS_SELECTOR, "#view tbody tr")
+        check(len(rows) == 24, "the live view has %d hours, not 24"
+              % len(rows))
+        header = [th.text for th in driver.find_elements(
+            By.CSS_SELECTOR, "#view thead th")]
+        shown = {}
+        for row in rows:
+            cells = [td.text for td in row.find_elements(By.TAG_NAME, "td")]
+            for grade, count in zip(header[1:5], cells[1:5]):
+                shown[grade] = shown.get(grade, 0) + int(count)
+        made = {}
+        for answer in (first, second, other):
+            grade = answer["grade"]["grade"]
+            made[grade] = made.get(grade, 0) + 1
+        check({g: n for g, n in shown.items() if n} == made,
+              "the live view counts %r, the decisions made %r"
+              % (shown, made))
+        browser.no_errors("the live view")
+        browser.shot("09-live")
 
         driver.get(console + "#/rulesets")
         browser.text_of("rulesets-heading", lambda t: "Ruleset" in t)
