@@ -404,16 +404,11 @@ async function showRuleSet(version) {
       el("p", {}, el("a", { href: "#/rulesets" }, "All versions")),
       el("h3", {}, (answer.files || []).length + " files"),
       (answer.files || []).map((f) => el("details", { class: "card" }, el("summary", {}, el("code", {}, f.path)),
-        el("pre", { class: "mono" }, atobText(f.content)))));
+        el("pre", { class: "mono" }, f.content))));
     $("ruleset-heading").focus();
   } catch (e) {
     showMessage("Cannot show ruleset " + version + ": " + e.message);
   }
-}
-
-// A bytes field (base64) as UTF-8 text.
-function atobText(content) {
-  return new TextDecoder().decode(b64(content));
 }
 
 async function showDiff(oldVersion, newVersion) {

@@ -35,6 +35,7 @@ import sys
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 
 from selenium import webdriver
@@ -372,7 +373,8 @@ def run(lantern, src, artefacts, tmp):
         browser.no_errors("the rulesets page")
         browser.shot("06-rulesets")
         active = first["ruleset"]
-        browser.find("a[href='#/ruleset/%s']" % active["digest"]).click()
+        browser.find("a[href='#/ruleset/%s']"
+                     % urllib.parse.quote(active["digest"], safe="")).click()
         browser.text_of("ruleset-heading",
                         lambda t: active["version"] in t)
         files = driver.find_elements(By.CSS_SELECTOR, "#view details pre")
@@ -383,7 +385,8 @@ def run(lantern, src, artefacts, tmp):
         browser.shot("07-ruleset-files")
         # One version only: compared with itself, nothing differs.
         driver.get(console + "#/rulesets")
-        browser.find("#diff-button").click()
+        browser.wait.until(EC.element_to_be_clickable(
+            (By.ID, "diff-button"))).click()
         status = browser.text_of(
             "diff-status", lambda t: not t.startswith("The solver is"))
         check(status.startswith("No answer differs"),
