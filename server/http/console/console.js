@@ -456,6 +456,10 @@ async function showLive() {
 function route() {
   if (liveTimer !== null) { clearInterval(liveTimer); liveTimer = null; }
   const hash = location.hash || "#/";
+  // The search form and its results belong to the search and decision pages.
+  const searching = hash === "#/" || hash.startsWith("#/decision/");
+  $("search-section").hidden = !searching;
+  if (!searching) showMessage("");
   const decision = /^#\/decision\/(.+)$/.exec(hash);
   if (decision) { showDecision(decodeURIComponent(decision[1])); return; }
   if (hash === "#/rulesets") { showRuleSets(); return; }
