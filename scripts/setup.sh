@@ -24,6 +24,7 @@ PACKAGES=(
   prometheus
   systemd
   debootstrap
+  chromium chromium-driver python3-selenium
 )
 
 missing=()

@@ -74,6 +74,10 @@
   X(std::string, metrics_listen, "127.0.0.1:9464", kAny, o.metrics_listen = v, \
     "serve: where Prometheus scrapes /metrics (HTTP); port 0 picks a free "    \
     "port, printed as 'lantern serve: metrics on HOST:PORT'; empty: none")     \
+  X(std::string, console_listen, "", kAny, o.console_listen = v,               \
+    "serve: where the web console serves: HTTPS with the TLS flags, else "     \
+    "plain HTTP on loopback only (as --listen); port 0 picks a free port, "    \
+    "printed as 'lantern serve: console on URL'; empty (the default): none")   \
   X(std::string, ledger, "lantern-data/ledger.db", kAny, o.ledger_path = v,    \
     "serve: the audit ledger: a SQLite file, created with its directory on "   \
     "first start, or a PostgreSQL database shared by replicas, as a libpq "    \

@@ -67,9 +67,22 @@ void AccessControl::SetPolicy(std::shared_ptr<const AccessPolicy> policy) {
   if (policy_ != nullptr && policy != nullptr) policy_ = std::move(policy);
 }
 
+Caller AccessControl::LocalCaller() { return {kLocal, RoleSet::All()}; }
+
+Caller AccessControl::IdentifyPrincipal(std::string principal) const {
+  std::shared_ptr<const AccessPolicy> current = policy();
+  if (current == nullptr) return LocalCaller();
+  Caller caller;
+  caller.principal = std::move(principal);
+  if (!caller.principal.empty()) {
+    caller.roles = current->RolesOf(caller.principal);
+  }
+  return caller;
+}
+
 Caller AccessControl::Identify(const grpc::ServerContextBase& context) const {
   std::shared_ptr<const AccessPolicy> current = policy();
-  if (current == nullptr) return {kLocal, RoleSet::All()};
+  if (current == nullptr) return LocalCaller();
   Caller caller;
   std::shared_ptr<const grpc::AuthContext> auth = context.auth_context();
   if (auth != nullptr) caller.principal = PrincipalFromAuthContext(*auth);
@@ -81,7 +94,12 @@ Caller AccessControl::Identify(const grpc::ServerContextBase& context) const {
 
 absl::StatusOr<Caller> AccessControl::Admit(
     const grpc::ServerContextBase& context, absl::string_view method) {
-  Caller caller = Identify(context);
+  return AdmitCaller(Identify(context), method, context.peer());
+}
+
+absl::StatusOr<Caller> AccessControl::AdmitCaller(Caller caller,
+                                                  absl::string_view method,
+                                                  absl::string_view peer) {
   const MethodAccess* access = FindMethod(method);
   absl::Status refusal;
   if (caller.principal.empty()) {
@@ -98,7 +116,7 @@ absl::StatusOr<Caller> AccessControl::Admit(
         caller.roles.empty() ? "no role" : caller.roles.Describe()));
   }
   if (refusal.ok()) return caller;
-  RecordRefusal(NewRecord(caller, method), refusal, context.peer());
+  RecordRefusal(NewRecord(caller, method), refusal, peer);
   return refusal;
 }
 

@@ -130,6 +130,17 @@ class AccessControl {
   // the method needs.
   absl::StatusOr<Caller> Admit(const grpc::ServerContextBase& context,
                                absl::string_view method);
+  // The same for a caller identified by another edge (the web console):
+  // `peer` names where it called from, for the refusal's record.
+  absl::StatusOr<Caller> AdmitCaller(Caller caller, absl::string_view method,
+                                     absl::string_view peer);
+  // The caller of a call without a client certificate in local mode:
+  // "local" with every role.
+  static Caller LocalCaller();
+  // The caller named `principal` by another edge's certificate check (the
+  // web console): its roles from the policy (none for a principal the
+  // policy does not name); "local" with every role in local mode.
+  Caller IdentifyPrincipal(std::string principal) const;
 
   // OK, or INVALID_ARGUMENT: a read of recorded decisions needs a purpose
   // of 1..kMaxPurposeBytes bytes that is not only blanks.

@@ -14,6 +14,7 @@
 #include "google/protobuf/util/time_util.h"
 #include "server/app/echo_value.h"
 #include "server/app/personal_data.h"
+#include "server/grpc/disclosure.h"
 #include "server/grpc/request_parsing.h"
 #include "server/grpc/ruleset_proto.h"
 #include "server/grpc/status_map.h"
@@ -50,109 +51,21 @@ grpc::ServerUnaryReactor* Inline(grpc::CallbackServerContext* context,
   return reactor;
 }
 
-// What the caller's roles let it see of recorded decisions.
-enum class View { kFull, kWithoutPersonalData, kOwnOnly };
-
-View ViewOf(const Caller& caller) {
-  if (caller.roles.Has(Role::kDataOfficer)) return View::kFull;
-  if (caller.roles.Has(Role::kAuditor)) return View::kWithoutPersonalData;
-  return View::kOwnOnly;  // an assessor (GetDecision only, by the table)
-}
-
-// The decisions an answer carries, and whether all of them were made by
-// `principal`.
-void AddDecisionIds(const v1::GetDecisionResponse& r, v1::AccessRecord* a) {
-  a->add_decision_ids(r.decision().decision_id());
-}
-void AddDecisionIds(const v1::ListDecisionsResponse& r, v1::AccessRecord* a) {
-  for (const v1::DecisionRecord& d : r.decisions()) {
-    a->add_decision_ids(d.decision_id());
-  }
-}
-void AddDecisionIds(const v1::ListLinkedDecisionsResponse& r,
-                    v1::AccessRecord* a) {
-  for (const v1::DecisionRecord& d : r.decisions()) {
-    a->add_decision_ids(d.decision_id());
-  }
-}
-void AddDecisionIds(const v1::ReplayResponse& r, v1::AccessRecord* a) {
-  a->add_decision_ids(r.recorded().decision_id());
-}
-void AddDecisionIds(const v1::WhatIfResponse& r, v1::AccessRecord* a) {
-  a->add_decision_ids(r.recorded().decision_id());
-}
-void AddDecisionIds(const v1::GetInclusionProofResponse& r,
-                    v1::AccessRecord* a) {
-  v1::LedgerRecord leaf;
-  if (leaf.ParseFromString(r.leaf()) && leaf.has_decision()) {
-    a->add_decision_ids(leaf.decision().decision_id());
-  }
-}
-bool MadeBy(const v1::GetDecisionResponse& r, const std::string& principal) {
-  return r.decision().principal() == principal;
-}
-template <typename Response>
-bool MadeBy(const Response&, const std::string&) {
-  return false;
-}
-
-std::string TimeText(bool has, const google::protobuf::Timestamp& t) {
-  return has ? google::protobuf::util::TimeUtil::ToString(t) : "";
-}
-
-// OK when `purpose` is acceptable; otherwise the refusal, logged.
-absl::Status CheckPurposeLogged(AccessControl* access, const Caller& caller,
-                                const char* method, const std::string& subject,
-                                const std::string& purpose) {
-  absl::Status s = AccessControl::CheckPurpose(purpose);
-  if (!s.ok() && access != nullptr) {
-    v1::AccessRecord record = access->NewRecord(caller, method);
-    record.set_subject(subject);
-    record.set_purpose(std::string(Utf8Prefix(purpose, kMaxPurposeBytes)));
-    access->RecordRefusal(std::move(record), s);
-  }
-  return s;
-}
-
-// Fits `result` to what `caller` may see, logs the access and finishes
-// `reactor` once the log entry is durable.
+// Finishes `reactor` with the disclosed answer (disclosure.h).
 template <typename Response>
 void Disclose(AccessControl* access, const Caller& caller, const char* method,
               const std::string& subject, const std::string& purpose,
               absl::StatusOr<Response> result, Response* response,
               grpc::ServerUnaryReactor* reactor) {
-  const View view = ViewOf(caller);
-  v1::AccessRecord record;
-  if (access != nullptr) record = access->NewRecord(caller, method);
-  record.set_subject(subject);
-  record.set_purpose(purpose);
-  if (result.ok() && view == View::kOwnOnly &&
-      !MadeBy(*result, caller.principal)) {
-    result = absl::PermissionDeniedError(
-        "an assessor may read only the decisions it made itself; reading "
-        "others' needs the role auditor or data_officer");
-  }
-  if (result.ok()) {
-    AddDecisionIds(*result, &record);
-    if (view == View::kWithoutPersonalData) {
-      RemovePersonalData(*result);
-      record.set_personal_data_removed(true);
-    }
-  }
-  if (access == nullptr) {
-    FinishWith(reactor, std::move(result), response);
-    return;
-  }
-  const absl::Status outcome = result.status();
-  access->Record(std::move(record), outcome,
-                 [reactor, response,
-                  result = std::move(result)](absl::Status recorded) mutable {
-                   if (!recorded.ok()) {
-                     reactor->Finish(ToGrpcStatus(recorded));
-                     return;
-                   }
-                   FinishWith(reactor, std::move(result), response);
-                 });
+  Disclose<Response>(access, caller, method, subject, purpose,
+                     std::move(result),
+                     [reactor, response](absl::StatusOr<Response> disclosed) {
+                       FinishWith(reactor, std::move(disclosed), response);
+                     });
+}
+
+std::string TimeText(bool has, const google::protobuf::Timestamp& t) {
+  return has ? google::protobuf::util::TimeUtil::ToString(t) : "";
 }
 
 // A Backtest stream. Write and Finish are called from the backtest worker;

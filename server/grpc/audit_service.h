@@ -106,6 +106,9 @@ class AuditService final : public ParsedRequests<v1::Audit::CallbackService> {
   // answers FAILED_PRECONDITION. REQUIRES: outlives the service; set
   // before the server starts.
   void set_episode_index(const EpisodeIndex* index) { episode_index_ = index; }
+  // The auditor every handler calls (null when the ledger is off), for
+  // another edge to share (the web console); thread-safe.
+  Auditor* auditor() const { return auditor_.get(); }
 
  private:
   // A read of recorded decisions by `method` (purpose checked, answer

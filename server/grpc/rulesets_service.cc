@@ -115,23 +115,32 @@ absl::Status RuleSetsService::GetFromLedger(
   return not_found;
 }
 
+absl::StatusOr<v1::GetRuleSetResponse> RuleSetsService::GetVersion(
+    const std::string& wanted) const {
+  v1::GetRuleSetResponse response;
+  std::shared_ptr<const RuleSetVersion> active = registry_->Active();
+  std::shared_ptr<const RuleSetVersion> version =
+      wanted.empty() ? active : registry_->Find(wanted);
+  if (version == nullptr) {
+    if (wanted.empty()) {
+      return absl::FailedPreconditionError("no ruleset is active");
+    }
+    if (absl::Status s = GetFromLedger(wanted, &response); !s.ok()) return s;
+    return response;
+  }
+  *response.mutable_info() = RuleSetInfoProto(*version, version == active);
+  AddFiles(version->ruleset->files, &response);
+  return response;
+}
+
 grpc::ServerUnaryReactor* RuleSetsService::Get(
     grpc::CallbackServerContext* context, const v1::GetRuleSetRequest* request,
     v1::GetRuleSetResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  std::shared_ptr<const RuleSetVersion> active = registry_->Active();
-  std::shared_ptr<const RuleSetVersion> version =
-      request->version().empty() ? active : registry_->Find(request->version());
-  if (version == nullptr) {
-    reactor->Finish(
-        ToGrpcStatus(request->version().empty()
-                         ? absl::FailedPreconditionError("no ruleset is active")
-                         : GetFromLedger(request->version(), response)));
-    return reactor;
-  }
-  *response->mutable_info() = RuleSetInfoProto(*version, version == active);
-  AddFiles(version->ruleset->files, response);
-  reactor->Finish(grpc::Status::OK);
+  absl::StatusOr<v1::GetRuleSetResponse> answer =
+      GetVersion(request->version());
+  if (answer.ok()) *response = *std::move(answer);
+  reactor->Finish(ToGrpcStatus(answer.status()));
   return reactor;
 }
 

@@ -93,6 +93,11 @@ class RuleSetsService final
       const v1::ProposeRuleSetRequest* request,
       v1::ProposeRuleSetResponse* response) override;
 
+  // Get's answer for `version` (empty: the active one), for another edge
+  // to share (the web console). Thread-safe.
+  absl::StatusOr<v1::GetRuleSetResponse> GetVersion(
+      const std::string& version) const;
+
  private:
   // The files of a version only the ledger has; NOT_FOUND otherwise.
   absl::Status GetFromLedger(const std::string& version,

@@ -48,6 +48,7 @@
 #include "server/grpc/rulesets_service.h"
 #include "server/grpc/stream_idle_watch.h"
 #include "server/grpc/transport_security.h"
+#include "server/http/console_server.h"
 #include "server/http/metrics_endpoint.h"
 #include "server/ledger/ledger.h"
 #include "server/ledger/ledger_store.h"
@@ -157,6 +158,17 @@ int CheckTransportFlags(const ServeOptions& options, std::ostream& err) {
         << "', which is not a loopback address: give --tls_cert, --tls_key, "
            "--client_ca and --access for mutual TLS, or "
            "--allow_plaintext_non_loopback when a sidecar terminates TLS\n";
+    return 2;
+  }
+  // The web console: HTTPS with the same certificates, or plain text
+  // under the same rule as the gRPC port.
+  if (!options.console_listen.empty() && tls_files == 0 &&
+      !IsLoopbackListen(options.console_listen) &&
+      !options.allow_plaintext_non_loopback) {
+    err << "lantern serve: refusing to serve the console in plain text on '"
+        << options.console_listen
+        << "', which is not a loopback address (--allow_plaintext_non_loopback "
+           "when a sidecar terminates TLS)\n";
     return 2;
   }
   return 0;
@@ -611,6 +623,22 @@ int RunServe(const ServeOptions& options, const FactTypes& types,
     }
     metrics_address = *bound;
   }
+  ConsoleServer console(
+      audit_service.auditor(), access.get(), &registry, &rulesets_service,
+      options.activation_analysis ? &analysis : nullptr,
+      transport.tls != nullptr
+          ? std::optional<ConsoleTls>(ConsoleTls{
+                options.tls_cert, options.tls_key, options.client_ca})
+          : std::nullopt);
+  std::string console_address;
+  if (!options.console_listen.empty()) {
+    absl::StatusOr<std::string> bound = console.Bind(options.console_listen);
+    if (!bound.ok()) {
+      err << "lantern serve: " << bound.status().message() << "\n";
+      return 2;
+    }
+    console_address = *bound;
+  }
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
     err << "lantern serve: cannot listen on '" << options.listen << "'\n";
@@ -622,6 +650,12 @@ int RunServe(const ServeOptions& options, const FactTypes& types,
   if (!metrics_address.empty()) {
     metrics_endpoint.Start();
     out << "lantern serve: metrics on " << metrics_address << std::endl;
+  }
+  if (!console_address.empty()) {
+    console.Start();
+    out << "lantern serve: console on "
+        << (transport.tls != nullptr ? "https://" : "http://")
+        << console_address << "/" << std::endl;
   }
   if (transport.tls != nullptr) {
     err << "lantern serve: mutual TLS; client certificates verified against "
@@ -679,6 +713,7 @@ int RunServe(const ServeOptions& options, const FactTypes& types,
   server->Shutdown(absl::ToChronoTime(absl::Now() + options.drain_timeout));
   server->Wait();
   metrics_endpoint.Stop();
+  console.Stop();
   if (ledger != nullptr) {
     const ledger::LedgerStats stats = ledger->stats();
     err << "lantern serve: ledger: " << stats.appended

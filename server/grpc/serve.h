@@ -15,8 +15,13 @@
 // with the metrics endpoint's bound port (Prometheus text at /metrics:
 // server/app/serve_metrics.h; JSON at /status: server/app/serve_status.h,
 // the transport, warnings, the active ruleset and each SIGHUP's outcome).
-// Both addresses are bound before either line is printed; either failing
-// is exit 2.
+// Then, when `console_listen` is set, the line
+//   lantern serve: console on http://<host>:<port>/
+// for the web console (server/http/console_server.h): https:// with mutual
+// TLS, which the console serves with the same certificates and access
+// file; plain text only on loopback, as `listen`.
+// Every address is bound before any line is printed; any failing is
+// exit 2.
 //
 // Transport and access (transport_security.h, access_control.h): with
 // `tls_cert`, `tls_key` and `client_ca` (all three, and `access_file`
@@ -107,6 +112,9 @@ struct ServeOptions {
   // address; port 0 picks a free one; empty: no metrics endpoint, and no
   // per-call or per-decision counting (no interceptor).
   std::string metrics_listen = "127.0.0.1:9464";
+  // The web console (server/http/console_server.h) on this address; port 0
+  // picks a free one; empty: no console.
+  std::string console_listen;
   std::string ledger_path = "lantern-data/ledger.db";
   // Empty: ledger_path + ".key".
   std::string ledger_key_path;

@@ -1,12 +1,11 @@
-// MetricsEndpoint on cpp-httplib 0.11 (the one TU that includes it).
+// MetricsEndpoint on cpp-httplib 0.11.
 #include "server/http/metrics_endpoint.h"
 
 #include <chrono>
 #include <cstdlib>
 
-#include "absl/strings/numbers.h"
-#include "absl/strings/str_cat.h"
 #include "httplib.h"
+#include "server/http/http_bind.h"
 
 namespace lantern {
 
@@ -40,33 +39,7 @@ MetricsEndpoint::MetricsEndpoint(const ServeMetrics* metrics,
 MetricsEndpoint::~MetricsEndpoint() { Stop(); }
 
 absl::StatusOr<std::string> MetricsEndpoint::Bind(const std::string& address) {
-  const size_t colon = address.rfind(':');
-  int port = -1;
-  if (colon == std::string::npos ||
-      !absl::SimpleAtoi(address.substr(colon + 1), &port) || port < 0 ||
-      port > 65535) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "metrics address '", address, "' is not HOST:PORT (port 0-65535)"));
-  }
-  std::string host = address.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
-  }
-  if (host.empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("metrics address '", address, "' has no host"));
-  }
-  int bound = port;
-  if (port == 0) {
-    bound = server_->bind_to_any_port(host);
-  } else if (!server_->bind_to_port(host, port)) {
-    bound = -1;
-  }
-  if (bound <= 0) {
-    return absl::UnavailableError(
-        absl::StrCat("cannot listen for metrics on '", address, "'"));
-  }
-  return absl::StrCat(address.substr(0, colon), ":", bound);
+  return BindHttp(*server_, address, "metrics");
 }
 
 void MetricsEndpoint::Start() {
