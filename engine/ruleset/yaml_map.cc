@@ -11,7 +11,7 @@
 
 namespace lantern {
 
-YamlMap::YamlMap(const YamlFile* file, YAML::Node node, std::string what,
+YamlMap::YamlMap(const YamlFile* file, YamlNode node, std::string what,
                  Diagnostics* diagnostics)
     : file_(file),
       node_(std::move(node)),
@@ -60,9 +60,9 @@ void YamlMap::AllowOnly(
   }
 }
 
-YAML::Node YamlMap::Get(absl::string_view key, Need need) const {
-  if (!ok_) return YAML::Node(YAML::NodeType::Undefined);
-  YAML::Node value = FindKey(node_, key);
+YamlNode YamlMap::Get(absl::string_view key, Need need) const {
+  if (!ok_) return YamlNode();
+  YamlNode value = FindKey(node_, key);
   if (!value.IsDefined() && need == Need::kRequired) {
     diagnostics_->Error(
         location(),
@@ -72,11 +72,11 @@ YAML::Node YamlMap::Get(absl::string_view key, Need need) const {
 }
 
 SourceLocation YamlMap::Locate(absl::string_view key) const {
-  YAML::Node value = Get(key);
+  YamlNode value = Get(key);
   return value.IsDefined() ? file_->Locate(value) : location();
 }
 
-std::optional<std::string> YamlMap::ScalarOf(const YAML::Node& value,
+std::optional<std::string> YamlMap::ScalarOf(const YamlNode& value,
                                              absl::string_view key) const {
   if (!value.IsScalar()) {
     diagnostics_->Error(
@@ -89,7 +89,7 @@ std::optional<std::string> YamlMap::ScalarOf(const YAML::Node& value,
 
 std::optional<std::string> YamlMap::String(absl::string_view key,
                                            Need need) const {
-  YAML::Node value = Get(key, need);
+  YamlNode value = Get(key, need);
   if (!value.IsDefined()) return std::nullopt;
   std::optional<std::string> text = ScalarOf(value, key);
   // A folded or literal block (`title: >`) ends with a line break that is
@@ -101,7 +101,7 @@ std::optional<std::string> YamlMap::String(absl::string_view key,
 }
 
 std::optional<int64_t> YamlMap::Int(absl::string_view key, Need need) const {
-  YAML::Node value = Get(key, need);
+  YamlNode value = Get(key, need);
   if (!value.IsDefined()) return std::nullopt;
   std::optional<std::string> text = ScalarOf(value, key);
   int64_t out;
@@ -116,7 +116,7 @@ std::optional<int64_t> YamlMap::Int(absl::string_view key, Need need) const {
 }
 
 std::optional<bool> YamlMap::Bool(absl::string_view key, Need need) const {
-  YAML::Node value = Get(key, need);
+  YamlNode value = Get(key, need);
   if (!value.IsDefined()) return std::nullopt;
   std::optional<std::string> text = ScalarOf(value, key);
   if (!text.has_value()) return std::nullopt;
@@ -129,7 +129,7 @@ std::optional<bool> YamlMap::Bool(absl::string_view key, Need need) const {
   return std::nullopt;
 }
 
-std::optional<absl::Time> YamlMap::TimeOf(const YAML::Node& value,
+std::optional<absl::Time> YamlMap::TimeOf(const YamlNode& value,
                                           absl::string_view key) const {
   std::optional<std::string> text = ScalarOf(value, key);
   if (!text.has_value()) return std::nullopt;
@@ -150,14 +150,14 @@ std::optional<absl::Time> YamlMap::TimeOf(const YAML::Node& value,
 
 std::optional<absl::Time> YamlMap::Time(absl::string_view key,
                                         Need need) const {
-  YAML::Node value = Get(key, need);
+  YamlNode value = Get(key, need);
   if (!value.IsDefined()) return std::nullopt;
   return TimeOf(value, key);
 }
 
 std::vector<std::string> YamlMap::StringList(absl::string_view key) const {
   std::vector<std::string> out;
-  YAML::Node value = Get(key);
+  YamlNode value = Get(key);
   if (!value.IsDefined() || value.IsNull()) return out;
   if (value.IsScalar()) {
     out.push_back(value.Scalar());
@@ -169,7 +169,7 @@ std::vector<std::string> YamlMap::StringList(absl::string_view key) const {
         absl::StrCat("'", key, "' in ", what_, " must be a list"));
     return out;
   }
-  for (const YAML::Node& item : value) {
+  for (const YamlNode& item : value) {
     std::optional<std::string> text = ScalarOf(item, key);
     if (text.has_value()) out.push_back(*text);
   }
