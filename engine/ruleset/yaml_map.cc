@@ -1,7 +1,9 @@
 // YamlMap: typed, reporting access to one YAML mapping.
 #include "engine/ruleset/yaml_map.h"
 
+#include <algorithm>
 #include <utility>
+#include <vector>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/numbers.h"
@@ -27,7 +29,12 @@ YamlMap::YamlMap(const YamlFile* file, YamlNode node, std::string what,
 
 void YamlMap::RejectDuplicateKeys() const {
   if (!ok_) return;
-  absl::flat_hash_set<std::string> seen;
+  // Most mappings have a handful of keys: compare with the earlier ones
+  // directly; a set only for large mappings.
+  std::vector<absl::string_view> keys;
+  keys.reserve(node_.size());
+  absl::flat_hash_set<absl::string_view> seen;
+  const bool small = node_.size() <= 16;
   for (const auto& entry : node_) {
     if (!entry.first.IsScalar()) {
       diagnostics_->Error(
@@ -35,8 +42,12 @@ void YamlMap::RejectDuplicateKeys() const {
           absl::StrCat("keys in ", what_, " must be plain names"));
       continue;
     }
-    const std::string key = entry.first.Scalar();
-    if (!seen.insert(key).second) {
+    const std::string& key = entry.first.Scalar();
+    const bool repeated =
+        small ? std::find(keys.begin(), keys.end(), key) != keys.end()
+              : !seen.insert(key).second;
+    if (small) keys.push_back(key);
+    if (repeated) {
       diagnostics_->Error(file_->Locate(entry.first),
                           absl::StrCat("duplicate key '", key, "' in ", what_));
     }
@@ -48,7 +59,7 @@ void YamlMap::AllowOnly(
   if (!ok_) return;
   RejectDuplicateKeys();
   for (const auto& entry : node_) {
-    const std::string key = entry.first.Scalar();
+    const std::string& key = entry.first.Scalar();
     bool known = false;
     for (absl::string_view a : allowed) known = known || a == key;
     if (!known) {
