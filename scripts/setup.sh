@@ -10,7 +10,7 @@ PACKAGES=(
   libabsl-dev
   libprotobuf-dev protobuf-compiler
   libgrpc++-dev protobuf-compiler-grpc
-  libyaml-cpp-dev
+  libyaml-cpp-dev libyaml-dev
   libssl-dev
   libsqlite3-dev
   zlib1g-dev

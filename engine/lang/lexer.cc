@@ -23,7 +23,7 @@ namespace lantern {
 namespace {
 
 struct Spelling {
-  const char* text;
+  absl::string_view text;
   const char* quoted;  // for messages
   TokenKind kind;
 };
@@ -134,6 +134,7 @@ std::vector<Token> Lexer::Run() {
     Error(0, "condition is too long");
     return {Token{}};
   }
+  tokens_.reserve(text_.size() / 4 + 2);  // about one token per 4 bytes
   while (true) {
     while (pos_ < text_.size() && absl::ascii_isspace(text_[pos_])) ++pos_;
     if (pos_ >= text_.size()) break;
@@ -306,9 +307,9 @@ void Lexer::LexUnicodeEscape(size_t begin, std::string* value) {
 bool Lexer::LexOperator() {
   const absl::string_view rest = text_.substr(pos_);
   for (const Spelling& op : kOperators) {
-    if (absl::StartsWith(rest, op.text)) {
+    if (rest[0] == op.text[0] && absl::StartsWith(rest, op.text)) {
       const size_t begin = pos_;
-      pos_ += absl::string_view(op.text).size();
+      pos_ += op.text.size();
       Emit(op.kind, begin);
       return true;
     }

@@ -39,7 +39,7 @@ void AddCodeConstant(LoadContext& ctx, const std::string& name,
   ctx.ruleset->constants.push_back(std::move(def));
 }
 
-void ReadEntry(LoadContext& ctx, const YamlFile& file, const YAML::Node& node,
+void ReadEntry(LoadContext& ctx, const YamlFile& file, const YamlNode& node,
                Catalogue* catalogue) {
   YamlMap map(&file, node, "catalogue entry", ctx.diagnostics);
   if (!map.ok()) return;
@@ -78,7 +78,7 @@ void ReadEntry(LoadContext& ctx, const YamlFile& file, const YAML::Node& node,
 }
 
 void ReadField(const LoadContext& ctx, const YamlFile& file,
-               const YAML::Node& node, Catalogue* catalogue) {
+               const YamlNode& node, Catalogue* catalogue) {
   const FactSchema* schema = ctx.ruleset->schema.get();
   if (!node.IsScalar()) {
     ctx.diagnostics->Error(file.Locate(node), "a field is a fact path");
@@ -97,13 +97,13 @@ void ReadField(const LoadContext& ctx, const YamlFile& file,
 
 // `fields:` is a path or a list of paths, each reported at its position.
 void ReadFields(const LoadContext& ctx, const YamlFile& file,
-                const YAML::Node& node, Catalogue* catalogue) {
+                const YamlNode& node, Catalogue* catalogue) {
   if (!node.IsDefined() || node.IsNull()) return;
   if (!node.IsSequence()) return ReadField(ctx, file, node, catalogue);
-  for (const YAML::Node& item : node) ReadField(ctx, file, item, catalogue);
+  for (const YamlNode& item : node) ReadField(ctx, file, item, catalogue);
 }
 
-void ReadSubsets(LoadContext& ctx, const YamlFile& file, const YAML::Node& node,
+void ReadSubsets(LoadContext& ctx, const YamlFile& file, const YamlNode& node,
                  Catalogue* catalogue) {
   if (!node.IsDefined() || node.IsNull()) return;
   YamlMap map(&file, node, absl::StrCat("subsets of ", catalogue->name),
@@ -130,8 +130,8 @@ void ReadSubsets(LoadContext& ctx, const YamlFile& file, const YAML::Node& node,
   }
 }
 
-void ReadCatalogue(LoadContext& ctx, const YamlFile& file,
-                   const YAML::Node& key, const YAML::Node& node) {
+void ReadCatalogue(LoadContext& ctx, const YamlFile& file, const YamlNode& key,
+                   const YamlNode& node) {
   Catalogue catalogue;
   catalogue.name = key.Scalar();
   catalogue.location = file.Locate(key);
@@ -141,12 +141,12 @@ void ReadCatalogue(LoadContext& ctx, const YamlFile& file,
   map.AllowOnly({"title", "fields", "entries", "subsets"});
   catalogue.title = map.String("title", Need::kRequired).value_or("");
   ReadFields(ctx, file, map.Get("fields"), &catalogue);
-  YAML::Node entries = map.Get("entries", Need::kRequired);
+  YamlNode entries = map.Get("entries", Need::kRequired);
   if (entries.IsDefined() && (!entries.IsSequence() || entries.size() == 0)) {
     ctx.diagnostics->Error(file.Locate(entries),
                            "'entries' must be a non-empty list of codes");
   } else if (entries.IsDefined()) {
-    for (const YAML::Node& e : entries) ReadEntry(ctx, file, e, &catalogue);
+    for (const YamlNode& e : entries) ReadEntry(ctx, file, e, &catalogue);
   }
   std::vector<std::string> codes;
   for (const CatalogueEntry& e : catalogue.entries) codes.push_back(e.code);
@@ -163,7 +163,7 @@ void ReadCatalogues(LoadContext& ctx) {
     YamlMap map(&file, file.root(), "catalogues file", ctx.diagnostics);
     if (!map.ok()) continue;
     map.AllowOnly({"catalogues"});
-    YAML::Node catalogues = map.Get("catalogues", Need::kRequired);
+    YamlNode catalogues = map.Get("catalogues", Need::kRequired);
     if (!catalogues.IsDefined()) continue;
     YamlMap all(&file, catalogues, "catalogues", ctx.diagnostics);
     if (!all.ok()) continue;

@@ -59,8 +59,8 @@ CheckEnv AnswerEnv(const LoadContext& ctx, AnswerNames* names) {
   return env;
 }
 
-void ReadInvariant(LoadContext& ctx, const YamlFile& file,
-                   const YAML::Node& node, const CheckEnv& env,
+void ReadInvariant(LoadContext& ctx, const YamlFile& file, const YamlNode& node,
+                   const CheckEnv& env,
                    absl::flat_hash_map<std::string, SourceLocation>* ids) {
   YamlMap map(&file, node, "invariant", ctx.diagnostics);
   if (!map.ok()) return;
@@ -86,13 +86,13 @@ void ReadInvariant(LoadContext& ctx, const YamlFile& file,
     }
   }
   bool ok = true;
-  YAML::Node when = map.Get("when");
+  YamlNode when = map.Get("when");
   if (when.IsDefined()) {
     Condition condition;
     ok &= ReadCondition(ctx, file, when, env, Type::Bool(), &condition);
     inv.when = std::move(condition);
   }
-  YAML::Node holds = map.Get("holds", Need::kRequired);
+  YamlNode holds = map.Get("holds", Need::kRequired);
   ok &= holds.IsDefined() &&
         ReadCondition(ctx, file, holds, env, Type::Bool(), &inv.holds);
   if (ok) ctx.ruleset->invariants.push_back(std::move(inv));
@@ -126,7 +126,7 @@ void ReadInvariants(LoadContext& ctx) {
   YamlMap map(&file, file.root(), "invariants file", ctx.diagnostics);
   if (!map.ok()) return;
   map.AllowOnly({"invariants"});
-  YAML::Node list = map.Get("invariants", Need::kRequired);
+  YamlNode list = map.Get("invariants", Need::kRequired);
   if (!list.IsDefined()) return;
   if (!list.IsSequence()) {
     ctx.diagnostics->Error(file.Locate(list),
@@ -136,7 +136,7 @@ void ReadInvariants(LoadContext& ctx) {
   AnswerNames names;
   const CheckEnv env = AnswerEnv(ctx, &names);
   absl::flat_hash_map<std::string, SourceLocation> ids;
-  for (const YAML::Node& node : list) {
+  for (const YamlNode& node : list) {
     ReadInvariant(ctx, file, node, env, &ids);
   }
 }

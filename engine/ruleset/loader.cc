@@ -85,7 +85,7 @@ bool DeclareConstantName(LoadContext& ctx, const std::string& name,
 }
 
 bool ReadCondition(const LoadContext& ctx, const YamlFile& file,
-                   const YAML::Node& node, const CheckEnv& env, Type expected,
+                   const YamlNode& node, const CheckEnv& env, Type expected,
                    Condition* out) {
   if (!node.IsScalar() || node.Scalar().empty()) {
     ctx.diagnostics->Error(file.Locate(node),
@@ -193,8 +193,7 @@ void ReadManifest(LoadContext& ctx) {
 // A constant's scalar: quoted → string; plain → bool, int, double,
 // duration("..."), timestamp("...") or, failing those, string.
 bool ReadConstantScalar(const LoadContext& ctx, const YamlFile& file,
-                        const YAML::Node& node, LiteralValue* value,
-                        Type* type) {
+                        const YamlNode& node, LiteralValue* value, Type* type) {
   if (!node.IsScalar()) {
     ctx.diagnostics->Error(file.Locate(node),
                            "a constant is a value or a list of values");
@@ -238,8 +237,8 @@ bool ReadConstantScalar(const LoadContext& ctx, const YamlFile& file,
   return true;
 }
 
-void ReadConstant(LoadContext& ctx, const YamlFile& file, const YAML::Node& key,
-                  const YAML::Node& value) {
+void ReadConstant(LoadContext& ctx, const YamlFile& file, const YamlNode& key,
+                  const YamlNode& value) {
   const std::string& name = key.Scalar();
   ConstantDef def;
   def.name = name;
@@ -257,7 +256,7 @@ void ReadConstant(LoadContext& ctx, const YamlFile& file, const YAML::Node& key,
                            absl::StrCat("constant list '", name, "' is empty"));
     return;
   }
-  for (const YAML::Node& item : value) {
+  for (const YamlNode& item : value) {
     LiteralValue v;
     Type t;
     if (!ReadConstantScalar(ctx, file, item, &v, &t)) return;
@@ -279,7 +278,7 @@ void ReadConstant(LoadContext& ctx, const YamlFile& file, const YAML::Node& key,
 void ReadConstants(LoadContext& ctx) {
   for (auto& [path, file] : ctx.yaml) {
     if (!IsRulesFile(path) || !file.root().IsMap()) continue;
-    YAML::Node constants = FindKey(file.root(), "constants");
+    YamlNode constants = FindKey(file.root(), "constants");
     if (!constants.IsDefined() || constants.IsNull()) continue;
     if (!constants.IsMap()) {
       ctx.diagnostics->Error(
@@ -320,7 +319,7 @@ void CheckRuleNames(const LoadContext& ctx, const YamlMap& map,
   }
 }
 
-void ReadRule(LoadContext& ctx, const YamlFile& file, const YAML::Node& node,
+void ReadRule(LoadContext& ctx, const YamlFile& file, const YamlNode& node,
               absl::flat_hash_map<std::string, SourceLocation>& ids) {
   YamlMap map(&file, node, "rule", ctx.diagnostics);
   if (!map.ok()) return;
@@ -361,7 +360,7 @@ void ReadRule(LoadContext& ctx, const YamlFile& file, const YAML::Node& node,
   CheckEnv env;
   env.schema = ctx.ruleset->schema.get();
   env.constants = &ctx.ruleset->constants;
-  YAML::Node when = map.Get("when", Need::kRequired);
+  YamlNode when = map.Get("when", Need::kRequired);
   bool ok = when.IsDefined() &&
             ReadCondition(ctx, file, when, env, Type::Bool(), &rule.when);
   if (ok) ctx.ruleset->rules.push_back(std::move(rule));
@@ -376,14 +375,14 @@ void ReadRules(LoadContext& ctx) {
     YamlMap map(&file, file.root(), "rules file", ctx.diagnostics);
     if (!map.ok()) continue;
     map.AllowOnly({"constants", "rules"});
-    YAML::Node rules = map.Get("rules");
+    YamlNode rules = map.Get("rules");
     if (!rules.IsDefined() || rules.IsNull()) continue;
     if (!rules.IsSequence()) {
       ctx.diagnostics->Error(file.Locate(rules),
                              "'rules' must be a list of rules");
       continue;
     }
-    for (const YAML::Node& node : rules) ReadRule(ctx, file, node, ids);
+    for (const YamlNode& node : rules) ReadRule(ctx, file, node, ids);
   }
   if (!any_file) {
     ctx.diagnostics->Error({ctx.DisplayPath("rules"), 0, 0},
@@ -513,8 +512,8 @@ LoadResult LoadRuleSetFromFiles(std::vector<SourceFile> files,
     loader_internal::ReadInvariants(ctx);
     loader_internal::ReadRuleTests(ctx);
   } catch (const std::exception& e) {
-    // yaml-cpp throws on misuse; every access above is meant to be guarded,
-    // so reaching here is a loader bug. Report it rather than crash a
+    // Nothing above is meant to throw (but for memory), so reaching here is
+    // a loader bug. Report it rather than crash a
     // service that is loading a candidate ruleset (the fuzzer traps on it).
     result.diagnostics.Error({display_dir, 0, 0},
                              absl::StrCat(kInternalLoaderError, e.what()));

@@ -40,7 +40,7 @@
 namespace lantern {
 
 // Diagnostics that start with this text report a bug in the loader, not in
-// the ruleset (an unexpected yaml-cpp exception).
+// the ruleset (an unexpected exception).
 inline constexpr char kInternalLoaderError[] = "internal error in the loader: ";
 
 // The names a caller needs the policy to use, so that every answer can be

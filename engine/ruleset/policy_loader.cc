@@ -20,7 +20,7 @@ namespace {
 // Reads `name: minimum score` pairs whose names must be in `ranks` (ranked
 // by `rank`), ascending in both rank and score.
 std::vector<std::pair<std::string, int64_t>> ReadThresholds(
-    const LoadContext& ctx, const YamlFile& file, const YAML::Node& node,
+    const LoadContext& ctx, const YamlFile& file, const YamlNode& node,
     const std::string& what, const std::vector<std::string>& names) {
   std::vector<std::pair<std::string, int64_t>> out;
   YamlMap map(&file, node, what, ctx.diagnostics);
@@ -74,8 +74,7 @@ std::vector<std::string> ReadNameList(const LoadContext& ctx,
   return names;
 }
 
-void ReadActions(LoadContext& ctx, const YamlFile& file,
-                 const YAML::Node& node) {
+void ReadActions(LoadContext& ctx, const YamlFile& file, const YamlNode& node) {
   if (!node.IsDefined() || node.IsNull()) return;
   YamlMap all(&file, node, "actions", ctx.diagnostics);
   if (!all.ok()) return;
@@ -132,7 +131,7 @@ void CheckPolicyVocabulary(const LoadContext& ctx, const YamlFile& file,
                   /*ordered=*/true);
   CheckVocabulary(ctx, map.Locate("levels"), "level", policy.levels, v.levels,
                   /*ordered=*/true);
-  YAML::Node concerns = map.Get("concerns");
+  YamlNode concerns = map.Get("concerns");
   if (!concerns.IsMap()) return;
   for (const auto& entry : concerns) {
     CheckVocabulary(ctx, file.Locate(entry.first), "concern",
@@ -179,16 +178,16 @@ void ReadPolicyShape(LoadContext& ctx) {
   Policy& policy = ctx.ruleset->policy;
   policy.grades = ReadNameList(ctx, map, "grades");
   policy.levels = ReadNameList(ctx, map, "levels");
-  YAML::Node bands = map.Get("grade_bands", Need::kRequired);
+  YamlNode bands = map.Get("grade_bands", Need::kRequired);
   if (bands.IsDefined()) {
     policy.grade_bands =
         ReadThresholds(ctx, *file, bands, "grade_bands", policy.grades);
   }
-  YAML::Node concerns = map.Get("concerns", Need::kRequired);
+  YamlNode concerns = map.Get("concerns", Need::kRequired);
   if (concerns.IsDefined()) {
     YamlMap concern_map(file, concerns, "concerns", ctx.diagnostics);
     concern_map.RejectDuplicateKeys();
-    for (const auto& entry : concern_map.ok() ? concerns : YAML::Node()) {
+    for (const auto& entry : concern_map.ok() ? concerns : YamlNode()) {
       ConcernDef def;
       def.name = entry.first.Scalar();
       def.thresholds =
@@ -219,11 +218,11 @@ CheckEnv PolicyEnv(const LoadContext& ctx, std::vector<std::string>* rule_ids,
 }
 
 void ReadDueTimes(LoadContext& ctx, const YamlFile& file, const CheckEnv& env) {
-  YAML::Node actions = FindKey(file.root(), "actions");
+  YamlNode actions = FindKey(file.root(), "actions");
   if (!actions.IsMap()) return;
   for (const auto& entry : actions) {
     if (!entry.second.IsMap()) continue;
-    YAML::Node due = FindKey(entry.second, "due");
+    YamlNode due = FindKey(entry.second, "due");
     if (!due.IsDefined()) continue;
     ActionDef* action = nullptr;
     for (ActionDef& a : ctx.ruleset->policy.actions) {
@@ -248,9 +247,8 @@ const std::vector<std::string>* KnownFindings(const LoadContext& ctx,
   return nullptr;
 }
 
-void ReadFinding(LoadContext& ctx, const YamlFile& file, const YAML::Node& key,
-                 const YAML::Node& node, const CheckEnv& env,
-                 PromptDef* prompt) {
+void ReadFinding(LoadContext& ctx, const YamlFile& file, const YamlNode& key,
+                 const YamlNode& node, const CheckEnv& env, PromptDef* prompt) {
   PromptFinding finding;
   finding.name = key.Scalar();
   if (const std::vector<std::string>* known =
@@ -265,7 +263,7 @@ void ReadFinding(LoadContext& ctx, const YamlFile& file, const YAML::Node& key,
   map.AllowOnly({"title", "cite", "when"});
   finding.title = map.String("title", Need::kRequired).value_or("");
   finding.cite = map.String("cite", Need::kRequired).value_or("");
-  YAML::Node when = map.Get("when");
+  YamlNode when = map.Get("when");
   if (when.IsDefined()) {
     Condition condition;
     if (!ReadCondition(ctx, file, when, env, Type::Bool(), &condition)) return;
@@ -274,9 +272,8 @@ void ReadFinding(LoadContext& ctx, const YamlFile& file, const YAML::Node& key,
   prompt->findings.push_back(std::move(finding));
 }
 
-void ReadFindings(LoadContext& ctx, const YamlFile& file,
-                  const YAML::Node& node, const CheckEnv& env,
-                  PromptDef* prompt) {
+void ReadFindings(LoadContext& ctx, const YamlFile& file, const YamlNode& node,
+                  const CheckEnv& env, PromptDef* prompt) {
   if (!node.IsDefined() || node.IsNull()) return;
   YamlMap map(&file, node, absl::StrCat("findings of prompt ", prompt->name),
               ctx.diagnostics);
@@ -287,8 +284,8 @@ void ReadFindings(LoadContext& ctx, const YamlFile& file,
   }
 }
 
-void ReadPrompt(LoadContext& ctx, const YamlFile& file, const YAML::Node& key,
-                const YAML::Node& node, const CheckEnv& env) {
+void ReadPrompt(LoadContext& ctx, const YamlFile& file, const YamlNode& key,
+                const YamlNode& node, const CheckEnv& env) {
   YamlMap map(&file, node, absl::StrCat("prompt ", key.Scalar()),
               ctx.diagnostics);
   if (!map.ok()) return;
@@ -313,7 +310,7 @@ void ReadPrompt(LoadContext& ctx, const YamlFile& file, const YAML::Node& key,
     }
   }
   ReadFindings(ctx, file, map.Get("findings"), env, &prompt);
-  YAML::Node when = map.Get("when", Need::kRequired);
+  YamlNode when = map.Get("when", Need::kRequired);
   if (when.IsDefined() &&
       ReadCondition(ctx, file, when, env, Type::Bool(), &prompt.when)) {
     ctx.ruleset->policy.prompts.push_back(std::move(prompt));
@@ -321,7 +318,7 @@ void ReadPrompt(LoadContext& ctx, const YamlFile& file, const YAML::Node& key,
 }
 
 void ReadConcernFloor(LoadContext& ctx, const YamlFile& file,
-                      const YAML::Node& node, const CheckEnv& env) {
+                      const YamlNode& node, const CheckEnv& env) {
   YamlMap map(&file, node, "concern floor", ctx.diagnostics);
   if (!map.ok()) return;
   map.AllowOnly({"id", "concern", "level", "cite", "when"});
@@ -348,7 +345,7 @@ void ReadConcernFloor(LoadContext& ctx, const YamlFile& file,
                                         "'; policy.yaml declares the levels"));
     ok = false;
   }
-  YAML::Node when = map.Get("when", Need::kRequired);
+  YamlNode when = map.Get("when", Need::kRequired);
   ok &= when.IsDefined() &&
         ReadCondition(ctx, file, when, env, Type::Bool(), &floor.when);
   if (ok) ctx.ruleset->policy.concern_floors.push_back(std::move(floor));
@@ -356,14 +353,14 @@ void ReadConcernFloor(LoadContext& ctx, const YamlFile& file,
 
 void ReadConcernFloors(LoadContext& ctx, const YamlFile& file,
                        const CheckEnv& env) {
-  YAML::Node floors = FindKey(file.root(), "concern_floors");
+  YamlNode floors = FindKey(file.root(), "concern_floors");
   if (!floors.IsDefined() || floors.IsNull()) return;
   if (!floors.IsSequence()) {
     ctx.diagnostics->Error(file.Locate(floors),
                            "'concern_floors' must be a list of floors");
     return;
   }
-  for (const YAML::Node& node : floors) ReadConcernFloor(ctx, file, node, env);
+  for (const YamlNode& node : floors) ReadConcernFloor(ctx, file, node, env);
 }
 
 }  // namespace
@@ -375,7 +372,7 @@ void ReadPolicyConditions(LoadContext& ctx) {
   const CheckEnv env = PolicyEnv(ctx, &rule_ids, &concerns);
   ReadDueTimes(ctx, *file, env);
   ReadConcernFloors(ctx, *file, env);
-  YAML::Node prompts = FindKey(file->root(), "prompts");
+  YamlNode prompts = FindKey(file->root(), "prompts");
   if (!prompts.IsDefined() || prompts.IsNull()) return;
   YamlMap map(file, prompts, "prompts", ctx.diagnostics);
   if (!map.ok()) return;

@@ -50,7 +50,7 @@ void CheckActionCodes(const LoadContext& ctx, const YamlMap& map,
 }
 
 void ReadConcernExpectations(const LoadContext& ctx, const YamlFile& file,
-                             const YAML::Node& node, RuleTestCase* test) {
+                             const YamlNode& node, RuleTestCase* test) {
   if (!node.IsDefined()) return;
   YamlMap map(&file, node, "expected concerns", ctx.diagnostics);
   if (!map.ok()) return;
@@ -72,7 +72,7 @@ void ReadConcernExpectations(const LoadContext& ctx, const YamlFile& file,
 }
 
 void ReadPromptExpectations(const LoadContext& ctx, const YamlFile& file,
-                            const YAML::Node& node, RuleTestCase* test) {
+                            const YamlNode& node, RuleTestCase* test) {
   if (!node.IsDefined()) return;
   YamlMap map(&file, node, "expected prompts", ctx.diagnostics);
   if (!map.ok()) return;
@@ -112,7 +112,7 @@ std::optional<std::string> ReadGrade(const LoadContext& ctx, const YamlMap& map,
 }
 
 void ReadExpectations(const LoadContext& ctx, const YamlFile& file,
-                      const YAML::Node& node, RuleTestCase* test) {
+                      const YamlNode& node, RuleTestCase* test) {
   YamlMap map(&file, node, "expect", ctx.diagnostics);
   if (!map.ok()) return;
   map.AllowOnly({"fires", "not_fires", "unknown", "grade",
@@ -144,7 +144,7 @@ void ReadExpectations(const LoadContext& ctx, const YamlFile& file,
 // Fills facts_json / facts_location from `facts:` or `facts_file:`.
 bool ReadFactsSource(const LoadContext& ctx, const YamlFile& file,
                      const YamlMap& map, RuleTestCase* test) {
-  YAML::Node inline_facts = map.Get("facts");
+  YamlNode inline_facts = map.Get("facts");
   std::optional<std::string> facts_file =
       map.String("facts_file", Need::kOptional);
   if (inline_facts.IsDefined() == facts_file.has_value()) {
@@ -189,7 +189,7 @@ void DecodeFacts(const LoadContext& ctx, RuleTestCase* test) {
   test->facts = std::make_shared<const FactRecord>(*std::move(facts));
 }
 
-void ReadCase(LoadContext& ctx, const YamlFile& file, const YAML::Node& node,
+void ReadCase(LoadContext& ctx, const YamlFile& file, const YamlNode& node,
               std::optional<absl::Time> default_as_of,
               absl::flat_hash_map<std::string, SourceLocation>& names) {
   YamlMap map(&file, node, "test case", ctx.diagnostics);
@@ -211,7 +211,7 @@ void ReadCase(LoadContext& ctx, const YamlFile& file, const YAML::Node& node,
         "test case has no 'as_of' and its file gives no default");
   }
   test.as_of = as_of.value_or(absl::UnixEpoch());
-  YAML::Node expect = map.Get("expect", Need::kRequired);
+  YamlNode expect = map.Get("expect", Need::kRequired);
   if (expect.IsDefined()) ReadExpectations(ctx, file, expect, &test);
   if (ReadFactsSource(ctx, file, map, &test)) DecodeFacts(ctx, &test);
   ctx.ruleset->tests.push_back(std::move(test));
@@ -228,14 +228,14 @@ void ReadRuleTests(LoadContext& ctx) {
     map.AllowOnly({"as_of", "cases"});
     std::optional<absl::Time> default_as_of =
         map.Time("as_of", Need::kOptional);
-    YAML::Node cases = map.Get("cases", Need::kRequired);
+    YamlNode cases = map.Get("cases", Need::kRequired);
     if (!cases.IsDefined()) continue;
     if (!cases.IsSequence()) {
       ctx.diagnostics->Error(file.Locate(cases),
                              "'cases' must be a list of test cases");
       continue;
     }
-    for (const YAML::Node& node : cases)
+    for (const YamlNode& node : cases)
       ReadCase(ctx, file, node, default_as_of, names);
   }
 }

@@ -1,7 +1,9 @@
 // YamlMap: typed, reporting access to one YAML mapping.
 #include "engine/ruleset/yaml_map.h"
 
+#include <algorithm>
 #include <utility>
+#include <vector>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/numbers.h"
@@ -11,7 +13,7 @@
 
 namespace lantern {
 
-YamlMap::YamlMap(const YamlFile* file, YAML::Node node, std::string what,
+YamlMap::YamlMap(const YamlFile* file, YamlNode node, std::string what,
                  Diagnostics* diagnostics)
     : file_(file),
       node_(std::move(node)),
@@ -27,7 +29,12 @@ YamlMap::YamlMap(const YamlFile* file, YAML::Node node, std::string what,
 
 void YamlMap::RejectDuplicateKeys() const {
   if (!ok_) return;
-  absl::flat_hash_set<std::string> seen;
+  // Most mappings have a handful of keys: compare with the earlier ones
+  // directly; a set only for large mappings.
+  std::vector<absl::string_view> keys;
+  keys.reserve(node_.size());
+  absl::flat_hash_set<absl::string_view> seen;
+  const bool small = node_.size() <= 16;
   for (const auto& entry : node_) {
     if (!entry.first.IsScalar()) {
       diagnostics_->Error(
@@ -35,8 +42,12 @@ void YamlMap::RejectDuplicateKeys() const {
           absl::StrCat("keys in ", what_, " must be plain names"));
       continue;
     }
-    const std::string key = entry.first.Scalar();
-    if (!seen.insert(key).second) {
+    const std::string& key = entry.first.Scalar();
+    const bool repeated =
+        small ? std::find(keys.begin(), keys.end(), key) != keys.end()
+              : !seen.insert(key).second;
+    if (small) keys.push_back(key);
+    if (repeated) {
       diagnostics_->Error(file_->Locate(entry.first),
                           absl::StrCat("duplicate key '", key, "' in ", what_));
     }
@@ -48,7 +59,7 @@ void YamlMap::AllowOnly(
   if (!ok_) return;
   RejectDuplicateKeys();
   for (const auto& entry : node_) {
-    const std::string key = entry.first.Scalar();
+    const std::string& key = entry.first.Scalar();
     bool known = false;
     for (absl::string_view a : allowed) known = known || a == key;
     if (!known) {
@@ -60,9 +71,9 @@ void YamlMap::AllowOnly(
   }
 }
 
-YAML::Node YamlMap::Get(absl::string_view key, Need need) const {
-  if (!ok_) return YAML::Node(YAML::NodeType::Undefined);
-  YAML::Node value = FindKey(node_, key);
+YamlNode YamlMap::Get(absl::string_view key, Need need) const {
+  if (!ok_) return YamlNode();
+  YamlNode value = FindKey(node_, key);
   if (!value.IsDefined() && need == Need::kRequired) {
     diagnostics_->Error(
         location(),
@@ -72,11 +83,11 @@ YAML::Node YamlMap::Get(absl::string_view key, Need need) const {
 }
 
 SourceLocation YamlMap::Locate(absl::string_view key) const {
-  YAML::Node value = Get(key);
+  YamlNode value = Get(key);
   return value.IsDefined() ? file_->Locate(value) : location();
 }
 
-std::optional<std::string> YamlMap::ScalarOf(const YAML::Node& value,
+std::optional<std::string> YamlMap::ScalarOf(const YamlNode& value,
                                              absl::string_view key) const {
   if (!value.IsScalar()) {
     diagnostics_->Error(
@@ -89,7 +100,7 @@ std::optional<std::string> YamlMap::ScalarOf(const YAML::Node& value,
 
 std::optional<std::string> YamlMap::String(absl::string_view key,
                                            Need need) const {
-  YAML::Node value = Get(key, need);
+  YamlNode value = Get(key, need);
   if (!value.IsDefined()) return std::nullopt;
   std::optional<std::string> text = ScalarOf(value, key);
   // A folded or literal block (`title: >`) ends with a line break that is
@@ -101,7 +112,7 @@ std::optional<std::string> YamlMap::String(absl::string_view key,
 }
 
 std::optional<int64_t> YamlMap::Int(absl::string_view key, Need need) const {
-  YAML::Node value = Get(key, need);
+  YamlNode value = Get(key, need);
   if (!value.IsDefined()) return std::nullopt;
   std::optional<std::string> text = ScalarOf(value, key);
   int64_t out;
@@ -116,7 +127,7 @@ std::optional<int64_t> YamlMap::Int(absl::string_view key, Need need) const {
 }
 
 std::optional<bool> YamlMap::Bool(absl::string_view key, Need need) const {
-  YAML::Node value = Get(key, need);
+  YamlNode value = Get(key, need);
   if (!value.IsDefined()) return std::nullopt;
   std::optional<std::string> text = ScalarOf(value, key);
   if (!text.has_value()) return std::nullopt;
@@ -129,7 +140,7 @@ std::optional<bool> YamlMap::Bool(absl::string_view key, Need need) const {
   return std::nullopt;
 }
 
-std::optional<absl::Time> YamlMap::TimeOf(const YAML::Node& value,
+std::optional<absl::Time> YamlMap::TimeOf(const YamlNode& value,
                                           absl::string_view key) const {
   std::optional<std::string> text = ScalarOf(value, key);
   if (!text.has_value()) return std::nullopt;
@@ -150,14 +161,14 @@ std::optional<absl::Time> YamlMap::TimeOf(const YAML::Node& value,
 
 std::optional<absl::Time> YamlMap::Time(absl::string_view key,
                                         Need need) const {
-  YAML::Node value = Get(key, need);
+  YamlNode value = Get(key, need);
   if (!value.IsDefined()) return std::nullopt;
   return TimeOf(value, key);
 }
 
 std::vector<std::string> YamlMap::StringList(absl::string_view key) const {
   std::vector<std::string> out;
-  YAML::Node value = Get(key);
+  YamlNode value = Get(key);
   if (!value.IsDefined() || value.IsNull()) return out;
   if (value.IsScalar()) {
     out.push_back(value.Scalar());
@@ -169,7 +180,7 @@ std::vector<std::string> YamlMap::StringList(absl::string_view key) const {
         absl::StrCat("'", key, "' in ", what_, " must be a list"));
     return out;
   }
-  for (const YAML::Node& item : value) {
+  for (const YamlNode& item : value) {
     std::optional<std::string> text = ScalarOf(item, key);
     if (text.has_value()) out.push_back(*text);
   }

@@ -30,11 +30,11 @@ class YamlMap {
   // `what` names the mapping in messages ("rule", "manifest"). Reports an
   // error when `node` is not a mapping; then ok() is false and every getter
   // returns nothing.
-  YamlMap(const YamlFile* file, YAML::Node node, std::string what,
+  YamlMap(const YamlFile* file, YamlNode node, std::string what,
           Diagnostics* diagnostics);
 
   bool ok() const { return ok_; }
-  const YAML::Node& node() const { return node_; }
+  const YamlNode& node() const { return node_; }
   SourceLocation location() const { return file_->Locate(node_); }
 
   // Reports every key not in `allowed`, and every key given twice.
@@ -43,7 +43,7 @@ class YamlMap {
   void RejectDuplicateKeys() const;
 
   // The value node; an undefined node when absent (reported if required).
-  YAML::Node Get(absl::string_view key, Need need = Need::kOptional) const;
+  YamlNode Get(absl::string_view key, Need need = Need::kOptional) const;
   SourceLocation Locate(absl::string_view key) const;
 
   // Without the line breaks a block scalar (`>`, `|`) ends with.
@@ -56,14 +56,14 @@ class YamlMap {
   std::vector<std::string> StringList(absl::string_view key) const;
 
   // Shared by the typed getters; also usable on any node of the same file.
-  std::optional<std::string> ScalarOf(const YAML::Node& value,
+  std::optional<std::string> ScalarOf(const YamlNode& value,
                                       absl::string_view key) const;
-  std::optional<absl::Time> TimeOf(const YAML::Node& value,
+  std::optional<absl::Time> TimeOf(const YamlNode& value,
                                    absl::string_view key) const;
 
  private:
   const YamlFile* file_;
-  YAML::Node node_;
+  YamlNode node_;
   std::string what_;
   Diagnostics* diagnostics_;
   bool ok_ = false;

@@ -1,6 +1,6 @@
 // YamlFile: one YAML rule file, parsed, with positions for every node.
 //
-// yaml-cpp reports where a node starts but not where each character of a
+// A YAML parser reports where a node starts but not where each character of a
 // scalar came from; conditions, though, need exact token positions, also
 // inside folded (`>`) and literal (`|`) blocks, quoted strings and plain
 // scalars that wrap across lines. ScalarSource() recovers them by aligning
@@ -11,21 +11,28 @@
 // anyway, the rest of the scalar maps to the scalar's start, so a position
 // is never wrong by more than the scalar.
 //
-// yaml-cpp throws; this file is the only place that catches its exceptions
-// and turns them into diagnostics.
+// The document is read with libyaml (an event parser, about ten times
+// faster than yaml-cpp on large rule files) into YamlNodes. Only the first
+// document of a stream is read. An alias names a node whose anchor has been
+// completed before it (an alias inside its own anchored node is an error,
+// so a document is never cyclic). When libyaml rejects a file, yaml-cpp
+// parses it again only to word the error (its messages and positions are
+// the ones Lantern has always reported); should yaml-cpp accept it,
+// libyaml's own message and position are reported.
 //
-// Thread-safety: immutable after Parse; yaml-cpp nodes are not safe to read
-// from several threads, so keep a YamlFile on one thread.
+// Thread-safety: immutable after Parse; safe to read from several threads.
 #ifndef LANTERN_ENGINE_RULESET_YAML_SOURCE_H_
 #define LANTERN_ENGINE_RULESET_YAML_SOURCE_H_
 
+#include <deque>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "engine/lang/diagnostics.h"
 #include "engine/lang/source_text.h"
-#include "yaml-cpp/yaml.h"
+#include "engine/ruleset/yaml_node.h"
 
 namespace lantern {
 
@@ -37,36 +44,38 @@ class YamlFile {
                                        Diagnostics* diagnostics);
 
   const std::string& path() const { return path_; }
-  const YAML::Node& root() const { return root_; }
+  const YamlNode& root() const { return root_; }
 
   // Where `node` starts (for a block scalar: its `|`/`>` indicator).
-  SourceLocation Locate(const YAML::Node& node) const;
+  SourceLocation Locate(const YamlNode& node) const;
   // The scalar's value with the file position of every byte.
   // REQUIRES: node.IsScalar().
-  SourceText ScalarSource(const YAML::Node& node) const;
+  SourceText ScalarSource(const YamlNode& node) const;
 
  private:
-  YamlFile(std::string path, std::string text, YAML::Node root);
+  class Builder;
+  YamlFile(std::string path, std::string text);
   std::pair<int, int> PositionOf(size_t offset) const;
 
   std::string path_;
   std::string text_;
   std::vector<size_t> line_starts_;
-  YAML::Node root_;
+  std::shared_ptr<std::deque<yaml_internal::NodeData>> nodes_;
+  YamlNode root_;
 };
 
-// The value of `key` in `node` when `node` is a mapping that has it, else an
-// undefined node. Unlike yaml-cpp's operator[], never throws.
-YAML::Node FindKey(const YAML::Node& node, absl::string_view key);
+// The value of the first `key` in `node` when `node` is a mapping that has
+// it, else an undefined node.
+YamlNode FindKey(const YamlNode& node, absl::string_view key);
 
 // True for a scalar YAML wrote without quotes (`15`, `true`, `MISSING`),
 // whose text may therefore be read as a number or a boolean.
-bool IsPlainScalar(const YAML::Node& node);
+inline bool IsPlainScalar(const YamlNode& node) { return node.IsPlain(); }
 
 // Protobuf JSON for a YAML value: mappings become objects, sequences arrays,
 // plain scalars that read as numbers, booleans or null stay so, everything
 // else is a JSON string.
-std::string YamlToJson(const YAML::Node& node);
+std::string YamlToJson(const YamlNode& node);
 
 }  // namespace lantern
 

@@ -88,7 +88,7 @@ absl::StatusOr<std::shared_ptr<const AccessPolicy>> AccessPolicy::Parse(
   std::optional<YamlFile> file = YamlFile::Parse(path, text, &d);
   auto policy = std::make_shared<AccessPolicy>();
   if (file.has_value()) {
-    const YAML::Node& root = file->root();
+    const YamlNode& root = file->root();
     if (!root.IsMap()) {
       d.Error(file->Locate(root),
               "an access file is a mapping with the key 'principals'");
@@ -101,7 +101,7 @@ absl::StatusOr<std::shared_ptr<const AccessPolicy>> AccessPolicy::Parse(
                                "' (an access file has only 'principals')"));
         }
       }
-      const YAML::Node principals = FindKey(root, "principals");
+      const YamlNode principals = FindKey(root, "principals");
       if (!principals.IsDefined() || !principals.IsMap()) {
         d.Error(file->Locate(principals.IsDefined() ? principals : root),
                 "'principals' must map each principal to its list of roles");
@@ -126,7 +126,7 @@ absl::StatusOr<std::shared_ptr<const AccessPolicy>> AccessPolicy::Parse(
                                  "' must be a list, such as [assessor]"));
             continue;
           }
-          for (const YAML::Node& name : entry.second) {
+          for (const YamlNode& name : entry.second) {
             std::optional<Role> role =
                 name.IsScalar() ? RoleNamed(name.Scalar()) : std::nullopt;
             if (!role.has_value()) {

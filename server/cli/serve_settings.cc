@@ -151,7 +151,7 @@ absl::Status ReadFile(const std::string& path, std::string* text) {
 // Applies the file's settings to `options`, reporting into `diagnostics`.
 void ApplyFile(const YamlFile& file, ServeOptions& options,
                Diagnostics& diagnostics) {
-  const YAML::Node& root = file.root();
+  const YamlNode& root = file.root();
   if (!root.IsDefined() || root.IsNull()) return;  // an empty file
   if (!root.IsMap()) {
     diagnostics.Error(file.Locate(root),
@@ -161,8 +161,8 @@ void ApplyFile(const YamlFile& file, ServeOptions& options,
   }
   std::set<std::string> seen;
   for (const auto& entry : root) {
-    const YAML::Node& key = entry.first;
-    const YAML::Node& value = entry.second;
+    const YamlNode& key = entry.first;
+    const YamlNode& value = entry.second;
     if (!key.IsScalar()) {
       diagnostics.Error(file.Locate(key), "a setting name must be a scalar");
       continue;
@@ -181,7 +181,7 @@ void ApplyFile(const YamlFile& file, ServeOptions& options,
       continue;
     }
     if (!value.IsScalar()) {
-      // A missing value has no position of its own (yaml-cpp marks where
+      // A missing value has no position of its own (the parser marks where
       // the next token starts): report it at its key.
       const bool missing = value.IsNull() || !value.IsDefined();
       diagnostics.Error(

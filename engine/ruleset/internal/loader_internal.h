@@ -52,7 +52,7 @@ bool DeclareConstantName(LoadContext& ctx, const std::string& name,
 // Returns false (having reported why) when it is not a valid one. Without a
 // schema (the manifest was broken) only the syntax is checked.
 bool ReadCondition(const LoadContext& ctx, const YamlFile& file,
-                   const YAML::Node& node, const CheckEnv& env, Type expected,
+                   const YamlNode& node, const CheckEnv& env, Type expected,
                    Condition* out);
 
 // catalogues/*.yaml: catalogues, with their codes and subsets as constants.

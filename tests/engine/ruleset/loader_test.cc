@@ -187,6 +187,23 @@ TEST_F(LoaderTest, ReportsRuleShapeProblems) {
   EXPECT_THAT(out, HasSubstr("more.yaml:10:5: error: rule must be a mapping"));
 }
 
+TEST_F(LoaderTest, ReportsADuplicateKeyAtItsSecondPlace) {
+  // In a rule (a small mapping) and among many constants.
+  std::string constants = "constants:\n";
+  for (int i = 0; i < 20; ++i) {
+    constants += "  k" + std::to_string(i) + ": 1\n";
+  }
+  constants += "  k3: 2\n";
+  const std::string out = DiagnosticsOf(
+      "rules/more.yaml",
+      constants +
+          "rules:\n  - id: r.dup\n    title: t\n    cite: c\n    title: u\n"
+          "    when: true\n");
+  EXPECT_THAT(out, HasSubstr("more.yaml:27:5: error: duplicate key 'title' "
+                             "in rule"));
+  EXPECT_THAT(out, HasSubstr("more.yaml:22:3: error: duplicate constant 'k3'"));
+}
+
 TEST_F(LoaderTest, ReportsPolicyProblems) {
   const std::string out =
       DiagnosticsOf("policy.yaml",
