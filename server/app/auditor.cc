@@ -406,6 +406,39 @@ absl::Status Auditor::Backtest(
   return absl::OkStatus();
 }
 
+absl::Status Auditor::CompareVersions(const RuleSetVersion& before,
+                                      const RuleSetVersion& after,
+                                      absl::Time from, absl::Time to,
+                                      const VersionsVisit& visit) {
+  std::string token;
+  do {
+    absl::StatusOr<ledger::DecisionPage> page =
+        ledger_->ListDecisions(from, to, kBacktestPage, token);
+    if (!page.ok()) return page.status();
+    for (const ledger::StoredDecision& d : page->decisions) {
+      absl::StatusOr<v1::Assessment> full = codec_.Full(d.record);
+      if (!full.ok()) {
+        visit(d.record.decision_id(), full.status());
+        continue;
+      }
+      absl::StatusOr<v1::Assessment> old_answer =
+          Reevaluate(d.record, *full, before);
+      absl::StatusOr<v1::Assessment> new_answer =
+          Reevaluate(d.record, *full, after);
+      if (!old_answer.ok()) {
+        visit(d.record.decision_id(), old_answer.status());
+      } else if (!new_answer.ok()) {
+        visit(d.record.decision_id(), new_answer.status());
+      } else {
+        visit(d.record.decision_id(),
+              SummarizeChanges(*old_answer, *new_answer));
+      }
+    }
+    token = std::move(page->next_page_token);
+  } while (!token.empty());
+  return absl::OkStatus();
+}
+
 v1::GetTreeHeadResponse Auditor::GetTreeHead() const {
   const ledger::SignedTreeHead sth = ledger_->LatestTreeHead();
   v1::GetTreeHeadResponse response;

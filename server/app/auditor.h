@@ -92,6 +92,19 @@ class Auditor {
       const std::function<bool(const v1::BacktestItem&)>& emit,
       const std::function<bool()>& cancelled);
 
+  // Re-evaluates every decision received in [from, to) under `before` and
+  // under `after` (each as Backtest re-evaluates under its candidate: the
+  // recorded facts, derived facts, as_of and stamp), oldest first, calling
+  // `visit` with the decision id and how `after`'s answer differs from
+  // `before`'s (SummarizeChanges), or the error either gave. For `lantern
+  // diff --ledger`. The ledger's error when it cannot be read.
+  using VersionsVisit =
+      std::function<void(const std::string& decision_id,
+                         const absl::StatusOr<v1::ChangeSummary>& changes)>;
+  absl::Status CompareVersions(const RuleSetVersion& before,
+                               const RuleSetVersion& after, absl::Time from,
+                               absl::Time to, const VersionsVisit& visit);
+
   v1::GetTreeHeadResponse GetTreeHead() const;
   absl::StatusOr<v1::GetInclusionProofResponse> GetInclusionProof(
       const v1::GetInclusionProofRequest& request);
