@@ -2,6 +2,8 @@
 // evaluation of request_assessor.h and the comparison of decision_diff.h.
 #include "server/app/shadow_run.h"
 
+#include <pthread.h>
+
 #include <limits>
 #include <utility>
 

@@ -116,7 +116,9 @@ TEST(SummarizeChangesTest, APromptsAnswerIsAChange) {
   p->set_answer(v1::Prompt::NOT_RAISED);
   v1::Assessment b = a;
   b.mutable_prompts(0)->set_answer(v1::Prompt::CONSIDER);
-  b.add_prompts()->set_name("seraf");  // in one answer only
+  v1::Prompt* only = b.add_prompts();  // in one answer only
+  only->set_name("seraf");
+  only->set_answer(v1::Prompt::RAISE);
   const v1::ChangeSummary s = SummarizeChanges(a, b);
   EXPECT_TRUE(AnyChange(s));
   EXPECT_THAT(s.prompts_changed(), ElementsAre("seraf", "significant_harm"));

@@ -318,10 +318,9 @@ TEST_F(ServeShadowTest, StartsAndStopsAreLoggedAndBadRequestsRefused) {
   }
   ASSERT_EQ(shadow_calls.size(), 5u) << ::testing::PrintToString(shadow_calls);
   EXPECT_THAT(shadow_calls[1], HasSubstr("sha256:nope"));
-  EXPECT_THAT(shadow_calls[3],
-              HasSubstr(absl::StrCat("start shadow of ", active,
-                                     " (version 1)"
-                                     ") -> 0")));
+  EXPECT_THAT(
+      shadow_calls[3],
+      HasSubstr(absl::StrCat("start shadow of ", active, " (version 1) -> 0")));
   EXPECT_THAT(shadow_calls[4], HasSubstr("stop shadow -> 0"));
 }
 
