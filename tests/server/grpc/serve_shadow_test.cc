@@ -281,9 +281,23 @@ TEST_F(ServeShadowTest, AShadowOfTheActiveVersionReportsNoDifference) {
   v1::ShadowRuleSetResponse started;
   grpc::Status status = Shadow(ActiveDigest(), false, &started);
   ASSERT_TRUE(status.ok()) << status.error_message();
-  const std::vector<std::string> ids = Send(Traffic());
-  const v1::ShadowReport report = ReportAfter(ids.size());
-  EXPECT_EQ(report.compared(), ids.size());
+  const std::vector<v1::AssessRequest> traffic = Traffic();
+  const std::vector<std::string> ids = Send(traffic);
+  // AssessStream's decisions are shadowed too.
+  auto context = Context();
+  auto stream = assess_->AssessStream(context.get());
+  for (int i = 0; i < 2; ++i) {
+    v1::AssessRequest request = traffic[i];
+    request.set_client_request_id(absl::StrCat("stream-", i));
+    ASSERT_TRUE(stream->Write(request));
+    v1::AssessStreamResponse response;
+    ASSERT_TRUE(stream->Read(&response));
+    EXPECT_TRUE(response.has_assessment()) << response.DebugString();
+  }
+  stream->WritesDone();
+  ASSERT_TRUE(stream->Finish().ok());
+  const v1::ShadowReport report = ReportAfter(ids.size() + 2);
+  EXPECT_EQ(report.compared(), ids.size() + 2);
   EXPECT_EQ(report.differing(), 0u);
   EXPECT_THAT(report.outputs(), IsEmpty());
   EXPECT_EQ(report.errors(), 0u);
