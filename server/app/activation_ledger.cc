@@ -3,6 +3,7 @@
 // version's files, RecordRejected one marked REJECTED without files.
 #include "server/app/activation_ledger.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/container/flat_hash_set.h"
@@ -107,6 +108,43 @@ absl::Status ActivationLedger::RecordProposal(
   }
   proposed_by_[candidate.digest] = std::string(proposed_by);
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<ActivationLedger::PendingProposal>>
+ActivationLedger::PendingProposals() {
+  absl::StatusOr<std::vector<ledger::StoredActivation>> all =
+      ledger_->ListActivations(/*include_rejected=*/true);
+  if (!all.ok()) return all.status();
+  std::vector<std::pair<std::string, std::string>> pending;  // digest, by
+  for (const ledger::StoredActivation& a : *all) {
+    const std::string& digest = a.record.ruleset_digest();
+    const auto outcome = a.record.outcome();
+    if (outcome != v1::ActivationRecord::PROPOSED &&
+        outcome != v1::ActivationRecord::ACTIVATED) {
+      continue;
+    }
+    pending.erase(
+        std::remove_if(pending.begin(), pending.end(),
+                       [&](const auto& p) { return p.first == digest; }),
+        pending.end());
+    if (outcome == v1::ActivationRecord::PROPOSED) {
+      pending.emplace_back(digest, a.record.activated_by());
+    }
+  }
+  std::vector<PendingProposal> out;
+  for (auto& [digest, by] : pending) {
+    absl::StatusOr<std::vector<SourceFile>> files =
+        ledger_->GetRuleSetFiles(digest);
+    if (!files.ok()) {
+      return absl::Status(files.status().code(),
+                          absl::StrCat("the files of proposal ", digest, ": ",
+                                       files.status().message()));
+    }
+    out.push_back({digest, by, *std::move(files)});
+  }
+  absl::MutexLock lock(&mu_);
+  for (const PendingProposal& p : out) proposed_by_[p.digest] = p.proposed_by;
+  return out;
 }
 
 absl::Status ActivationLedger::Follow(RuleSetRegistry& registry) {

@@ -13,7 +13,9 @@
 // unreadable directory) changes nothing but is recorded too, REJECTED,
 // with who asked, when and why, and no files.
 //
-// At startup, Restore() holds in the registry every ruleset the ledger
+// At startup, PendingProposals() gives the proposals recorded and not yet
+// activated, with their files from the ledger, so that they survive a
+// restart; Restore() holds in the registry every ruleset the ledger
 // says was ever active, with its files from the ledger: a version pinned
 // by a caller, RuleSets.List and RuleSets.Get keep working after its files
 // on disk changed or were deleted.
@@ -83,6 +85,19 @@ class ActivationLedger {
   absl::Status RecordProposal(const RuleSetVersion& candidate,
                               absl::string_view proposed_by,
                               const std::vector<std::string>& differences);
+
+  // A proposal recorded (PROPOSED) and not activated since.
+  struct PendingProposal {
+    std::string digest;
+    std::string proposed_by;
+    std::vector<SourceFile> files;  // as recorded with the proposal
+  };
+  // Every pending proposal in the ledger, oldest first (a digest proposed
+  // again: its latest proposer), with its files from the ledger, so a
+  // restarted server holds them again (RuleSetsService::AddProposal); an
+  // activation of one recorded later names its proposer. The ledger's
+  // error when it cannot be read, or a proposal's files are missing.
+  absl::StatusOr<std::vector<PendingProposal>> PendingProposals();
 
   // Makes the ledger's latest activation active in `registry` when it is
   // not (activated_by kFollowed). OK when it is active (or there is none);

@@ -81,33 +81,6 @@ void Count(const v1::ChangeSummary& s, v1::BacktestSummary* totals) {
 
 }  // namespace
 
-void OutputTally::Add(const v1::ChangeSummary& s,
-                      const std::string& decision_id) {
-  auto add = [&](Key key, std::string output) {
-    v1::BacktestOutputChanges& entry = entries_[key];
-    if (entry.output().empty()) entry.set_output(std::move(output));
-    entry.set_decisions(entry.decisions() + 1);
-    if (entry.example_decision_ids_size() < kBacktestExamples) {
-      entry.add_example_decision_ids(decision_id);
-    }
-  };
-  if (GradeChanged(s)) add({0, 0, ""}, "grade");
-  for (const v1::ConcernLevelChange& c : s.concern_levels()) {
-    add({1, c.concern(), ""},
-        absl::StrCat("concerns[", v1::Concern_Name(c.concern()), "].level"));
-  }
-  if (NrmChanged(s)) add({2, 0, ""}, "nrm_prompt");
-  for (const auto* codes : {&s.actions_added(), &s.actions_removed()}) {
-    for (const std::string& code : *codes) {
-      add({3, 0, code}, absl::StrCat("actions[code=", code, "]"));
-    }
-  }
-}
-
-void OutputTally::AddTo(v1::BacktestSummary* summary) const {
-  for (const auto& [key, entry] : entries_) *summary->add_outputs() = entry;
-}
-
 absl::StatusOr<v1::Assessment> Auditor::Reevaluate(
     const v1::DecisionRecord& record, const v1::Assessment& full,
     const RuleSetVersion& version) {
@@ -415,7 +388,7 @@ absl::Status Auditor::Backtest(
   v1::BacktestSummary& totals = *summary_item.mutable_summary();
   totals.set_candidate_digest(candidate.digest);
   totals.set_decisions_total(counted->count);
-  OutputTally outputs;
+  OutputTally outputs(kBacktestExamples);
   const bool report = request.report_progress();
   auto progress = [&] {
     v1::BacktestItem item;
@@ -448,7 +421,14 @@ absl::Status Auditor::Backtest(
     }
     token = std::move(page->next_page_token);
   } while (!token.empty());
-  outputs.AddTo(&totals);
+  for (const auto& [name, output] : outputs.outputs()) {
+    v1::BacktestOutputChanges& entry = *totals.add_outputs();
+    entry.set_output(name);
+    entry.set_decisions(output.decisions);
+    for (const std::string& id : output.examples) {
+      entry.add_example_decision_ids(id);
+    }
+  }
   if (!emit(summary_item)) return stopped;
   return absl::OkStatus();
 }
@@ -474,8 +454,39 @@ bool Auditor::ReplayOne(
   if (!AnyChange(change.changes())) return true;
   change.set_decision_id(d.record.decision_id());
   Count(change.changes(), totals);
-  outputs->Add(change.changes(), change.decision_id());
+  outputs->Add(change.decision_id(), change.changes());
   return emit(item);
+absl::Status Auditor::CompareVersions(const RuleSetVersion& before,
+                                      const RuleSetVersion& after,
+                                      absl::Time from, absl::Time to,
+                                      const VersionsVisit& visit) {
+  std::string token;
+  do {
+    absl::StatusOr<ledger::DecisionPage> page =
+        ledger_->ListDecisions(from, to, kBacktestPage, token);
+    if (!page.ok()) return page.status();
+    for (const ledger::StoredDecision& d : page->decisions) {
+      absl::StatusOr<v1::Assessment> full = codec_.Full(d.record);
+      if (!full.ok()) {
+        visit(d.record.decision_id(), full.status());
+        continue;
+      }
+      absl::StatusOr<v1::Assessment> old_answer =
+          Reevaluate(d.record, *full, before);
+      absl::StatusOr<v1::Assessment> new_answer =
+          Reevaluate(d.record, *full, after);
+      if (!old_answer.ok()) {
+        visit(d.record.decision_id(), old_answer.status());
+      } else if (!new_answer.ok()) {
+        visit(d.record.decision_id(), new_answer.status());
+      } else {
+        visit(d.record.decision_id(),
+              SummarizeChanges(*old_answer, *new_answer));
+      }
+    }
+    token = std::move(page->next_page_token);
+  } while (!token.empty());
+  return absl::OkStatus();
 }
 
 v1::GetTreeHeadResponse Auditor::GetTreeHead() const {

@@ -38,28 +38,12 @@
 #include "lantern/v1/audit.pb.h"
 #include "server/app/audit_rulesets.h"
 #include "server/app/decision_codec.h"
+#include "server/app/decision_diff.h"
 #include "server/app/episode_index.h"
 #include "server/app/ruleset_registry.h"
 #include "server/ledger/ledger.h"
 
 namespace lantern {
-
-// The outputs that differ over a Backtest, for its summary: per output the
-// decisions where it differs and the first few of their ids. Not
-// thread-safe (one per backtest).
-class OutputTally {
- public:
-  // Counts each output `s` changes, for the decision `decision_id`.
-  void Add(const v1::ChangeSummary& s, const std::string& decision_id);
-  // Appends an entry per output to `summary->outputs`: grade, concern
-  // levels by concern, the NRM prompt, then actions by code.
-  void AddTo(v1::BacktestSummary* summary) const;
-
- private:
-  // (kind: 0 grade, 1 concern, 2 NRM, 3 action; concern; action code)
-  using Key = std::tuple<int, int, std::string>;
-  std::map<Key, v1::BacktestOutputChanges> entries_;
-};
 
 class Auditor {
  public:
@@ -124,6 +108,18 @@ class Auditor {
   void set_clock(std::function<absl::Time()> clock) {
     clock_ = std::move(clock);
   }
+  // Re-evaluates every decision received in [from, to) under `before` and
+  // under `after` (each as Backtest re-evaluates under its candidate: the
+  // recorded facts, derived facts, as_of and stamp), oldest first, calling
+  // `visit` with the decision id and how `after`'s answer differs from
+  // `before`'s (SummarizeChanges), or the error either gave. For `lantern
+  // diff --ledger`. The ledger's error when it cannot be read.
+  using VersionsVisit =
+      std::function<void(const std::string& decision_id,
+                         const absl::StatusOr<v1::ChangeSummary>& changes)>;
+  absl::Status CompareVersions(const RuleSetVersion& before,
+                               const RuleSetVersion& after, absl::Time from,
+                               absl::Time to, const VersionsVisit& visit);
 
   v1::GetTreeHeadResponse GetTreeHead() const;
   absl::StatusOr<v1::GetInclusionProofResponse> GetInclusionProof(

@@ -9,6 +9,7 @@
 #include <string>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/text_format.h"
 #include "google/protobuf/util/message_differencer.h"
@@ -182,6 +183,13 @@ bool NrmRaised(const v1::Assessment& a) {
   return a.has_nrm() && a.nrm().prompt().raised();
 }
 
+// Each prompt's answer by name (the NRM prompt is apart, in `nrm`).
+std::map<std::string, int> PromptAnswers(const v1::Assessment& a) {
+  std::map<std::string, int> answers;
+  for (const v1::Prompt& p : a.prompts()) answers[p.name()] = p.answer();
+  return answers;
+}
+
 std::set<std::string> ActionCodes(const v1::Assessment& a) {
   std::set<std::string> codes;
   for (const v1::Action& action : a.actions()) codes.insert(action.code());
@@ -232,6 +240,16 @@ v1::ChangeSummary SummarizeChanges(const v1::Assessment& from,
   }
   s.set_nrm_raised_from(NrmRaised(from));
   s.set_nrm_raised_to(NrmRaised(to));
+  std::map<std::string, std::pair<int, int>> prompts;  // name → (from, to)
+  for (const auto& [name, answer] : PromptAnswers(from)) {
+    prompts[name].first = answer;
+  }
+  for (const auto& [name, answer] : PromptAnswers(to)) {
+    prompts[name].second = answer;
+  }
+  for (const auto& [name, answer] : prompts) {
+    if (answer.first != answer.second) s.add_prompts_changed(name);
+  }
   const std::set<std::string> before = ActionCodes(from);
   const std::set<std::string> after = ActionCodes(to);
   for (const std::string& code : after) {
@@ -254,7 +272,60 @@ bool ActionsChanged(const v1::ChangeSummary& s) {
 }
 bool AnyChange(const v1::ChangeSummary& s) {
   return GradeChanged(s) || NrmChanged(s) || ActionsChanged(s) ||
-         !s.concern_levels().empty();
+         !s.concern_levels().empty() || !s.prompts_changed().empty();
+}
+
+std::vector<std::string> ChangedOutputs(const v1::ChangeSummary& s) {
+  std::vector<std::string> outputs;
+  if (GradeChanged(s)) outputs.push_back("grade");
+  for (const v1::ConcernLevelChange& c : s.concern_levels()) {
+    outputs.push_back(absl::StrCat("concern ", v1::Concern_Name(c.concern())));
+  }
+  if (NrmChanged(s)) outputs.push_back("prompt nrm");
+  for (const std::string& name : s.prompts_changed()) {
+    outputs.push_back(absl::StrCat("prompt ", name));
+  }
+  std::set<std::string> actions(s.actions_added().begin(),
+                                s.actions_added().end());
+  actions.insert(s.actions_removed().begin(), s.actions_removed().end());
+  for (const std::string& code : actions) {
+    outputs.push_back(absl::StrCat("action ", code));
+  }
+  return outputs;
+}
+
+namespace {
+
+// The kind of an output name, in ChangedOutputs' order.
+int OutputRank(const std::string& name) {
+  if (name == "grade") return 0;
+  if (absl::StartsWith(name, "concern ")) return 1;
+  if (name == "prompt nrm") return 2;
+  if (absl::StartsWith(name, "prompt ")) return 3;
+  return 4;  // "action ..."
+}
+
+}  // namespace
+
+bool OutputOrder::operator()(const std::string& a, const std::string& b) const {
+  const int ra = OutputRank(a);
+  const int rb = OutputRank(b);
+  return ra != rb ? ra < rb : a < b;
+}
+
+void OutputTally::Add(const std::string& decision_id,
+                      const v1::ChangeSummary& s) {
+  ++compared_;
+  const std::vector<std::string> changed = ChangedOutputs(s);
+  if (changed.empty()) return;
+  ++differing_;
+  for (const std::string& name : changed) {
+    Output& output = outputs_[name];
+    ++output.decisions;
+    if (static_cast<int>(output.examples.size()) < max_examples_) {
+      output.examples.push_back(decision_id);
+    }
+  }
 }
 
 }  // namespace lantern

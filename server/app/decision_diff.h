@@ -14,13 +14,20 @@
 // codes by path. Values are protobuf text format (enums by name).
 //
 // SummarizeChanges gives what a case system acts on: grade, each concern's
-// level, whether the NRM prompt is raised, and the action codes added or
-// removed.
+// level, whether the NRM prompt is raised, each other prompt's answer, and
+// the action codes added or removed. ChangedOutputs names each output a
+// summary changes ("grade", "concern CSE", "prompt nrm", "prompt <name>",
+// "action CALL_POLICE"), and OutputTally counts decisions per such output,
+// for the shadow run (shadow_run.h) and `lantern diff --ledger`.
 //
-// Thread-safety: stateless; safe to call concurrently.
+// Thread-safety: the functions are stateless and safe to call
+// concurrently; an OutputTally is not thread-safe (its owner locks).
 #ifndef LANTERN_SERVER_APP_DECISION_DIFF_H_
 #define LANTERN_SERVER_APP_DECISION_DIFF_H_
 
+#include <cstdint>
+#include <map>
+#include <string>
 #include <vector>
 
 #include "lantern/v1/assessment.pb.h"
@@ -45,6 +52,46 @@ bool GradeChanged(const v1::ChangeSummary& s);
 bool NrmChanged(const v1::ChangeSummary& s);
 bool ActionsChanged(const v1::ChangeSummary& s);
 bool AnyChange(const v1::ChangeSummary& s);
+
+// The outputs `s` changes, in this order: "grade"; "concern <CONCERN>" per
+// concern whose level changes; "prompt nrm"; "prompt <name>" per other
+// prompt whose answer changes; "action <CODE>" per action added or
+// removed. Empty when !AnyChange(s).
+std::vector<std::string> ChangedOutputs(const v1::ChangeSummary& s);
+
+// Orders output names as ChangedOutputs lists them: "grade", then concerns,
+// "prompt nrm", other prompts, actions; by name within each kind.
+struct OutputOrder {
+  bool operator()(const std::string& a, const std::string& b) const;
+};
+
+// Decisions counted per changed output, with the first few decision ids.
+class OutputTally {
+ public:
+  // Keeps up to `max_examples` decision ids per output.
+  explicit OutputTally(int max_examples) : max_examples_(max_examples) {}
+
+  // Counts one compared decision whose change summary is `s`.
+  void Add(const std::string& decision_id, const v1::ChangeSummary& s);
+
+  struct Output {
+    uint64_t decisions = 0;
+    std::vector<std::string> examples;  // in the order added
+  };
+  // By output name ("grade", "action CALL_POLICE") in OutputOrder;
+  // outputs never changed are absent.
+  using Outputs = std::map<std::string, Output, OutputOrder>;
+  const Outputs& outputs() const { return outputs_; }
+  // Decisions added, and those with some change.
+  uint64_t compared() const { return compared_; }
+  uint64_t differing() const { return differing_; }
+
+ private:
+  int max_examples_;
+  Outputs outputs_;
+  uint64_t compared_ = 0;
+  uint64_t differing_ = 0;
+};
 
 }  // namespace lantern
 

@@ -84,7 +84,7 @@ void DecisionRecorder::Record(const v1::AssessRequest& request,
                               v1::Assessment* answer, Done done,
                               const std::string& principal) {
   if (ledger_ == nullptr) {
-    if (on_decision_) on_decision_(*answer);
+    if (on_decision_) on_decision_(request, *answer);
     CutToView(request.view(), answer);
     done(absl::OkStatus());
     return;
@@ -114,7 +114,7 @@ void DecisionRecorder::Record(const v1::AssessRequest& request,
                   absl::StatusOr<ledger::AppendedDecision> appended) {
         if (!appended.ok()) CheckLedgerHealth();
         if (appended.ok() && !appended->duplicate && on_decision_) {
-          on_decision_(*answer);
+          on_decision_(request, *answer);
         }
         if (appended.ok() && !appended->duplicate && index_ != nullptr) {
           index_->Add(request.facts(), answer->decision_id(),

@@ -66,11 +66,12 @@ class DecisionRecorder {
 
   bool recording() const { return ledger_ != nullptr; }
 
-  // Called with each new decision once it is on record (with recording
-  // off: once made), before `done`; not for a retry answered from the
-  // ledger. On the ledger's notifier thread; keep it short.
-  // REQUIRES: before the first Record.
-  using OnDecision = std::function<void(const v1::Assessment& answer)>;
+  // Called with each new decision (the FULL answer and the request it
+  // answers) once it is on record (with recording off: once made), before
+  // `done`; not for a retry answered from the ledger. On the ledger's
+  // notifier thread; keep it short. REQUIRES: before the first Record.
+  using OnDecision = std::function<void(const v1::AssessRequest& request,
+                                        const v1::Assessment& answer)>;
   void set_on_decision(OnDecision on_decision) {
     on_decision_ = std::move(on_decision);
   }

@@ -30,6 +30,11 @@ struct AnalyzeCommandOptions {
   std::optional<std::string> as_of;
   int list_bound = 3;
   bool witnesses = false;  // print a confirmed witness per rule and output
+  // diff: an audit ledger (a SQLite file or "postgresql://..."), whose
+  // recorded decisions are re-evaluated under OLD and NEW too; and its
+  // signing key (default for SQLite: the path + ".key").
+  std::optional<std::string> ledger;
+  std::string ledger_key;
 };
 
 int RunAnalyze(const std::string& dir, const AnalyzeCommandOptions& options,
@@ -39,9 +44,14 @@ int RunAnalyze(const std::string& dir, const AnalyzeCommandOptions& options,
 // `lantern diff OLD NEW`: per output, whether some episode's answer differs
 // between the two rulesets (engine/analyze/analyzer.h, DiffRuleSets), each
 // difference with a witness episode both rulesets' engines confirm and the
-// rules that fired under only one. Exit 0 when no output differs, 1 when
-// some does (or the analysis disagrees with the engine), 2 when it cannot
-// run (a ruleset that does not load is 1, as for analyze).
+// rules that fired under only one. With `options.ledger`, then the
+// empirical difference: every decision recorded in the ledger
+// re-evaluated under OLD and NEW (Auditor::CompareVersions, the
+// re-evaluation Audit.Backtest uses), counted per output with up to 5
+// example decision ids (FormatLedgerDiff). Exit 0 when no output differs
+// (either way), 1 when some does (or the analysis disagrees with the
+// engine), 2 when it cannot run (a ledger that cannot be opened or read;
+// a ruleset that does not load is 1, as for analyze).
 int RunDiff(const std::string& old_dir, const std::string& new_dir,
             const AnalyzeCommandOptions& options, absl::Time now,
             const FactTypes& types, std::ostream& out, std::ostream& err);

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/flags/declare.h"
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
@@ -68,8 +69,24 @@ ABSL_FLAG(std::string, key, "",
 ABSL_FLAG(std::string, server_name, "",
           "backtest: mutual TLS: the name to check in the server's "
           "certificate (default: the --target host)");
+// serve's flags (serve_settings.h), read by diff too.
+ABSL_DECLARE_FLAG(std::string, ledger);
+ABSL_DECLARE_FLAG(std::string, ledger_key);
 
 namespace {
+
+// Whether the command line gives --ledger (its default is serve's).
+bool LedgerGiven(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--") break;
+    for (const char* prefix : {"--ledger", "-ledger"}) {
+      const std::string p = prefix;
+      if (arg == p || arg.rfind(p + "=", 0) == 0) return true;
+    }
+  }
+  return false;
+}
 
 constexpr char kUsage[] =
     "lantern: risk assessment rules engine\n"
@@ -88,9 +105,12 @@ constexpr char kUsage[] =
     "                                      episode produces, invariants "
     "proven\n"
     "                                      or violated (Z3)\n"
-    "  lantern diff OLD NEW [--as_of RFC3339]\n"
+    "  lantern diff OLD NEW [--as_of RFC3339] [--ledger "
+    "PATH|postgresql://...]\n"
     "                                      per output, whether some episode's\n"
-    "                                      answer differs, with a witness\n"
+    "                                      answer differs, with a witness;\n"
+    "                                      with --ledger, also how many\n"
+    "                                      recorded decisions differ\n"
     "  lantern eval --rules DIR --facts FILE.json [--as_of RFC3339]\n"
     "                                      print the Assessment as JSON\n"
     "  lantern serve [--config FILE] [--listen HOST:PORT] [--rules DIR]\n"
@@ -159,6 +179,10 @@ int main(int argc, char** argv) {
       options.as_of = absl::GetFlag(FLAGS_as_of);
     }
     options.list_bound = absl::GetFlag(FLAGS_list_bound);
+    if (LedgerGiven(argc, argv)) {
+      options.ledger = absl::GetFlag(FLAGS_ledger);
+      options.ledger_key = absl::GetFlag(FLAGS_ledger_key);
+    }
     return lantern::RunDiff(args[2], args[3], options, absl::Now(), types,
                             std::cout, std::cerr);
   }

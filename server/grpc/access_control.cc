@@ -26,6 +26,7 @@ constexpr MethodAccess kMethods[] = {
     {"/lantern.v1.RuleSets/Validate", kRuleReaders, false, false},
     {"/lantern.v1.RuleSets/Activate", {Role::kRulesetAdmin}, false, true},
     {"/lantern.v1.RuleSets/Propose", kRuleReaders, false, false},
+    {"/lantern.v1.RuleSets/Shadow", {Role::kRulesetAdmin}, false, true},
     {"/lantern.v1.Audit/GetDecision",
      {Role::kAuditor, Role::kDataOfficer, Role::kAssessor},
      true,
@@ -40,6 +41,10 @@ constexpr MethodAccess kMethods[] = {
     {"/lantern.v1.Audit/ListAccess", {Role::kDataOfficer}, false, false},
     {"/lantern.v1.Audit/ListActivations", kAuditors, false, false},
     {"/lantern.v1.Audit/ListLinkedDecisions", kAuditors, true, true},
+    {"/lantern.v1.Audit/GetShadowReport",
+     {Role::kAuditor, Role::kRuleAuthor, Role::kRulesetAdmin},
+     false,
+     false},
 };
 
 constexpr char kLocal[] = "local";

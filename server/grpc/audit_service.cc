@@ -164,6 +164,7 @@ AuditService::AuditService(ledger::Ledger* ledger,
   ParseUnary(name, "ListAccess", &AuditService::ListAccess);
   ParseUnary(name, "ListActivations", &AuditService::ListActivations);
   ParseUnary(name, "ListLinkedDecisions", &AuditService::ListLinkedDecisions);
+  ParseUnary(name, "GetShadowReport", &AuditService::GetShadowReport);
   MarkRawCallback(
       name, "Backtest",
       new grpc::internal::CallbackServerStreamingHandler<grpc::ByteBuffer,
@@ -395,6 +396,29 @@ grpc::ServerUnaryReactor* AuditService::GetConsistencyProof(
     v1::GetConsistencyProofResponse* response) {
   return Inline(context, auditor_.get(), response,
                 [&] { return auditor_->GetConsistencyProof(*request); });
+}
+
+grpc::ServerUnaryReactor* AuditService::GetShadowReport(
+    grpc::CallbackServerContext* context,
+    const v1::GetShadowReportRequest* request, v1::ShadowReport* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (request->max_examples() < 0 ||
+      request->max_examples() > ShadowRun::kMaxExamples) {
+    reactor->Finish(ToGrpcStatus(absl::InvalidArgumentError(
+        absl::StrCat("invalid request: max_examples: must be 0 to ",
+                     ShadowRun::kMaxExamples))));
+    return reactor;
+  }
+  if (shadow_ == nullptr) {
+    reactor->Finish(ToGrpcStatus(
+        absl::FailedPreconditionError("this server runs no shadows")));
+    return reactor;
+  }
+  absl::StatusOr<v1::ShadowReport> report = shadow_->Report(
+      request->max_examples() == 0 ? 10 : request->max_examples());
+  if (report.ok()) *response = *std::move(report);
+  reactor->Finish(ToGrpcStatus(report.status()));
+  return reactor;
 }
 
 }  // namespace lantern

@@ -26,6 +26,8 @@
 // another's — and are sent only once their access record is durable
 // (UNAVAILABLE otherwise). ListAccess pages through the access log;
 // ListActivations through every activation record, rejected ones included.
+// GetShadowReport reads the shadow run (shadow_run.h); it holds decision
+// ids and output names only, so it needs no purpose and is not logged.
 //
 // Thread-safety: handlers run on many threads; shared state is in the
 // ledger, registry and Auditor, all thread-safe. The destructor runs the
@@ -42,6 +44,7 @@
 #include "server/app/auditor.h"
 #include "server/app/episode_index.h"
 #include "server/app/ruleset_registry.h"
+#include "server/app/shadow_run.h"
 #include "server/app/worker_thread.h"
 #include "server/grpc/parsed_requests.h"
 #include "server/ledger/ledger.h"
@@ -99,6 +102,11 @@ class AuditService final : public ParsedRequests<v1::Audit::CallbackService> {
       grpc::CallbackServerContext* context,
       const v1::ListActivationsRequest* request,
       v1::ListActivationsResponse* response) override;
+  // The shadow run's report (answered inline; with or without a ledger).
+  grpc::ServerUnaryReactor* GetShadowReport(
+      grpc::CallbackServerContext* context,
+      const v1::GetShadowReportRequest* request,
+      v1::ShadowReport* response) override;
 
   static constexpr int kMaxBacktests = 4;
 
@@ -109,6 +117,10 @@ class AuditService final : public ParsedRequests<v1::Audit::CallbackService> {
   // The auditor every handler calls (null when the ledger is off), for
   // another edge to share (the web console); thread-safe.
   Auditor* auditor() const { return auditor_.get(); }
+  // The shadow run GetShadowReport reports; null (the default): it answers
+  // FAILED_PRECONDITION. REQUIRES: outlives the service; set before the
+  // server starts.
+  void set_shadow(const ShadowRun* shadow) { shadow_ = shadow; }
 
  private:
   // A read of recorded decisions by `method` (purpose checked, answer
@@ -131,6 +143,7 @@ class AuditService final : public ParsedRequests<v1::Audit::CallbackService> {
   const int max_backtests_;
   const absl::Duration stream_idle_;
   const EpisodeIndex* episode_index_ = nullptr;
+  const ShadowRun* shadow_ = nullptr;
   // Backtests posted and not yet finished.
   std::atomic<int> backtests_{0};
   // Declared last: destroyed (joined) first, while the auditor lives.

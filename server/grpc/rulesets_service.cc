@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "google/protobuf/util/time_util.h"
 #include "server/app/echo_value.h"
 #include "server/grpc/ruleset_proto.h"
 #include "server/grpc/status_map.h"
@@ -28,6 +29,12 @@ void FillActive(const RuleSetRegistry& registry,
 }
 
 constexpr char kActivate[] = "/lantern.v1.RuleSets/Activate";
+constexpr char kShadow[] = "/lantern.v1.RuleSets/Shadow";
+
+google::protobuf::Timestamp TimestampOf(absl::Time t) {
+  return google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(
+      absl::ToUnixMicros(t));
+}
 
 // What an Activate call asked for and what came of it, for its access
 // record.
@@ -340,6 +347,102 @@ grpc::ServerUnaryReactor* RuleSetsService::Propose(
     response->set_proposed(true);
     reactor->Finish(grpc::Status::OK);
   });
+  return reactor;
+}
+
+void RuleSetsService::AddProposal(std::shared_ptr<const RuleSetVersion> version,
+                                  std::string proposed_by) {
+  absl::MutexLock lock(&proposals_mu_);
+  const std::string digest = version->digest;
+  proposals_[digest] = {std::move(version), std::move(proposed_by)};
+}
+
+grpc::ServerUnaryReactor* RuleSetsService::Shadow(
+    grpc::CallbackServerContext* context,
+    const v1::ShadowRuleSetRequest* request,
+    v1::ShadowRuleSetResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  const Caller caller = CallerOf(*context);
+  // Logs the call with `subject` and `status`, then (when `status` is OK
+  // and the record durable) runs `effect`, then answers.
+  auto finish = [this, reactor, caller](std::string subject,
+                                        absl::Status status,
+                                        std::function<void()> effect) {
+    if (access_control() == nullptr) {
+      if (status.ok()) effect();
+      reactor->Finish(ToGrpcStatus(status));
+      return;
+    }
+    v1::AccessRecord record = access_control()->NewRecord(caller, kShadow);
+    record.set_subject(std::move(subject));
+    access_control()->Record(
+        std::move(record), status,
+        [reactor, status, effect = std::move(effect)](absl::Status recorded) {
+          if (!recorded.ok()) {
+            reactor->Finish(ToGrpcStatus(recorded));
+            return;
+          }
+          if (status.ok()) effect();
+          reactor->Finish(ToGrpcStatus(status));
+        });
+  };
+  if (shadow_ == nullptr) {
+    reactor->Finish(ToGrpcStatus(
+        absl::FailedPreconditionError("this server runs no shadows")));
+    return reactor;
+  }
+  if (request->stop()) {
+    if (!shadow_->on()) {
+      finish("stop shadow",
+             absl::FailedPreconditionError("no shadow run is on"), [] {});
+      return reactor;
+    }
+    finish("stop shadow", absl::OkStatus(), [this, response] {
+      absl::StatusOr<std::shared_ptr<const RuleSetVersion>> stopped =
+          shadow_->Stop();
+      if (stopped.ok()) {
+        response->set_candidate_digest((*stopped)->digest);
+        response->set_candidate_version((*stopped)->ruleset->manifest.version);
+      }
+      response->set_shadowing(shadow_->on());
+    });
+    return reactor;
+  }
+  if (request->version().empty()) {
+    finish("start shadow",
+           absl::InvalidArgumentError(
+               "invalid request: version: required (a version or digest "
+               "RuleSets.List shows, or a pending proposal's digest), or "
+               "stop"),
+           [] {});
+    return reactor;
+  }
+  std::shared_ptr<const RuleSetVersion> candidate;
+  if (std::optional<Proposal> proposal = FindProposal(request->version());
+      proposal.has_value()) {
+    candidate = proposal->version;
+  } else {
+    candidate = registry_->Find(request->version());
+  }
+  if (candidate == nullptr) {
+    finish(
+        absl::StrCat("start shadow of version=", EchoValue(request->version())),
+        absl::NotFoundError(
+            absl::StrCat("no ruleset version or pending proposal ",
+                         EchoValue(request->version()))),
+        [] {});
+    return reactor;
+  }
+  finish(
+      absl::StrCat("start shadow of ", candidate->digest, " (version ",
+                   candidate->ruleset->manifest.version, ")"),
+      absl::OkStatus(), [this, response, candidate] {
+        const absl::Time started = shadow_->Start(candidate);
+        response->set_shadowing(true);
+        response->set_candidate_digest(candidate->digest);
+        response->set_candidate_version(candidate->ruleset->manifest.version);
+        *response->mutable_started_at() = TimestampOf(started);
+      });
   return reactor;
 }
 

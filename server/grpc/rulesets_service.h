@@ -1,7 +1,8 @@
 // RuleSetsService: the lantern.v1.RuleSets gRPC service on the callback
 // API, a thin edge over RuleSetRegistry.
 //
-// List and Get only read and answer inline. Validate and Activate load,
+// List and Get only read and answer inline; so does Shadow, once its access
+// record is durable. Validate and Activate load,
 // compile and test a candidate (milliseconds to seconds) or wait for the
 // ledger to record an activation (a commit), so they run on the
 // RuleSetWorker and finish their reactor from there: no gRPC thread waits.
@@ -25,6 +26,7 @@
 #include "server/app/ruleset_analysis.h"
 #include "server/app/ruleset_registry.h"
 #include "server/app/ruleset_worker.h"
+#include "server/app/shadow_run.h"
 #include "server/grpc/parsed_requests.h"
 #include "server/ledger/ledger.h"
 
@@ -61,6 +63,7 @@ class RuleSetsService final
     ParseUnary(name, "Validate", &RuleSetsService::Validate);
     ParseUnary(name, "Activate", &RuleSetsService::Activate);
     ParseUnary(name, "Propose", &RuleSetsService::Propose);
+    ParseUnary(name, "Shadow", &RuleSetsService::Shadow);
   }
 
   // Proposals and who may activate them (two-person activation).
@@ -73,6 +76,14 @@ class RuleSetsService final
   // REQUIRES: before serving; `governance`'s pointers outlive the service.
   // Without it Propose is FAILED_PRECONDITION.
   void set_governance(Governance governance) { governance_ = governance; }
+  // The shadow run Shadow starts and stops; null (the default): Shadow is
+  // FAILED_PRECONDITION. REQUIRES: before serving; outlives the service.
+  void set_shadow(ShadowRun* shadow) { shadow_ = shadow; }
+  // Holds `version` as a pending proposal by `proposed_by`, as Propose
+  // does once it has recorded one: for proposals rebuilt from the ledger
+  // at startup (ActivationLedger::PendingProposals).
+  void AddProposal(std::shared_ptr<const RuleSetVersion> version,
+                   std::string proposed_by);
 
   grpc::ServerUnaryReactor* List(grpc::CallbackServerContext* context,
                                  const v1::ListRuleSetsRequest* request,
@@ -92,6 +103,12 @@ class RuleSetsService final
       grpc::CallbackServerContext* context,
       const v1::ProposeRuleSetRequest* request,
       v1::ProposeRuleSetResponse* response) override;
+  // Starts or stops the shadow run (service.proto). The start or stop is
+  // in the access log before it takes effect and before the answer.
+  grpc::ServerUnaryReactor* Shadow(
+      grpc::CallbackServerContext* context,
+      const v1::ShadowRuleSetRequest* request,
+      v1::ShadowRuleSetResponse* response) override;
 
   // Get's answer for `version` (empty: the active one), for another edge
   // to share (the web console). Thread-safe.
@@ -108,11 +125,13 @@ class RuleSetsService final
   const std::string rules_dir_;
   ledger::Ledger* const ledger_;
   Governance governance_;
+  ShadowRun* shadow_ = nullptr;
   struct Proposal {
     std::shared_ptr<const RuleSetVersion> version;
     std::string proposed_by;
   };
-  // Pending proposals by digest (this process's; not kept over a restart).
+  // Pending proposals by digest: this process's, and those rebuilt from
+  // the ledger at startup (AddProposal).
   absl::Mutex proposals_mu_;
   std::map<std::string, Proposal> proposals_ ABSL_GUARDED_BY(proposals_mu_);
   // The pending proposal with this digest, if any.

@@ -39,6 +39,7 @@
 #include "server/app/ruleset_worker.h"
 #include "server/app/serve_metrics.h"
 #include "server/app/serve_status.h"
+#include "server/app/shadow_run.h"
 #include "server/app/stored_episode_index.h"
 #include "server/grpc/access_control.h"
 #include "server/grpc/audit_service.h"
@@ -453,6 +454,9 @@ int RunServe(const ServeOptions& options, const FactTypes& types,
   // What GET /status reports (warnings, reload outcomes); like metrics,
   // outlives everything that reports into it.
   ServeStatus status(active_labels, [] { return absl::Now(); });
+  // The shadow run (RuleSets.Shadow); the ledger's notifier offers it
+  // decisions, so it outlives the ledger.
+  ShadowRun shadow([] { return absl::Now(); });
   if (transport.tls != nullptr) {
     status.SetTransport("mutual_tls");
   } else if (!IsLoopbackListen(options.listen)) {
@@ -533,13 +537,15 @@ int RunServe(const ServeOptions& options, const FactTypes& types,
       index.get(), codec.get());
   // Without a metrics endpoint nobody reads the per-call series: no
   // interceptor and no per-decision counting (bench/README.md measures
-  // their cost this way).
+  // their cost this way). The shadow run is offered every decision (it
+  // ignores them while no shadow is on).
   const bool count_calls = !options.metrics_listen.empty();
-  if (count_calls) {
-    recorder.set_on_decision([&metrics](const v1::Assessment& answer) {
-      metrics.CountDecision(answer);
-    });
-  }
+  recorder.set_on_decision([&metrics, &shadow, count_calls](
+                               const v1::AssessRequest& request,
+                               const v1::Assessment& answer) {
+    if (count_calls) metrics.CountDecision(answer);
+    shadow.Offer(request, answer);
+  });
   RiskAssessmentService assess_service(
       &assessor, &recorder, [] { return absl::Now(); }, &idle_streams);
   RuleSetsService rulesets_service(&registry, &worker, options.rules_dir,
@@ -549,6 +555,33 @@ int RunServe(const ServeOptions& options, const FactTypes& types,
   const bool two_person =
       !options.single_person_activation && transport.tls != nullptr;
   rulesets_service.set_governance({&analysis, activations.get(), two_person});
+  rulesets_service.set_shadow(&shadow);
+  // Proposals made before a restart are pending still: held again from
+  // the ledger's copy of their files.
+  if (activations != nullptr) {
+    absl::StatusOr<std::vector<ActivationLedger::PendingProposal>> pending =
+        activations->PendingProposals();
+    if (!pending.ok()) {
+      err << "lantern serve: cannot read the pending proposals from the "
+             "ledger: "
+          << pending.status().message() << std::endl;
+      return 1;
+    }
+    for (ActivationLedger::PendingProposal& p : *pending) {
+      Candidate held = registry.Validate(std::move(p.files),
+                                         absl::StrCat("ledger:", p.digest));
+      if (!held.passed() || held.digest != p.digest) {
+        err << "lantern serve: warning: the proposal " << p.digest << " by "
+            << p.proposed_by
+            << " no longer passes under this engine; it is not pending"
+            << std::endl;
+        continue;
+      }
+      rulesets_service.AddProposal(held.version, p.proposed_by);
+      err << "lantern serve: pending proposal " << p.digest << " by "
+          << p.proposed_by << " (from the ledger)" << std::endl;
+    }
+  }
   if (two_person) {
     err << "lantern serve: two-person activation: a proposal "
            "(RuleSets.Propose) is activated only by a principal other than "
@@ -569,6 +602,7 @@ int RunServe(const ServeOptions& options, const FactTypes& types,
   rulesets_service.set_access_control(access.get());
   audit_service.set_access_control(access.get());
   audit_service.set_episode_index(index.get());
+  audit_service.set_shadow(&shadow);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();

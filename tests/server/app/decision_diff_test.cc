@@ -109,6 +109,54 @@ TEST(SummarizeChangesTest, GradeLevelsNrmAndActions) {
   EXPECT_THAT(s.actions_removed(), ElementsAre("RHI_OFFER"));
 }
 
+TEST(SummarizeChangesTest, APromptsAnswerIsAChange) {
+  v1::Assessment a = Sample();
+  v1::Prompt* p = a.add_prompts();
+  p->set_name("significant_harm");
+  p->set_answer(v1::Prompt::NOT_RAISED);
+  v1::Assessment b = a;
+  b.mutable_prompts(0)->set_answer(v1::Prompt::CONSIDER);
+  v1::Prompt* only = b.add_prompts();  // in one answer only
+  only->set_name("seraf");
+  only->set_answer(v1::Prompt::RAISE);
+  const v1::ChangeSummary s = SummarizeChanges(a, b);
+  EXPECT_TRUE(AnyChange(s));
+  EXPECT_THAT(s.prompts_changed(), ElementsAre("seraf", "significant_harm"));
+  EXPECT_FALSE(AnyChange(SummarizeChanges(a, a)));
+}
+
+TEST(ChangedOutputsTest, NamesEveryChangedOutputOnce) {
+  v1::Assessment b = Sample();
+  b.mutable_grade()->set_grade(v1::HIGH);
+  b.mutable_concerns(0)->set_level(v1::ConcernOutcome::AT_RISK);
+  b.mutable_nrm()->mutable_prompt()->set_raised(true);
+  v1::Prompt* p = b.add_prompts();
+  p->set_name("seraf");
+  p->set_answer(v1::Prompt::RAISE);
+  b.clear_actions();
+  b.add_actions()->set_code("STRATEGY_MEETING");
+  EXPECT_THAT(ChangedOutputs(SummarizeChanges(Sample(), b)),
+              ElementsAre("grade", "concern CSE", "prompt nrm", "prompt seraf",
+                          "action RHI_OFFER", "action STRATEGY_MEETING"));
+  EXPECT_THAT(ChangedOutputs(SummarizeChanges(Sample(), Sample())), IsEmpty());
+}
+
+TEST(OutputTallyTest, CountsDecisionsPerOutputWithBoundedExamples) {
+  v1::Assessment graded = Sample();
+  graded.mutable_grade()->set_grade(v1::HIGH);
+  OutputTally tally(2);
+  for (const char* id : {"d-1", "d-2", "d-3"}) {
+    tally.Add(id, SummarizeChanges(Sample(), graded));
+  }
+  tally.Add("d-4", SummarizeChanges(Sample(), Sample()));
+  EXPECT_EQ(tally.compared(), 4u);
+  EXPECT_EQ(tally.differing(), 3u);
+  ASSERT_EQ(tally.outputs().size(), 1u);
+  const OutputTally::Output& grade = tally.outputs().at("grade");
+  EXPECT_EQ(grade.decisions, 3u);
+  EXPECT_THAT(grade.examples, ElementsAre("d-1", "d-2"));
+}
+
 TEST(SummarizeChangesTest, OnlyAFieldOutsideTheSummaryIsNoChange) {
   v1::Assessment b = Sample();
   b.mutable_fired_rules(0)->set_score(21);

@@ -156,7 +156,7 @@ TEST_F(BacktestCommandTest, SummaryEqualsTheServersAndExitsOneOnDifferences) {
   ASSERT_EQ(expected.decisions_changed(), 2);
   ASSERT_EQ(expected.outputs_size(), 2);
   EXPECT_EQ(expected.outputs(0).output(), "grade");
-  EXPECT_EQ(expected.outputs(1).output(), "concerns[CSE].level");
+  EXPECT_EQ(expected.outputs(1).output(), "concern CSE");
   EXPECT_EQ(expected.outputs(1).decisions(), 2);
 
   const CommandRun run = Backtest(Flags());
