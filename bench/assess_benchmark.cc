@@ -27,6 +27,7 @@
 #include "engine/proto/proto_fact_types.h"
 #include "google/protobuf/util/json_util.h"
 #include "server/app/assessment_proto.h"
+#include "server/app/assessment_view.h"
 #include "server/app/facts_validation.h"
 #include "server/app/request_assessor.h"
 #include "server/app/ruleset_registry.h"
@@ -191,12 +192,49 @@ void BM_AssessAndSerialize(benchmark::State& state) {
       static_cast<double>(bytes) / std::max<int64_t>(1, state.iterations()));
 }
 
+// What a server without a ledger does per Assess in one view
+// (AssessRequest.view: the argument, a v1::View number):
+// RequestAssessor::Assess in the view, the cut to it (DecisionRecorder),
+// the answer serialized and destroyed.
+void BM_AssessView(benchmark::State& state) {
+  Setup& s = TheSetup();
+  const auto view = static_cast<v1::View>(state.range(0));
+  state.SetLabel(v1::View_Name(view));
+  std::vector<v1::AssessRequest> requests = s.requests;
+  for (v1::AssessRequest& r : requests) r.set_view(view);
+  RequestAssessor assessor(&s.registry, RequestLimits(), "bench");
+  assessor.set_answer_views(true);  // as a server without a ledger
+  size_t i = 0;
+  size_t bytes = 0;
+  std::string wire;
+  for (auto _ : state) {
+    v1::Assessment answer;
+    absl::Status st = assessor.Assess(requests[i++ % requests.size()],
+                                      absl::FromUnixSeconds(kAsOf), &answer);
+    if (!st.ok()) {
+      state.SkipWithError(std::string(st.message()).c_str());
+      break;
+    }
+    CutToView(view, &answer);
+    answer.SerializeToString(&wire);
+    bytes += wire.size();
+  }
+  Report(state);
+  state.counters["answer_bytes"] = benchmark::Counter(
+      static_cast<double>(bytes) / std::max<int64_t>(1, state.iterations()));
+}
+
 BENCHMARK(BM_Validate)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Match)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_MatchExplained)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_MatchAndDecide)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Assess)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_AssessAndSerialize)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_AssessView)
+    ->Arg(v1::DECISION)
+    ->Arg(v1::EXPLAINED)
+    ->Arg(v1::FULL)
+    ->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 }  // namespace lantern

@@ -10,9 +10,11 @@ namespace lantern {
 absl::StatusOr<Assessment> AssessWithMatcher(const CompiledRuleSet& program,
                                              const FactRecord& facts,
                                              absl::Time as_of,
-                                             std::vector<RecordedCode>* codes) {
-  return Decide(program, facts, MatchWithMatcher(program, facts, as_of), as_of,
-                codes);
+                                             std::vector<RecordedCode>* codes,
+                                             AssessDetail detail) {
+  return Decide(program, facts,
+                MatchWithMatcher(program, facts, as_of, detail.fired_evidence),
+                as_of, codes, detail);
 }
 
 AssessFn MatcherAssessFn(std::shared_ptr<const CompiledRuleSet> program) {

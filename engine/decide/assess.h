@@ -19,11 +19,12 @@
 
 namespace lantern {
 
-// MatchWithMatcher then Decide (`codes` as Decide's). REQUIRES: `facts` has
-// the program's schema's root type.
+// MatchWithMatcher then Decide (`codes` and `detail` as Decide's; the
+// fired rules are explained only for `detail.fired_evidence`). REQUIRES:
+// `facts` has the program's schema's root type.
 absl::StatusOr<Assessment> AssessWithMatcher(
     const CompiledRuleSet& program, const FactRecord& facts, absl::Time as_of,
-    std::vector<RecordedCode>* codes = nullptr);
+    std::vector<RecordedCode>* codes = nullptr, AssessDetail detail = {});
 
 // An AssessFn for RunRuleTests that assesses with `program`; it fails
 // (FAILED_PRECONDITION) when asked about a ruleset other than the program's.

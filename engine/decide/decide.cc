@@ -556,18 +556,23 @@ namespace {
 class CompiledPolicyEvaluator : public PolicyEvaluator {
  public:
   CompiledPolicyEvaluator(const CompiledRuleSet& program,
-                          const FactRecord& facts, absl::Time as_of)
-      : policy_(program.policy), run_(program, facts, as_of) {}
+                          const FactRecord& facts, absl::Time as_of,
+                          bool readings)
+      : policy_(program.policy),
+        run_(program, facts, as_of),
+        readings_(readings) {}
 
+  // A floor's reasons are not read (ApplyConcernFloors): none are made.
   ConditionResult Floor(size_t floor, const PolicyInputs& inputs) override {
-    return run_.Evaluate(policy_.concern_floors[floor], inputs);
+    return run_.Evaluate(policy_.concern_floors[floor], inputs,
+                         /*readings=*/false);
   }
   ConditionResult Prompt(size_t prompt, const PolicyInputs& inputs) override {
-    return run_.Evaluate(policy_.prompts[prompt], inputs);
+    return run_.Evaluate(policy_.prompts[prompt], inputs, readings_);
   }
   ConditionResult Finding(size_t prompt, size_t finding,
                           const PolicyInputs& inputs) override {
-    return run_.Evaluate(policy_.findings[prompt][finding], inputs);
+    return run_.Evaluate(policy_.findings[prompt][finding], inputs, readings_);
   }
   ValueResult Due(size_t action, const PolicyInputs& inputs) override {
     return run_.EvaluateValue(policy_.due[action], inputs);
@@ -576,6 +581,7 @@ class CompiledPolicyEvaluator : public PolicyEvaluator {
  private:
   const CompiledPolicy& policy_;
   PolicyRun run_;
+  const bool readings_;
 };
 
 }  // namespace
@@ -583,8 +589,10 @@ class CompiledPolicyEvaluator : public PolicyEvaluator {
 absl::StatusOr<Assessment> Decide(const CompiledRuleSet& program,
                                   const FactRecord& facts, MatchResult match,
                                   absl::Time as_of,
-                                  std::vector<RecordedCode>* codes) {
-  CompiledPolicyEvaluator evaluator(program, facts, as_of);
+                                  std::vector<RecordedCode>* codes,
+                                  AssessDetail detail) {
+  CompiledPolicyEvaluator evaluator(program, facts, as_of,
+                                    detail.policy_evidence);
   return DecideWith(*program.ruleset, facts, std::move(match), as_of, evaluator,
                     codes);
 }

@@ -177,6 +177,15 @@ class PolicyEvaluator {
   virtual ValueResult Due(size_t action, const PolicyInputs& inputs) = 0;
 };
 
+// How much of an Assessment to work out: what a caller will not read is
+// left empty, and everything else is as with every part.
+struct AssessDetail {
+  // FiredRule::evidence.
+  bool fired_evidence = true;
+  // PromptOutcome::conditions and FindingOutcome::conditions.
+  bool policy_evidence = true;
+};
+
 // The policy stage of `program`'s ruleset, its conditions run compiled.
 // FAILED_PRECONDITION when `as_of` is outside the ruleset's effective
 // period. Takes `match` by value: its evidence and paths move into the
@@ -184,11 +193,14 @@ class PolicyEvaluator {
 // `codes`, when not null, are the facts' catalogue codes
 // (ScanCatalogueCodes(ruleset, facts).known, as request validation already
 // has them) and move into the Assessment; when null they are scanned here.
-// REQUIRES: `match` is of `program`'s rules over `facts` at `as_of`.
+// `detail.policy_evidence` decides whether prompts and findings keep their
+// conditions' evidence. REQUIRES: `match` is of `program`'s rules over
+// `facts` at `as_of`.
 absl::StatusOr<Assessment> Decide(const CompiledRuleSet& program,
                                   const FactRecord& facts, MatchResult match,
                                   absl::Time as_of,
-                                  std::vector<RecordedCode>* codes = nullptr);
+                                  std::vector<RecordedCode>* codes = nullptr,
+                                  AssessDetail detail = {});
 
 // The same with `evaluator` evaluating the policy's conditions.
 absl::StatusOr<Assessment> DecideWith(

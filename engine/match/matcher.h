@@ -80,10 +80,12 @@ void Match(const CompiledRuleSet& program, const FactRecord& facts,
 RuleMatch Explain(const CompiledRuleSet& program, int32_t rule,
                   MatchScratch* scratch);
 
-// Match and Explain of every fired, blocked and errored rule: the
-// optimised MatchWithReference.
+// Match and Explain of every fired, blocked and errored rule. Without
+// `fired_evidence` the fired rules are not explained (their RuleMatch has
+// no evidence); the blocked and errored ones always are.
 MatchResult MatchWithMatcher(const CompiledRuleSet& program,
-                             const FactRecord& facts, absl::Time as_of);
+                             const FactRecord& facts, absl::Time as_of,
+                             bool fired_evidence = true);
 
 }  // namespace lantern
 

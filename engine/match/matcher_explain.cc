@@ -38,7 +38,9 @@ class MatchExplainer {
 
   Truth AtomTruth(int32_t bit) const;
   std::vector<Outcome> Combine(int32_t rule) const;
-  AtomRecord Record(const Occurrence& occ);
+  // `readings`: the evidence (a TRUE rule's); without, only the unknown
+  // paths and error are recorded.
+  AtomRecord Record(const Occurrence& occ, bool readings);
 
   const CompiledRuleSet& p_;
   MatchScratch& s_;
@@ -108,11 +110,14 @@ std::vector<MatchExplainer::Outcome> MatchExplainer::Combine(
   return out;
 }
 
-MatchExplainer::AtomRecord MatchExplainer::Record(const Occurrence& occ) {
+MatchExplainer::AtomRecord MatchExplainer::Record(const Occurrence& occ,
+                                                  bool readings) {
   AtomRecord record;
-  record.evidence.condition = p_.texts[occ.text];
-  record.evidence.offset = occ.offset;
-  record.evidence.truth = AtomTruth(occ.atom);
+  if (readings) {
+    record.evidence.condition = p_.texts[occ.text];
+    record.evidence.offset = occ.offset;
+    record.evidence.truth = AtomTruth(occ.atom);
+  }
   const AtomDef& atom = p_.atoms[occ.atom];
   if (atom.compiled >= 0) {
     AtomTrace trace;
@@ -128,6 +133,10 @@ MatchExplainer::AtomRecord MatchExplainer::Record(const Occurrence& occ) {
   const std::string& path = p_.layout.slot(source.slot).path();
   if (v.kind == VKind::kError) {
     record.error = std::string(v.error);
+  } else if (!readings) {
+    if (source.kind != SourceKind::kPresence && v.kind == VKind::kUnknown) {
+      record.unknown_paths.push_back(path);
+    }
   } else if (source.kind == SourceKind::kPresence) {
     record.evidence.readings.push_back({path, v.b ? "set" : "unset"});
   } else if (v.kind == VKind::kUnknown) {
@@ -152,8 +161,9 @@ RuleMatch MatchExplainer::Explain(int32_t rule) {
   reasons.erase(std::unique(reasons.begin(), reasons.end()), reasons.end());
   RuleMatch match;
   match.rule = rule;
+  const bool readings = root.truth == Truth::kTrue;
   for (int32_t i : reasons) {
-    AtomRecord record = Record(occ[i]);
+    AtomRecord record = Record(occ[i], readings);
     if (root.truth == Truth::kTrue) {
       match.evidence.push_back(std::move(record.evidence));
     } else if (root.truth == Truth::kUnknown) {
@@ -177,7 +187,8 @@ RuleMatch Explain(const CompiledRuleSet& program, int32_t rule,
 }
 
 MatchResult MatchWithMatcher(const CompiledRuleSet& program,
-                             const FactRecord& facts, absl::Time as_of) {
+                             const FactRecord& facts, absl::Time as_of,
+                             bool fired_evidence) {
   thread_local MatchScratch scratch;
   Match(program, facts, as_of, &scratch);
   MatchResult result;
@@ -185,7 +196,11 @@ MatchResult MatchWithMatcher(const CompiledRuleSet& program,
   result.blocked.reserve(scratch.blocked().size());
   result.errored.reserve(scratch.errored().size());
   for (int32_t rule : scratch.fired()) {
-    result.fired.push_back(Explain(program, rule, &scratch));
+    if (fired_evidence) {
+      result.fired.push_back(Explain(program, rule, &scratch));
+    } else {
+      result.fired.push_back(RuleMatch{rule, {}, {}, {}});
+    }
   }
   for (int32_t rule : scratch.blocked()) {
     result.blocked.push_back(Explain(program, rule, &scratch));

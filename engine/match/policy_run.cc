@@ -69,7 +69,7 @@ PolicyRun::PolicyRun(const CompiledRuleSet& program, const FactRecord& facts,
 }
 
 ConditionResult PolicyRun::Evaluate(const PolicyCondition& condition,
-                                    const PolicyInputs& inputs) {
+                                    const PolicyInputs& inputs, bool readings) {
   // Truths first, untraced (the VM's fast mode gives the same truth); only
   // the occurrences that decide the condition are re-run traced below.
   const size_t n = condition.occurrences.size();
@@ -114,6 +114,11 @@ ConditionResult PolicyRun::Evaluate(const PolicyCondition& condition,
     }
   }
   const Outcome& root = out.back();
+  ConditionResult result;
+  result.truth = root.truth;
+  const bool undecided =
+      root.truth == Truth::kUnknown || root.truth == Truth::kError;
+  if (!readings && !undecided) return result;
   const Occurrence* occ = condition.occurrences.data();
   std::vector<int32_t> reasons = root.reasons;
   std::sort(reasons.begin(), reasons.end(), [occ](int32_t a, int32_t b) {
@@ -121,18 +126,18 @@ ConditionResult PolicyRun::Evaluate(const PolicyCondition& condition,
                                           : a < b;
   });
   reasons.erase(std::unique(reasons.begin(), reasons.end()), reasons.end());
-  ConditionResult result;
-  result.truth = root.truth;
   for (int32_t i : reasons) {
     AtomTrace trace;
     RunAtom(policy_.code, occ[i].atom, *program_.schema, frame_.data(),
             &scratch_, &trace, &inputs);
-    AtomEvidence evidence;
-    evidence.condition = policy_.texts[occ[i].text];
-    evidence.offset = occ[i].offset;
-    evidence.truth = truths[i];
-    evidence.readings = std::move(trace.readings);
-    result.reasons.push_back(std::move(evidence));
+    if (readings) {
+      AtomEvidence evidence;
+      evidence.condition = policy_.texts[occ[i].text];
+      evidence.offset = occ[i].offset;
+      evidence.truth = truths[i];
+      evidence.readings = std::move(trace.readings);
+      result.reasons.push_back(std::move(evidence));
+    }
     if (root.truth == Truth::kUnknown) {
       result.unknown_paths.insert(result.unknown_paths.end(),
                                   trace.unknown_paths.begin(),

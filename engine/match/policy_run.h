@@ -36,9 +36,12 @@ class PolicyRun {
             absl::Time as_of);
 
   // REQUIRES: `condition` is one of the program's policy conditions, with
-  // nodes (a present condition).
+  // nodes (a present condition). Without `readings` the result has no
+  // reasons (the deciding atoms are not re-run traced unless an UNKNOWN or
+  // ERROR truth needs their paths or error); truth, unknown paths and error
+  // are the same either way.
   ConditionResult Evaluate(const PolicyCondition& condition,
-                           const PolicyInputs& inputs);
+                           const PolicyInputs& inputs, bool readings = true);
 
   // The value of due-time atom `atom` (CompiledPolicy::due). kTrue with the
   // value when known; kUnknown with the unset paths it read (sorted);

@@ -165,14 +165,21 @@ void AddFinding(FindingOutcome* from_ptr, v1::Prompt* to) {
   f->set_cite(std::move(from.cite));
 }
 
-// Copies the strings that AddUnknownFacts reads afterwards.
-void FillPrompt(const Assessment& a, PromptOutcome* from_ptr, v1::Prompt* to) {
+// Copies the strings that AddUnknownFacts reads afterwards. For DECISION
+// without reasons, evidence, findings or cite (assessment.proto View).
+void FillPrompt(const Assessment& a, PromptOutcome* from_ptr, v1::Prompt* to,
+                bool decision) {
   PromptOutcome& from = *from_ptr;
   to->set_name(from.name);
   to->set_title(std::move(from.title));
   to->set_raised(from.raised);
   to->set_truth(TruthOf(from.truth));
   to->set_answer(AnswerOf(from.answer));
+  if (decision) {
+    for (const std::string& p : from.unknown_paths) to->add_unknown_facts(p);
+    to->set_error(std::move(from.error));
+    return;
+  }
   for (const std::string& id : from.rule_ids) {
     v1::RuleRef* reason = to->add_reasons();
     reason->set_id(id);
@@ -188,8 +195,9 @@ void FillPrompt(const Assessment& a, PromptOutcome* from_ptr, v1::Prompt* to) {
   to->set_cite(std::move(from.cite));
 }
 
-void FillNrm(const Assessment& a, PromptOutcome* from, v1::NrmPrompt* to) {
-  FillPrompt(a, from, to->mutable_prompt());
+void FillNrm(const Assessment& a, PromptOutcome* from, v1::NrmPrompt* to,
+             bool decision) {
+  FillPrompt(a, from, to->mutable_prompt(), decision);
   for (const FindingOutcome& f : from->findings) {
     if (f.name == kRouteFinding) to->set_referral_route(f.title);
     if (f.name != kConsentFinding) continue;
@@ -202,19 +210,22 @@ void FillNrm(const Assessment& a, PromptOutcome* from, v1::NrmPrompt* to) {
   }
 }
 
-// Copies the strings that AddUnknownFacts reads afterwards.
-void AddAction(ActionOutcome* from_ptr, v1::Action* action) {
+// Copies the strings that AddUnknownFacts reads afterwards. For DECISION
+// without title, cite or triggers.
+void AddAction(ActionOutcome* from_ptr, v1::Action* action, bool decision) {
   ActionOutcome& from = *from_ptr;
   action->set_code(from.code);
-  action->set_title(std::move(from.title));
+  if (!decision) action->set_title(std::move(from.title));
   action->set_owner_agency(std::move(from.owner));
   if (from.due_by.has_value()) SetTime(*from.due_by, action->mutable_due_by());
   action->set_overdue(from.overdue);
   for (const std::string& p : from.due_unknown_paths) {
     action->add_due_unknown_facts(p);
   }
-  AddStrings(&from.triggered_by, action->mutable_triggered_by());
-  action->set_cite(std::move(from.cite));
+  if (!decision) {
+    AddStrings(&from.triggered_by, action->mutable_triggered_by());
+    action->set_cite(std::move(from.cite));
+  }
   action->set_due_error(std::move(from.due_error));
   for (const std::string& p : from.unknown_paths) action->add_unknown_facts(p);
 }
@@ -232,7 +243,8 @@ void AddCode(RecordedCode* from_ptr, v1::Assessment* to) {
   code->set_path(std::move(from.path));
 }
 
-absl::Status AddFiredRule(FiredRule* from_ptr, v1::Assessment* to) {
+absl::Status AddFiredRule(FiredRule* from_ptr, v1::Assessment* to,
+                          bool decision) {
   FiredRule& from = *from_ptr;
   v1::Concern concern;
   v1::RiskGrade floor;
@@ -248,8 +260,10 @@ absl::Status AddFiredRule(FiredRule* from_ptr, v1::Assessment* to) {
   rule->set_concern(concern);
   rule->set_score(from.score);
   rule->set_grade_floor(floor);
-  AddEvidence(&from.evidence, rule->mutable_evidence());
-  rule->set_cite(std::move(from.cite));
+  if (!decision) {
+    AddEvidence(&from.evidence, rule->mutable_evidence());
+    rule->set_cite(std::move(from.cite));
+  }
   return absl::OkStatus();
 }
 
@@ -284,35 +298,52 @@ void AddRaisingFacts(const Assessment& a, std::vector<Decides>* decides) {
 
 // Every unset fact that would decide a rule, prompt, finding, deadline,
 // action to consider, the grade or a concern's level: by path, and for each
-// path in the order collected (a stable sort), each thing once.
-void AddUnknownFacts(const Assessment& a, v1::Assessment* to) {
+// path in the order collected (a stable sort), each thing once. With
+// `raising_only`, only the facts that could raise the grade or a concern's
+// level (DECISION's), each still with everything it decides.
+void AddUnknownFacts(const Assessment& a, bool raising_only,
+                     v1::Assessment* to) {
   std::vector<Decides> decides;
+  std::vector<absl::string_view> raising;  // sorted paths, when raising_only
+  if (raising_only) {
+    std::vector<Decides> raising_facts;
+    AddRaisingFacts(a, &raising_facts);
+    if (raising_facts.empty()) return;
+    for (const Decides& d : raising_facts) raising.push_back(d.path);
+    std::sort(raising.begin(), raising.end());
+  }
+  // Entries of other paths are left out before the stable sort, which
+  // keeps the order of those left in.
+  const auto wanted = [&](absl::string_view path) {
+    return !raising_only ||
+           std::binary_search(raising.begin(), raising.end(), path);
+  };
   for (const BlockedRule& r : a.blocked) {
     for (const std::string& p : r.unknown_paths) {
-      decides.push_back({p, "", r.id});
+      if (wanted(p)) decides.push_back({p, "", r.id});
     }
   }
   for (const PromptOutcome& prompt : a.prompts) {
     for (const std::string& p : prompt.unknown_paths) {
-      decides.push_back({p, "prompt:", prompt.name});
+      if (wanted(p)) decides.push_back({p, "prompt:", prompt.name});
     }
     for (const FindingOutcome& f : prompt.findings) {
       for (const std::string& p : f.unknown_paths) {
-        decides.push_back({p, "prompt:", prompt.name, &f.name});
+        if (wanted(p)) decides.push_back({p, "prompt:", prompt.name, &f.name});
       }
     }
   }
   for (const ActionOutcome& action : a.actions) {
     for (const std::string& p : action.due_unknown_paths) {
-      decides.push_back({p, "action:", action.code});
+      if (wanted(p)) decides.push_back({p, "action:", action.code});
     }
   }
   for (const ActionOutcome& action : a.actions_to_consider) {
     for (const std::string& p : action.unknown_paths) {
-      decides.push_back({p, "action:", action.code});
+      if (wanted(p)) decides.push_back({p, "action:", action.code});
     }
     for (const std::string& p : action.due_unknown_paths) {
-      decides.push_back({p, "action:", action.code});
+      if (wanted(p)) decides.push_back({p, "action:", action.code});
     }
   }
   AddRaisingFacts(a, &decides);
@@ -335,13 +366,16 @@ void AddUnknownFacts(const Assessment& a, v1::Assessment* to) {
   }
 }
 
-void AddRulesNotFired(Assessment* a, v1::Assessment* to) {
-  to->mutable_blocked_rules()->Reserve(static_cast<int>(a->blocked.size()));
-  for (BlockedRule& r : a->blocked) {
-    v1::BlockedRule* b = to->add_blocked_rules();
-    b->set_id(std::move(r.id));
-    b->set_title(std::move(r.title));
-    AddStrings(&r.unknown_paths, b->mutable_unknown_facts());
+// The blocked rules only for FULL; the errored ones always.
+void AddRulesNotFired(Assessment* a, bool full, v1::Assessment* to) {
+  if (full) {
+    to->mutable_blocked_rules()->Reserve(static_cast<int>(a->blocked.size()));
+    for (BlockedRule& r : a->blocked) {
+      v1::BlockedRule* b = to->add_blocked_rules();
+      b->set_id(std::move(r.id));
+      b->set_title(std::move(r.title));
+      AddStrings(&r.unknown_paths, b->mutable_unknown_facts());
+    }
   }
   for (ErroredRule& r : a->errored) {
     v1::ErroredRule* e = to->add_errored_rules();
@@ -351,14 +385,14 @@ void AddRulesNotFired(Assessment* a, v1::Assessment* to) {
   }
 }
 
-absl::Status AddOutcomes(Assessment* a, v1::Assessment* to) {
+absl::Status AddOutcomes(Assessment* a, bool decision, v1::Assessment* to) {
   absl::Status s = AddGrade(&a->grade, to->mutable_grade());
   for (ConcernOutcome& c : a->concerns) {
     if (s.ok()) s = AddConcern(&c, to);
   }
   to->mutable_fired_rules()->Reserve(static_cast<int>(a->fired.size()));
   for (FiredRule& r : a->fired) {
-    if (s.ok()) s = AddFiredRule(&r, to);
+    if (s.ok()) s = AddFiredRule(&r, to, decision);
   }
   return s;
 }
@@ -382,8 +416,9 @@ const PolicyVocabulary& AssessmentVocabulary() {
 // unknown facts read the paths of blocked rules, prompts and actions. The
 // order of the calls does not change the answer: each fills its own fields.
 absl::Status AssessmentToProto(Assessment a, const DecisionStamp& stamp,
-                               v1::Assessment* out_ptr) {
+                               v1::Assessment* out_ptr, v1::View view) {
   v1::Assessment& out = *out_ptr;
+  const bool decision = view == v1::DECISION;
   out.set_decision_id(stamp.decision_id);
   out.mutable_ruleset()->set_id(std::move(a.ruleset_id));
   out.mutable_ruleset()->set_version(std::move(a.ruleset_version));
@@ -392,21 +427,25 @@ absl::Status AssessmentToProto(Assessment a, const DecisionStamp& stamp,
   SetTime(a.as_of, out.mutable_as_of());
   for (PromptOutcome& p : a.prompts) {
     if (p.name == kNrmPrompt) {
-      FillNrm(a, &p, out.mutable_nrm());
+      FillNrm(a, &p, out.mutable_nrm(), decision);
     } else {
-      FillPrompt(a, &p, out.add_prompts());
+      FillPrompt(a, &p, out.add_prompts(), decision);
     }
   }
-  for (ActionOutcome& action : a.actions) AddAction(&action, out.add_actions());
-  for (ActionOutcome& action : a.actions_to_consider) {
-    AddAction(&action, out.add_actions_to_consider());
+  for (ActionOutcome& action : a.actions) {
+    AddAction(&action, out.add_actions(), decision);
   }
-  AddUnknownFacts(a, &out);
-  absl::Status s = AddOutcomes(&a, &out);
+  for (ActionOutcome& action : a.actions_to_consider) {
+    AddAction(&action, out.add_actions_to_consider(), decision);
+  }
+  AddUnknownFacts(a, /*raising_only=*/decision, &out);
+  absl::Status s = AddOutcomes(&a, decision, &out);
   if (!s.ok()) return s;
-  for (RecordedCode& code : a.codes) AddCode(&code, &out);
+  if (!decision) {
+    for (RecordedCode& code : a.codes) AddCode(&code, &out);
+  }
   AddStrings(&a.flags, out.mutable_flags());
-  AddRulesNotFired(&a, &out);
+  AddRulesNotFired(&a, /*full=*/view == v1::FULL, &out);
   return absl::OkStatus();
 }
 

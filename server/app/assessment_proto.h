@@ -45,9 +45,14 @@ absl::StatusOr<v1::Assessment> AssessmentToProto(Assessment assessment,
                                                  const DecisionStamp& stamp);
 
 // The same, filling `out` (which must be empty) in place, so a server can
-// build the answer straight into a response message on its arena.
+// build the answer straight into a response message on its arena, with
+// only what `view` sends (assessment.proto View): the FULL answer cut to
+// `view` (assessment_view.h CutToView), built without the parts the cut
+// would drop. For DECISION `assessment` may lack the evidence
+// (AssessDetail), which that view does not send.
 absl::Status AssessmentToProto(Assessment assessment,
-                               const DecisionStamp& stamp, v1::Assessment* out);
+                               const DecisionStamp& stamp, v1::Assessment* out,
+                               v1::View view = v1::FULL);
 
 // Protobuf JSON as `lantern eval` prints it: the canonical proto3 JSON
 // mapping (lowerCamelCase names, enums by name, int64 as strings,

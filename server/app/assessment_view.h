@@ -1,8 +1,9 @@
 // AssessmentView: an Assessment cut to one of the views a caller may ask
-// for (assessment.proto View, AssessRequest.view). The answer is always
-// made FULL; the view only decides what of it is sent. The cut is a pure
+// for (assessment.proto View, AssessRequest.view). The cut is a pure
 // function of the FULL answer and the view, so the ledger keeps the FULL
-// answer and the view, and what was sent follows from them exactly.
+// answer and the view, and what was sent follows from them exactly. (A
+// server without a ledger builds only the view's answer, EvaluateFacts in
+// request_assessor.h, which is by contract this cut of the FULL one.)
 //
 // Thread-safety: stateless.
 #ifndef LANTERN_SERVER_APP_ASSESSMENT_VIEW_H_

@@ -12,6 +12,7 @@
 #include "google/protobuf/util/time_util.h"
 #include "lantern/v1/episode.pb.h"
 #include "server/app/assessment_proto.h"
+#include "server/app/assessment_view.h"
 #include "server/app/echo_value.h"
 
 namespace lantern {
@@ -33,13 +34,17 @@ absl::StatusOr<absl::Time> RequestAsOf(const v1::AssessRequest& request,
 absl::Status EvaluateFacts(const RuleSetVersion& version,
                            const v1::AssessRequest& request,
                            const RequestLimits& limits, absl::Time as_of,
-                           const DecisionStamp& stamp, v1::Assessment* answer) {
+                           const DecisionStamp& stamp, v1::Assessment* answer,
+                           v1::View view) {
   std::vector<RecordedCode> codes;
   absl::StatusOr<FactRecord> facts =
       ValidateAndDecodeFacts(request, *version.ruleset, limits, &codes);
   if (!facts.ok()) return facts.status();
+  AssessDetail detail;
+  detail.fired_evidence = view != v1::DECISION;
+  detail.policy_evidence = view != v1::DECISION;
   absl::StatusOr<Assessment> assessment =
-      AssessWithMatcher(*version.program, *facts, as_of, &codes);
+      AssessWithMatcher(*version.program, *facts, as_of, &codes, detail);
   if (!assessment.ok()) {
     if (assessment.status().code() == absl::StatusCode::kFailedPrecondition) {
       return assessment.status();  // as_of outside the effective dates
@@ -48,7 +53,7 @@ absl::Status EvaluateFacts(const RuleSetVersion& version,
         absl::StrCat("assessment failed: ", assessment.status().message()));
   }
   absl::Status converted =
-      AssessmentToProto(*std::move(assessment), stamp, answer);
+      AssessmentToProto(*std::move(assessment), stamp, answer, view);
   if (!converted.ok()) {
     return absl::InternalError(
         absl::StrCat("cannot express the answer: ", converted.message()));
@@ -56,6 +61,10 @@ absl::Status EvaluateFacts(const RuleSetVersion& version,
   if (request.facts().has_derived()) {
     *answer->mutable_derived() = request.facts().derived();
   }
+  // Built without what the view leaves out; the cut drops anything else
+  // the view does not send, so the answer is the FULL one cut by
+  // construction.
+  if (view != v1::FULL) CutToView(view, answer);
   return absl::OkStatus();
 }
 
@@ -118,6 +127,7 @@ absl::Status RequestAssessor::Assess(const v1::AssessRequest& request,
         "index; a caller may not send it (send history for your own "
         "records)");
   }
+  const v1::View view = answer_views_ ? request.view() : v1::FULL;
   const DecisionStamp stamp{
       absl::StrCat(id_prefix_, "-", next_id_.fetch_add(1)), (*version)->digest,
       received};
@@ -134,11 +144,13 @@ absl::Status RequestAssessor::Assess(const v1::AssessRequest& request,
       index_ == nullptr ? std::nullopt
                         : index_->Derive(request.facts(), *as_of);
   if (!derived.has_value()) {
-    return EvaluateFacts(**version, request, limits_, *as_of, stamp, answer);
+    return EvaluateFacts(**version, request, limits_, *as_of, stamp, answer,
+                         view);
   }
   v1::AssessRequest with_derived = request;
   *with_derived.mutable_facts()->mutable_derived() = *std::move(derived);
-  return EvaluateFacts(**version, with_derived, limits_, *as_of, stamp, answer);
+  return EvaluateFacts(**version, with_derived, limits_, *as_of, stamp, answer,
+                       view);
 }
 
 }  // namespace lantern

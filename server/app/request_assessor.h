@@ -55,11 +55,14 @@ namespace lantern {
 // caller's choice (the request's ruleset_version and as_of are not read).
 // The facts' `derived`, when set, is evaluated as given and copied into the
 // answer's `derived`: Assess sets it from the index, replays from the
-// record.
+// record. The answer is `view`'s (assessment.proto View): exactly the FULL
+// answer cut to `view` (CutToView), with only what that view sends worked
+// out (for DECISION no evidence is made at all).
 absl::Status EvaluateFacts(const RuleSetVersion& version,
                            const v1::AssessRequest& request,
                            const RequestLimits& limits, absl::Time as_of,
-                           const DecisionStamp& stamp, v1::Assessment* answer);
+                           const DecisionStamp& stamp, v1::Assessment* answer,
+                           v1::View view = v1::FULL);
 
 // The request's as_of, or `received` when it has none; INVALID_ARGUMENT
 // when out of range.
@@ -79,11 +82,19 @@ class RequestAssessor {
         id_prefix_(std::move(id_prefix)),
         index_(index) {}
 
-  // Fills `answer` (REQUIRES: empty; on error its content is unspecified).
-  // `received` is the time the edge stamped on the request: the answer's
-  // evaluated_at, and its as-of time when the request gives none.
+  // Fills `answer` (REQUIRES: empty; on error its content is unspecified)
+  // with the FULL answer, or with answer_views set the answer in the
+  // request's view (EvaluateFacts). `received` is the time the edge stamped
+  // on the request: the answer's evaluated_at, and its as-of time when the
+  // request gives none.
   absl::Status Assess(const v1::AssessRequest& request, absl::Time received,
                       v1::Assessment* answer);
+
+  // Whether Assess answers in the request's view, working out only what
+  // that view sends, rather than FULL (which a DecisionRecorder whose
+  // ledger keeps the FULL answer needs: it cuts the answer itself).
+  // Default false. Not thread-safe: set before any Assess.
+  void set_answer_views(bool views) { answer_views_ = views; }
 
   // While held (a non-OK `why`), every Assess answers UNAVAILABLE with
   // `why`'s message rather than answer under another ruleset version than
@@ -99,6 +110,7 @@ class RequestAssessor {
   const RequestLimits limits_;
   const std::string id_prefix_;
   const EpisodeIndex* const index_;
+  bool answer_views_ = false;
   std::atomic<uint64_t> next_id_{1};
   mutable absl::Mutex hold_mu_;
   absl::Status held_ ABSL_GUARDED_BY(hold_mu_);

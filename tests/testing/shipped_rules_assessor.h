@@ -24,9 +24,13 @@ namespace lantern::testing {
 
 class ShippedRulesAssessor {
  public:
-  // `caller` names the assessor in the answers' records.
-  explicit ShippedRulesAssessor(std::string caller)
-      : assessor_(&registry_, RequestLimits(), std::move(caller)) {}
+  // `caller` names the assessor in the answers' records. Answers are FULL,
+  // or with `views` in the request's view (RequestAssessor's
+  // set_answer_views).
+  explicit ShippedRulesAssessor(std::string caller, bool views = false)
+      : assessor_(&registry_, RequestLimits(), std::move(caller)) {
+    assessor_.set_answer_views(views);
+  }
 
   // Activates rules/ (loaded, checked, compiled, its own tests passed);
   // otherwise says why not.
@@ -40,7 +44,8 @@ class ShippedRulesAssessor {
     return absl::OkStatus();
   }
 
-  // The answer the service would give, as of the request's `as_of`.
+  // The answer the service would give (FULL, or in the request's view: see
+  // the constructor), as of the request's `as_of`.
   absl::StatusOr<v1::Assessment> Assess(const v1::AssessRequest& request) {
     v1::Assessment answer;
     absl::Status status = assessor_.Assess(request, absl::UnixEpoch(), &answer);

@@ -1,0 +1,140 @@
+// The answer in each view (AssessRequest.view), which RequestAssessor
+// builds without working out what the view leaves out, is exactly the FULL
+// answer cut to that view (assessment_view.h CutToView), byte for byte,
+// for every example episode (rules/examples/*.json) and every case of the
+// library (tests/cases/*.yaml) through the service's own path with rules/
+// active; and the answers of the views differ as the views say (so the
+// comparison is not of empty answers).
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "google/protobuf/util/json_util.h"
+#include "gtest/gtest.h"
+#include "lantern/v1/assessment.pb.h"
+#include "lantern/v1/service.pb.h"
+#include "server/app/assessment_view.h"
+#include "tests/testing/case_file.h"
+#include "tests/testing/shipped_rules_assessor.h"
+#include "tests/testing/test_data.h"
+
+namespace lantern {
+namespace {
+
+std::vector<std::filesystem::path> Files(const std::string& relative_dir,
+                                         const std::string& extension) {
+  std::vector<std::filesystem::path> paths;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(testing::SourcePath(relative_dir))) {
+    if (entry.path().extension() == extension) paths.push_back(entry.path());
+  }
+  std::sort(paths.begin(), paths.end());
+  return paths;
+}
+
+struct Named {
+  std::string name;
+  v1::AssessRequest request;
+};
+
+// Every example (at 2024-05-04T12:00:00Z) and every case.
+std::vector<Named> AllRequests() {
+  std::vector<std::pair<std::string, std::string>> json;
+  for (const auto& path : Files("rules/examples", ".json")) {
+    std::ifstream in(path, std::ios::binary);
+    const std::string facts((std::istreambuf_iterator<char>(in)), {});
+    json.emplace_back("example/" + path.stem().string(),
+                      absl::StrCat("{\"facts\":", facts,
+                                   ",\"asOf\":\"2024-05-04T12:00:00Z\"}"));
+  }
+  for (const auto& path : Files("tests/cases", ".yaml")) {
+    absl::StatusOr<testing::CaseFile> c = testing::ReadCaseFile(path.string());
+    if (!c.ok()) {
+      ADD_FAILURE() << c.status();
+      continue;
+    }
+    json.emplace_back("case/" + path.stem().string(), c->request_json);
+  }
+  std::vector<Named> out;
+  for (const auto& [name, text] : json) {
+    Named n{name, {}};
+    const auto parsed =
+        google::protobuf::util::JsonStringToMessage(text, &n.request);
+    if (!parsed.ok()) {
+      ADD_FAILURE() << name << ": " << parsed.ToString();
+      continue;
+    }
+    out.push_back(std::move(n));
+  }
+  return out;
+}
+
+std::string Deterministic(const v1::Assessment& answer) {
+  std::string bytes;
+  google::protobuf::io::StringOutputStream stream(&bytes);
+  google::protobuf::io::CodedOutputStream out(&stream);
+  out.SetSerializationDeterministic(true);
+  answer.SerializeToCodedStream(&out);
+  out.Trim();
+  return bytes;
+}
+
+// Every request's answer in `view` from a fresh assessor (decision ids
+// from 1): built in the view, or built FULL and cut.
+std::vector<std::string> AnswerAll(const std::vector<Named>& requests,
+                                   v1::View view, bool cut_from_full) {
+  testing::ShippedRulesAssessor service("views", /*views=*/true);
+  const absl::Status activated = service.Activate();
+  EXPECT_TRUE(activated.ok()) << activated;
+  std::vector<std::string> out;
+  for (const Named& n : requests) {
+    v1::AssessRequest request = n.request;
+    request.set_view(cut_from_full ? v1::FULL : view);
+    absl::StatusOr<v1::Assessment> answer = service.Assess(request);
+    if (!answer.ok()) {
+      ADD_FAILURE() << n.name << ": " << answer.status();
+      out.emplace_back();
+      continue;
+    }
+    if (cut_from_full) CutToView(view, &*answer);
+    out.push_back(Deterministic(*answer));
+  }
+  return out;
+}
+
+TEST(ViewAnswers, EachViewIsTheFullAnswerCut) {
+  const std::vector<Named> requests = AllRequests();
+  ASSERT_GT(requests.size(), 60u);
+  std::vector<std::vector<std::string>> by_view;
+  for (v1::View view : {v1::DECISION, v1::EXPLAINED, v1::FULL}) {
+    const std::vector<std::string> built = AnswerAll(requests, view, false);
+    const std::vector<std::string> cut = AnswerAll(requests, view, true);
+    ASSERT_EQ(built.size(), requests.size());
+    ASSERT_EQ(cut.size(), requests.size());
+    for (size_t i = 0; i < requests.size(); ++i) {
+      EXPECT_EQ(built[i], cut[i])
+          << requests[i].name << " in view " << v1::View_Name(view);
+    }
+    by_view.push_back(built);
+  }
+  // DECISION < EXPLAINED < FULL in size on the whole, and each smaller
+  // somewhere: the views are not all the same answer.
+  size_t decision = 0, explained = 0, full = 0;
+  for (size_t i = 0; i < requests.size(); ++i) {
+    decision += by_view[0][i].size();
+    explained += by_view[1][i].size();
+    full += by_view[2][i].size();
+    EXPECT_LE(by_view[0][i].size(), by_view[1][i].size()) << requests[i].name;
+    EXPECT_LE(by_view[1][i].size(), by_view[2][i].size()) << requests[i].name;
+  }
+  EXPECT_LT(decision, explained);
+  EXPECT_LT(explained, full);
+}
+
+}  // namespace
+}  // namespace lantern
