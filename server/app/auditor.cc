@@ -456,6 +456,8 @@ bool Auditor::ReplayOne(
   Count(change.changes(), totals);
   outputs->Add(change.decision_id(), change.changes());
   return emit(item);
+}
+
 absl::Status Auditor::CompareVersions(const RuleSetVersion& before,
                                       const RuleSetVersion& after,
                                       absl::Time from, absl::Time to,

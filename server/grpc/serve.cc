@@ -543,12 +543,12 @@ int RunServe(const ServeOptions& options, const FactTypes& types,
   // their cost this way). The shadow run is offered every decision (it
   // ignores them while no shadow is on).
   const bool count_calls = !options.metrics_listen.empty();
-  recorder.set_on_decision([&metrics, &shadow, count_calls](
-                               const v1::AssessRequest& request,
-                               const v1::Assessment& answer) {
-    if (count_calls) metrics.CountDecision(answer);
-    shadow.Offer(request, answer);
-  });
+  recorder.set_on_decision(
+      [&metrics, &shadow, count_calls](const v1::AssessRequest& request,
+                                       const v1::Assessment& answer) {
+        if (count_calls) metrics.CountDecision(answer);
+        shadow.Offer(request, answer);
+      });
   RiskAssessmentService assess_service(
       &assessor, &recorder, [] { return absl::Now(); }, &idle_streams);
   RuleSetsService rulesets_service(&registry, &worker, options.rules_dir,
