@@ -214,7 +214,7 @@ TEST_F(AuditServiceTest, ReplayOfAnAlteredRecordNamesTheDifferences) {
   ASSERT_TRUE(stub_->Replay(&context, request, &response).ok());
   EXPECT_EQ(response.outcome(), v1::ReplayResponse::DIFFERENT);
   ASSERT_EQ(response.differences_size(), 2);
-  EXPECT_EQ(response.differences(0).path(), "concern CSE");
+  EXPECT_EQ(response.differences(0).path(), "concerns[CSE].level");
   EXPECT_EQ(response.differences(0).recorded(), "HIGH");
   EXPECT_EQ(response.differences(0).replayed(), "AT_RISK");
   EXPECT_EQ(response.differences(1).path(), "grade.total_score");
