@@ -280,6 +280,9 @@ def run(lantern, src, artefacts, tmp):
         check(outcome == "VERIFIED", "the proof check says %r: %s"
               % (outcome, browser.find("#proof-status").text))
         browser.no_errors("Replay and proof")
+        driver.execute_script(
+            "document.getElementById('proof-outcome')"
+            ".scrollIntoView({block: 'center'})")
         browser.shot("04-replay-and-proof")
 
         # The proof checker refuses altered proofs.
