@@ -212,6 +212,24 @@ TEST_P(EpisodeIndexConformanceTest, CountsTheChildsEpisodesInEachWindow) {
   EXPECT_EQ(d->earlier_episodes(2).decision_id(), "d-1");
 }
 
+TEST_P(EpisodeIndexConformanceTest, NoEarlierEpisodeLeavesDaysSinceUnset) {
+  std::optional<v1::Derived> d = Derive(Episode("c-1", "2024-05-01T19:00:00Z"),
+                                        At("2024-05-04T12:00:00Z"));
+  ASSERT_TRUE(d.has_value());
+  EXPECT_EQ(d->episodes_last_90_days(), 1);
+  EXPECT_FALSE(d->has_days_since_last_episode());
+}
+
+TEST_P(EpisodeIndexConformanceTest, ThisEpisodesOwnEntryIsNotCounted) {
+  Record(Episode("c-1", "2024-05-01T19:00:00Z", "ep-1"), "d-1");
+  std::optional<v1::Derived> d =
+      Derive(Episode("c-1", "2024-05-01T19:00:00Z", "ep-1"),
+             At("2024-05-04T12:00:00Z"));
+  ASSERT_TRUE(d.has_value());
+  EXPECT_EQ(d->episodes_last_30_days(), 1);
+  EXPECT_EQ(d->earlier_episodes_size(), 0);
+}
+
 TEST_P(EpisodeIndexConformanceTest, RetriesAndUpdatesOfOneEpisodeCountOnce) {
   // The same episode (no episode reference: same reported_at) twice.
   Record(Episode("c-1", "2024-04-20T10:00:00Z"), "d-1");
