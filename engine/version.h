@@ -13,7 +13,7 @@
 
 namespace lantern {
 
-inline constexpr char kEngineVersion[] = "lantern-engine 0.8.0";
+inline constexpr char kEngineVersion[] = "lantern-engine 0.9.0";
 
 }  // namespace lantern
 

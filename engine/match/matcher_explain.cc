@@ -10,6 +10,11 @@
 // offset the compiler stored, and its readings come from the frame slot it
 // read (simple atoms: one reading) or from a traced re-run of its compiled
 // code (compiled atoms). Nothing here walks the rule's syntax tree.
+//
+// A blocked rule needs only its unknown paths (BlockedPaths): the same
+// deciding occurrences, found without building a reason list per node,
+// and each compiled atom's paths traced once per request however many
+// blocked rules share it.
 #include <algorithm>
 #include <utility>
 
@@ -25,6 +30,17 @@ class MatchExplainer {
 
   RuleMatch Explain(int32_t rule);
 
+  // Per request: by compiled atom, whether its unknown paths were traced
+  // in request `request` and what they were.
+  struct PathMemo {
+    uint64_t request = 0;
+    std::vector<uint64_t> traced_in;
+    std::vector<std::vector<std::string>> paths;
+  };
+  // Explain(rule).unknown_paths for a rule Match left UNKNOWN. REQUIRES:
+  // `memo->request` is this request's and unique to it.
+  std::vector<std::string> BlockedPaths(int32_t rule, PathMemo* memo);
+
  private:
   struct Outcome {
     Truth truth = Truth::kFalse;
@@ -38,6 +54,8 @@ class MatchExplainer {
 
   Truth AtomTruth(int32_t bit) const;
   std::vector<Outcome> Combine(int32_t rule) const;
+  // The truth of node `n` from its children's, as Combine's.
+  static Truth NodeTruth(const LogicNode& n, Truth a, Truth b);
   // `readings`: the evidence (a TRUE rule's); without, only the unknown
   // paths and error are recorded.
   AtomRecord Record(const Occurrence& occ, bool readings);
@@ -65,6 +83,21 @@ void Append(std::vector<int32_t>* to, const std::vector<int32_t>& from) {
 
 }  // namespace
 
+Truth MatchExplainer::NodeTruth(const LogicNode& n, Truth a, Truth b) {
+  if (n.kind == LogicNode::kNot) {
+    return a == Truth::kTrue    ? Truth::kFalse
+           : a == Truth::kFalse ? Truth::kTrue
+                                : a;
+  }
+  const bool is_and = n.kind == LogicNode::kAnd;
+  const Truth decisive = is_and ? Truth::kFalse : Truth::kTrue;
+  const Truth other = is_and ? Truth::kTrue : Truth::kFalse;
+  if (a == decisive || b == decisive) return decisive;
+  if (a == other && b == other) return other;
+  return a == Truth::kError || b == Truth::kError ? Truth::kError
+                                                  : Truth::kUnknown;
+}
+
 // Every node's truth and deciding occurrences, as the reference's Combine.
 std::vector<MatchExplainer::Outcome> MatchExplainer::Combine(
     int32_t rule) const {
@@ -83,26 +116,21 @@ std::vector<MatchExplainer::Outcome> MatchExplainer::Combine(
     const Outcome& a = out[n.a];
     if (n.kind == LogicNode::kNot) {
       o.reasons = a.reasons;
-      o.truth = a.truth == Truth::kTrue    ? Truth::kFalse
-                : a.truth == Truth::kFalse ? Truth::kTrue
-                                           : a.truth;
+      o.truth = NodeTruth(n, a.truth, a.truth);
       continue;
     }
     const Outcome& b = out[n.b];
     const bool is_and = n.kind == LogicNode::kAnd;
     const Truth decisive = is_and ? Truth::kFalse : Truth::kTrue;
     const Truth other = is_and ? Truth::kTrue : Truth::kFalse;
-    if (a.truth == decisive || b.truth == decisive) {
-      o.truth = decisive;
+    o.truth = NodeTruth(n, a.truth, b.truth);
+    if (o.truth == decisive) {
       if (a.truth == decisive) Append(&o.reasons, a.reasons);
       if (b.truth == decisive) Append(&o.reasons, b.reasons);
-    } else if (a.truth == other && b.truth == other) {
-      o.truth = other;
+    } else if (o.truth == other) {
       Append(&o.reasons, a.reasons);
       Append(&o.reasons, b.reasons);
     } else {
-      const bool error = a.truth == Truth::kError || b.truth == Truth::kError;
-      o.truth = error ? Truth::kError : Truth::kUnknown;
       if (a.truth != other) Append(&o.reasons, a.reasons);
       if (b.truth != other) Append(&o.reasons, b.reasons);
     }
@@ -181,6 +209,75 @@ RuleMatch MatchExplainer::Explain(int32_t rule) {
   return match;
 }
 
+std::vector<std::string> MatchExplainer::BlockedPaths(int32_t rule,
+                                                      PathMemo* memo) {
+  const int32_t first = p_.node_begin[rule];
+  const int32_t count = p_.node_begin[rule + 1] - first;
+  const Occurrence* occ = p_.occurrences.data() + p_.occ_begin[rule];
+  thread_local std::vector<Truth> truth;
+  thread_local std::vector<int32_t> pending;
+  truth.resize(count);
+  for (int32_t i = 0; i < count; ++i) {
+    const LogicNode& n = p_.nodes[first + i];
+    if (n.kind == LogicNode::kAtom) {
+      truth[i] = AtomTruth(occ[n.a].atom);
+    } else {
+      truth[i] = NodeTruth(n, truth[n.a],
+                           n.kind == LogicNode::kNot ? truth[n.a] : truth[n.b]);
+    }
+  }
+  // From the root down, the children Combine takes its reasons from.
+  std::vector<std::string> paths;
+  pending.assign(1, count - 1);
+  while (!pending.empty()) {
+    const int32_t i = pending.back();
+    pending.pop_back();
+    const LogicNode& n = p_.nodes[first + i];
+    if (n.kind == LogicNode::kNot) {
+      pending.push_back(n.a);
+      continue;
+    }
+    if (n.kind != LogicNode::kAtom) {
+      const bool is_and = n.kind == LogicNode::kAnd;
+      const Truth decisive = is_and ? Truth::kFalse : Truth::kTrue;
+      const Truth other = is_and ? Truth::kTrue : Truth::kFalse;
+      for (int32_t child : {n.a, n.b}) {
+        const bool reason = truth[i] == decisive ? truth[child] == decisive
+                            : truth[i] == other  ? true
+                                                 : truth[child] != other;
+        if (reason) pending.push_back(child);
+      }
+      continue;
+    }
+    // An occurrence's unknown paths, as Record gives them without readings.
+    const AtomDef& atom = p_.atoms[occ[n.a].atom];
+    if (atom.compiled >= 0) {
+      const size_t c = static_cast<size_t>(atom.compiled);
+      if (memo->traced_in.size() <= c) {
+        memo->traced_in.resize(s_.compiled_truth_.size(), 0);
+        memo->paths.resize(s_.compiled_truth_.size());
+      }
+      if (memo->traced_in[c] != memo->request) {
+        AtomTrace trace;
+        RunAtom(p_.code, atom.compiled, *p_.schema, s_.frame_.data(), &s_.atom_,
+                &trace);
+        memo->paths[c] = std::move(trace.unknown_paths);
+        memo->traced_in[c] = memo->request;
+      }
+      paths.insert(paths.end(), memo->paths[c].begin(), memo->paths[c].end());
+      continue;
+    }
+    const SourceDef& source = p_.sources[atom.source];
+    const FrameValue& v = s_.frame_[source.slot];
+    if (source.kind != SourceKind::kPresence && v.kind == VKind::kUnknown) {
+      paths.push_back(p_.layout.slot(source.slot).path());
+    }
+  }
+  std::sort(paths.begin(), paths.end());
+  paths.erase(std::unique(paths.begin(), paths.end()), paths.end());
+  return paths;
+}
+
 RuleMatch Explain(const CompiledRuleSet& program, int32_t rule,
                   MatchScratch* scratch) {
   return MatchExplainer(program, scratch).Explain(rule);
@@ -202,8 +299,14 @@ MatchResult MatchWithMatcher(const CompiledRuleSet& program,
       result.fired.push_back(RuleMatch{rule, {}, {}, {}});
     }
   }
-  for (int32_t rule : scratch.blocked()) {
-    result.blocked.push_back(Explain(program, rule, &scratch));
+  if (!scratch.blocked().empty()) {
+    thread_local MatchExplainer::PathMemo memo;
+    ++memo.request;
+    MatchExplainer explainer(program, &scratch);
+    for (int32_t rule : scratch.blocked()) {
+      result.blocked.push_back(
+          RuleMatch{rule, {}, explainer.BlockedPaths(rule, &memo), {}});
+    }
   }
   for (int32_t rule : scratch.errored()) {
     result.errored.push_back(Explain(program, rule, &scratch));

@@ -5,6 +5,7 @@
 #include "server/app/assessment_proto.h"
 
 #include <algorithm>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -166,12 +167,13 @@ void AddFinding(FindingOutcome* from_ptr, v1::Prompt* to) {
 }
 
 // Copies the strings that AddUnknownFacts reads afterwards. For DECISION
-// without reasons, evidence, findings or cite (assessment.proto View).
+// without title, reasons, evidence, findings or cite (assessment.proto
+// View).
 void FillPrompt(const Assessment& a, PromptOutcome* from_ptr, v1::Prompt* to,
                 bool decision) {
   PromptOutcome& from = *from_ptr;
   to->set_name(from.name);
-  to->set_title(std::move(from.title));
+  if (!decision) to->set_title(std::move(from.title));
   to->set_raised(from.raised);
   to->set_truth(TruthOf(from.truth));
   to->set_answer(AnswerOf(from.answer));
@@ -195,13 +197,16 @@ void FillPrompt(const Assessment& a, PromptOutcome* from_ptr, v1::Prompt* to,
   to->set_cite(std::move(from.cite));
 }
 
+// For DECISION the consent without its basis, and no route.
 void FillNrm(const Assessment& a, PromptOutcome* from, v1::NrmPrompt* to,
              bool decision) {
   FillPrompt(a, from, to->mutable_prompt(), decision);
   for (const FindingOutcome& f : from->findings) {
-    if (f.name == kRouteFinding) to->set_referral_route(f.title);
+    if (f.name == kRouteFinding && !decision) {
+      to->set_referral_route(f.title);
+    }
     if (f.name != kConsentFinding) continue;
-    to->set_consent_basis(f.title);
+    if (!decision) to->set_consent_basis(f.title);
     if (f.truth == Truth::kTrue) {
       to->set_consent(v1::NrmPrompt::CONSENT_NOT_REQUIRED);
     } else if (f.truth == Truth::kFalse) {
@@ -211,12 +216,14 @@ void FillNrm(const Assessment& a, PromptOutcome* from, v1::NrmPrompt* to,
 }
 
 // Copies the strings that AddUnknownFacts reads afterwards. For DECISION
-// without title, cite or triggers.
+// without title, owner, cite or triggers.
 void AddAction(ActionOutcome* from_ptr, v1::Action* action, bool decision) {
   ActionOutcome& from = *from_ptr;
   action->set_code(from.code);
-  if (!decision) action->set_title(std::move(from.title));
-  action->set_owner_agency(std::move(from.owner));
+  if (!decision) {
+    action->set_title(std::move(from.title));
+    action->set_owner_agency(std::move(from.owner));
+  }
   if (from.due_by.has_value()) SetTime(*from.due_by, action->mutable_due_by());
   action->set_overdue(from.overdue);
   for (const std::string& p : from.due_unknown_paths) {
@@ -267,102 +274,131 @@ absl::Status AddFiredRule(FiredRule* from_ptr, v1::Assessment* to,
   return absl::OkStatus();
 }
 
-// One (unset path, what it would decide) pair: `what` is `prefix` + `name`,
-// then "/" + `*sub` when `sub` is set (a prompt's finding).
+// One (unset path, what it would decide) pair: `what` an UnknownFactsIndex
+// id.
 struct Decides {
-  absl::string_view path, prefix, name;
-  const std::string* sub = nullptr;
+  absl::string_view path;
+  int32_t what;
 };
 
-// The unknown paths of the blocked rules in `rule_ids`, each deciding
-// `prefix` + `name`.
-void AddFactsOf(const Assessment& a, const std::vector<std::string>& rule_ids,
-                absl::string_view prefix, absl::string_view name,
-                std::vector<Decides>* decides) {
+// Adds every path of `paths` deciding `what`; false when `what` is not in
+// the index (-1).
+bool AddPaths(const std::vector<std::string>& paths, int32_t what,
+              std::vector<Decides>* decides) {
+  if (what < 0) return false;
+  for (const std::string& p : paths) decides->push_back({p, what});
+  return true;
+}
+
+// The unknown paths of the blocked rules in `rule_ids` (sorted), each
+// deciding `what`.
+bool AddFactsOf(const Assessment& a, const std::vector<std::string>& rule_ids,
+                int32_t what, std::vector<Decides>* decides) {
+  if (rule_ids.empty()) return true;
   for (const BlockedRule& r : a.blocked) {
     if (!std::binary_search(rule_ids.begin(), rule_ids.end(), r.id)) continue;
-    for (const std::string& p : r.unknown_paths) {
-      decides->push_back({p, prefix, name});
-    }
+    if (!AddPaths(r.unknown_paths, what, decides)) return false;
   }
+  return true;
 }
 
 // The facts that could raise the grade ("grade") or a concern's level
 // ("concern:<NAME>"): those of the blocked rules that could.
-void AddRaisingFacts(const Assessment& a, std::vector<Decides>* decides) {
-  AddFactsOf(a, a.grade.raising_rule_ids, "", "grade", decides);
+bool AddRaisingFacts(const Assessment& a, const UnknownFactsIndex& index,
+                     std::string* key, std::vector<Decides>* decides) {
+  bool ok = AddFactsOf(a, a.grade.raising_rule_ids, index.Grade(), decides);
   for (const ConcernOutcome& c : a.concerns) {
-    AddFactsOf(a, c.raising_rule_ids, "concern:", c.name, decides);
+    if (ok && !c.raising_rule_ids.empty()) {
+      ok = AddFactsOf(a, c.raising_rule_ids,
+                      index.Find("concern:", c.name, nullptr, key), decides);
+    }
   }
+  return ok;
+}
+
+// Every entry of the answer's unknown facts in the order collected: the
+// blocked rules', prompts' (and findings'), deadlines', actions to
+// consider's, then the raising facts'. With `raising_only` only the last
+// (DECISION's). False when the index lacks a name the assessment uses.
+bool CollectDecides(const Assessment& a, const UnknownFactsIndex& index,
+                    bool raising_only, std::vector<Decides>* decides) {
+  std::string key;  // reused by every lookup
+  bool ok = true;
+  if (!raising_only) {
+    for (const BlockedRule& r : a.blocked) {
+      if (ok && !r.unknown_paths.empty()) {
+        ok = AddPaths(r.unknown_paths, index.Find("", r.id, nullptr, &key),
+                      decides);
+      }
+    }
+    for (const PromptOutcome& prompt : a.prompts) {
+      if (ok && !prompt.unknown_paths.empty()) {
+        ok = AddPaths(prompt.unknown_paths,
+                      index.Find("prompt:", prompt.name, nullptr, &key),
+                      decides);
+      }
+      for (const FindingOutcome& f : prompt.findings) {
+        if (ok && !f.unknown_paths.empty()) {
+          ok = AddPaths(f.unknown_paths,
+                        index.Find("prompt:", prompt.name, &f.name, &key),
+                        decides);
+        }
+      }
+    }
+    for (const ActionOutcome& action : a.actions) {
+      if (ok && !action.due_unknown_paths.empty()) {
+        ok = AddPaths(action.due_unknown_paths,
+                      index.Find("action:", action.code, nullptr, &key),
+                      decides);
+      }
+    }
+    for (const ActionOutcome& action : a.actions_to_consider) {
+      if (!ok) break;
+      if (action.unknown_paths.empty() && action.due_unknown_paths.empty()) {
+        continue;
+      }
+      const int32_t what = index.Find("action:", action.code, nullptr, &key);
+      ok = AddPaths(action.unknown_paths, what, decides) &&
+           AddPaths(action.due_unknown_paths, what, decides);
+    }
+  }
+  return ok && AddRaisingFacts(a, index, &key, decides);
 }
 
 // Every unset fact that would decide a rule, prompt, finding, deadline,
 // action to consider, the grade or a concern's level: by path, and for each
 // path in the order collected (a stable sort), each thing once. With
-// `raising_only`, only the facts that could raise the grade or a concern's
-// level (DECISION's), each still with everything it decides.
-void AddUnknownFacts(const Assessment& a, bool raising_only,
-                     v1::Assessment* to) {
+// `raising_only` (DECISION) only the facts that could raise the grade or a
+// concern's level, each with only those ("grade", "concern:<NAME>").
+void AddUnknownFacts(const Assessment& a, const UnknownFactsIndex* given,
+                     bool raising_only, v1::Assessment* to) {
   std::vector<Decides> decides;
-  std::vector<absl::string_view> raising;  // sorted paths, when raising_only
-  if (raising_only) {
-    std::vector<Decides> raising_facts;
-    AddRaisingFacts(a, &raising_facts);
-    if (raising_facts.empty()) return;
-    for (const Decides& d : raising_facts) raising.push_back(d.path);
-    std::sort(raising.begin(), raising.end());
+  std::optional<UnknownFactsIndex> own;
+  const UnknownFactsIndex* index = given;
+  if (index == nullptr || !CollectDecides(a, *index, raising_only, &decides)) {
+    // No index, or one of another ruleset: the names of this answer's own.
+    decides.clear();
+    index = &own.emplace(a);
+    CollectDecides(a, *index, raising_only, &decides);
   }
-  // Entries of other paths are left out before the stable sort, which
-  // keeps the order of those left in.
-  const auto wanted = [&](absl::string_view path) {
-    return !raising_only ||
-           std::binary_search(raising.begin(), raising.end(), path);
-  };
-  for (const BlockedRule& r : a.blocked) {
-    for (const std::string& p : r.unknown_paths) {
-      if (wanted(p)) decides.push_back({p, "", r.id});
-    }
-  }
-  for (const PromptOutcome& prompt : a.prompts) {
-    for (const std::string& p : prompt.unknown_paths) {
-      if (wanted(p)) decides.push_back({p, "prompt:", prompt.name});
-    }
-    for (const FindingOutcome& f : prompt.findings) {
-      for (const std::string& p : f.unknown_paths) {
-        if (wanted(p)) decides.push_back({p, "prompt:", prompt.name, &f.name});
-      }
-    }
-  }
-  for (const ActionOutcome& action : a.actions) {
-    for (const std::string& p : action.due_unknown_paths) {
-      if (wanted(p)) decides.push_back({p, "action:", action.code});
-    }
-  }
-  for (const ActionOutcome& action : a.actions_to_consider) {
-    for (const std::string& p : action.unknown_paths) {
-      if (wanted(p)) decides.push_back({p, "action:", action.code});
-    }
-    for (const std::string& p : action.due_unknown_paths) {
-      if (wanted(p)) decides.push_back({p, "action:", action.code});
-    }
-  }
-  AddRaisingFacts(a, &decides);
+  if (decides.empty()) return;
   std::stable_sort(
       decides.begin(), decides.end(),
       [](const Decides& x, const Decides& y) { return x.path < y.path; });
   v1::UnknownFact* fact = nullptr;
+  std::vector<int32_t> listed;  // of `fact`
   for (const Decides& d : decides) {
     if (fact == nullptr || fact->path() != d.path) {
       fact = to->add_unknown_facts();
       fact->set_path(std::string(d.path));
+      listed.clear();
     }
-    std::string what = absl::StrCat(d.prefix, d.name);
-    if (d.sub != nullptr) absl::StrAppend(&what, "/", *d.sub);
     // One entry per thing decided (a fact may block two raising rules).
-    if (std::find(fact->decides().begin(), fact->decides().end(), what) ==
-        fact->decides().end()) {
-      fact->add_decides(std::move(what));
+    if (std::find(listed.begin(), listed.end(), d.what) != listed.end()) {
+      continue;
     }
+    listed.push_back(d.what);
+    fact->add_decides(index->What(d.what));
   }
 }
 
@@ -399,6 +435,76 @@ absl::Status AddOutcomes(Assessment* a, bool decision, v1::Assessment* to) {
 
 }  // namespace
 
+UnknownFactsIndex::UnknownFactsIndex(const RuleSet& ruleset) {
+  std::string key;
+  Intern("", "grade", nullptr, &key);
+  for (const ConcernDef& c : ruleset.policy.concerns) {
+    Intern("concern:", c.name, nullptr, &key);
+  }
+  for (const Rule& r : ruleset.rules) Intern("", r.id, nullptr, &key);
+  for (const PromptDef& p : ruleset.policy.prompts) {
+    Intern("prompt:", p.name, nullptr, &key);
+    for (const PromptFinding& f : p.findings) {
+      Intern("prompt:", p.name, &f.name, &key);
+    }
+  }
+  for (const ActionDef& action : ruleset.policy.actions) {
+    Intern("action:", action.code, nullptr, &key);
+  }
+}
+
+UnknownFactsIndex::UnknownFactsIndex(const Assessment& a) {
+  std::string key;
+  Intern("", "grade", nullptr, &key);
+  for (const ConcernOutcome& c : a.concerns) {
+    Intern("concern:", c.name, nullptr, &key);
+  }
+  for (const BlockedRule& r : a.blocked) Intern("", r.id, nullptr, &key);
+  for (const PromptOutcome& p : a.prompts) {
+    Intern("prompt:", p.name, nullptr, &key);
+    for (const FindingOutcome& f : p.findings) {
+      Intern("prompt:", p.name, &f.name, &key);
+    }
+  }
+  for (const auto* actions : {&a.actions, &a.actions_to_consider}) {
+    for (const ActionOutcome& action : *actions) {
+      Intern("action:", action.code, nullptr, &key);
+    }
+  }
+}
+
+namespace {
+
+void WhatKey(absl::string_view prefix, absl::string_view name,
+             const std::string* sub, std::string* key) {
+  key->assign(prefix.data(), prefix.size());
+  key->append(name.data(), name.size());
+  if (sub != nullptr) {
+    key->push_back('/');
+    key->append(*sub);
+  }
+}
+
+}  // namespace
+
+int32_t UnknownFactsIndex::Intern(absl::string_view prefix,
+                                  absl::string_view name,
+                                  const std::string* sub, std::string* key) {
+  WhatKey(prefix, name, sub, key);
+  const auto [it, added] =
+      ids_.try_emplace(*key, static_cast<int32_t>(what_.size()));
+  if (added) what_.push_back(*key);
+  return it->second;
+}
+
+int32_t UnknownFactsIndex::Find(absl::string_view prefix,
+                                absl::string_view name, const std::string* sub,
+                                std::string* key) const {
+  WhatKey(prefix, name, sub, key);
+  const auto it = ids_.find(*key);
+  return it == ids_.end() ? -1 : it->second;
+}
+
 const PolicyVocabulary& AssessmentVocabulary() {
   static const PolicyVocabulary* const vocabulary = [] {
     auto* v = new PolicyVocabulary;
@@ -416,7 +522,8 @@ const PolicyVocabulary& AssessmentVocabulary() {
 // unknown facts read the paths of blocked rules, prompts and actions. The
 // order of the calls does not change the answer: each fills its own fields.
 absl::Status AssessmentToProto(Assessment a, const DecisionStamp& stamp,
-                               v1::Assessment* out_ptr, v1::View view) {
+                               v1::Assessment* out_ptr, v1::View view,
+                               const UnknownFactsIndex* unknown_facts) {
   v1::Assessment& out = *out_ptr;
   const bool decision = view == v1::DECISION;
   out.set_decision_id(stamp.decision_id);
@@ -438,7 +545,7 @@ absl::Status AssessmentToProto(Assessment a, const DecisionStamp& stamp,
   for (ActionOutcome& action : a.actions_to_consider) {
     AddAction(&action, out.add_actions_to_consider(), decision);
   }
-  AddUnknownFacts(a, /*raising_only=*/decision, &out);
+  AddUnknownFacts(a, unknown_facts, /*raising_only=*/decision, &out);
   absl::Status s = AddOutcomes(&a, decision, &out);
   if (!s.ok()) return s;
   if (!decision) {

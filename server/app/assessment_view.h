@@ -9,14 +9,21 @@
 #ifndef LANTERN_SERVER_APP_ASSESSMENT_VIEW_H_
 #define LANTERN_SERVER_APP_ASSESSMENT_VIEW_H_
 
+#include "absl/strings/string_view.h"
+#include "engine/version.h"
 #include "lantern/v1/assessment.pb.h"
 
 namespace lantern {
 
 // Cuts the FULL answer `*answer` down to `view` in place (FULL: unchanged;
 // EXPLAINED: without blocked_rules; DECISION: as assessment.proto's View
-// says). REQUIRES: `*answer` is a FULL answer.
-void CutToView(v1::View view, v1::Assessment* answer);
+// says), as the engine `engine_version` (engine/version.h) cut it: a
+// record made by an earlier engine is cut as it was sent (engine 0.8.0's
+// DECISION kept prompt titles, action owners, the NRM's consent basis and
+// route, and all that each unknown fact decides). REQUIRES: `*answer` is
+// a FULL answer.
+void CutToView(v1::View view, v1::Assessment* answer,
+               absl::string_view engine_version = kEngineVersion);
 
 }  // namespace lantern
 

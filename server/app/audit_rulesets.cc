@@ -30,6 +30,8 @@ AuditRuleSets::LoadCandidate(std::vector<SourceFile> files) const {
   version->digest = std::move(build.digest);
   version->ruleset = std::move(build.ruleset);
   version->program = std::move(build.program);
+  version->unknown_facts =
+      std::make_shared<const UnknownFactsIndex>(*version->ruleset);
   return version;
 }
 

@@ -277,13 +277,15 @@ absl::Status DecisionCodec::FillSent(v1::DecisionRecord* record) {
     case kRecordFormatSent:
       return absl::OkStatus();
     case kRecordFormatInline:
-      CutToView(record->view(), record->mutable_assessment());
+      CutToView(record->view(), record->mutable_assessment(),
+                record->engine_version());
       return absl::OkStatus();
     case kRecordFormatCompact: {
       absl::StatusOr<v1::Assessment> full = Full(*record);
       if (!full.ok()) return full.status();
       *record->mutable_assessment() = *std::move(full);
-      CutToView(record->view(), record->mutable_assessment());
+      CutToView(record->view(), record->mutable_assessment(),
+                record->engine_version());
       return absl::OkStatus();
     }
     default:

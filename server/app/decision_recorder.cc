@@ -69,7 +69,9 @@ absl::Status Outcome(const v1::AssessRequest& request,
   answer->Clear();
   answer->CopyFrom(*full);
   // A record made before views holds the answer as sent: give it as it was.
-  if (stored.format() != kRecordFormatSent) CutToView(request.view(), answer);
+  if (stored.format() != kRecordFormatSent) {
+    CutToView(request.view(), answer, stored.engine_version());
+  }
   return absl::OkStatus();
 }
 

@@ -52,8 +52,8 @@ absl::Status EvaluateFacts(const RuleSetVersion& version,
     return absl::InternalError(
         absl::StrCat("assessment failed: ", assessment.status().message()));
   }
-  absl::Status converted =
-      AssessmentToProto(*std::move(assessment), stamp, answer, view);
+  absl::Status converted = AssessmentToProto(
+      *std::move(assessment), stamp, answer, view, version.unknown_facts.get());
   if (!converted.ok()) {
     return absl::InternalError(
         absl::StrCat("cannot express the answer: ", converted.message()));

@@ -62,6 +62,8 @@ Candidate RuleSetRegistry::Evaluate(RuleSetBuild build, bool gate) const {
   version->ruleset = std::move(build.ruleset);
   version->program = std::move(build.program);
   version->tests_passed = candidate.tests.passed;
+  version->unknown_facts =
+      std::make_shared<const UnknownFactsIndex>(*version->ruleset);
   if (gate && gate_) {
     GateVerdict verdict = gate_(*version);
     candidate.analysis = std::move(verdict.analysis);

@@ -44,6 +44,7 @@
 #include "engine/match/program.h"
 #include "engine/ruleset/loader.h"
 #include "engine/ruleset/ruleset.h"
+#include "server/app/assessment_proto.h"
 
 namespace lantern {
 
@@ -52,6 +53,8 @@ struct RuleSetVersion {
   std::shared_ptr<const CompiledRuleSet> program;  // compiled from `ruleset`
   std::string digest;    // "sha256:..." of the exact files (ruleset_digest.h)
   int tests_passed = 0;  // its own test cases, all of which passed
+  // What its answers' unknown facts can decide (AssessmentToProto).
+  std::shared_ptr<const UnknownFactsIndex> unknown_facts;
 };
 
 // What the activation gate (RuleSetRegistry::set_gate) made of a candidate
