@@ -226,8 +226,10 @@ std::vector<std::string> MatchExplainer::BlockedPaths(int32_t rule,
                            n.kind == LogicNode::kNot ? truth[n.a] : truth[n.b]);
     }
   }
-  // From the root down, the children Combine takes its reasons from.
-  std::vector<std::string> paths;
+  // From the root down, the children Combine takes its reasons from; the
+  // paths by pointer (into the memo and the layout) until they are unique.
+  thread_local std::vector<const std::string*> found;
+  found.clear();
   pending.assign(1, count - 1);
   while (!pending.empty()) {
     const int32_t i = pending.back();
@@ -264,17 +266,22 @@ std::vector<std::string> MatchExplainer::BlockedPaths(int32_t rule,
         memo->paths[c] = std::move(trace.unknown_paths);
         memo->traced_in[c] = memo->request;
       }
-      paths.insert(paths.end(), memo->paths[c].begin(), memo->paths[c].end());
+      for (const std::string& p : memo->paths[c]) found.push_back(&p);
       continue;
     }
     const SourceDef& source = p_.sources[atom.source];
     const FrameValue& v = s_.frame_[source.slot];
     if (source.kind != SourceKind::kPresence && v.kind == VKind::kUnknown) {
-      paths.push_back(p_.layout.slot(source.slot).path());
+      found.push_back(&p_.layout.slot(source.slot).path());
     }
   }
-  std::sort(paths.begin(), paths.end());
-  paths.erase(std::unique(paths.begin(), paths.end()), paths.end());
+  std::sort(found.begin(), found.end(),
+            [](const std::string* x, const std::string* y) { return *x < *y; });
+  std::vector<std::string> paths;
+  paths.reserve(found.size());
+  for (const std::string* p : found) {
+    if (paths.empty() || paths.back() != *p) paths.push_back(*p);
+  }
   return paths;
 }
 

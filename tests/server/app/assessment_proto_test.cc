@@ -4,6 +4,9 @@
 // unknown facts and what each decides), and the JSON form eval prints.
 #include "server/app/assessment_proto.h"
 
+#include <optional>
+#include <string>
+
 #include "gmock/gmock.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
@@ -183,6 +186,96 @@ TEST(AssessmentToProto, UnknownFactsSayWhatEachWouldDecide) {
   EXPECT_THAT(Convert(unknown_age).unknown_facts(0).path(), "child.age_years");
   EXPECT_THAT(Convert(unknown_age).unknown_facts(0).decides(),
               ElementsAre("prompt:nrm/consent_not_required"));
+}
+
+// The ruleset Sample() is an answer of, as far as its names go.
+RuleSet SampleRuleSet() {
+  RuleSet r;
+  for (const char* id : {"app.x", "app.y", "nrm.moved"}) {
+    r.rules.emplace_back();
+    r.rules.back().id = id;
+  }
+  for (const char* name : {"CSE", "CCE"}) {
+    r.policy.concerns.emplace_back();
+    r.policy.concerns.back().name = name;
+  }
+  for (const char* name : {"nrm", "significant_harm"}) {
+    r.policy.prompts.emplace_back();
+    r.policy.prompts.back().name = name;
+  }
+  for (const char* name : {"consent_not_required", "referral_route"}) {
+    r.policy.prompts[0].findings.emplace_back();
+    r.policy.prompts[0].findings.back().name = name;
+  }
+  for (const char* code : {"LATER", "RHI"}) {
+    r.policy.actions.emplace_back();
+    r.policy.actions.back().code = code;
+  }
+  return r;
+}
+
+std::string Bytes(const v1::Assessment& answer) {
+  std::string bytes;
+  answer.SerializeToString(&bytes);
+  return bytes;
+}
+
+TEST(AssessmentToProto,
+     UnknownFactsAreTheSameWithTheIndexWithoutItOrAWrongOne) {
+  Assessment a = Sample();
+  a.grade.raising_rule_ids = {"app.x"};
+  a.concerns[0].raising_rule_ids = {"app.x", "app.y"};
+  const UnknownFactsIndex index(SampleRuleSet());
+  RuleSet other;  // lacks most of the names
+  other.rules.emplace_back();
+  other.rules.back().id = "app.y";
+  const UnknownFactsIndex wrong(other);
+  for (v1::View view : {v1::DECISION, v1::EXPLAINED, v1::FULL}) {
+    SCOPED_TRACE(v1::View_Name(view));
+    v1::Assessment without, with, with_wrong;
+    ASSERT_TRUE(AssessmentToProto(a, {"", "", kNoon}, &without, view).ok());
+    ASSERT_TRUE(
+        AssessmentToProto(a, {"", "", kNoon}, &with, view, &index).ok());
+    ASSERT_TRUE(
+        AssessmentToProto(a, {"", "", kNoon}, &with_wrong, view, &wrong).ok());
+    EXPECT_EQ(Bytes(with), Bytes(without));
+    EXPECT_EQ(Bytes(with_wrong), Bytes(without));
+    if (view == v1::DECISION) {
+      // Only the facts that could raise the grade or a level, with only that.
+      ASSERT_EQ(with.unknown_facts_size(), 2);
+      EXPECT_EQ(with.unknown_facts(0).path(), "child.b");
+      EXPECT_THAT(with.unknown_facts(0).decides(),
+                  ElementsAre("grade", "concern:CSE"));
+      EXPECT_EQ(with.unknown_facts(1).path(), "history.a");
+      EXPECT_THAT(with.unknown_facts(1).decides(),
+                  ElementsAre("grade", "concern:CSE"));
+    } else {
+      ASSERT_EQ(with.unknown_facts_size(), 3);
+      EXPECT_THAT(with.unknown_facts(0).decides(),
+                  ElementsAre("app.x", "app.y", "prompt:significant_harm",
+                              "grade", "concern:CSE"));
+      EXPECT_THAT(with.unknown_facts(2).decides(),
+                  ElementsAre("app.x", "grade", "concern:CSE"));
+    }
+  }
+}
+
+TEST(AssessmentToProto, ADecisionLeavesOutTitlesOwnersAndTheNrmProse) {
+  v1::Assessment p;
+  ASSERT_TRUE(
+      AssessmentToProto(Sample(), {"", "", kNoon}, &p, v1::DECISION).ok());
+  EXPECT_EQ(p.nrm().prompt().name(), "nrm");
+  EXPECT_EQ(p.nrm().prompt().title(), "");
+  EXPECT_EQ(p.nrm().consent(), v1::NrmPrompt::CONSENT_NOT_REQUIRED);
+  EXPECT_EQ(p.nrm().consent_basis(), "");
+  EXPECT_EQ(p.nrm().referral_route(), "");
+  ASSERT_EQ(p.actions_size(), 2);
+  EXPECT_EQ(p.actions(0).code(), "RHI");
+  EXPECT_EQ(p.actions(0).owner_agency(), "");
+  EXPECT_TRUE(p.actions(0).overdue());
+  ASSERT_EQ(p.fired_rules_size(), 1);
+  EXPECT_EQ(p.fired_rules(0).title(), "Moved for exploitation");
+  EXPECT_EQ(p.fired_rules(0).cite(), "");
 }
 
 TEST(AssessmentToProto, ANameTheAnswerCannotSayIsAnError) {

@@ -288,6 +288,62 @@ TEST_F(DecisionCodecTest, EarlierFormatsReplayAndEveryFormatVerifies) {
   EXPECT_EQ(report->decisions, 3u);
 }
 
+// Engine 0.8.0's DECISION view kept prompt titles, action owners, the NRM's
+// prose and all that each unknown fact decides: its records are read and
+// retried as they were sent, while a new DECISION leaves those out.
+TEST_F(DecisionCodecTest, AnEngine080DecisionRecordIsReadAsItWasSent) {
+  const v1::AssessRequest request =
+      Request(examples_[0], v1::DECISION, "engine-0.8.0");
+  const v1::Assessment full = Full(request);
+  ASSERT_GT(full.actions_size(), 0);
+  ASSERT_FALSE(full.nrm().prompt().title().empty());
+  v1::DecisionRecord old;
+  old.set_decision_id(full.decision_id());
+  old.set_client_request_id(request.client_request_id());
+  *old.mutable_received_at() = full.evaluated_at();
+  *old.mutable_as_of() = full.as_of();
+  old.set_ruleset_digest(full.ruleset().digest());
+  old.set_engine_version("lantern-engine 0.8.0");
+  old.set_principal("local");
+  old.set_view(v1::DECISION);
+  old.set_format(kRecordFormatInline);
+  *old.mutable_facts() = request.facts();
+  *old.mutable_assessment() = full;
+  ASSERT_TRUE(ledger_->AppendDecision(old).ok());
+
+  v1::GetDecisionRequest get;
+  get.set_decision_id(full.decision_id());
+  absl::StatusOr<v1::GetDecisionResponse> got = auditor_->GetDecision(get);
+  ASSERT_TRUE(got.ok()) << got.status();
+  const v1::Assessment& sent = got->decision().assessment();
+  EXPECT_EQ(sent.blocked_rules_size(), 0);
+  EXPECT_EQ(sent.fired_rules(0).evidence_size(), 0);
+  EXPECT_EQ(sent.nrm().prompt().title(), full.nrm().prompt().title());
+  EXPECT_EQ(sent.nrm().consent_basis(), full.nrm().consent_basis());
+  EXPECT_EQ(sent.actions(0).owner_agency(), full.actions(0).owner_agency());
+  bool other_decides = false;
+  for (const v1::UnknownFact& fact : sent.unknown_facts()) {
+    for (const std::string& what : fact.decides()) {
+      other_decides |= what != "grade" && what.rfind("concern:", 0) != 0;
+    }
+  }
+  EXPECT_TRUE(other_decides);
+  // A retry gets the same.
+  v1::Assessment retry = Full(request);
+  ASSERT_TRUE(Record(*recorder_, request, &retry).ok());
+  EXPECT_EQ(Bytes(retry), Bytes(sent));
+
+  // Today's DECISION of the same facts.
+  v1::Assessment now = Full(request);
+  v1::AssessRequest again = request;
+  again.set_client_request_id("engine-now");
+  ASSERT_TRUE(Record(*recorder_, again, &now).ok());
+  EXPECT_EQ(now.nrm().prompt().title(), "");
+  EXPECT_EQ(now.nrm().consent_basis(), "");
+  EXPECT_EQ(now.actions(0).owner_agency(), "");
+  EXPECT_LT(Bytes(now).size(), Bytes(sent).size());
+}
+
 TEST_F(DecisionCodecTest, ABadCompactRecordIsDataLossAndVerifyNamesIt) {
   const RecordStrings strings(*version_);
   const v1::AssessRequest request = Request(examples_[0], v1::FULL, "bad-1");

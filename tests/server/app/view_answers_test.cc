@@ -8,10 +8,12 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/util/json_util.h"
@@ -134,6 +136,83 @@ TEST(ViewAnswers, EachViewIsTheFullAnswerCut) {
   }
   EXPECT_LT(decision, explained);
   EXPECT_LT(explained, full);
+}
+
+// What a caller acting on the decision needs, and not the prose: checked
+// field by field against the FULL answer of the same request.
+TEST(ViewAnswers, TheDecisionIsLean) {
+  const std::vector<Named> requests = AllRequests();
+  ASSERT_GT(requests.size(), 60u);
+  const std::vector<std::string> full = AnswerAll(requests, v1::FULL, false);
+  const std::vector<std::string> decision =
+      AnswerAll(requests, v1::DECISION, false);
+  int raising = 0, titles = 0;
+  size_t full_bytes = 0, decision_bytes = 0;
+  for (size_t i = 0; i < requests.size(); ++i) {
+    SCOPED_TRACE(requests[i].name);
+    v1::Assessment f, d;
+    ASSERT_TRUE(f.ParseFromString(full[i]));
+    ASSERT_TRUE(d.ParseFromString(decision[i]));
+    full_bytes += full[i].size();
+    decision_bytes += decision[i].size();
+    EXPECT_EQ(d.grade().SerializeAsString(), f.grade().SerializeAsString());
+    ASSERT_EQ(d.concerns_size(), f.concerns_size());
+    EXPECT_EQ(d.nrm().prompt().answer(), f.nrm().prompt().answer());
+    EXPECT_EQ(d.nrm().consent(), f.nrm().consent());
+    EXPECT_EQ(d.nrm().prompt().title(), "");
+    EXPECT_EQ(d.nrm().consent_basis(), "");
+    EXPECT_EQ(d.nrm().referral_route(), "");
+    ASSERT_EQ(d.prompts_size(), f.prompts_size());
+    for (int k = 0; k < d.prompts_size(); ++k) {
+      EXPECT_EQ(d.prompts(k).name(), f.prompts(k).name());
+      EXPECT_EQ(d.prompts(k).answer(), f.prompts(k).answer());
+      EXPECT_EQ(d.prompts(k).title(), "");
+      titles += !f.prompts(k).title().empty();
+      EXPECT_EQ(absl::StrJoin(d.prompts(k).unknown_facts(), ","),
+                absl::StrJoin(f.prompts(k).unknown_facts(), ","));
+    }
+    ASSERT_EQ(d.actions_size(), f.actions_size());
+    for (int k = 0; k < d.actions_size(); ++k) {
+      EXPECT_EQ(d.actions(k).code(), f.actions(k).code());
+      EXPECT_EQ(d.actions(k).due_by().seconds(),
+                f.actions(k).due_by().seconds());
+      EXPECT_EQ(d.actions(k).overdue(), f.actions(k).overdue());
+      EXPECT_EQ(d.actions(k).owner_agency(), "");
+      EXPECT_EQ(d.actions(k).title(), "");
+    }
+    ASSERT_EQ(d.fired_rules_size(), f.fired_rules_size());
+    for (int k = 0; k < d.fired_rules_size(); ++k) {
+      EXPECT_EQ(d.fired_rules(k).id(), f.fired_rules(k).id());
+      EXPECT_EQ(d.fired_rules(k).title(), f.fired_rules(k).title());
+      EXPECT_EQ(d.fired_rules(k).evidence_size(), 0);
+    }
+    // FULL's unknown facts that could raise the grade or a level, with only
+    // those entries, in FULL's order.
+    std::vector<std::string> expected;
+    for (const v1::UnknownFact& fact : f.unknown_facts()) {
+      std::vector<std::string> decides;
+      for (const std::string& what : fact.decides()) {
+        if (what == "grade" || what.rfind("concern:", 0) == 0) {
+          decides.push_back(what);
+        }
+      }
+      if (decides.empty()) continue;
+      expected.push_back(
+          absl::StrCat(fact.path(), ": ", absl::StrJoin(decides, ",")));
+    }
+    std::vector<std::string> got;
+    for (const v1::UnknownFact& fact : d.unknown_facts()) {
+      got.push_back(
+          absl::StrCat(fact.path(), ": ", absl::StrJoin(fact.decides(), ",")));
+    }
+    EXPECT_EQ(got, expected);
+    raising += static_cast<int>(got.size());
+  }
+  // The comparison is of answers that have these parts.
+  EXPECT_GT(raising, 0);
+  EXPECT_GT(titles, 0);
+  std::cout << requests.size() << " answers: FULL " << full_bytes
+            << " B, DECISION " << decision_bytes << " B\n";
 }
 
 }  // namespace
