@@ -104,7 +104,9 @@ void AddEvidence(std::vector<AtomEvidence>* from,
   }
 }
 
-absl::Status AddGrade(GradeOutcome* from_ptr, v1::GradeOutcome* to) {
+// For DECISION without the raising rules.
+absl::Status AddGrade(GradeOutcome* from_ptr, v1::GradeOutcome* to,
+                      bool decision) {
   GradeOutcome& from = *from_ptr;
   v1::RiskGrade grade, band, highest;
   absl::Status s = ParseName(v1::RiskGrade_Parse, "grade", from.grade, &grade);
@@ -119,11 +121,15 @@ absl::Status AddGrade(GradeOutcome* from_ptr, v1::GradeOutcome* to) {
   to->set_total_score(from.total_score);
   AddStrings(&from.floor_rule_ids, to->mutable_floor_rules());
   to->set_highest_possible(highest);
-  AddStrings(&from.raising_rule_ids, to->mutable_raising_rules());
+  if (!decision) {
+    AddStrings(&from.raising_rule_ids, to->mutable_raising_rules());
+  }
   return absl::OkStatus();
 }
 
-absl::Status AddConcern(ConcernOutcome* from_ptr, v1::Assessment* to) {
+// For DECISION without the rules and raising rules.
+absl::Status AddConcern(ConcernOutcome* from_ptr, v1::Assessment* to,
+                        bool decision) {
   ConcernOutcome& from = *from_ptr;
   v1::Concern concern;
   v1::ConcernOutcome::Level level, highest;
@@ -140,9 +146,10 @@ absl::Status AddConcern(ConcernOutcome* from_ptr, v1::Assessment* to) {
   c->set_concern(concern);
   c->set_level(level);
   c->set_score(from.score);
-  AddStrings(&from.rule_ids, c->mutable_rules());
+  if (!decision) AddStrings(&from.rule_ids, c->mutable_rules());
   AddStrings(&from.floor_ids, c->mutable_floors());
   c->set_highest_possible_level(highest);
+  if (decision) return absl::OkStatus();
   for (const std::string& id : from.raising_rule_ids) c->add_raising_rules(id);
   return absl::OkStatus();
 }
@@ -422,9 +429,9 @@ void AddRulesNotFired(Assessment* a, bool full, v1::Assessment* to) {
 }
 
 absl::Status AddOutcomes(Assessment* a, bool decision, v1::Assessment* to) {
-  absl::Status s = AddGrade(&a->grade, to->mutable_grade());
+  absl::Status s = AddGrade(&a->grade, to->mutable_grade(), decision);
   for (ConcernOutcome& c : a->concerns) {
-    if (s.ok()) s = AddConcern(&c, to);
+    if (s.ok()) s = AddConcern(&c, to, decision);
   }
   to->mutable_fired_rules()->Reserve(static_cast<int>(a->fired.size()));
   for (FiredRule& r : a->fired) {

@@ -12,8 +12,9 @@ namespace {
 constexpr absl::string_view kFirstViewsEngine = "lantern-engine 0.8.0";
 
 // `lean`: the DECISION view since engine 0.9.0; without, the first one
-// (engine 0.8.0), which also kept prompt titles, action owners, the NRM's
-// consent basis and route, and everything each unknown fact decides.
+// (engine 0.8.0), which also kept the grade's and concerns' raising rules,
+// the concerns' rules, prompt titles, action owners, the NRM's consent
+// basis and route, and everything each unknown fact decides.
 
 // A prompt by name, answer and what would decide it: no title (when
 // `lean`), reasons, evidence, findings or cite.
@@ -58,6 +59,13 @@ void KeepOnly(google::protobuf::RepeatedPtrField<T>* list, Keep keep) {
 }
 
 void CutToDecision(v1::Assessment* answer, bool lean) {
+  if (lean) {
+    answer->mutable_grade()->clear_raising_rules();
+    for (v1::ConcernOutcome& c : *answer->mutable_concerns()) {
+      c.clear_rules();
+      c.clear_raising_rules();
+    }
+  }
   answer->clear_blocked_rules();
   answer->clear_push_factors();
   answer->clear_pull_factors();

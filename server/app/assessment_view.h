@@ -19,8 +19,9 @@ namespace lantern {
 // EXPLAINED: without blocked_rules; DECISION: as assessment.proto's View
 // says), as the engine `engine_version` (engine/version.h) cut it: a
 // record made by an earlier engine is cut as it was sent (engine 0.8.0's
-// DECISION kept prompt titles, action owners, the NRM's consent basis and
-// route, and all that each unknown fact decides). REQUIRES: `*answer` is
+// DECISION kept raising rules, the concerns' rules, prompt titles, action
+// owners, the NRM's consent basis and route, and all that each unknown
+// fact decides). REQUIRES: `*answer` is
 // a FULL answer.
 void CutToView(v1::View view, v1::Assessment* answer,
                absl::string_view engine_version = kEngineVersion);

@@ -247,7 +247,7 @@ function renderDecision(response) {
       el("dt", {}, "Answer sent as"), el("dd", {}, record.view),
       el("dt", {}, "Child reference"), el("dd", {}, record.facts && record.facts.child ? record.facts.child.reference : "(not shown)"),
       el("dt", {}, "Ledger leaf"), el("dd", {}, String(leafIndex))),
-    record.view === "DECISION" ? el("p", { class: "hint" }, "This answer was sent without evidence and citations (view DECISION); Replay shows the full record.") : null,
+    record.view === "DECISION" ? el("p", { class: "hint" }, "This answer was sent in view DECISION: the decision without its explanation (evidence, citations, rule lists, prompt and action titles, owners, the NRM's consent basis and route); Replay shows the full record.") : null,
     el("div", { class: "actions-bar" },
       el("button", { type: "button", id: "replay-button", onclick: () => replay(record.decisionId) }, "Replay"),
       el("button", { type: "button", id: "proof-button", class: "secondary", onclick: () => proveInclusion(record.decisionId, leafIndex) }, "Verify inclusion proof")),

@@ -296,6 +296,7 @@ TEST_F(DecisionCodecTest, AnEngine080DecisionRecordIsReadAsItWasSent) {
       Request(examples_[0], v1::DECISION, "engine-0.8.0");
   const v1::Assessment full = Full(request);
   ASSERT_GT(full.actions_size(), 0);
+  ASSERT_FALSE(full.actions(0).owner_agency().empty());
   ASSERT_FALSE(full.nrm().prompt().title().empty());
   v1::DecisionRecord old;
   old.set_decision_id(full.decision_id());
