@@ -82,7 +82,8 @@ RuleMatch Explain(const CompiledRuleSet& program, int32_t rule,
 
 // Match and Explain of every fired, blocked and errored rule. Without
 // `fired_evidence` the fired rules are not explained (their RuleMatch has
-// no evidence); the blocked and errored ones always are.
+// no evidence); the errored ones always are, and the blocked ones get
+// Explain's unknown paths, worked out without explaining them.
 MatchResult MatchWithMatcher(const CompiledRuleSet& program,
                              const FactRecord& facts, absl::Time as_of,
                              bool fired_evidence = true);
