@@ -18,6 +18,7 @@
 namespace lantern {
 namespace {
 
+// As PhraseIndex::WordOf probes.
 size_t VocabSlotOf(uint64_t hash, size_t mask) {
   return static_cast<size_t>(hash >> 20) & mask;
 }
@@ -44,21 +45,6 @@ std::vector<std::string> MentionWords(absl::string_view text) {
     words.push_back(std::move(word));
   });
   return words;
-}
-
-int32_t PhraseIndex::WordOf(const char* word, size_t length, uint64_t key,
-                            uint64_t hash) const {
-  const size_t mask = vocab_.size() - 1;
-  for (size_t slot = VocabSlotOf(hash, mask);; slot = (slot + 1) & mask) {
-    const VocabSlot& v = vocab_[slot];
-    if (v.word < 0) return -1;
-    if (v.key != key || static_cast<size_t>(v.length) != length) continue;
-    if (length <= 8) return v.word;
-    const char* w = word_chars_.data() + word_begin_[v.word];
-    size_t i = 0;
-    while (i < length && static_cast<char>(word[i] | 0x20) == w[i]) ++i;
-    if (i == length) return v.word;
-  }
 }
 
 int32_t PhraseIndex::Step(int32_t state, int32_t word) const {

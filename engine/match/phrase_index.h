@@ -62,8 +62,8 @@ class PhraseIndex {
   }
   // The word id of the `length` bytes at `word` with key `key` and hash
   // `hash`, or -1 when no phrase has that word.
-  int32_t WordOf(const char* word, size_t length, uint64_t key,
-                 uint64_t hash) const;
+  inline int32_t WordOf(const char* word, size_t length, uint64_t key,
+                        uint64_t hash) const;
   int32_t Step(int32_t state, int32_t word) const;
 
   int32_t phrase_count_ = 0;
@@ -111,6 +111,21 @@ std::vector<std::string> MentionWords(absl::string_view text);
 // ---------------------------------------------------------------------------
 // Implementation details.
 
+inline int32_t PhraseIndex::WordOf(const char* word, size_t length,
+                                   uint64_t key, uint64_t hash) const {
+  const size_t mask = vocab_.size() - 1;
+  for (size_t slot = (hash >> 20) & mask;; slot = (slot + 1) & mask) {
+    const VocabSlot& v = vocab_[slot];
+    if (v.word < 0) return -1;
+    if (v.key != key || static_cast<size_t>(v.length) != length) continue;
+    if (length <= 8) return v.word;
+    const char* w = word_chars_.data() + word_begin_[v.word];
+    size_t i = 0;
+    while (i < length && static_cast<char>(word[i] | 0x20) == w[i]) ++i;
+    if (i == length) return v.word;
+  }
+}
+
 template <typename OnMatch>
 void PhraseIndex::Scan(absl::string_view text, OnMatch&& on_match) const {
   if (phrase_count_ == 0) return;
@@ -133,7 +148,7 @@ void PhraseIndex::Scan(absl::string_view text, OnMatch&& on_match) const {
       state = 0;
       return;
     }
-    state = Step(state, word);
+    state = state == 0 ? root_next_[word] : Step(state, word);
     for (int32_t k = out_begin_[state]; k < out_begin_[state + 1]; ++k) {
       on_match(out_[k]);
     }
