@@ -33,6 +33,33 @@ absl::string_view ScratchStrings::Save(absl::string_view text) {
   return *s;
 }
 
+namespace {
+
+// The FactScalar alternative that holds a value of a non-message scalar
+// type `kind` (in the variant's order), or -1.
+int ScalarIndexOf(TypeKind kind) {
+  switch (kind) {
+    case TypeKind::kBool:
+      return 0;
+    case TypeKind::kInt:
+      return 1;
+    case TypeKind::kDouble:
+      return 2;
+    case TypeKind::kString:
+      return 3;
+    case TypeKind::kTimestamp:
+      return 4;
+    case TypeKind::kDuration:
+      return 5;
+    case TypeKind::kEnum:
+      return 6;
+    default:
+      return -1;
+  }
+}
+
+}  // namespace
+
 int32_t FrameLayout::SlotFor(const FactSchema& schema,
                              const std::vector<int32_t>& fields,
                              SlotDef::Mode mode) {
@@ -57,8 +84,19 @@ int32_t FrameLayout::SlotFor(const FactSchema& schema,
   def.zero_is_unknown = leaf.type.kind == TypeKind::kEnum &&
                         leaf.type.ref >= 0 &&
                         schema.enum_type(leaf.type.ref).zero_is_unknown;
+  SlotPlan plan;
+  plan.zero_is_unknown = def.zero_is_unknown;
+  plan.ref = leaf.type.ref;
+  const int scalar = ScalarIndexOf(leaf.type.kind);
+  if (mode == SlotDef::Mode::kValue && fields.size() == 1 &&
+      !leaf.type.is_list && scalar >= 0) {
+    plan.direct = true;
+    plan.field = leaf.index;
+    plan.scalar = static_cast<uint8_t>(scalar);
+  }
   keys_.emplace_back(fields, mode);
   slots_.push_back(std::move(def));
+  plan_.push_back(plan);
   return static_cast<int32_t>(slots_.size() - 1);
 }
 
@@ -71,11 +109,13 @@ int32_t FrameLayout::AsOfSlot() {
   def.step_paths.push_back("as_of()");
   keys_.emplace_back(std::vector<int32_t>{}, SlotDef::Mode::kAsOf);
   slots_.push_back(std::move(def));
+  plan_.emplace_back();
   return static_cast<int32_t>(slots_.size() - 1);
 }
 
 size_t FrameLayout::MemoryBytes() const {
-  size_t bytes = slots_.capacity() * sizeof(SlotDef);
+  size_t bytes =
+      slots_.capacity() * sizeof(SlotDef) + plan_.capacity() * sizeof(SlotPlan);
   for (const SlotDef& s : slots_) {
     for (const std::string& p : s.step_paths) bytes += p.capacity();
     for (const std::string& e : s.step_errors) bytes += e.capacity();
@@ -273,15 +313,70 @@ void ReadPresence(const SlotDef& def, const FactRecord* record, FrameValue* v) {
   }
 }
 
+// Decodes a direct slot whose stored scalar is the plan's alternative, as
+// ScalarToValue and ReadValue would.
+inline void DecodeDirect(const FactScalar& scalar, int32_t ref,
+                         bool zero_is_unknown, FrameValue* v) {
+  switch (scalar.index()) {
+    case 0:
+      v->kind = VKind::kBool;
+      v->b = *std::get_if<bool>(&scalar);
+      return;
+    case 1:
+      v->kind = VKind::kInt;
+      v->i = *std::get_if<int64_t>(&scalar);
+      return;
+    case 2:
+      v->kind = VKind::kDouble;
+      v->d = *std::get_if<double>(&scalar);
+      return;
+    case 3:
+      v->kind = VKind::kString;
+      v->s = *std::get_if<std::string>(&scalar);
+      return;
+    case 4:
+      v->kind = VKind::kTime;
+      v->t = *std::get_if<absl::Time>(&scalar);
+      return;
+    case 5:
+      v->kind = VKind::kDuration;
+      v->dur = *std::get_if<absl::Duration>(&scalar);
+      return;
+    default:  // 6, enum (the plan has no message alternative)
+      v->i = std::get_if<EnumNumber>(&scalar)->number;
+      v->ref = ref;
+      v->kind = v->i == 0 && zero_is_unknown ? VKind::kUnknown : VKind::kEnum;
+      return;
+  }
+}
+
 }  // namespace
 
+// Two passes: the first starts loading the stored values of every direct
+// slot (each a separate heap block of the record, so in a record not in
+// cache each is a miss; issued together they overlap), the second decodes.
 void DecodeFrame(const FrameLayout& layout, const FactSchema& schema,
                  const FactRecord& facts, absl::Time as_of,
                  ScratchStrings* strings, FrameValue* out) {
-  for (int32_t i = 0; i < layout.size(); ++i) {
-    const SlotDef& def = layout.slot(i);
+  const FrameLayout::SlotPlan* plan = layout.plan_.data();
+  const int32_t n = layout.size();
+  for (int32_t i = 0; i < n; ++i) {
+    if (plan[i].direct) {
+      __builtin_prefetch(facts.slot(plan[i].field).values.data());
+    }
+  }
+  for (int32_t i = 0; i < n; ++i) {
+    const SlotDef& def = layout.slots_[i];
     FrameValue& v = out[i];
     v.path = def.path();
+    const FrameLayout::SlotPlan& p = plan[i];
+    if (p.direct) {
+      const std::vector<FactScalar>& values = facts.slot(p.field).values;
+      if (!values.empty() && values[0].index() == p.scalar) {
+        DecodeDirect(values[0], p.ref, p.zero_is_unknown, &v);
+        continue;
+      }
+    }
     if (def.mode == SlotDef::Mode::kAsOf) {
       v.kind = VKind::kTime;
       v.t = as_of;

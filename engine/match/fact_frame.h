@@ -127,7 +127,26 @@ class FrameLayout {
   size_t MemoryBytes() const;
 
  private:
+  friend void DecodeFrame(const FrameLayout& layout, const FactSchema& schema,
+                          const FactRecord& facts, absl::Time as_of,
+                          ScratchStrings* strings, FrameValue* out);
+
+  // The decode plan of one slot: what DecodeFrame's common case (a value
+  // read from a field of the root record) needs, in one flat entry.
+  struct SlotPlan {
+    int32_t field = -1;  // the leaf's field index when `direct`
+    int32_t ref = -1;    // the leaf type's enum or message type
+    // `direct`: a kValue slot of a singular, non-message field of the root
+    // record, decoded inline when its stored scalar is FactScalar
+    // alternative `scalar` (the leaf type's); everything else takes the
+    // general path.
+    bool direct = false;
+    bool zero_is_unknown = false;
+    uint8_t scalar = 0;
+  };
+
   std::vector<SlotDef> slots_;
+  std::vector<SlotPlan> plan_;  // by slot
   std::vector<std::pair<std::vector<int32_t>, SlotDef::Mode>> keys_;
 };
 

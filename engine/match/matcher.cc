@@ -57,6 +57,7 @@ class MatchRun {
   void Unsettle(const SourceDef& source, int32_t index, Truth state);
   void EvaluateSource(int32_t index);
   void EvaluateOrdered(const SourceDef& source, const FrameValue& v);
+  void CopyRow(const SourceDef& source, int32_t row);
   void EvaluateSet(const SourceDef& source, const FrameValue& v);
   void EvaluateText(const SourceDef& source, const FrameValue& v);
   void EvaluateCompiled();
@@ -118,9 +119,7 @@ void MatchRun::EvaluateSource(int32_t index) {
     case SourceKind::kOrdered:
       return EvaluateOrdered(source, v);
     case SourceKind::kPresence:
-      std::copy_n(source.rows.begin() + (v.b ? source.words : 0), source.words,
-                  s_.true_.begin() + source.first_word);
-      return;
+      return CopyRow(source, v.b ? 1 : 0);
     case SourceKind::kSet:
       return EvaluateSet(source, v);
     case SourceKind::kText:
@@ -164,9 +163,24 @@ int32_t ClassOf(const SourceDef& source, const FrameValue& v) {
 }  // namespace
 
 void MatchRun::EvaluateOrdered(const SourceDef& source, const FrameValue& v) {
-  const size_t row = static_cast<size_t>(ClassOf(source, v)) * source.words;
-  std::copy_n(source.rows.begin() + row, source.words,
-              s_.true_.begin() + source.first_word);
+  CopyRow(source, ClassOf(source, v));
+}
+
+// Most sources span one or two words: copied inline, not by a memmove call.
+void MatchRun::CopyRow(const SourceDef& source, int32_t row) {
+  const uint64_t* from =
+      source.rows.data() + static_cast<size_t>(row) * source.words;
+  uint64_t* to = s_.true_.data() + source.first_word;
+  switch (source.words) {
+    case 2:
+      to[1] = from[1];
+      [[fallthrough]];
+    case 1:
+      to[0] = from[0];
+      return;
+    default:
+      std::copy_n(from, source.words, to);
+  }
 }
 
 void MatchRun::EvaluateSet(const SourceDef& source, const FrameValue& v) {
@@ -238,25 +252,44 @@ void MatchRun::CollectCandidates() {
   ScanLeads();
 }
 
+// The TRUE lead bits are gathered first and the start of each one's groups
+// prefetched, so that the groups' cache misses overlap; the scan then reads
+// the bitsets through local pointers (a candidate's push_back cannot move
+// them).
 void MatchRun::ScanLeads() {
   int32_t scanned = 0;
   const LeadGroup* groups = p_.lead_groups.data();
   const LeadEntry* entries = p_.leads.data();
-  for (int32_t w = 0; w < p_.words; ++w) {
-    uint64_t m = s_.true_[w] & p_.lead_mask[w];
-    while (m != 0) {
+  const int32_t* lead_begin = p_.lead_begin.data();
+  const uint64_t* lead_mask = p_.lead_mask.data();
+  const uint64_t* t = s_.true_.data();
+  auto test = [t](int32_t bit) { return (t[bit >> 6] >> (bit & 63)) & 1; };
+  constexpr int kAhead = 32;
+  int32_t bits[kAhead];
+  int32_t w = -1;
+  uint64_t m = 0;  // word w's lead bits not yet gathered
+  while (true) {
+    int n = 0;
+    while (n < kAhead) {
+      while (m == 0 && ++w < p_.words) m = t[w] & lead_mask[w];
+      if (m == 0) break;
       const int32_t bit = w * 64 + __builtin_ctzll(m);
       m &= m - 1;
-      const int32_t first = p_.lead_begin[bit];
-      const int32_t last = p_.lead_begin[bit + 1];
+      bits[n++] = bit;
+      __builtin_prefetch(groups + lead_begin[bit]);
+    }
+    if (n == 0) break;
+    for (int k = 0; k < n; ++k) {
+      const int32_t bit = bits[k];
+      const int32_t first = lead_begin[bit];
+      const int32_t last = lead_begin[bit + 1];
       scanned += last - first;
       for (int32_t g = first; g < last; ++g) {
-        if (!Test(s_.true_, groups[g].second)) continue;
+        if (!test(groups[g].second)) continue;
         const LeadEntry* e = entries + (g == 0 ? 0 : groups[g - 1].end);
         const LeadEntry* end = entries + groups[g].end;
         for (; e != end; ++e) {
-          const bool hit = Test(s_.true_, e->third) & Test(s_.true_, e->fourth);
-          if (hit && Mark(e->rule)) {
+          if ((test(e->third) & test(e->fourth)) && Mark(e->rule)) {
             s_.boolean_.push_back(e->rule);
           }
         }

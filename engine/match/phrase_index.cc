@@ -4,8 +4,10 @@
 // Algorithm: Aho-Corasick (1975) over word ids instead of bytes. Build
 // inserts every distinct phrase's word-id sequence into a trie, computes
 // failure links breadth-first and merges each state's outputs with its
-// failure state's. At run time a token's word id is found by its FNV-1a hash
-// in an open-addressing vocabulary table (then verified byte by byte), and
+// failure state's. At run time a token's key (word_scanner::WordKey) and
+// length are hashed once; the hash's top bits pick a filter bit (clear: no
+// phrase has the word) and its middle bits a slot of an open-addressing
+// vocabulary table (then verified by key, and byte by byte past 8 bytes), and
 // transitions out of non-root states live in one open-addressing edge table;
 // the root's transitions are a direct array by word id.
 #include "engine/match/phrase_index.h"
@@ -16,9 +18,9 @@
 namespace lantern {
 namespace {
 
-size_t VocabSlotOf(uint64_t key, size_t length, size_t mask) {
-  return static_cast<size_t>(((key + length) * 0x9E3779B97F4A7C15ull) >> 20) &
-         mask;
+// As PhraseIndex::WordOf probes.
+size_t VocabSlotOf(uint64_t hash, size_t mask) {
+  return static_cast<size_t>(hash >> 20) & mask;
 }
 
 size_t EdgeSlot(int32_t state, int32_t word, size_t mask) {
@@ -45,23 +47,6 @@ std::vector<std::string> MentionWords(absl::string_view text) {
   return words;
 }
 
-int32_t PhraseIndex::WordOf(const char* word, size_t length,
-                            const char* limit) const {
-  const uint64_t key = word_scanner::WordKey(word, length, limit);
-  const size_t mask = vocab_.size() - 1;
-  for (size_t slot = VocabSlotOf(key, length, mask);;
-       slot = (slot + 1) & mask) {
-    const VocabSlot& v = vocab_[slot];
-    if (v.word < 0) return -1;
-    if (v.key != key || static_cast<size_t>(v.length) != length) continue;
-    if (length <= 8) return v.word;
-    const char* w = word_chars_.data() + word_begin_[v.word];
-    size_t i = 0;
-    while (i < length && static_cast<char>(word[i] | 0x20) == w[i]) ++i;
-    if (i == length) return v.word;
-  }
-}
-
 int32_t PhraseIndex::Step(int32_t state, int32_t word) const {
   const size_t mask = edges_.size() - 1;
   while (state != 0) {
@@ -76,7 +61,8 @@ int32_t PhraseIndex::Step(int32_t state, int32_t word) const {
 }
 
 size_t PhraseIndex::MemoryBytes() const {
-  return vocab_.capacity() * sizeof(VocabSlot) + word_chars_.capacity() +
+  return filter_.capacity() * sizeof(uint64_t) +
+         vocab_.capacity() * sizeof(VocabSlot) + word_chars_.capacity() +
          (word_begin_.capacity() + word_len_.capacity() +
           root_next_.capacity() + fail_.capacity() + out_begin_.capacity() +
           out_.capacity()) *
@@ -102,6 +88,12 @@ int32_t PhraseIndexBuilder::Add(absl::string_view phrase) {
 void PhraseIndexBuilder::BuildVocabulary(PhraseIndex* index) const {
   index->vocab_.resize(TableSize(word_list_.size()));
   const size_t mask = index->vocab_.size() - 1;
+  // About 64 filter bits per word: a word in no phrase passes the filter
+  // with probability at most ~1/64.
+  int32_t filter_log2 = 12;
+  while ((size_t{1} << filter_log2) < 64 * word_list_.size()) ++filter_log2;
+  index->filter_.assign((size_t{1} << filter_log2) / 64, 0);
+  index->filter_shift_ = 64 - filter_log2;
   for (size_t w = 0; w < word_list_.size(); ++w) {
     index->word_begin_.push_back(
         static_cast<int32_t>(index->word_chars_.size()));
@@ -110,7 +102,10 @@ void PhraseIndexBuilder::BuildVocabulary(PhraseIndex* index) const {
     const std::string& word = word_list_[w];
     const uint64_t key = word_scanner::WordKey(word.data(), word.size(),
                                                word.data() + word.size());
-    size_t slot = VocabSlotOf(key, word.size(), mask);
+    const uint64_t hash = PhraseIndex::WordHash(key, word.size());
+    const uint64_t bit = hash >> index->filter_shift_;
+    index->filter_[bit >> 6] |= uint64_t{1} << (bit & 63);
+    size_t slot = VocabSlotOf(hash, mask);
     while (index->vocab_[slot].word >= 0) slot = (slot + 1) & mask;
     index->vocab_[slot] = {key, static_cast<int32_t>(word.size()),
                            static_cast<int32_t>(w)};

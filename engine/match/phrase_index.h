@@ -11,7 +11,10 @@
 // but not "traphouse" or "trap houses".
 //
 // Build with PhraseIndexBuilder; Scan never allocates. Words are found with
-// engine/match/word_scanner.h, per word rather than per byte.
+// engine/match/word_scanner.h, per word rather than per byte. Most words of
+// a text are in no phrase: a one-bit-per-hash filter over the vocabulary
+// (about 64 bits per phrase word) rejects nearly all of them with one bit
+// test, inline, before the vocabulary table is probed.
 //
 // Thread-safety: immutable once built; Scan may run concurrently.
 #ifndef LANTERN_ENGINE_MATCH_PHRASE_INDEX_H_
@@ -52,12 +55,22 @@ class PhraseIndex {
     int32_t word = -1;
   };
 
-  // The word id of the `length` bytes at `word` (readable up to `limit`), or
-  // -1 when no phrase has that word.
-  int32_t WordOf(const char* word, size_t length, const char* limit) const;
+  // The hash of a word's key and length: its top bits pick the word's filter
+  // bit, its bits from 20 up the word's first vocabulary slot.
+  static uint64_t WordHash(uint64_t key, size_t length) {
+    return (key + length) * 0x9E3779B97F4A7C15ull;
+  }
+  // The word id of the `length` bytes at `word` with key `key` and hash
+  // `hash`, or -1 when no phrase has that word.
+  inline int32_t WordOf(const char* word, size_t length, uint64_t key,
+                        uint64_t hash) const;
   int32_t Step(int32_t state, int32_t word) const;
 
   int32_t phrase_count_ = 0;
+  // Bit (hash >> filter_shift_) set for every vocabulary word; a power of
+  // two of at least 4,096 bits.
+  std::vector<uint64_t> filter_;
+  int32_t filter_shift_ = 64;
   std::vector<VocabSlot> vocab_;     // power-of-two size
   std::string word_chars_;           // all words, concatenated
   std::vector<int32_t> word_begin_;  // into word_chars_
@@ -98,18 +111,44 @@ std::vector<std::string> MentionWords(absl::string_view text);
 // ---------------------------------------------------------------------------
 // Implementation details.
 
+inline int32_t PhraseIndex::WordOf(const char* word, size_t length,
+                                   uint64_t key, uint64_t hash) const {
+  const size_t mask = vocab_.size() - 1;
+  for (size_t slot = (hash >> 20) & mask;; slot = (slot + 1) & mask) {
+    const VocabSlot& v = vocab_[slot];
+    if (v.word < 0) return -1;
+    if (v.key != key || static_cast<size_t>(v.length) != length) continue;
+    if (length <= 8) return v.word;
+    const char* w = word_chars_.data() + word_begin_[v.word];
+    size_t i = 0;
+    while (i < length && static_cast<char>(word[i] | 0x20) == w[i]) ++i;
+    if (i == length) return v.word;
+  }
+}
+
 template <typename OnMatch>
 void PhraseIndex::Scan(absl::string_view text, OnMatch&& on_match) const {
   if (phrase_count_ == 0) return;
   int32_t state = 0;
+  const uint64_t* filter = filter_.data();
+  const int shift = filter_shift_;
+  const char* limit = text.data() + text.size();
   word_scanner::ForEachWord(text, [&](size_t begin, size_t end) {
-    const int32_t word =
-        WordOf(text.data() + begin, end - begin, text.data() + text.size());
+    const char* at = text.data() + begin;
+    const size_t length = end - begin;
+    const uint64_t key = word_scanner::WordKey(at, length, limit);
+    const uint64_t hash = WordHash(key, length);
+    const uint64_t bit = hash >> shift;
+    if (((filter[bit >> 6] >> (bit & 63)) & 1) == 0) {
+      state = 0;  // in no phrase
+      return;
+    }
+    const int32_t word = WordOf(at, length, key, hash);
     if (word < 0) {
       state = 0;
       return;
     }
-    state = Step(state, word);
+    state = state == 0 ? root_next_[word] : Step(state, word);
     for (int32_t k = out_begin_[state]; k < out_begin_[state + 1]; ++k) {
       on_match(out_[k]);
     }

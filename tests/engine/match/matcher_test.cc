@@ -326,6 +326,57 @@ TEST(PhraseIndex, MatchesWholeWordsInAnyCaseLikeMentions) {
   }
 }
 
+// Hundreds of phrase words of 1 to 20 letters (so the word filter spans many
+// words and long words are confirmed byte by byte), texts mixing them with
+// near misses: the index agrees with TextMentions on every pair.
+TEST(PhraseIndex, ManyAndLongWordsAgreeWithMentions) {
+  uint64_t seed = 12345;
+  auto next = [&seed](uint64_t n) {
+    seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+    return (seed >> 33) % n;
+  };
+  auto word = [&] {
+    std::string w(1 + next(20), 'a');
+    for (char& c : w) c = static_cast<char>('a' + next(26));
+    return w;
+  };
+  std::vector<std::string> vocabulary;
+  for (int i = 0; i < 400; ++i) vocabulary.push_back(word());
+  std::vector<std::string> phrases;
+  for (int i = 0; i < 300; ++i) {
+    std::string p = vocabulary[next(vocabulary.size())];
+    for (uint64_t k = next(3); k > 0; --k) {
+      p += " " + vocabulary[next(vocabulary.size())];
+    }
+    phrases.push_back(p);
+  }
+  PhraseIndexBuilder builder;
+  std::vector<int32_t> ids;
+  for (const std::string& p : phrases) ids.push_back(builder.Add(p));
+  const PhraseIndex index = std::move(builder).Build();
+  const std::vector<std::string> seps = {" ", "-", ", ", "\n", "'s "};
+  for (int t = 0; t < 200; ++t) {
+    std::string text;
+    for (int k = 0; k < 40; ++k) {
+      std::string w = next(3) == 0 ? word() : vocabulary[next(400)];
+      if (next(5) == 0) w += "s";  // a near miss
+      if (next(4) == 0) w[0] = static_cast<char>(w[0] - 'a' + 'A');
+      if (next(6) == 0) w = phrases[next(phrases.size())];  // a whole phrase
+      text += w + seps[next(seps.size())];
+    }
+    std::vector<bool> found(phrases.size(), false);
+    index.Scan(text, [&](int32_t id) {
+      for (size_t p = 0; p < phrases.size(); ++p) {
+        if (ids[p] == id) found[p] = true;
+      }
+    });
+    for (size_t p = 0; p < phrases.size(); ++p) {
+      ASSERT_EQ(found[p], TextMentions(text, phrases[p]))
+          << "'" << text << "' mentions '" << phrases[p] << "'";
+    }
+  }
+}
+
 TEST(PhraseIndex, PhrasesWithoutWordsMentionNothing) {
   PhraseIndexBuilder builder;
   EXPECT_EQ(builder.Add("_"), -1);
