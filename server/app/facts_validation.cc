@@ -6,7 +6,9 @@
 // cannot express (facts_values.h), which read their few fields directly.
 // Problems are collected as "<path>: <problem>" lines and reported in the
 // order of the checks (facts_validation.h), joined into one
-// INVALID_ARGUMENT.
+// INVALID_ARGUMENT. A ruleset whose schema does not match
+// lantern.v1.EpisodeFacts field for field (a violated REQUIRES) gets
+// FAILED_PRECONDITION rather than a walk that could miss a field.
 #include "server/app/facts_validation.h"
 
 #include <algorithm>
@@ -17,7 +19,7 @@
 #include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "engine/proto/proto_adapter.h"
+#include "engine/proto/proto_fact_decoder.h"
 #include "engine/ruleset/catalogue.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/reflection.h"

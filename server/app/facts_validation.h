@@ -4,28 +4,22 @@
 // Every problem is found, not just the first, and each is named by its
 // field path from the request ("facts.child.age_years: 212 is out of range
 // 0..25"; "facts.episode.indicators.recorded[1]: 'FOO' is not a code of
-// ..."). The checks, reported in this order:
-//   - shape: facts present; no unknown fields anywhere in the request; no
-//     repeated field longer than `max_repeated`, no narrative text longer
-//     than `max_narrative_bytes`, no other string longer than
-//     `max_string_bytes`, a client request id of at most 128 bytes;
+// ..."). The checks, in order:
+//   - shape: facts present; no repeated field longer than
+//     `max_repeated`, no narrative text longer than `max_narrative_bytes`,
+//     no other string longer than `max_string_bytes`, a client request id
+//     of at most 128 bytes;
 //   - values that cannot be true (ImpossibleValues, facts_values.h: ages
 //     out of range, times out of order, ...);
 //   - decoding (engine/proto/proto_adapter.h: timestamps Timestamp can hold,
 //     every enum field — found from the descriptor, so new fields are
-//     covered — holding a number its enum names, ...); reported only when
-//     the checks above found nothing, and only the first;
+//     covered — holding a number its enum names, ...);
 //   - codes in the fields the ruleset's catalogues are bound to must be
-//     codes of those catalogues (engine/ruleset/catalogue.h); reported only
-//     when everything above passed.
-// The facts are walked once: the schema's decoder (ProtoFactDecoder, made
-// once per fact schema and cached) decodes them while the size limits, the
-// unknown fields and the catalogue codes are checked on the way; the value
-// checks then read their few fields directly. The request-size limit itself
-// is gRPC's (the server's maximum receive message size), before any of this
-// runs.
+//     codes of those catalogues (engine/ruleset/catalogue.h).
+// The request-size limit itself is gRPC's (the server's maximum receive
+// message size), before any of this runs.
 //
-// Thread-safety: safe to call concurrently.
+// Thread-safety: stateless.
 #ifndef LANTERN_SERVER_APP_FACTS_VALIDATION_H_
 #define LANTERN_SERVER_APP_FACTS_VALIDATION_H_
 
@@ -53,8 +47,7 @@ inline constexpr size_t kMaxClientRequestIdBytes = 128;
 // (ScanCatalogueCodes(ruleset, facts).known) from the same scan that checks
 // them, for Decide, so that they are scanned once per request.
 // REQUIRES: `ruleset` is checked and its fact message is
-// lantern.v1.EpisodeFacts (FAILED_PRECONDITION when its schema does not
-// match that message field for field).
+// lantern.v1.EpisodeFacts.
 absl::StatusOr<FactRecord> ValidateAndDecodeFacts(
     const v1::AssessRequest& request, const RuleSet& ruleset,
     const RequestLimits& limits,
