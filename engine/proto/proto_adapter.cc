@@ -7,13 +7,17 @@
 // SchemaFromDescriptor is a breadth-first walk of the message graph: each
 // message type is added to the builder when first seen (and so only once,
 // which makes recursive types work) and its fields are added when it leaves
-// the queue. FactsFromMessage walks a message and its schema type together
-// by reflection, checking at each field that the descriptor still matches the
-// schema, and converts values; the path of the current field is a linked
-// list on the stack, rendered only for an error. FactsFromJson parses into a
-// generated (or, for other pools, dynamic) message and then converts it.
+// the queue. ProtoFactDecoder::Make matches the schema's message types to
+// the descriptors reachable from a root, once, into one plan per type (each
+// field's descriptor, how its values read, its enum's numbers, or why it
+// does not match); Decode walks a message along those plans by reflection,
+// with the path of the current field a linked list on the stack, rendered
+// only for an error. FactsFromMessage is a decoder made for one call.
+// FactsFromJson parses into a generated (or, for other pools, dynamic)
+// message and then converts it.
 #include "engine/proto/proto_adapter.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <deque>
 #include <limits>
@@ -30,8 +34,10 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "engine/proto/internal/proto_adapter_message.h"
+#include "engine/proto/proto_fact_decoder.h"
 #include "google/protobuf/dynamic_message.h"
 #include "google/protobuf/util/json_util.h"
 
@@ -215,280 +221,321 @@ absl::Status SchemaWalker::AddFields(int32_t index, const Descriptor* message) {
 }
 
 // ---------------------------------------------------------------------------
-// FactsFromMessage.
-
-// A field's position below the root, rendered only for errors.
-struct Path {
-  const Path* parent = nullptr;
-  absl::string_view name;
-  int index = -1;  // element of a repeated field
-};
-
-std::string Render(const Path* path) {
-  if (path == nullptr) return "";
-  std::string out = Render(path->parent);
-  if (!out.empty()) out += ".";
-  absl::StrAppend(&out, path->name);
-  if (path->index >= 0) absl::StrAppend(&out, "[", path->index, "]");
-  return out;
-}
+// ProtoFactDecoder and FactsFromMessage.
 
 // "facts.<path>: message", or "facts: message" at the root.
-absl::Status FactError(const Path* path, absl::string_view message) {
-  const std::string where = Render(path);
+absl::Status FactError(const FactPath* path, absl::string_view message) {
+  if (path == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat("facts: ", message));
+  }
   return absl::InvalidArgumentError(
-      absl::StrCat("facts", where.empty() ? "" : ".", where, ": ", message));
+      absl::StrCat("facts.", path->Render(), ": ", message));
 }
 
-// One value of a field: singular (index -1) or one repeated element.
-struct ValueRef {
-  const Message* message;
-  const FieldDescriptor* field;
-  int index;
-
-  const Reflection& r() const { return *message->GetReflection(); }
-  bool Bool() const {
-    return index < 0 ? r().GetBool(*message, field)
-                     : r().GetRepeatedBool(*message, field, index);
-  }
-  int32_t Int32() const {
-    return index < 0 ? r().GetInt32(*message, field)
-                     : r().GetRepeatedInt32(*message, field, index);
-  }
-  int64_t Int64() const {
-    return index < 0 ? r().GetInt64(*message, field)
-                     : r().GetRepeatedInt64(*message, field, index);
-  }
-  uint32_t UInt32() const {
-    return index < 0 ? r().GetUInt32(*message, field)
-                     : r().GetRepeatedUInt32(*message, field, index);
-  }
-  uint64_t UInt64() const {
-    return index < 0 ? r().GetUInt64(*message, field)
-                     : r().GetRepeatedUInt64(*message, field, index);
-  }
-  float Float() const {
-    return index < 0 ? r().GetFloat(*message, field)
-                     : r().GetRepeatedFloat(*message, field, index);
-  }
-  double Double() const {
-    return index < 0 ? r().GetDouble(*message, field)
-                     : r().GetRepeatedDouble(*message, field, index);
-  }
-  std::string String() const {
-    return index < 0 ? r().GetString(*message, field)
-                     : r().GetRepeatedString(*message, field, index);
-  }
-  int Enum() const {
-    return index < 0 ? r().GetEnumValue(*message, field)
-                     : r().GetRepeatedEnumValue(*message, field, index);
-  }
-  const Message& Sub() const {
-    return index < 0 ? r().GetMessage(*message, field)
-                     : r().GetRepeatedMessage(*message, field, index);
-  }
+// How a value is read: the C++ type of a plain value, or what a message
+// field holds.
+enum class Read : uint8_t {
+  kBool,
+  kInt32,
+  kInt64,
+  kUInt32,
+  kUInt64,
+  kFloat,
+  kDouble,
+  kString,
+  kEnum,
+  kTimestamp,
+  kDuration,
+  kWrapper,
+  kMessage,
 };
 
-// A plain (non-message) value.
-absl::StatusOr<FactScalar> ReadPlain(const ValueRef& v, const Path* path) {
-  switch (v.field->cpp_type()) {
+Read PlainRead(const FieldDescriptor* field) {
+  switch (field->cpp_type()) {
     case FieldDescriptor::CPPTYPE_BOOL:
-      return FactScalar(v.Bool());
+      return Read::kBool;
     case FieldDescriptor::CPPTYPE_INT32:
-      return FactScalar(static_cast<int64_t>(v.Int32()));
+      return Read::kInt32;
     case FieldDescriptor::CPPTYPE_INT64:
-      return FactScalar(v.Int64());
+      return Read::kInt64;
     case FieldDescriptor::CPPTYPE_UINT32:
-      return FactScalar(static_cast<int64_t>(v.UInt32()));
-    case FieldDescriptor::CPPTYPE_UINT64: {
-      const uint64_t value = v.UInt64();
-      if (value > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
-        return FactError(
-            path, absl::StrCat("value ", value, " is too large for an int"));
-      }
-      return FactScalar(static_cast<int64_t>(value));
-    }
+      return Read::kUInt32;
+    case FieldDescriptor::CPPTYPE_UINT64:
+      return Read::kUInt64;
     case FieldDescriptor::CPPTYPE_FLOAT:
-      return FactScalar(static_cast<double>(v.Float()));
+      return Read::kFloat;
     case FieldDescriptor::CPPTYPE_DOUBLE:
-      return FactScalar(v.Double());
+      return Read::kDouble;
     case FieldDescriptor::CPPTYPE_STRING:
-      return FactScalar(v.String());
-    case FieldDescriptor::CPPTYPE_ENUM: {
-      // proto3 enums are open: a number the enum does not name parses, but
-      // it can mean nothing here, so it is refused.
-      const int number = v.Enum();
-      if (v.field->enum_type()->FindValueByNumber(number) == nullptr) {
-        return FactError(path, absl::StrCat(number, " is not a value of ",
-                                            v.field->enum_type()->full_name()));
-      }
-      return FactScalar(EnumNumber{static_cast<int32_t>(number)});
-    }
+      return Read::kString;
+    case FieldDescriptor::CPPTYPE_ENUM:
+      return Read::kEnum;
     case FieldDescriptor::CPPTYPE_MESSAGE:
       break;
   }
-  return FactError(path, "internal: not a plain value");
+  return Read::kMessage;
 }
 
-// Reads int64 `seconds` and int32 `nanos` of a Timestamp or Duration.
-void SecondsAndNanos(const Message& m, int64_t* seconds, int32_t* nanos) {
-  const Descriptor* d = m.GetDescriptor();
-  const Reflection* r = m.GetReflection();
-  *seconds = r->GetInt64(m, d->FindFieldByNumber(1));
-  *nanos = r->GetInt32(m, d->FindFieldByNumber(2));
-}
-
-absl::StatusOr<FactScalar> ReadTimestamp(const Message& m, const Path* path) {
-  int64_t seconds;
-  int32_t nanos;
-  SecondsAndNanos(m, &seconds, &nanos);
-  if (seconds < kMinTimestampSeconds || seconds > kMaxTimestampSeconds ||
-      nanos < 0 || nanos > kMaxNanos) {
-    return FactError(path, absl::StrCat("timestamp out of range (seconds=",
-                                        seconds, ", nanos=", nanos,
-                                        "): google.protobuf.Timestamp holds "
-                                        "0001-01-01T00:00:00Z to "
-                                        "9999-12-31T23:59:59.999999999Z"));
-  }
-  return FactScalar(absl::FromUnixSeconds(seconds) + absl::Nanoseconds(nanos));
-}
-
-absl::StatusOr<FactScalar> ReadDuration(const Message& m, const Path* path) {
-  int64_t seconds;
-  int32_t nanos;
-  SecondsAndNanos(m, &seconds, &nanos);
-  if (seconds < -kMaxDurationSeconds || seconds > kMaxDurationSeconds ||
-      nanos < -kMaxNanos || nanos > kMaxNanos || (seconds > 0 && nanos < 0) ||
-      (seconds < 0 && nanos > 0)) {
-    return FactError(path, absl::StrCat("duration out of range (seconds=",
-                                        seconds, ", nanos=", nanos, ")"));
-  }
-  return FactScalar(absl::Seconds(seconds) + absl::Nanoseconds(nanos));
-}
-
-class FactDecoder {
- public:
-  explicit FactDecoder(const FactSchema& schema) : schema_(schema) {}
-
-  absl::StatusOr<FactRecord> Decode(int32_t type, const Message& message,
-                                    const Path* path, int depth) const;
-
- private:
-  absl::Status CheckMatches(const FieldDef& def, const FieldDescriptor* field,
-                            const Path* path) const;
-  absl::Status Field(const FieldDef& def, const ValueRef& singular,
-                     const Path* path, int depth, FactRecord* record) const;
-  absl::StatusOr<FactScalar> Value(const Type& type, const ValueRef& v,
-                                   const Path* path, int depth) const;
-
-  const FactSchema& schema_;
+// One schema field matched to its descriptor, with what reading it needs.
+struct FieldPlan {
+  const FieldDef* def = nullptr;
+  // The error for this field ("the message has no such field", ...) when it
+  // does not match the schema; empty when it does.
+  std::string mismatch;
+  const FieldDescriptor* field = nullptr;
+  Read read = Read::kMessage;
+  // kWrapper: the wrapper's `value` field and how it reads.
+  const FieldDescriptor* wrapped = nullptr;
+  Read wrapped_read = Read::kMessage;
+  // kTimestamp, kDuration: `seconds` and `nanos`.
+  const FieldDescriptor* seconds = nullptr;
+  const FieldDescriptor* nanos = nullptr;
+  // kEnum: the enum, the numbers it names, sorted, and whether 0 is
+  // unknown.
+  const EnumDescriptor* enum_type = nullptr;
+  std::vector<int> enum_numbers;
+  bool zero_is_unknown = false;
 };
 
-absl::StatusOr<FactRecord> FactDecoder::Decode(int32_t type,
-                                               const Message& message,
-                                               const Path* path,
-                                               int depth) const {
-  const MessageType& mt = schema_.message_type(type);
-  const Descriptor* descriptor = message.GetDescriptor();
-  if (descriptor->full_name() != mt.full_name) {
-    return FactError(path,
-                     absl::StrCat("message is a ", descriptor->full_name(),
-                                  " but the schema expects ", mt.full_name));
-  }
-  if (depth > kMaxDepth) {
-    return FactError(
-        path, absl::StrCat("messages nest deeper than ", kMaxDepth, " levels"));
-  }
-  FactRecord record(type, static_cast<int32_t>(mt.fields.size()));
-  for (const FieldDef& def : mt.fields) {
-    const Path field_path{path, def.name, -1};
-    const FieldDescriptor* field = descriptor->FindFieldByName(def.name);
-    absl::Status s = CheckMatches(def, field, &field_path);
-    if (s.ok()) {
-      s = Field(def, {&message, field, -1}, &field_path, depth, &record);
-    }
-    if (!s.ok()) return s;
-  }
-  return record;
-}
+}  // namespace
 
-absl::Status FactDecoder::CheckMatches(const FieldDef& def,
-                                       const FieldDescriptor* field,
-                                       const Path* path) const {
-  if (field == nullptr) {
-    return FactError(path, "the message has no such field");
-  }
+struct ProtoFactDecoder::Plan {
+  const Descriptor* descriptor = nullptr;  // null: never reached
+  std::vector<FieldPlan> fields;           // schema field order
+};
+
+namespace {
+
+// The mismatch text of `field` (may be null) against `def`, or empty.
+std::string Mismatch(const FactSchema& schema, const FieldDef& def,
+                     const FieldDescriptor* field) {
+  if (field == nullptr) return "the message has no such field";
   absl::Status s = CheckSupported(field);
-  if (!s.ok()) return FactError(path, s.message());
+  if (!s.ok()) return std::string(s.message());
   const Type& t = def.type;
   bool same = field->is_repeated() == t.is_list && KindOf(field) == t.kind;
   if (same && t.kind == TypeKind::kEnum) {
-    same =
-        field->enum_type()->full_name() == schema_.enum_type(t.ref).full_name;
+    same = field->enum_type()->full_name() == schema.enum_type(t.ref).full_name;
   }
   if (same && t.kind == TypeKind::kMessage) {
     same = field->message_type()->full_name() ==
-           schema_.message_type(t.ref).full_name;
+           schema.message_type(t.ref).full_name;
   }
   if (!same) {
-    return FactError(path, absl::StrCat("field does not match the schema type ",
-                                        TypeName(t, &schema_)));
+    return absl::StrCat("field does not match the schema type ",
+                        TypeName(t, &schema));
   }
-  return absl::OkStatus();
+  return "";
 }
 
-absl::Status FactDecoder::Field(const FieldDef& def, const ValueRef& singular,
-                                const Path* path, int depth,
-                                FactRecord* record) const {
-  const Message& message = *singular.message;
+// One call's walk over a message along the decoder's plans.
+class DecodeWalk {
+ public:
+  DecodeWalk(const FactSchema& schema,
+             const std::vector<ProtoFactDecoder::Plan>& plans,
+             FactDecodeVisitor* visitor)
+      : schema_(schema), plans_(plans), visitor_(visitor) {}
+
+  // Decodes `message` as schema type `type` into `record`.
+  void Decode(int32_t type, const Message& message, const FactPath* path,
+              int depth, FactRecord* record);
+
+  // Whether to stop: an error, and no visitor to show the rest to.
+  bool stopped() const { return !status_.ok() && visitor_ == nullptr; }
+  absl::Status& status() { return status_; }
+
+ private:
+  void Fail(const FactPath* path, absl::string_view message) {
+    if (status_.ok()) status_ = FactError(path, message);
+  }
+  void Field(const FieldPlan& plan, const Message& message, const Reflection& r,
+             const FactPath* path, int depth, FactRecord* record);
+  // One value of `plan`'s field (element `path->index`, or singular).
+  // False (and the error noted) when it cannot be decoded.
+  bool Value(const FieldPlan& plan, const Message& message, const Reflection& r,
+             const FactPath* path, int depth, FactScalar* out);
+  bool Plain(Read read, const FieldDescriptor* field, const EnumDescriptor* e,
+             const FieldPlan& plan, const Message& m, const Reflection& r,
+             int index, const FactPath* path, FactScalar* out);
+
+  const FactSchema& schema_;
+  const std::vector<ProtoFactDecoder::Plan>& plans_;
+  FactDecodeVisitor* visitor_;
+  absl::Status status_;
+};
+
+void DecodeWalk::Decode(int32_t type, const Message& message,
+                        const FactPath* path, int depth, FactRecord* record) {
+  const ProtoFactDecoder::Plan& plan = plans_[type];
+  const Descriptor* descriptor = message.GetDescriptor();
+  if (descriptor != plan.descriptor) {
+    // Only a root of another type gets here (nested messages are of the
+    // descriptors the plan was made from).
+    Fail(path, absl::StrCat("message is a ", descriptor->full_name(),
+                            " but the schema expects ",
+                            schema_.message_type(type).full_name));
+    return;
+  }
+  if (depth > kMaxDepth) {
+    Fail(path,
+         absl::StrCat("messages nest deeper than ", kMaxDepth, " levels"));
+    return;
+  }
+  if (visitor_ != nullptr) visitor_->OnMessage(message, path);
   const Reflection& r = *message.GetReflection();
-  if (def.type.is_list) {
-    const int size = r.FieldSize(message, singular.field);
-    for (int i = 0; i < size; ++i) {
-      const Path element{path->parent, path->name, i};
-      absl::StatusOr<FactScalar> v = Value(
-          def.type.Element(), {&message, singular.field, i}, &element, depth);
-      if (!v.ok()) return v.status();
-      record->Append(def.index, *std::move(v));
+  for (const FieldPlan& field : plan.fields) {
+    const FactPath field_path{path, field.def, -1};
+    if (!field.mismatch.empty()) {
+      Fail(&field_path, field.mismatch);
+    } else {
+      Field(field, message, r, &field_path, depth, record);
     }
-    return absl::OkStatus();
+    if (stopped()) return;
   }
-  if (def.has_presence && !r.HasField(message, singular.field)) {
-    return absl::OkStatus();
-  }
-  absl::StatusOr<FactScalar> v = Value(def.type, singular, path, depth);
-  if (!v.ok()) return v.status();
-  if (def.type.kind == TypeKind::kEnum &&
-      schema_.enum_type(def.type.ref).zero_is_unknown &&
-      std::get<EnumNumber>(*v).number == 0) {
-    return absl::OkStatus();
-  }
-  record->Set(def.index, *std::move(v));
-  return absl::OkStatus();
 }
 
-absl::StatusOr<FactScalar> FactDecoder::Value(const Type& type,
-                                              const ValueRef& v,
-                                              const Path* path,
-                                              int depth) const {
-  if (v.field->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE) {
-    return ReadPlain(v, path);
-  }
-  const Message& sub = v.Sub();
-  switch (type.kind) {
-    case TypeKind::kTimestamp:
-      return ReadTimestamp(sub, path);
-    case TypeKind::kDuration:
-      return ReadDuration(sub, path);
-    case TypeKind::kMessage: {
-      absl::StatusOr<FactRecord> record =
-          Decode(type.ref, sub, path, depth + 1);
-      if (!record.ok()) return record.status();
-      return FactScalar(std::make_unique<FactRecord>(*std::move(record)));
+void DecodeWalk::Field(const FieldPlan& plan, const Message& message,
+                       const Reflection& r, const FactPath* path, int depth,
+                       FactRecord* record) {
+  if (plan.def->type.is_list) {
+    const int size = r.FieldSize(message, plan.field);
+    if (size == 0) return;
+    if (visitor_ != nullptr) visitor_->OnRepeatedBegin(*plan.field, size, path);
+    for (int i = 0; i < size && !stopped(); ++i) {
+      const FactPath element{path->parent, path->field, i};
+      FactScalar v;
+      if (Value(plan, message, r, &element, depth, &v)) {
+        record->Append(plan.def->index, std::move(v));
+      }
     }
-    default:  // a wrapper of a scalar
-      return ReadPlain({&sub, WrappedField(sub.GetDescriptor()), -1}, path);
+    if (visitor_ != nullptr) visitor_->OnRepeatedEnd(*plan.field, size);
+    return;
   }
+  if (plan.def->has_presence && !r.HasField(message, plan.field)) return;
+  FactScalar v;
+  if (!Value(plan, message, r, path, depth, &v)) return;
+  if (plan.zero_is_unknown && std::get<EnumNumber>(v).number == 0) return;
+  record->Set(plan.def->index, std::move(v));
+}
+
+bool DecodeWalk::Value(const FieldPlan& plan, const Message& message,
+                       const Reflection& r, const FactPath* path, int depth,
+                       FactScalar* out) {
+  if (plan.read != Read::kTimestamp && plan.read != Read::kDuration &&
+      plan.read != Read::kWrapper && plan.read != Read::kMessage) {
+    return Plain(plan.read, plan.field, plan.enum_type, plan, message, r,
+                 path->index, path, out);
+  }
+  const Message& sub =
+      path->index < 0 ? r.GetMessage(message, plan.field)
+                      : r.GetRepeatedMessage(message, plan.field, path->index);
+  if (plan.read == Read::kMessage) {
+    auto record = std::make_unique<FactRecord>(
+        plan.def->type.ref,
+        static_cast<int32_t>(
+            schema_.message_type(plan.def->type.ref).fields.size()));
+    Decode(plan.def->type.ref, sub, path, depth + 1, record.get());
+    if (!status_.ok()) return false;
+    *out = FactScalar(std::move(record));
+    return true;
+  }
+  if (visitor_ != nullptr) visitor_->OnMessage(sub, path);
+  const Reflection& sr = *sub.GetReflection();
+  if (plan.read == Read::kWrapper) {
+    return Plain(plan.wrapped_read, plan.wrapped, nullptr, plan, sub, sr, -1,
+                 path, out);
+  }
+  const int64_t seconds = sr.GetInt64(sub, plan.seconds);
+  const int32_t nanos = sr.GetInt32(sub, plan.nanos);
+  if (plan.read == Read::kTimestamp) {
+    if (seconds < kMinTimestampSeconds || seconds > kMaxTimestampSeconds ||
+        nanos < 0 || nanos > kMaxNanos) {
+      Fail(path, absl::StrCat("timestamp out of range (seconds=", seconds,
+                              ", nanos=", nanos,
+                              "): google.protobuf.Timestamp holds "
+                              "0001-01-01T00:00:00Z to "
+                              "9999-12-31T23:59:59.999999999Z"));
+      return false;
+    }
+    *out =
+        FactScalar(absl::FromUnixSeconds(seconds) + absl::Nanoseconds(nanos));
+    return true;
+  }
+  if (seconds < -kMaxDurationSeconds || seconds > kMaxDurationSeconds ||
+      nanos < -kMaxNanos || nanos > kMaxNanos || (seconds > 0 && nanos < 0) ||
+      (seconds < 0 && nanos > 0)) {
+    Fail(path, absl::StrCat("duration out of range (seconds=", seconds,
+                            ", nanos=", nanos, ")"));
+    return false;
+  }
+  *out = FactScalar(absl::Seconds(seconds) + absl::Nanoseconds(nanos));
+  return true;
+}
+
+bool DecodeWalk::Plain(Read read, const FieldDescriptor* field,
+                       const EnumDescriptor* e, const FieldPlan& plan,
+                       const Message& m, const Reflection& r, int index,
+                       const FactPath* path, FactScalar* out) {
+  const bool one = index < 0;
+  switch (read) {
+    case Read::kBool:
+      *out = one ? r.GetBool(m, field) : r.GetRepeatedBool(m, field, index);
+      return true;
+    case Read::kInt32:
+      *out = static_cast<int64_t>(one ? r.GetInt32(m, field)
+                                      : r.GetRepeatedInt32(m, field, index));
+      return true;
+    case Read::kInt64:
+      *out = one ? r.GetInt64(m, field) : r.GetRepeatedInt64(m, field, index);
+      return true;
+    case Read::kUInt32:
+      *out = static_cast<int64_t>(one ? r.GetUInt32(m, field)
+                                      : r.GetRepeatedUInt32(m, field, index));
+      return true;
+    case Read::kUInt64: {
+      const uint64_t value =
+          one ? r.GetUInt64(m, field) : r.GetRepeatedUInt64(m, field, index);
+      if (value > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+        Fail(path, absl::StrCat("value ", value, " is too large for an int"));
+        return false;
+      }
+      *out = static_cast<int64_t>(value);
+      return true;
+    }
+    case Read::kFloat:
+      *out = static_cast<double>(one ? r.GetFloat(m, field)
+                                     : r.GetRepeatedFloat(m, field, index));
+      return true;
+    case Read::kDouble:
+      *out = one ? r.GetDouble(m, field) : r.GetRepeatedDouble(m, field, index);
+      return true;
+    case Read::kString: {
+      std::string scratch;
+      const std::string& value =
+          one ? r.GetStringReference(m, field, &scratch)
+              : r.GetRepeatedStringReference(m, field, index, &scratch);
+      if (visitor_ != nullptr) visitor_->OnString(*field, value, path);
+      out->emplace<std::string>(value);
+      return true;
+    }
+    case Read::kEnum: {
+      // proto3 enums are open: a number the enum does not name parses, but
+      // it can mean nothing here, so it is refused.
+      const int number = one ? r.GetEnumValue(m, field)
+                             : r.GetRepeatedEnumValue(m, field, index);
+      if (!std::binary_search(plan.enum_numbers.begin(),
+                              plan.enum_numbers.end(), number)) {
+        Fail(path, absl::StrCat(number, " is not a value of ", e->full_name()));
+        return false;
+      }
+      *out = EnumNumber{static_cast<int32_t>(number)};
+      return true;
+    }
+    default:
+      break;
+  }
+  Fail(path, "internal: not a plain value");
+  return false;
 }
 
 // ---------------------------------------------------------------------------
@@ -523,9 +570,147 @@ absl::StatusOr<std::shared_ptr<const FactSchema>> SchemaFromDescriptor(
   return SchemaWalker().Walk(root);
 }
 
+std::string FactPath::Render() const {
+  std::string parent_path = parent == nullptr ? "" : parent->Render();
+  if (!parent_path.empty()) parent_path += ".";
+  absl::StrAppend(&parent_path, field->name);
+  if (index >= 0) absl::StrAppend(&parent_path, "[", index, "]");
+  return parent_path;
+}
+
+ProtoFactDecoder::ProtoFactDecoder() = default;
+ProtoFactDecoder::~ProtoFactDecoder() = default;
+
+std::shared_ptr<const ProtoFactDecoder> ProtoFactDecoder::Make(
+    std::shared_ptr<const FactSchema> schema, const Descriptor* root) {
+  std::shared_ptr<ProtoFactDecoder> d(new ProtoFactDecoder());
+  d->schema_ = std::move(schema);
+  d->root_ = root;
+  const FactSchema& s = *d->schema_;
+  d->plans_.resize(s.message_count());
+  if (root->full_name() != s.root_type().full_name) {
+    d->exact_ = false;  // Decode reports the root's type
+    return d;
+  }
+  std::deque<int32_t> queue;
+  d->plans_[s.root()].descriptor = root;
+  queue.push_back(s.root());
+  while (!queue.empty()) {
+    const int32_t type = queue.front();
+    queue.pop_front();
+    Plan& plan = d->plans_[type];
+    const MessageType& mt = s.message_type(type);
+    if (plan.descriptor->field_count() != static_cast<int>(mt.fields.size())) {
+      d->exact_ = false;
+    }
+    plan.fields.reserve(mt.fields.size());
+    for (const FieldDef& def : mt.fields) {
+      FieldPlan& fp = plan.fields.emplace_back();
+      fp.def = &def;
+      fp.field = plan.descriptor->FindFieldByName(def.name);
+      fp.mismatch = Mismatch(s, def, fp.field);
+      if (!fp.mismatch.empty()) {
+        d->exact_ = false;
+        continue;
+      }
+      const FieldDescriptor* f = fp.field;
+      fp.read = PlainRead(f);
+      if (fp.read == Read::kEnum) {
+        const EnumDescriptor* e = f->enum_type();
+        fp.enum_type = e;
+        for (int i = 0; i < e->value_count(); ++i) {
+          fp.enum_numbers.push_back(e->value(i)->number());
+        }
+        std::sort(fp.enum_numbers.begin(), fp.enum_numbers.end());
+        fp.zero_is_unknown =
+            !def.type.is_list && s.enum_type(def.type.ref).zero_is_unknown;
+      }
+      if (fp.read != Read::kMessage) continue;
+      const Descriptor* sub = f->message_type();
+      switch (Classify(sub)) {
+        case WellKnown::kTimestamp:
+        case WellKnown::kDuration:
+          fp.read = Classify(sub) == WellKnown::kTimestamp ? Read::kTimestamp
+                                                           : Read::kDuration;
+          fp.seconds = sub->FindFieldByNumber(1);
+          fp.nanos = sub->FindFieldByNumber(2);
+          break;
+        case WellKnown::kWrapper:
+          fp.read = Read::kWrapper;
+          fp.wrapped = WrappedField(sub);
+          fp.wrapped_read = PlainRead(fp.wrapped);
+          break;
+        default: {
+          Plan& sub_plan = d->plans_[def.type.ref];
+          if (sub_plan.descriptor == nullptr) {
+            sub_plan.descriptor = sub;
+            queue.push_back(def.type.ref);
+          }
+          break;
+        }
+      }
+    }
+  }
+  return d;
+}
+
+std::shared_ptr<const ProtoFactDecoder> ProtoFactDecoder::For(
+    const std::shared_ptr<const FactSchema>& schema, const Descriptor* root) {
+  struct Entry {
+    // Identity by owner and address: the weak reference keeps the owner's
+    // control block, so no other schema can take it while the entry is here.
+    std::weak_ptr<const FactSchema> schema;
+    const FactSchema* address;
+    const Descriptor* root;
+    std::shared_ptr<const ProtoFactDecoder> decoder;
+  };
+  static absl::Mutex mu(absl::kConstInit);
+  static auto* cache = new std::vector<Entry>();
+  const auto same = [&](const Entry& e) {
+    return e.root == root && e.address == schema.get() &&
+           !e.schema.owner_before(schema) && !schema.owner_before(e.schema) &&
+           !e.schema.expired();
+  };
+  {
+    absl::ReaderMutexLock lock(&mu);
+    for (const Entry& e : *cache) {
+      if (same(e)) return e.decoder;
+    }
+  }
+  std::shared_ptr<const ProtoFactDecoder> made = Make(schema, root);
+  absl::MutexLock lock(&mu);
+  cache->erase(
+      std::remove_if(cache->begin(), cache->end(),
+                     [](const Entry& e) { return e.schema.expired(); }),
+      cache->end());
+  for (const Entry& e : *cache) {
+    if (same(e)) return e.decoder;
+  }
+  cache->push_back({schema, schema.get(), root, made});
+  return made;
+}
+
+absl::StatusOr<FactRecord> ProtoFactDecoder::Decode(
+    const Message& message, FactDecodeVisitor* visitor) const {
+  const MessageType& mt = schema_->root_type();
+  if (message.GetDescriptor() != root_ &&
+      message.GetDescriptor()->full_name() == mt.full_name) {
+    // The same type from another pool: a plan of its own.
+    return Make(schema_, message.GetDescriptor())->Decode(message, visitor);
+  }
+  DecodeWalk walk(*schema_, plans_, visitor);
+  FactRecord record(schema_->root(), static_cast<int32_t>(mt.fields.size()));
+  walk.Decode(schema_->root(), message, nullptr, 0, &record);
+  if (!walk.status().ok()) return std::move(walk.status());
+  return record;
+}
+
 absl::StatusOr<FactRecord> FactsFromMessage(const FactSchema& schema,
                                             const Message& message) {
-  return FactDecoder(schema).Decode(schema.root(), message, nullptr, 0);
+  // Not owned: the decoder lives only for this call.
+  std::shared_ptr<const FactSchema> unowned(std::shared_ptr<void>(), &schema);
+  return ProtoFactDecoder::Make(unowned, message.GetDescriptor())
+      ->Decode(message);
 }
 
 absl::StatusOr<FactRecord> FactsFromJson(const FactSchema& schema,

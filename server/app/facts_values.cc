@@ -2,6 +2,8 @@
 // types cannot express (ranges, times in order, a return home interview's
 // times against its status), each adding "<path>: <problem>" lines. Times
 // that Timestamp cannot hold are skipped here: the decoder reports them.
+// Paths are views (or, under a repeated field, a Path rendered only for a
+// problem), so facts with no problem cost no allocation.
 #include "server/app/facts_values.h"
 
 #include <cmath>
@@ -10,6 +12,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "google/protobuf/util/time_util.h"
 
 namespace lantern {
@@ -18,11 +21,31 @@ namespace {
 using google::protobuf::Timestamp;
 using Problems = std::vector<std::string>;
 
+// A field's path, "<head><mid>[<index>]<tail>" (no "[...]" when `index` is
+// negative); a constant path is all `head`. Views: rendered only for a
+// problem.
+struct Path {
+  Path(const char* whole) : head(whole) {}  // NOLINT: paths are literals
+  Path(absl::string_view head, absl::string_view mid, int index,
+       absl::string_view tail)
+      : head(head), mid(mid), index(index), tail(tail) {}
+
+  std::string Render() const {
+    if (index < 0) return absl::StrCat(head, mid, tail);
+    return absl::StrCat(head, mid, "[", index, "]", tail);
+  }
+
+  absl::string_view head;
+  absl::string_view mid;
+  int index = -1;
+  absl::string_view tail;
+};
+
 void CheckRange(bool present, int64_t value, int64_t low, int64_t high,
-                const std::string& path, Problems* problems) {
+                const Path& path, Problems* problems) {
   if (present && (value < low || value > high)) {
-    problems->push_back(
-        absl::StrCat(path, ": ", value, " is out of range ", low, "..", high));
+    problems->push_back(absl::StrCat(path.Render(), ": ", value,
+                                     " is out of range ", low, "..", high));
   }
 }
 
@@ -43,8 +66,8 @@ enum class TimeRule { kNotBefore, kNotAfter, kStrictlyBefore };
 // keeps `rule` against `other`: "<subject_path>: <time> is before / is
 // after / is not before <other_path> (<time>)".
 void CheckTimes(bool has_subject, const Timestamp& subject,
-                const std::string& subject_path, TimeRule rule, bool has_other,
-                const Timestamp& other, const std::string& other_path,
+                const Path& subject_path, TimeRule rule, bool has_other,
+                const Timestamp& other, const Path& other_path,
                 Problems* problems) {
   using google::protobuf::util::TimeUtil;
   if (!has_subject || !has_other || !Representable(subject) ||
@@ -58,15 +81,15 @@ void CheckTimes(bool has_subject, const Timestamp& subject,
   if (rule == TimeRule::kNotAfter && a > b) broken = " is after ";
   if (rule == TimeRule::kStrictlyBefore && a >= b) broken = " is not before ";
   if (broken == nullptr) return;
-  problems->push_back(
-      absl::StrCat(subject_path, ": ", TimeUtil::ToString(subject), broken,
-                   other_path, " (", TimeUtil::ToString(other), ")"));
+  problems->push_back(absl::StrCat(
+      subject_path.Render(), ": ", TimeUtil::ToString(subject), broken,
+      other_path.Render(), " (", TimeUtil::ToString(other), ")"));
 }
 
 // `later` must not be before `earlier` when both are set.
 void CheckOrder(bool has_earlier, const Timestamp& earlier,
-                const std::string& earlier_path, bool has_later,
-                const Timestamp& later, const std::string& later_path,
+                const Path& earlier_path, bool has_later,
+                const Timestamp& later, const Path& later_path,
                 Problems* problems) {
   CheckTimes(has_later, later, later_path, TimeRule::kNotBefore, has_earlier,
              earlier, earlier_path, problems);
@@ -74,7 +97,7 @@ void CheckOrder(bool has_earlier, const Timestamp& earlier,
 
 // A child cannot be born after an event of the episode.
 void CheckBornBefore(const v1::Child& child, bool has_event,
-                     const Timestamp& event, const std::string& event_path,
+                     const Timestamp& event, const Path& event_path,
                      Problems* problems) {
   CheckTimes(child.has_date_of_birth(), child.date_of_birth(),
              "facts.child.date_of_birth", TimeRule::kNotAfter, has_event, event,
@@ -83,8 +106,8 @@ void CheckBornBefore(const v1::Child& child, bool has_event,
 
 // `value` must not be after `limit` when both are set.
 void CheckNotAfter(bool has_value, const Timestamp& value,
-                   const std::string& value_path, bool has_limit,
-                   const Timestamp& limit, const std::string& limit_path,
+                   const Path& value_path, bool has_limit,
+                   const Timestamp& limit, const Path& limit_path,
                    Problems* problems) {
   CheckTimes(has_value, value, value_path, TimeRule::kNotAfter, has_limit,
              limit, limit_path, problems);
@@ -92,8 +115,8 @@ void CheckNotAfter(bool has_value, const Timestamp& value,
 
 // `earlier` must be strictly before `later` when both are set.
 void CheckStrictlyBefore(bool has_earlier, const Timestamp& earlier,
-                         const std::string& earlier_path, bool has_later,
-                         const Timestamp& later, const std::string& later_path,
+                         const Path& earlier_path, bool has_later,
+                         const Timestamp& later, const Path& later_path,
                          Problems* problems) {
   CheckTimes(has_earlier, earlier, earlier_path, TimeRule::kStrictlyBefore,
              has_later, later, later_path, problems);
@@ -101,13 +124,12 @@ void CheckStrictlyBefore(bool has_earlier, const Timestamp& earlier,
 
 // Where and with whom (Episode.found, Episode.whereabouts): associates'
 // ages and the distance.
-void CheckPlace(const v1::Found& place, const std::string& path,
+void CheckPlace(const v1::Found& place, absl::string_view path,
                 Problems* problems) {
   const v1::Company& with = place.with();
   for (int i = 0; i < with.people_size(); ++i) {
     CheckRange(with.people(i).has_age_years(), with.people(i).age_years(), 0,
-               120, absl::StrCat(path, ".with.people[", i, "].age_years"),
-               problems);
+               120, Path(path, ".with.people", i, ".age_years"), problems);
   }
   if (place.has_distance_from_home_km() &&
       !(std::isfinite(place.distance_from_home_km()) &&
@@ -187,22 +209,22 @@ void CheckInterviews(const v1::Episode& episode, Problems* problems) {
   }
   using Status = v1::Interviews::ReturnHomeInterviewStatus;
   const Status status = in.return_home_interview_status();
-  const std::string status_text = absl::StrCat(
-      " is set but facts.episode.interviews.return_home_interview_status is ",
-      v1::Interviews::ReturnHomeInterviewStatus_Name(status));
+  const auto status_problem = [&](absl::string_view path) {
+    problems->push_back(absl::StrCat(
+        path,
+        " is set but facts.episode.interviews.return_home_interview_status is ",
+        v1::Interviews::ReturnHomeInterviewStatus_Name(status)));
+  };
   if (in.has_return_home_interview_completed_at() &&
       status != v1::Interviews::RETURN_HOME_INTERVIEW_STATUS_UNSPECIFIED &&
       status != v1::Interviews::COMPLETED) {
-    problems->push_back(absl::StrCat(
-        "facts.episode.interviews.return_home_interview_completed_at",
-        status_text));
+    status_problem(
+        "facts.episode.interviews.return_home_interview_completed_at");
   }
   if (in.has_return_home_interview_refused_at() &&
       status != v1::Interviews::RETURN_HOME_INTERVIEW_STATUS_UNSPECIFIED &&
       status != v1::Interviews::DECLINED) {
-    problems->push_back(absl::StrCat(
-        "facts.episode.interviews.return_home_interview_refused_at",
-        status_text));
+    status_problem("facts.episode.interviews.return_home_interview_refused_at");
   }
 }
 
@@ -213,15 +235,14 @@ void CheckHistory(const v1::EpisodeFacts& facts, Problems* problems) {
   const v1::Episode& episode = facts.episode();
   for (int i = 0; i < history.episodes().recorded_size(); ++i) {
     const v1::EarlierEpisode& e = history.episodes().recorded(i);
-    const std::string path =
-        absl::StrCat("facts.history.episodes.recorded[", i, "]");
-    CheckStrictlyBefore(e.has_reported_at(), e.reported_at(),
-                        absl::StrCat(path, ".reported_at"),
+    const Path reported("facts.history.episodes.recorded", "", i,
+                        ".reported_at");
+    const Path found("facts.history.episodes.recorded", "", i, ".found_at");
+    CheckStrictlyBefore(e.has_reported_at(), e.reported_at(), reported,
                         episode.has_reported_at(), episode.reported_at(),
                         "facts.episode.reported_at", problems);
-    CheckOrder(e.has_reported_at(), e.reported_at(),
-               absl::StrCat(path, ".reported_at"), e.has_found_at(),
-               e.found_at(), absl::StrCat(path, ".found_at"), problems);
+    CheckOrder(e.has_reported_at(), e.reported_at(), reported, e.has_found_at(),
+               e.found_at(), found, problems);
   }
 }
 
