@@ -206,7 +206,7 @@ check "installed version is revision 2" \
   sh -c "chroot '$root' dpkg-query -W -f='\${Version}' lantern | grep -q -- '-2\$'"
 check "the edited config survived" grep -qx 'max_repeated: 50' "$root/etc/lantern/lantern.yaml"
 check "the ledger survived and verifies" \
-  sh -c "chroot --userspec=lantern:lantern '$root' /usr/bin/lantern ledger verify /var/lib/lantern/ledger.db | tee -a '$work/verify.txt' | grep -q '^ok: 2 records (1 decisions, 1 activations)'"
+  sh -c "chroot --userspec=lantern:lantern '$root' /usr/bin/lantern ledger verify /var/lib/lantern/ledger.db | tee -a '$work/verify.txt' | grep -q '^ok: 2 records (1 decisions, 1 activations[,)]'"
 check "serve starts again on the old ledger" start_as_unit
 cat "$work/err"
 check "the old decision is still answered (same client_request_id)" assess first
