@@ -394,6 +394,9 @@ struct ConsoleServer::Handlers {
             return absl::InvalidArgumentError(
                 "give a child reference to search for");
           }
+          // A scan: no index answers "every decision on this child". The
+          // episode index keeps one row per episode (its latest decision),
+          // and the ledger stores the facts only inside each record.
           v1::ListDecisionsResponse found;
           v1::ListDecisionsRequest page;
           page.set_page_size(kSearchPage);
