@@ -23,7 +23,7 @@ PACKAGES=(
   libcpp-httplib-dev
   prometheus
   systemd
-  debootstrap
+  debootstrap file
   chromium chromium-driver python3-selenium
 )
 

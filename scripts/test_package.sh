@@ -1,28 +1,59 @@
 #!/usr/bin/env bash
-# The Debian package end to end, as root: builds it twice (revisions 1 and
-# 2, scripts/package.sh), checks its contents, verifies its unit, installs
-# revision 1 into a clean Debian 12 root (debootstrap --variant=minbase,
-# from the Debian archive the host's apt uses by default; kept in
-# $LANTERN_DEBIAN_BASE, default /var/tmp/lantern-debian12, for the next
-# run), starts the unit's ExecStart as the unit would (its user, working
-# directory, umask and state directory) and assesses a shipped example
-# over gRPC, scrapes its metrics, edits the conffile as an administrator
-# would, upgrades to revision 2 and checks that the ledger (verified,
-# still holding the decision) and the edited config survived, then purges
-# the package and checks that the ledger is kept.
+# The Debian package end to end: builds it twice (revisions 1 and 2,
+# scripts/package.sh, from the build tree $LANTERN_PACKAGE_BUILD: the
+# second only changes the version), checks its contents, verifies its
+# unit, installs revision 1 into a clean Debian 12 root (debootstrap
+# --variant=minbase, from the Debian archive; kept in $LANTERN_DEBIAN_BASE,
+# default /var/tmp/lantern-debian12, for the next run), starts the unit's
+# ExecStart as the unit would (its user, working directory, umask and
+# state directory) and assesses a shipped example over gRPC, scrapes its
+# metrics, edits the conffile as an administrator would, upgrades to
+# revision 2 and checks that the ledger (verified, still holding the
+# decision) and the edited config survived, then purges the package and
+# checks that the ledger is kept.
 #
+# The packages are built as the calling user; the rest needs root (chroot,
+# mount), so without it the script runs itself again through `sudo -n`.
 # The server listens on port 0 (flags override the packaged config's
-# fixed ports), so the test shares no port with the host. Needs root
-# (chroot, mount), debootstrap, /usr/bin/python3 with python3-grpcio.
-# Ends with "N passed, N failed"; exit 1 on any failure.
+# fixed ports), so the test shares no port with the host; each run works
+# in a directory of its own ($LANTERN_PACKAGE_WORK, default a new
+# /tmp/lantern-package-test.*, removed when every check passed), so runs
+# may overlap. Needs debootstrap, /usr/bin/python3 with python3-grpcio,
+# and the Debian archive (http://deb.debian.org): without it the test
+# fails saying so. Ends with "N passed, N failed"; exit 1 on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 src=$PWD
-work=${LANTERN_PACKAGE_WORK:-/tmp/lantern-package-test}
+work=${LANTERN_PACKAGE_WORK:-$(mktemp -d /tmp/lantern-package-test.XXXXXX)}
 base=${LANTERN_DEBIAN_BASE:-/var/tmp/lantern-debian12}
+mirror=${LANTERN_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 root=$work/root
-rm -rf "$work"
+started=$SECONDS
+
+if [[ -z "${LANTERN_PACKAGE_DEBS:-}" ]]; then
+  echo "== building the package (revisions 1 and 2)"
+  deb1=$(scripts/package.sh 1 | tail -1)
+  deb2=$(scripts/package.sh 2 | tail -1)
+else
+  read -r deb1 deb2 <<<"$LANTERN_PACKAGE_DEBS"
+fi
+if [[ $(id -u) -ne 0 ]]; then
+  if ! sudo -n true 2>/dev/null; then
+    echo "FAIL: the package test needs root (chroot, mount): run it as root,"
+    echo "or give this user sudo without a password"
+    echo "0 passed, 1 failed"
+    exit 1
+  fi
+  exec sudo -n env LANTERN_PACKAGE_DEBS="$deb1 $deb2" LANTERN_PACKAGE_WORK="$work" \
+    LANTERN_DEBIAN_BASE="$base" LANTERN_DEBIAN_MIRROR="$mirror" "$0"
+fi
 mkdir -p "$work"
+rm -rf "$root" "$work/extract"
+cp "$deb1" "$deb2" "$work/"
+deb1=$work/$(basename "$deb1")
+deb2=$work/$(basename "$deb2")
+echo "$deb1"
+echo "$deb2"
 
 passed=0
 failed=0
@@ -37,22 +68,18 @@ check() {
     echo "FAIL: $what (see $work/checks.log)"
   fi
 }
+# Ends the test at once with a failure that stops the rest.
+give_up() {
+  echo "FAIL: $1"
+  echo "$passed passed, $((failed + 1)) failed"
+  exit 1
+}
 pid=
 cleanup() {
   if [[ -n "$pid" ]]; then kill -KILL "$pid" 2>/dev/null || true; fi
   if mountpoint -q "$root/proc" 2>/dev/null; then umount "$root/proc"; fi
 }
 trap cleanup EXIT
-
-echo "== building the package (revisions 1 and 2)"
-deb1=$(scripts/package.sh 1 | tail -1)
-cp "$deb1" "$work/"
-deb1=$work/$(basename "$deb1")
-deb2=$(scripts/package.sh 2 | tail -1)
-cp "$deb2" "$work/"
-deb2=$work/$(basename "$deb2")
-echo "$deb1"
-echo "$deb2"
 
 echo "== contents"
 dpkg-deb -c "$deb1" | awk '{print $1, $6}' | tee "$work/contents.txt"
@@ -72,22 +99,33 @@ check "unit verifies with the packaged binary" \
   tests/packaging/unit_verify_test.sh "$work/extract/usr/bin/lantern" "$src"
 
 echo "== a clean Debian 12 root"
-if [[ ! -x "$base/bin/sh" ]]; then
-  rm -rf "$base"
-  if ! debootstrap --variant=minbase bookworm "$base" >"$work/debootstrap.log" 2>&1; then
-    echo "debootstrap could not make a Debian 12 root (see $work/debootstrap.log):"
+# One run makes the cached root, under a lock, into a temporary directory
+# renamed when complete; others wait for it.
+make_base() {
+  [[ -x "$base/bin/sh" ]] && return 0
+  rm -rf "$base.new"
+  if ! debootstrap --variant=minbase bookworm "$base.new" "$mirror" \
+      >"$work/debootstrap.log" 2>&1; then
     tail -5 "$work/debootstrap.log"
-    rm -rf "$base"
-    echo "$passed passed, $((failed + 1)) failed"
-    exit 1
+    rm -rf "$base.new"
+    return 1
   fi
-fi
+  rm -rf "$base"
+  mv "$base.new" "$base"
+}
+mkdir -p "$(dirname "$base")"
+exec {lock}>"$base.lock"
+flock "$lock"
+make_base || give_up "debootstrap could not make a Debian 12 root from $mirror (see $work/debootstrap.log): is the Debian archive reachable?"
+flock -u "$lock"
+echo "Debian 12 root ready after $((SECONDS - started)) s"
 cp -a "$base" "$root"
 cp /etc/resolv.conf "$root/etc/resolv.conf"
 mount -t proc proc "$root/proc"
 cp "$deb1" "$deb2" "$root/tmp/"
 in_root() { chroot "$root" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive "$@"; }
-in_root apt-get update -qq
+in_root apt-get update -qq >"$work/apt-update.log" 2>&1 ||
+  give_up "apt-get update in the Debian 12 root failed (see $work/apt-update.log): is the Debian archive reachable?"
 echo "== install revision 1"
 check "apt-get installs revision 1 with its dependencies" \
   in_root apt-get install -y -qq --no-install-recommends "/tmp/$(basename "$deb1")"
@@ -168,7 +206,7 @@ check "installed version is revision 2" \
   sh -c "chroot '$root' dpkg-query -W -f='\${Version}' lantern | grep -q -- '-2\$'"
 check "the edited config survived" grep -qx 'max_repeated: 50' "$root/etc/lantern/lantern.yaml"
 check "the ledger survived and verifies" \
-  sh -c "chroot --userspec=lantern:lantern '$root' /usr/bin/lantern ledger verify /var/lib/lantern/ledger.db | tee -a '$work/verify.txt' | grep -q '^ok: 2 records (1 decisions, 1 activations)'"
+  sh -c "chroot --userspec=lantern:lantern '$root' /usr/bin/lantern ledger verify /var/lib/lantern/ledger.db | tee -a '$work/verify.txt' | grep -q '^ok: 2 records (1 decisions, 1 activations[,)]'"
 check "serve starts again on the old ledger" start_as_unit
 cat "$work/err"
 check "the old decision is still answered (same client_request_id)" assess first
@@ -182,5 +220,11 @@ check "dpkg --purge removes the package" in_root dpkg --purge lantern
 check "purge keeps the audit ledger" test -f "$root/var/lib/lantern/ledger.db"
 check "purge removes the binary" test ! -e "$root/usr/bin/lantern"
 
-echo "$passed passed, $failed failed"
-[[ $failed -eq 0 ]]
+echo "$passed passed, $failed failed ($((SECONDS - started)) s)"
+if [[ $failed -ne 0 ]]; then
+  echo "logs kept in $work"
+  exit 1
+fi
+cleanup
+trap - EXIT
+rm -rf "$work"

@@ -43,8 +43,9 @@ std::string ServeStatus::Json() const {
   }
   doc["warnings"] = warnings_;
   nlohmann::ordered_json reloads = nlohmann::ordered_json::object();
-  const char* const names[] = {"rules", "certificates", "access_file"};
-  for (int i = 0; i < 3; ++i) {
+  const char* const names[] = {"rules", "certificates", "access_file",
+                               "console_certificates"};
+  for (int i = 0; i < 4; ++i) {
     if (!reloads_[i].has_value()) {
       reloads[names[i]] = nullptr;
       continue;

@@ -13,7 +13,8 @@
 //     part
 //       "rules":        {"at": RFC 3339 UTC, "ok": bool, "detail": "..."} |
 //       null, "certificates": ... | null,       // null also without TLS
-//       "access_file":  ... | null
+//       "access_file":  ... | null,
+//       "console_certificates": ... | null  // the web console's HTTPS files
 //     }
 //   }
 // `detail` says what was loaded when ok, and why it was refused when not
@@ -38,7 +39,7 @@ namespace lantern {
 class ServeStatus {
  public:
   // What a reload re-reads.
-  enum class Part { kRules, kCertificates, kAccessFile };
+  enum class Part { kRules, kCertificates, kAccessFile, kConsoleCertificates };
 
   // `active` is asked at every Json() for the active ruleset (nullopt:
   // none; may be null); `now` stamps reloads. REQUIRES: `now` non-null.
@@ -67,7 +68,7 @@ class ServeStatus {
   mutable absl::Mutex mu_;
   std::string transport_ ABSL_GUARDED_BY(mu_) = "plaintext";
   std::vector<std::string> warnings_ ABSL_GUARDED_BY(mu_);
-  std::optional<Reload> reloads_[3] ABSL_GUARDED_BY(mu_);
+  std::optional<Reload> reloads_[4] ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace lantern

@@ -233,6 +233,23 @@ void ReloadTransport(const ServeOptions& options, Transport& transport,
                                    " principals"));
 }
 
+// SIGHUP for the console's HTTPS: its certificate, key and client CA.
+void ReloadConsoleTls(ConsoleServer& console, ServeStatus& status,
+                      std::ostream& err) {
+  if (absl::Status s = console.ReloadTls(); !s.ok()) {
+    err << "lantern serve: reload: console certificates kept as they were: "
+        << s.message() << std::endl;
+    status.RecordReload(ServeStatus::Part::kConsoleCertificates, false,
+                        absl::StrCat("kept as they were: ", s.message()));
+    return;
+  }
+  err << "lantern serve: reload: console certificates re-read; new "
+         "connections use them"
+      << std::endl;
+  status.RecordReload(ServeStatus::Part::kConsoleCertificates, true,
+                      "re-read; new connections use them");
+}
+
 // Waits for SIGTERM or SIGINT; on each SIGHUP meanwhile reloads the rules
 // (on the worker) and calls `on_hup` (on this thread).
 void WaitForStop(const sigset_t& signals, RuleSetRegistry& registry,
@@ -741,7 +758,12 @@ int RunServe(const ServeOptions& options, const FactTypes& types,
     MemoryTrimmer trimmer;
     WaitForStop(
         signals, registry, worker, options.rules_dir,
-        [&] { ReloadTransport(options, transport, *access, status, err); },
+        [&] {
+          ReloadTransport(options, transport, *access, status, err);
+          if (!console_address.empty() && transport.tls != nullptr) {
+            ReloadConsoleTls(console, status, err);
+          }
+        },
         status, err);
   }
   err << "lantern serve: stopping (draining for at most "

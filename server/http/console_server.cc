@@ -14,10 +14,12 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "google/protobuf/util/json_util.h"
 #include "httplib.h"
 #include "lantern/v1/service.pb.h"
+#include "openssl/err.h"
 #include "openssl/ssl.h"
 #include "openssl/x509v3.h"
 #include "server/app/echo_value.h"
@@ -180,25 +182,55 @@ std::string PrincipalFromCertificate(X509* cert) {
                      ASN1_STRING_length(cn));
 }
 
-// Sets up the console's TLS context: the chain, the key, client
-// certificates required and verified against the client CA, TLS 1.2+.
-bool SetUpTls(SSL_CTX& context, const ConsoleTls& tls) {
+// The OpenSSL errors queued on this thread, as text (and cleared).
+std::string OpenSslErrors() {
+  std::string text;
+  while (const unsigned long code = ERR_get_error()) {
+    char buffer[256];
+    ERR_error_string_n(code, buffer, sizeof buffer);
+    absl::StrAppend(&text, text.empty() ? "" : "; ", buffer);
+  }
+  return text.empty() ? "no detail from OpenSSL" : text;
+}
+
+// Sets up a console TLS context: the chain, the key, client certificates
+// required and verified against the client CA, TLS 1.2+, and no session
+// resumption (no cache, no tickets), so that every connection is verified
+// against the client CA in force when it is made. INVALID_ARGUMENT naming
+// the file that cannot be used.
+absl::Status ConfigureTls(SSL_CTX& context, const ConsoleTls& tls) {
+  ERR_clear_error();
   SSL_CTX_set_min_proto_version(&context, TLS1_2_VERSION);
-  SSL_CTX_set_options(&context,
-                      SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
-  if (SSL_CTX_use_certificate_chain_file(&context, tls.cert.c_str()) != 1 ||
-      SSL_CTX_use_PrivateKey_file(&context, tls.key.c_str(),
-                                  SSL_FILETYPE_PEM) != 1 ||
-      SSL_CTX_check_private_key(&context) != 1 ||
-      SSL_CTX_load_verify_locations(&context, tls.client_ca.c_str(), nullptr) !=
-          1) {
-    return false;
+  SSL_CTX_set_options(&context, SSL_OP_NO_COMPRESSION |
+                                    SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_TICKET);
+  SSL_CTX_set_session_cache_mode(&context, SSL_SESS_CACHE_OFF);
+  SSL_CTX_set_num_tickets(&context, 0);
+  auto fail = [](absl::string_view what, const std::string& path) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("console TLS: ", what, " ", path, ": ", OpenSslErrors()));
+  };
+  if (SSL_CTX_use_certificate_chain_file(&context, tls.cert.c_str()) != 1) {
+    return fail("cannot use the certificate chain", tls.cert);
+  }
+  if (SSL_CTX_use_PrivateKey_file(&context, tls.key.c_str(),
+                                  SSL_FILETYPE_PEM) != 1) {
+    return fail("cannot use the private key", tls.key);
+  }
+  if (SSL_CTX_check_private_key(&context) != 1) {
+    return fail("the private key does not match the certificate in", tls.cert);
+  }
+  if (SSL_CTX_load_verify_locations(&context, tls.client_ca.c_str(), nullptr) !=
+      1) {
+    return fail("cannot use the client CA", tls.client_ca);
   }
   STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(tls.client_ca.c_str());
-  if (names != nullptr) SSL_CTX_set_client_CA_list(&context, names);
+  if (names == nullptr) {
+    return fail("no CA certificate in the client CA file", tls.client_ca);
+  }
+  SSL_CTX_set_client_CA_list(&context, names);
   SSL_CTX_set_verify(
       &context, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
-  return true;
+  return absl::OkStatus();
 }
 
 // Whether `host_header` names a loopback host with `port`.
@@ -227,6 +259,49 @@ struct ConsoleServer::Handlers {
   // Set by Bind: a loopback console checks Host against this port.
   bool loopback = false;
   int port = 0;
+  // The TLS files, re-read by ReloadTls.
+  std::optional<ConsoleTls> tls_files;
+  // The context of the last successful ReloadTls (owned; null before
+  // one): each handshake on httplib's context switches to it
+  // (SwitchContext), so new connections use the new files.
+  absl::Mutex tls_mu;
+  SSL_CTX* reloaded ABSL_GUARDED_BY(tls_mu) = nullptr;
+  // Why the files given at construction cannot be used (for Bind).
+  absl::Status tls_error;
+
+  Handlers(Auditor* auditor, AccessControl* access,
+           const RuleSetRegistry* registry, const RuleSetsService* rulesets,
+           const ActivationAnalysis* analysis,
+           std::optional<ConsoleTls> tls_files)
+      : auditor(auditor),
+        access(access),
+        registry(registry),
+        rulesets(rulesets),
+        analysis(analysis),
+        tls(tls_files.has_value()),
+        tls_files(std::move(tls_files)) {}
+  ~Handlers() {
+    absl::MutexLock lock(&tls_mu);
+    if (reloaded != nullptr) SSL_CTX_free(reloaded);
+  }
+
+  // OpenSSL's client hello callback on httplib's context (`arg` the
+  // Handlers): moves the connection to the reloaded context, with its
+  // certificate, key, client CA list and verification store.
+  static int SwitchContext(SSL* ssl, int* alert, void* arg) {
+    auto* self = static_cast<Handlers*>(arg);
+    absl::MutexLock lock(&self->tls_mu);
+    if (self->reloaded == nullptr || SSL_get_SSL_CTX(ssl) == self->reloaded) {
+      return SSL_CLIENT_HELLO_SUCCESS;
+    }
+    if (SSL_set_SSL_CTX(ssl, self->reloaded) != self->reloaded) {
+      *alert = SSL_AD_INTERNAL_ERROR;
+      return SSL_CLIENT_HELLO_ERROR;
+    }
+    SSL_set_client_CA_list(
+        ssl, SSL_dup_CA_list(SSL_CTX_get_client_CA_list(self->reloaded)));
+    return SSL_CLIENT_HELLO_SUCCESS;
+  }
 
   // Who is calling: the client certificate's principal over HTTPS.
   Caller Identify(const httplib::Request& request) const {
@@ -319,6 +394,9 @@ struct ConsoleServer::Handlers {
             return absl::InvalidArgumentError(
                 "give a child reference to search for");
           }
+          // A scan: no index answers "every decision on this child". The
+          // episode index keeps one row per episode (its latest decision),
+          // and the ledger stores the facts only inside each record.
           v1::ListDecisionsResponse found;
           v1::ListDecisionsRequest page;
           page.set_page_size(kSearchPage);
@@ -525,12 +603,18 @@ ConsoleServer::ConsoleServer(Auditor* auditor, AccessControl* access,
                              const RuleSetsService* rulesets,
                              const ActivationAnalysis* analysis,
                              std::optional<ConsoleTls> tls)
-    : handlers_(std::make_unique<Handlers>(Handlers{
-          auditor, access, registry, rulesets, analysis, tls.has_value()})),
-      server_([&tls]() -> std::unique_ptr<httplib::Server> {
-        if (!tls.has_value()) return std::make_unique<httplib::Server>();
-        return std::make_unique<httplib::SSLServer>(
-            [&tls](SSL_CTX& context) { return SetUpTls(context, *tls); });
+    : handlers_(std::make_unique<Handlers>(auditor, access, registry, rulesets,
+                                           analysis, std::move(tls))),
+      server_([h = handlers_.get()]() -> std::unique_ptr<httplib::Server> {
+        if (!h->tls_files.has_value()) {
+          return std::make_unique<httplib::Server>();
+        }
+        return std::make_unique<httplib::SSLServer>([h](SSL_CTX& context) {
+          h->tls_error = ConfigureTls(context, *h->tls_files);
+          if (!h->tls_error.ok()) return false;
+          SSL_CTX_set_client_hello_cb(&context, &Handlers::SwitchContext, h);
+          return true;
+        });
       }()) {
   // A few people at a time: four threads, not one per core.
   server_->new_task_queue = [] { return new httplib::ThreadPool(4); };
@@ -591,7 +675,28 @@ ConsoleServer::ConsoleServer(Auditor* auditor, AccessControl* access,
 
 ConsoleServer::~ConsoleServer() { Stop(); }
 
+absl::Status ConsoleServer::ReloadTls() {
+  if (!handlers_->tls_files.has_value()) return absl::OkStatus();
+  SSL_CTX* fresh = SSL_CTX_new(TLS_server_method());
+  if (fresh == nullptr) {
+    return absl::InternalError(
+        absl::StrCat("console TLS: no new context: ", OpenSslErrors()));
+  }
+  if (absl::Status s = ConfigureTls(*fresh, *handlers_->tls_files); !s.ok()) {
+    SSL_CTX_free(fresh);
+    return s;
+  }
+  {
+    absl::MutexLock lock(&handlers_->tls_mu);
+    std::swap(handlers_->reloaded, fresh);
+  }
+  // Connections that switched to the old one hold references of their own.
+  if (fresh != nullptr) SSL_CTX_free(fresh);
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::string> ConsoleServer::Bind(const std::string& address) {
+  if (!handlers_->tls_error.ok()) return handlers_->tls_error;
   if (!server_->is_valid()) {
     return absl::InvalidArgumentError(
         "console: the TLS certificate, key or client CA cannot be used");

@@ -88,9 +88,8 @@ class ConsoleServer {
   // `auditor` and `analysis` too when not null (null auditor: the ledger is
   // off, and decision reads answer FAILED_PRECONDITION; null analysis:
   // ruleset differences do). With `tls`, HTTPS with client certificates
-  // required and verified against tls->client_ca (TLS 1.2 or later); the
-  // files are read once, here (a SIGHUP's new certificates reach gRPC,
-  // not the console: restart to renew them).
+  // required and verified against tls->client_ca (TLS 1.2 or later, no
+  // session resumption); the files are read here and again by ReloadTls.
   ConsoleServer(Auditor* auditor, AccessControl* access,
                 const RuleSetRegistry* registry,
                 const RuleSetsService* rulesets,
@@ -109,6 +108,15 @@ class ConsoleServer {
   void Start();
   // Stops serving and joins the thread; idempotent.
   void Stop();
+
+  // Re-reads the TLS files given at construction (serve calls it on
+  // SIGHUP): when all of them can be used, every connection made after it
+  // returns gets the new certificate and key and is verified against the
+  // new client CA (connections already open keep what they had); otherwise
+  // nothing changes and INVALID_ARGUMENT names the file that cannot be
+  // used. OK, doing nothing, without TLS. May be called from any thread,
+  // while serving.
+  absl::Status ReloadTls();
 
  private:
   struct Handlers;

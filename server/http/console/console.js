@@ -48,11 +48,14 @@ function list(items, render) {
   return el("ul", {}, items.map((item) => el("li", {}, render ? render(item) : item)));
 }
 
+// A table in a box of its own that scrolls sideways when the table is wider
+// than the page (focusable, so that the keyboard can scroll it too).
 function table(caption, headers, rows) {
-  return el("table", {},
-    el("caption", { class: "hint" }, caption),
-    el("thead", {}, el("tr", {}, headers.map((h) => el("th", { scope: "col" }, h)))),
-    el("tbody", {}, rows.map((cells) => el("tr", {}, cells.map((c) => el("td", {}, c))))));
+  return el("div", { class: "table-box", role: "region", "aria-label": caption, tabindex: "0" },
+    el("table", {},
+      el("caption", { class: "hint" }, caption),
+      el("thead", {}, el("tr", {}, headers.map((h) => el("th", { scope: "col" }, h)))),
+      el("tbody", {}, rows.map((cells) => el("tr", {}, cells.map((c) => el("td", {}, c)))))));
 }
 
 // ---- API ----
@@ -445,9 +448,9 @@ async function showLive() {
         const total = GRADES.reduce((n, g) => n + (h.grades[g] || 0), 0);
         return [h.start.slice(0, 16).replace("T", " "), ...GRADES.map((g) => String(h.grades[g] || 0)), el("strong", {}, String(total)),
           el("span", { class: "bars", "aria-hidden": "true" }, GRADES.map((g) => el("span", {
-            class: "bar bar-" + g, "data-width": String(Math.round(100 * (h.grades[g] || 0) / most)) })))];
+            class: "seg seg-" + g, "data-width": String(Math.round(100 * (h.grades[g] || 0) / most)) })))];
       })));
-    for (const bar of view.querySelectorAll(".bar")) bar.style.width = bar.dataset.width + "%";
+    for (const bar of view.querySelectorAll(".seg")) bar.style.width = bar.dataset.width + "%";
   } catch (e) {
     showMessage("Cannot show the live view: " + e.message);
   }

@@ -22,7 +22,13 @@ drives Debian's chromium through chromedriver (python3-selenium):
     itself: nothing differs);
   - the live view counts the decisions made, by grade;
   - no page logs a browser console error (the deliberate refusal's 400
-    apart).
+    apart);
+  - no page scrolls sideways on a 1366 x 768 laptop screen: on every page
+    visited document.scrollingElement.scrollWidth <= clientWidth (long
+    ids, digests, paths and citations wrap; wide tables scroll inside
+    their own box). The decisions are made on a copy of an example whose
+    child reference, and whose rules' citations, are longer than any
+    line, so that the check can fail.
 
 Screenshots are written to ARTEFACTS_DIR. Exits 1 saying what failed.
 """
@@ -92,9 +98,11 @@ def grpc_call(src, addr, method, request):
     return json.loads(result.stdout)
 
 
-def assess(src, addr, example, as_of):
+def assess(src, addr, example, as_of, change=None):
     with open(os.path.join(src, "rules", "examples", example)) as f:
         facts = json.load(f)
+    if change is not None:
+        change(facts)
     return grpc_call(src, addr, "lantern.v1.RiskAssessment/Assess",
                      {"facts": facts, "asOf": as_of})
 
@@ -140,7 +148,7 @@ class Browser:
         options = webdriver.ChromeOptions()
         options.binary_location = "/usr/bin/chromium"
         for arg in ("--headless", "--no-sandbox", "--disable-gpu",
-                    "--disable-dev-shm-usage", "--window-size=1366,900",
+                    "--disable-dev-shm-usage", "--window-size=1366,768",
                     "--user-data-dir=" + tempfile.mkdtemp()):
             options.add_argument(arg)
         options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
@@ -167,13 +175,40 @@ class Browser:
         check(not errors, "browser console errors on %s: %s" % (where, errors))
 
     def shot(self, name, full=False):
+        self.no_sideways_scroll(name)
         if full:
             height = self.driver.execute_script(
                 "return document.documentElement.scrollHeight")
-            self.driver.set_window_size(1366, max(900, min(height, 12000)))
+            self.driver.set_window_size(1366, max(768, min(height, 12000)))
         self.driver.save_screenshot(os.path.join(self.artefacts, name + ".png"))
         if full:
-            self.driver.set_window_size(1366, 900)
+            self.driver.set_window_size(1366, 768)
+
+    def no_sideways_scroll(self, where):
+        """The page does not scroll sideways at the laptop width; else the
+        failure names the outermost elements that stick out."""
+        width, page, client, wide = self.driver.execute_script("""
+          const s = document.scrollingElement;
+          const edge = s.clientWidth + 0.5;
+          const out = (e) => e.getBoundingClientRect().right > edge;
+          const wide = [];
+          if (s.scrollWidth > s.clientWidth) {
+            for (const e of document.querySelectorAll("body *")) {
+              if (out(e) && !out(e.parentElement) && wide.length < 5) {
+                wide.push(e.tagName.toLowerCase() +
+                    (e.id ? "#" + e.id : "") +
+                    (e.className ? "." + String(e.className).split(" ").join(".") : "") +
+                    " right=" + Math.round(e.getBoundingClientRect().right) +
+                    " " + JSON.stringify(e.textContent.slice(0, 60)));
+              }
+            }
+          }
+          return [window.innerWidth, s.scrollWidth, s.clientWidth, wide];
+        """)
+        check(width == 1366, "the window is %d px wide, not 1366" % width)
+        check(page <= client,
+              "%s scrolls sideways at 1366 px: scrollWidth %d > clientWidth "
+              "%d; sticking out: %s" % (where, page, client, wide))
 
     def find(self, css):
         return self.driver.find_element(By.CSS_SELECTOR, css)
@@ -210,6 +245,17 @@ def run(lantern, src, artefacts, tmp):
         other = assess(src, addr, "young_child_missing.json",
                        "2024-05-04T12:00:00Z")
         child = "SG-2024-0388"
+
+        # A child reference and a narrative without a place to break a
+        # line, wider than the screen.
+        long_child = "SG-2024-" + "0388" * 60
+
+        def make_long(facts):
+            facts["child"]["reference"] = long_child
+            facts["narratives"][0]["text"] += (
+                " Seen at https://example.org/" + "a1b2c3" * 60 + " twice.")
+        long = assess(src, addr, "cse_hotel_older_partner.json",
+                      "2024-05-04T12:00:00Z", make_long)
         check(first["firedRules"], "no rule fired; the test proves little")
         check_http_defences(console)
 
@@ -348,6 +394,23 @@ def run(lantern, src, artefacts, tmp):
         browser.no_errors("the child search")
         browser.shot("05-child-search")
 
+        # The long child reference: its search and its decision page.
+        driver.get(console + "#/")
+        browser.search("child", long_child, PURPOSE)
+        browser.wait.until(EC.presence_of_element_located(
+            (By.CSS_SELECTOR, "#results table")))
+        listed = [a.text for a in driver.find_elements(
+            By.CSS_SELECTOR, "#results a")]
+        check(listed == [long["decisionId"]],
+              "the long child reference's search lists %r" % listed)
+        browser.shot("05b-long-child-search")
+        driver.find_element(By.CSS_SELECTOR, "#results a").click()
+        browser.text_of("grade", lambda t: t != "")
+        check(long_child in driver.find_element(By.TAG_NAME, "body").text,
+              "the decision page does not show the long child reference")
+        browser.no_errors("the long child's pages")
+        browser.shot("05c-long-child-decision", full=True)
+
         # The live view counts the three decisions by grade.
         driver.get(console + "#/live")
         browser.text_of("live-heading", lambda t: "per hour" in t)
@@ -362,7 +425,7 @@ def run(lantern, src, artefacts, tmp):
             for grade, count in zip(header[1:5], cells[1:5]):
                 shown[grade] = shown.get(grade, 0) + int(count)
         made = {}
-        for answer in (first, second, other):
+        for answer in (first, second, other, long):
             grade = answer["grade"]["grade"]
             made[grade] = made.get(grade, 0) + 1
         check({g: n for g, n in shown.items() if n} == made,

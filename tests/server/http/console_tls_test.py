@@ -13,7 +13,12 @@ gRPC as an assessor, then calls the console's API over HTTPS:
   - a data officer reads the decision whole, an auditor without the
     personal data, an assessor only its own decisions;
   - a search the caller's roles do not allow is HTTP 403 naming the roles
-    that would do.
+    that would do;
+  - SIGHUP re-reads the console's certificate, key and client CA: after
+    the files are replaced with ones from a new CA, new connections get
+    the new server certificate, a client of the new CA is admitted and
+    one of the old CA refused; a SIGHUP with a key that cannot be used
+    keeps the console as it was, saying so.
 
 Exits 1 saying what failed.
 """
@@ -21,6 +26,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import ssl
 import subprocess
 import sys
@@ -135,6 +141,81 @@ def get(console, pki, name, path, params=None):
         return error.code, json.loads(error.read())
 
 
+def served_certificate(console, pki, name):
+    """The DER certificate the console presents to client `name`."""
+    host, port = console.split("//")[1].rstrip("/").rsplit(":", 1)
+    with socket.create_connection((host, int(port)), timeout=30) as raw:
+        with context(pki, name).wrap_socket(raw,
+                                            server_hostname=host) as tls:
+            return tls.getpeercert(binary_form=True)
+
+
+def pem_to_der(path):
+    with open(path) as f:
+        return ssl.PEM_cert_to_DER_cert(f.read())
+
+
+def wait_for_line(tmp, text, after):
+    """Waits for a line of the server's stderr containing `text` beyond
+    byte `after`; returns the new end."""
+    for _ in range(600):
+        with open(os.path.join(tmp, "err")) as f:
+            f.seek(after)
+            tail = f.read()
+        if text in tail:
+            return after + len(tail)
+        time.sleep(0.1)
+    raise Failure("no %r on the server's stderr after SIGHUP" % text)
+
+
+def check_reload(server, console, tmp, pki):
+    """SIGHUP: the console's TLS files re-read (and kept when broken)."""
+    before = served_certificate(console, pki, "officer")
+    check(before == pem_to_der(os.path.join(pki, "server.pem")),
+          "the console does not present the server certificate")
+    old = os.path.join(tmp, "pki-old")
+    shutil.copytree(pki, old)
+    new = os.path.join(tmp, "pki-new")
+    make_pki(new)
+    for name in ("server.pem", "server.key", "ca.pem"):
+        shutil.copy(os.path.join(new, name), os.path.join(pki, name))
+    err_end = os.path.getsize(os.path.join(tmp, "err"))
+    server.send_signal(signal.SIGHUP)
+    err_end = wait_for_line(tmp, "console certificates re-read", err_end)
+    after = served_certificate(console, new, "officer")
+    check(after == pem_to_der(os.path.join(new, "server.pem")),
+          "after SIGHUP the console still presents the old certificate")
+    status, me = get(console, new, "officer", "api/whoami")
+    check(status == 200 and me["principal"] == PRINCIPALS["officer"][0],
+          "after SIGHUP a client of the new CA: %d %r" % (status, me))
+    try:
+        # The server is verified against the new CA; the client's
+        # certificate is the old CA's.
+        get(console, new, None, "api/whoami")
+        raise Failure("after SIGHUP the console answered without a "
+                      "client certificate")
+    except (ssl.SSLError, ConnectionError, urllib.error.URLError):
+        pass
+    shutil.copy(os.path.join(new, "ca.pem"), os.path.join(old, "ca.pem"))
+    try:
+        get(console, old, "officer", "api/whoami")
+        raise Failure("after SIGHUP the console admitted a client of the "
+                      "old CA")
+    except (ssl.SSLError, ConnectionError, urllib.error.URLError) as e:
+        print("after SIGHUP, a client of the old CA: refused (%s)" % e)
+
+    # A key that cannot be used: the console keeps the files it has.
+    with open(os.path.join(pki, "server.key"), "w") as f:
+        f.write("not a key\n")
+    server.send_signal(signal.SIGHUP)
+    wait_for_line(tmp, "console certificates kept as they were", err_end)
+    status, me = get(console, new, "officer", "api/whoami")
+    check(status == 200 and me["principal"] == PRINCIPALS["officer"][0],
+          "after a SIGHUP with a broken key: %d %r" % (status, me))
+    check(served_certificate(console, new, "officer") == after,
+          "after a SIGHUP with a broken key the certificate changed")
+
+
 def run(lantern, src, tmp):
     pki = os.path.join(tmp, "pki")
     make_pki(pki)
@@ -202,6 +283,7 @@ def run(lantern, src, tmp):
         status, found = get(console, pki, "audit", "api/search",
                             {"child": child, "purpose": PURPOSE})
         check(status == 200, "an auditor's search: %d %r" % (status, found))
+        check_reload(server, console, tmp, pki)
         print("PASS: HTTPS console at %s; 403 says: %s"
               % (console, refused["error"]))
     finally:
