@@ -7,8 +7,11 @@
 // each occurrence quoted with ConditionText; every atom, and every action's
 // due-time expression whole, becomes atom VM code (engine/match/atom_vm.h)
 // against the policy's constants and a frame layout of the policy's own.
-// Atoms with the same text share code. Nothing is indexed: the policy stage
-// evaluates every condition of the policy on every request that reaches it.
+// Atoms with the same text share code, and each atom is marked when it reads
+// concern_level() (the concern floors change what it gives). Nothing is
+// indexed: the policy stage evaluates every condition of the policy on
+// every request that reaches it; the names it looks up are resolved to
+// indices once (BuildPolicyTables).
 #include <string>
 #include <utility>
 
@@ -21,6 +24,16 @@
 namespace lantern {
 namespace compiler_internal {
 namespace {
+
+bool ReadsLevels(const Expr& e) {
+  if (e.kind == ExprKind::kCall && e.function == Function::kConcernLevel) {
+    return true;
+  }
+  for (const auto& child : e.args) {
+    if (ReadsLevels(*child)) return true;
+  }
+  return false;
+}
 
 bool IsLogical(const Expr& e) {
   return (e.kind == ExprKind::kUnary && e.op == Op::kNot &&
@@ -41,8 +54,7 @@ class PolicyCompiler {
   }
 
   int32_t Value(const lantern::Condition& c) {
-    return CompileAtom(*c.expr, c.source, *ruleset_.schema,
-                       ruleset_.policy.constants, &out_.layout, &out_.code);
+    return Compile(*c.expr, c.source);
   }
 
  private:
@@ -75,10 +87,17 @@ class PolicyCompiler {
                const std::string& text) {
     auto it = atoms_.find(text);
     if (it != atoms_.end()) return it->second;
+    const int32_t atom = Compile(e, source);
+    atoms_.emplace(text, atom);
+    return atom;
+  }
+
+  int32_t Compile(const Expr& e, const SourceText& source) {
     const int32_t atom =
         CompileAtom(e, source, *ruleset_.schema, ruleset_.policy.constants,
                     &out_.layout, &out_.code);
-    atoms_.emplace(text, atom);
+    out_.atom_reads_levels.resize(atom + 1, false);
+    out_.atom_reads_levels[atom] = ReadsLevels(e);
     return atom;
   }
 
@@ -99,6 +118,9 @@ class PolicyCompiler {
 
 absl::Status CompilePolicy(const RuleSet& ruleset, CompiledPolicy* out) {
   const Policy& policy = ruleset.policy;
+  absl::StatusOr<PolicyTables> tables = BuildPolicyTables(ruleset);
+  if (!tables.ok()) return tables.status();
+  out->tables = *std::move(tables);
   PolicyCompiler compiler(ruleset, out);
   for (const ConcernFloor& floor : policy.concern_floors) {
     if (floor.when.expr == nullptr) {

@@ -4,14 +4,13 @@
 #include "engine/decide/decide.h"
 
 #include <algorithm>
-#include <map>
-#include <set>
 #include <utility>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "engine/match/policy_run.h"
+#include "engine/match/policy_tables.h"
 
 namespace lantern {
 namespace {
@@ -31,13 +30,27 @@ void CheckInForce(const RuleSet& ruleset, absl::Time as_of,
       period.to.has_value() ? " to " + Rfc3339(*period.to) : "", ")"));
 }
 
-std::string LevelFor(const Policy& policy, const ConcernDef& concern,
-                     int64_t score) {
-  std::string level = policy.levels.empty() ? "" : policy.levels[0];
+const std::string& LevelFor(const Policy& policy, const ConcernDef& concern,
+                            int64_t score) {
+  static const std::string* const kNone = new std::string();
+  const std::string* level = policy.levels.empty() ? kNone : &policy.levels[0];
   for (const auto& [name, threshold] : concern.thresholds) {
-    if (score >= threshold) level = name;
+    if (score >= threshold) level = &name;
   }
-  return level;
+  return *level;
+}
+
+// Sorts `strings` by value and drops repeats; they stay where they are.
+void SortUnique(std::vector<const std::string*>* strings) {
+  const auto less = [](const std::string* x, const std::string* y) {
+    return *x < *y;
+  };
+  const auto same = [](const std::string* x, const std::string* y) {
+    return *x == *y;
+  };
+  std::sort(strings->begin(), strings->end(), less);
+  strings->erase(std::unique(strings->begin(), strings->end(), same),
+                 strings->end());
 }
 
 // The grade `total_score` gives by the bands, raised by `floors`.
@@ -91,53 +104,37 @@ GradeOutcome GradeFor(const Policy& policy,
   return out;
 }
 
-// The fired() patterns and concern names a policy condition mentions.
-void CollectPolicyRefs(const Expr& expr, std::vector<std::string>* patterns,
-                       std::vector<std::string>* concerns) {
-  if (expr.kind == ExprKind::kCall && !expr.args.empty() &&
-      expr.args[0]->kind == ExprKind::kLiteral &&
-      std::holds_alternative<std::string>(expr.args[0]->literal)) {
-    const std::string& arg = std::get<std::string>(expr.args[0]->literal);
-    if (expr.function == Function::kFired) patterns->push_back(arg);
-    if (expr.function == Function::kConcernScore ||
-        expr.function == Function::kConcernLevel) {
-      concerns->push_back(arg);
-    }
-  }
-  for (const auto& child : expr.args)
-    CollectPolicyRefs(*child, patterns, concerns);
-}
-
-bool MatchesPattern(const std::string& id, const std::string& pattern) {
-  if (absl::EndsWith(pattern, ".*")) {
-    return absl::StartsWith(id, pattern.substr(0, pattern.size() - 1));
-  }
-  return id == pattern;
-}
-
 // A sum of rule scores that undecided rules may leave open: each blocked or
 // errored rule's score may or may not count.
 struct OpenSum {
   int64_t fired = 0, negative = 0, positive = 0;
-  std::set<std::string> paths;  // of the blocked rules that leave it open
-  std::string error;            // of the first errored one, by id
-  std::string error_id;
+  // Of the blocked rules that leave it open (owned by the Assessment).
+  std::vector<const std::string*> paths;
+  const Rule* error_rule = nullptr;  // the first errored one, by id
+  const std::string* error = nullptr;
 
   void AddOpen(const Rule& rule, const std::vector<std::string>* paths_or,
                const std::string* error_or) {
     if (rule.score == 0) return;
     (rule.score < 0 ? negative : positive) += rule.score;
-    if (paths_or != nullptr) paths.insert(paths_or->begin(), paths_or->end());
-    if (error_or != nullptr && (error_id.empty() || rule.id < error_id)) {
-      error_id = rule.id;
-      error = absl::StrCat("rule '", rule.id, "' failed: ", *error_or);
+    if (paths_or != nullptr) {
+      for (const std::string& p : *paths_or) paths.push_back(&p);
+    }
+    if (error_or != nullptr &&
+        (error_rule == nullptr || rule.id < error_rule->id)) {
+      error_rule = &rule;
+      error = error_or;
     }
   }
-  PolicyBound Bound() const {
+  PolicyBound Bound() {
     PolicyBound b{fired + negative, fired + positive, {}, ""};
     if (!b.known()) {
-      b.unknown_paths.assign(paths.begin(), paths.end());
-      b.error = error;
+      SortUnique(&paths);
+      b.unknown_paths.reserve(paths.size());
+      for (const std::string* p : paths) b.unknown_paths.push_back(*p);
+      if (error_rule != nullptr) {
+        b.error = absl::StrCat("rule '", error_rule->id, "' failed: ", *error);
+      }
     }
     return b;
   }
@@ -152,59 +149,103 @@ PolicyBound LevelBound(const Policy& policy, const ConcernDef& def,
   return level;
 }
 
-// The policy functions' inputs: every rule the match did not find FALSE, and
-// the bounds blocked and errored rules leave on scores and levels.
-// REQUIRES: `a`'s fired/blocked/errored are `match`'s, in the same order.
-PolicyInputs InputsFor(const RuleSet& ruleset, const MatchResult& match,
-                       const Assessment& a) {
+// The policy functions' inputs: every rule the match did not find FALSE (by
+// id, viewing the ids, paths and errors the ruleset and `a` hold), and the
+// bounds blocked and errored rules leave on scores and levels.
+// REQUIRES: `a`'s fired/blocked/errored are `match`'s, in the same order,
+// and outlive the inputs unchanged.
+PolicyInputs InputsFor(const RuleSet& ruleset, const PolicyTables& tables,
+                       const MatchResult& match, const Assessment& a) {
   const Policy& policy = ruleset.policy;
-  PolicyInputs in;
-  in.rules.reserve(match.fired.size() + match.blocked.size() +
-                   match.errored.size());
+  std::vector<std::pair<int32_t, PolicyRule>> rules;
+  rules.reserve(match.fired.size() + match.blocked.size() +
+                match.errored.size());
   // By concern, as policy.concerns; the last one collects the rules of a
   // concern the policy does not define, which nothing reads.
   std::vector<OpenSum> sums(policy.concerns.size() + 1);
-  auto sum_for = [&](const std::string& concern) -> OpenSum& {
-    size_t k = 0;
-    while (k < policy.concerns.size() && policy.concerns[k].name != concern) {
-      ++k;
-    }
-    return sums[k];
+  const auto sum_for = [&](int32_t rule) -> OpenSum& {
+    const int32_t k = tables.rule_concern[rule];
+    return sums[k < 0 ? policy.concerns.size() : k];
   };
   OpenSum total;
   for (const RuleMatch& m : match.fired) {
     const Rule& r = ruleset.rules[m.rule];
-    in.rules.push_back({r.id, Truth::kTrue, {}, ""});
-    sum_for(r.concern).fired += r.score;
+    rules.push_back(
+        {tables.rule_id_rank[m.rule], {r.id, Truth::kTrue, {}, {}}});
+    sum_for(m.rule).fired += r.score;
     total.fired += r.score;
   }
   for (size_t i = 0; i < match.blocked.size(); ++i) {
-    const Rule& r = ruleset.rules[match.blocked[i].rule];
+    const int32_t rule = match.blocked[i].rule;
+    const Rule& r = ruleset.rules[rule];
     const std::vector<std::string>& paths = a.blocked[i].unknown_paths;
-    in.rules.push_back({r.id, Truth::kUnknown, paths, ""});
-    sum_for(r.concern).AddOpen(r, &paths, nullptr);
+    rules.push_back(
+        {tables.rule_id_rank[rule], {r.id, Truth::kUnknown, paths, {}}});
+    sum_for(rule).AddOpen(r, &paths, nullptr);
     total.AddOpen(r, &paths, nullptr);
   }
   for (size_t i = 0; i < match.errored.size(); ++i) {
-    const Rule& r = ruleset.rules[match.errored[i].rule];
+    const int32_t rule = match.errored[i].rule;
+    const Rule& r = ruleset.rules[rule];
     const std::string& error = a.errored[i].error;
-    in.rules.push_back({r.id, Truth::kError, {}, error});
-    sum_for(r.concern).AddOpen(r, nullptr, &error);
+    rules.push_back(
+        {tables.rule_id_rank[rule], {r.id, Truth::kError, {}, error}});
+    sum_for(rule).AddOpen(r, nullptr, &error);
     total.AddOpen(r, nullptr, &error);
   }
-  std::sort(
-      in.rules.begin(), in.rules.end(),
-      [](const PolicyRule& x, const PolicyRule& y) { return x.id < y.id; });
+  std::sort(rules.begin(), rules.end(),
+            [](const auto& x, const auto& y) { return x.first < y.first; });
+  PolicyInputs in;
+  in.rules.reserve(rules.size());
+  for (const auto& [rank, rule] : rules) in.rules.push_back(rule);
+  in.concerns.reserve(policy.concerns.size());
   for (size_t k = 0; k < policy.concerns.size(); ++k) {
     const ConcernDef& def = policy.concerns[k];
-    PolicyInputs::Concern c;
+    PolicyInputs::Concern& c = in.concerns.emplace_back();
     c.name = def.name;
     c.score = sums[k].Bound();
     c.level = LevelBound(policy, def, c.score);
-    in.concerns.push_back(std::move(c));
   }
   in.total_score = total.Bound();
   return in;
+}
+
+// The concerns' scores and levels from the fired rules, and how high the
+// blocked ones could raise each.
+void DecideConcerns(const RuleSet& ruleset, const PolicyTables& tables,
+                    const MatchResult& match, Assessment* a) {
+  const Policy& policy = ruleset.policy;
+  const size_t n = policy.concerns.size();
+  a->concerns.resize(n);
+  std::vector<int64_t> ceiling(n, 0);
+  for (size_t i = 0; i < match.fired.size(); ++i) {
+    const int32_t k = tables.rule_concern[match.fired[i].rule];
+    if (k < 0) continue;
+    a->concerns[k].score += a->fired[i].score;
+    a->concerns[k].rule_ids.push_back(a->fired[i].id);
+  }
+  for (const RuleMatch& m : match.blocked) {
+    const int32_t k = tables.rule_concern[m.rule];
+    if (k >= 0) ceiling[k] += std::max<int64_t>(ruleset.rules[m.rule].score, 0);
+  }
+  for (size_t k = 0; k < n; ++k) {
+    const ConcernDef& def = policy.concerns[k];
+    ConcernOutcome& c = a->concerns[k];
+    c.name = def.name;
+    c.level = LevelFor(policy, def, c.score);
+    c.highest_possible_level = LevelFor(policy, def, c.score + ceiling[k]);
+    if (c.highest_possible_level == c.level) continue;
+    std::vector<std::pair<int32_t, const std::string*>> raising;
+    for (const RuleMatch& m : match.blocked) {
+      const Rule& r = ruleset.rules[m.rule];
+      if (tables.rule_concern[m.rule] == static_cast<int32_t>(k) &&
+          r.score > 0) {
+        raising.push_back({tables.rule_id_rank[m.rule], &r.id});
+      }
+    }
+    std::sort(raising.begin(), raising.end());
+    for (const auto& [rank, id] : raising) c.raising_rule_ids.push_back(*id);
+  }
 }
 
 FindingOutcome DecideFinding(PolicyEvaluator& evaluator, size_t prompt,
@@ -224,7 +265,8 @@ FindingOutcome DecideFinding(PolicyEvaluator& evaluator, size_t prompt,
 }
 
 PromptOutcome DecidePrompt(PolicyEvaluator& evaluator, size_t index,
-                           const PromptDef& def, const PolicyInputs& inputs,
+                           const PromptDef& def, const PolicyTables& tables,
+                           const PolicyInputs& inputs, const MatchResult& match,
                            const Assessment& a) {
   PromptOutcome out;
   out.name = def.name;
@@ -237,6 +279,7 @@ PromptOutcome DecidePrompt(PolicyEvaluator& evaluator, size_t index,
   out.conditions = std::move(result.reasons);
   out.unknown_paths = std::move(result.unknown_paths);
   out.error = std::move(result.error);
+  out.findings.reserve(def.findings.size());
   for (size_t f = 0; f < def.findings.size(); ++f) {
     out.findings.push_back(
         DecideFinding(evaluator, index, f, def.findings[f], inputs));
@@ -244,83 +287,86 @@ PromptOutcome DecidePrompt(PolicyEvaluator& evaluator, size_t index,
   // Fired rules are reasons only for a prompt that was raised: naming them
   // beside a prompt that was not would read as reasons for it.
   if (!out.raised) return out;
-  std::vector<std::string> patterns, concerns;
-  CollectPolicyRefs(*def.when.expr, &patterns, &concerns);
-  for (const FiredRule& r : a.fired) {
-    bool named = std::find(concerns.begin(), concerns.end(), r.concern) !=
-                 concerns.end();
-    for (const std::string& p : patterns)
-      named = named || MatchesPattern(r.id, p);
-    if (named) out.rule_ids.push_back(r.id);
+  const std::vector<bool>& names = tables.prompt_names_rule[index];
+  for (size_t i = 0; i < match.fired.size(); ++i) {
+    if (names[match.fired[i].rule]) out.rule_ids.push_back(a.fired[i].id);
   }
   return out;
 }
 
 // Raises concern levels by the policy's concern floors. Every floor reads
-// the levels as the rules left them (`*inputs` before any floor); a TRUE
-// floor raises the level, an UNKNOWN or ERROR one the highest possible
-// level. The level bounds in `*inputs` are raised alike, so that the
-// prompts read the floored levels: a TRUE floor lifts both ends, an
+// the levels as the rules left them: all are evaluated before any applies.
+// A TRUE floor raises the level, an UNKNOWN or ERROR one the highest
+// possible level. The level bounds in `*inputs` are raised alike, so that
+// the prompts read the floored levels: a TRUE floor lifts both ends, an
 // undecided one the upper end, naming the facts the floor waits on.
-void ApplyConcernFloors(const RuleSet& ruleset, PolicyEvaluator& evaluator,
-                        PolicyInputs* inputs, Assessment* a) {
+void ApplyConcernFloors(const RuleSet& ruleset, const PolicyTables& tables,
+                        PolicyEvaluator& evaluator, PolicyInputs* inputs,
+                        Assessment* a) {
   const Policy& policy = ruleset.policy;
   if (policy.concern_floors.empty()) return;
-  const PolicyInputs before = *inputs;
+  std::vector<ConditionResult> results;
+  results.reserve(policy.concern_floors.size());
+  for (size_t i = 0; i < policy.concern_floors.size(); ++i) {
+    results.push_back(evaluator.Floor(i, *inputs));
+  }
+  bool raised = false;
   for (size_t i = 0; i < policy.concern_floors.size(); ++i) {
     const ConcernFloor& floor = policy.concern_floors[i];
-    ConditionResult result = evaluator.Floor(i, before);
-    if (result.truth == Truth::kFalse) continue;
+    const ConditionResult& result = results[i];
+    const int32_t k = tables.floor_concern[i];
+    if (result.truth == Truth::kFalse || k < 0) continue;
     const bool holds = result.truth == Truth::kTrue;
-    const int rank = policy.LevelRank(floor.level);
-    for (ConcernOutcome& c : a->concerns) {
-      if (c.name != floor.concern) continue;
-      if (policy.LevelRank(c.highest_possible_level) < rank) {
-        c.highest_possible_level = floor.level;
-      }
-      if (holds && policy.LevelRank(c.level) < rank) {
-        c.level = floor.level;
-        c.floor_ids.push_back(floor.id);
-      }
+    const int rank = tables.floor_level[i];
+    ConcernOutcome& c = a->concerns[k];
+    if (policy.LevelRank(c.highest_possible_level) < rank) {
+      c.highest_possible_level = floor.level;
     }
-    for (PolicyInputs::Concern& c : inputs->concerns) {
-      if (c.name != floor.concern) continue;
-      PolicyBound& level = c.level;
-      if (holds) level.low = std::max<int64_t>(level.low, rank);
-      if (level.high < rank) {
-        level.high = rank;
-        if (result.truth == Truth::kError && level.error.empty()) {
-          level.error = result.error;
-        }
-        level.unknown_paths.insert(level.unknown_paths.end(),
-                                   result.unknown_paths.begin(),
-                                   result.unknown_paths.end());
-        std::sort(level.unknown_paths.begin(), level.unknown_paths.end());
-        level.unknown_paths.erase(
-            std::unique(level.unknown_paths.begin(), level.unknown_paths.end()),
-            level.unknown_paths.end());
+    if (holds && policy.LevelRank(c.level) < rank) {
+      c.level = floor.level;
+      c.floor_ids.push_back(floor.id);
+    }
+    PolicyBound& level = inputs->concerns[k].level;
+    if (holds && level.low < rank) {
+      level.low = rank;
+      raised = true;
+    }
+    if (level.high < rank) {
+      level.high = rank;
+      raised = true;
+      if (result.truth == Truth::kError && level.error.empty()) {
+        level.error = result.error;
       }
-      if (level.low > level.high) level.high = level.low;
-      if (level.known()) {
-        level.unknown_paths.clear();
-        level.error.clear();
-      }
+      level.unknown_paths.insert(level.unknown_paths.end(),
+                                 result.unknown_paths.begin(),
+                                 result.unknown_paths.end());
+      std::sort(level.unknown_paths.begin(), level.unknown_paths.end());
+      level.unknown_paths.erase(
+          std::unique(level.unknown_paths.begin(), level.unknown_paths.end()),
+          level.unknown_paths.end());
+    }
+    if (level.low > level.high) level.high = level.low;
+    if (level.known()) {
+      level.unknown_paths.clear();
+      level.error.clear();
     }
   }
+  if (raised) evaluator.ConcernLevelsRaised();
 }
 
 // Raises the grade by the grade floors of raised prompts ("prompt:<name>"
 // among the floors), and the highest possible grade by those of prompts
 // left UNKNOWN ("prompt:<name>" among the raising rules).
-void ApplyPromptFloors(const RuleSet& ruleset, Assessment* a) {
+void ApplyPromptFloors(const RuleSet& ruleset, const PolicyTables& tables,
+                       Assessment* a) {
   const Policy& policy = ruleset.policy;
   GradeOutcome& g = a->grade;
   for (size_t i = 0; i < a->prompts.size(); ++i) {
     const PromptDef& def = policy.prompts[i];
     const Truth truth = a->prompts[i].truth;
     if (def.grade_floor.empty() || truth == Truth::kFalse) continue;
-    const int rank = policy.GradeRank(def.grade_floor);
-    const std::string id = absl::StrCat("prompt:", def.name);
+    const int rank = tables.prompt_grade_floor[i];
+    const std::string& id = tables.prompt_ids[i];
     if (truth == Truth::kTrue && policy.GradeRank(g.grade) < rank) {
       g.grade = def.grade_floor;
       g.floor_rule_ids.clear();  // a floor below the new grade did not apply
@@ -346,12 +392,11 @@ void ApplyPromptFloors(const RuleSet& ruleset, Assessment* a) {
   }
 }
 
-void ComputeDue(const RuleSet& ruleset, PolicyEvaluator& evaluator,
+void ComputeDue(PolicyEvaluator& evaluator, size_t action_index,
                 const ActionDef& def, const PolicyInputs& inputs,
                 absl::Time as_of, ActionOutcome* out) {
   if (!def.due.has_value()) return;
-  ValueResult due = evaluator.Due(
-      static_cast<size_t>(&def - ruleset.policy.actions.data()), inputs);
+  ValueResult due = evaluator.Due(action_index, inputs);
   if (due.truth == Truth::kTrue &&
       std::holds_alternative<absl::Time>(due.value)) {
     out->due_by = std::get<absl::Time>(due.value);
@@ -364,76 +409,86 @@ void ComputeDue(const RuleSet& ruleset, PolicyEvaluator& evaluator,
 }
 
 // An action's triggers: TRUE ones, and undecided ones with the facts that
-// would settle them.
+// would settle them (viewing the strings of the ruleset, the tables and the
+// Assessment).
 struct ActionTriggers {
-  std::vector<std::string> known, open;
-  std::set<std::string> paths;
+  std::vector<const std::string*> known, open, paths;
 };
 
-// Every action's triggers, by code: fired rules and raised prompts TRUE;
-// blocked and errored rules and kConsider prompts undecided.
+// Every action's triggers, by code rank: fired rules and raised prompts
+// TRUE; blocked and errored rules and kConsider prompts undecided.
 // REQUIRES: `a`'s blocked rules are `match`'s, in the same order; its
 // prompts are decided, in policy order.
-std::map<std::string, ActionTriggers> CollectTriggers(const RuleSet& ruleset,
-                                                      const MatchResult& match,
-                                                      const Assessment* a) {
-  std::map<std::string, ActionTriggers> triggers;
+std::vector<ActionTriggers> CollectTriggers(const RuleSet& ruleset,
+                                            const PolicyTables& tables,
+                                            const MatchResult& match,
+                                            const Assessment& a) {
+  std::vector<ActionTriggers> triggers(ruleset.policy.actions.size());
   for (const RuleMatch& m : match.fired) {
-    const Rule& rule = ruleset.rules[m.rule];
-    for (const std::string& code : rule.actions) {
-      triggers[code].known.push_back(rule.id);
+    for (int32_t code : tables.rule_actions[m.rule]) {
+      triggers[code].known.push_back(&ruleset.rules[m.rule].id);
     }
   }
   for (size_t i = 0; i < match.blocked.size(); ++i) {
-    const Rule& rule = ruleset.rules[match.blocked[i].rule];
-    for (const std::string& code : rule.actions) {
+    const int32_t rule = match.blocked[i].rule;
+    for (int32_t code : tables.rule_actions[rule]) {
       ActionTriggers& t = triggers[code];
-      t.open.push_back(rule.id);
-      t.paths.insert(a->blocked[i].unknown_paths.begin(),
-                     a->blocked[i].unknown_paths.end());
+      t.open.push_back(&ruleset.rules[rule].id);
+      for (const std::string& p : a.blocked[i].unknown_paths) {
+        t.paths.push_back(&p);
+      }
     }
   }
   for (const RuleMatch& m : match.errored) {
-    const Rule& rule = ruleset.rules[m.rule];
-    for (const std::string& code : rule.actions) {
-      triggers[code].open.push_back(rule.id);
+    for (int32_t code : tables.rule_actions[m.rule]) {
+      triggers[code].open.push_back(&ruleset.rules[m.rule].id);
     }
   }
-  for (size_t i = 0; i < a->prompts.size(); ++i) {
-    const PromptOutcome& p = a->prompts[i];
+  for (size_t i = 0; i < a.prompts.size(); ++i) {
+    const PromptOutcome& p = a.prompts[i];
     if (p.answer == PromptAnswer::kNotRaised) continue;
-    // a->prompts is in policy order, one per PromptDef.
-    for (const std::string& code : ruleset.policy.prompts[i].actions) {
+    // a.prompts is in policy order, one per PromptDef.
+    for (int32_t code : tables.prompt_actions[i]) {
       ActionTriggers& t = triggers[code];
       if (p.answer == PromptAnswer::kRaise) {
-        t.known.push_back(absl::StrCat("prompt:", p.name));
+        t.known.push_back(&tables.prompt_ids[i]);
       } else {
-        t.open.push_back(absl::StrCat("prompt:", p.name));
-        t.paths.insert(p.unknown_paths.begin(), p.unknown_paths.end());
+        t.open.push_back(&tables.prompt_ids[i]);
+        for (const std::string& path : p.unknown_paths)
+          t.paths.push_back(&path);
       }
     }
   }
   return triggers;
 }
 
-// Fills a.actions and a.actions_to_consider (see decide.h).
-void DecideActions(const RuleSet& ruleset, PolicyEvaluator& evaluator,
-                   const PolicyInputs& inputs, absl::Time as_of,
-                   const MatchResult& match, Assessment* a) {
-  for (auto& [code, t] : CollectTriggers(ruleset, match, a)) {
-    const ActionDef* def = ruleset.policy.FindAction(code);
+// Fills a.actions and a.actions_to_consider (see decide.h), by code.
+void DecideActions(const RuleSet& ruleset, const PolicyTables& tables,
+                   PolicyEvaluator& evaluator, const PolicyInputs& inputs,
+                   absl::Time as_of, const MatchResult& match, Assessment* a) {
+  std::vector<ActionTriggers> triggers =
+      CollectTriggers(ruleset, tables, match, *a);
+  for (size_t rank = 0; rank < triggers.size(); ++rank) {
+    ActionTriggers& t = triggers[rank];
+    if (t.known.empty() && t.open.empty()) continue;
+    const size_t index = tables.action_by_code_rank[rank];
+    const ActionDef& def = ruleset.policy.actions[index];
     ActionOutcome action;
-    action.code = code;
-    action.title = def->title;
-    action.owner = def->owner;
-    action.cite = def->cite;
-    ComputeDue(ruleset, evaluator, *def, inputs, as_of, &action);
-    if (!t.known.empty()) {
-      action.triggered_by = std::move(t.known);
+    action.code = def.code;
+    action.title = def.title;
+    action.owner = def.owner;
+    action.cite = def.cite;
+    ComputeDue(evaluator, index, def, inputs, as_of, &action);
+    const bool known = !t.known.empty();
+    const std::vector<const std::string*>& by = known ? t.known : t.open;
+    action.triggered_by.reserve(by.size());
+    for (const std::string* id : by) action.triggered_by.push_back(*id);
+    if (known) {
       a->actions.push_back(std::move(action));
     } else {
-      action.triggered_by = std::move(t.open);
-      action.unknown_paths.assign(t.paths.begin(), t.paths.end());
+      SortUnique(&t.paths);
+      action.unknown_paths.reserve(t.paths.size());
+      for (const std::string* p : t.paths) action.unknown_paths.push_back(*p);
       a->actions_to_consider.push_back(std::move(action));
     }
   }
@@ -453,16 +508,104 @@ void MoveMatch(const RuleSet& ruleset, MatchResult* match, Assessment* a) {
     const Rule& r = ruleset.rules[m.rule];
     a->blocked.push_back({r.id, r.title, std::move(m.unknown_paths)});
   }
+  a->errored.reserve(match->errored.size());
   for (RuleMatch& m : match->errored) {
     const Rule& r = ruleset.rules[m.rule];
     a->errored.push_back({r.id, r.title, std::move(m.error)});
   }
-  std::set<std::string> flags;
+  std::vector<const std::string*> flags;
   for (const RuleMatch& m : match->fired) {
-    for (const std::string& f : ruleset.rules[m.rule].flags) flags.insert(f);
+    for (const std::string& f : ruleset.rules[m.rule].flags) {
+      flags.push_back(&f);
+    }
   }
-  a->flags.assign(flags.begin(), flags.end());
+  SortUnique(&flags);
+  a->flags.reserve(flags.size());
+  for (const std::string* f : flags) a->flags.push_back(*f);
 }
+
+// The policy stage with the policy's tables (see DecideWith).
+absl::StatusOr<Assessment> DecideWithTables(const RuleSet& ruleset,
+                                            const PolicyTables& tables,
+                                            const FactRecord& facts,
+                                            MatchResult match, absl::Time as_of,
+                                            PolicyEvaluator& evaluator,
+                                            std::vector<RecordedCode>* codes) {
+  absl::Status status;
+  CheckInForce(ruleset, as_of, &status);
+  if (!status.ok()) return status;
+  Assessment a;
+  a.ruleset_id = ruleset.manifest.id;
+  a.ruleset_version = ruleset.manifest.version;
+  a.as_of = as_of;
+  MoveMatch(ruleset, &match, &a);
+  const Policy& policy = ruleset.policy;
+  std::vector<const Rule*> fired, blocked;
+  fired.reserve(match.fired.size());
+  for (const RuleMatch& m : match.fired)
+    fired.push_back(&ruleset.rules[m.rule]);
+  blocked.reserve(match.blocked.size());
+  for (const RuleMatch& m : match.blocked) {
+    blocked.push_back(&ruleset.rules[m.rule]);
+  }
+  DecideConcerns(ruleset, tables, match, &a);
+  a.grade = GradeFor(policy, fired, blocked);
+  PolicyInputs inputs = InputsFor(ruleset, tables, match, a);
+  ApplyConcernFloors(ruleset, tables, evaluator, &inputs, &a);
+  a.prompts.reserve(policy.prompts.size());
+  for (size_t i = 0; i < policy.prompts.size(); ++i) {
+    a.prompts.push_back(DecidePrompt(evaluator, i, policy.prompts[i], tables,
+                                     inputs, match, a));
+  }
+  ApplyPromptFloors(ruleset, tables, &a);
+  DecideActions(ruleset, tables, evaluator, inputs, as_of, match, &a);
+  a.codes = codes != nullptr ? std::move(*codes)
+                             : ScanCatalogueCodes(ruleset, facts).known;
+  return a;
+}
+
+// The compiled policy (CompiledRuleSet::policy) run by the atom VM, atom
+// results shared by the conditions of one request (PolicyRun).
+class CompiledPolicyEvaluator : public PolicyEvaluator {
+ public:
+  CompiledPolicyEvaluator(const CompiledRuleSet& program,
+                          const FactRecord& facts, absl::Time as_of,
+                          bool readings)
+      : policy_(program.policy),
+        run_(program, facts, as_of),
+        readings_(readings) {}
+
+  void ConcernLevelsRaised() override { run_.LevelsChanged(); }
+  // A floor's reasons are not read (ApplyConcernFloors): none are made.
+  ConditionResult Floor(size_t floor, const PolicyInputs& inputs) override {
+    Use(inputs);
+    return run_.Evaluate(policy_.concern_floors[floor], /*readings=*/false);
+  }
+  ConditionResult Prompt(size_t prompt, const PolicyInputs& inputs) override {
+    Use(inputs);
+    return run_.Evaluate(policy_.prompts[prompt], readings_);
+  }
+  ConditionResult Finding(size_t prompt, size_t finding,
+                          const PolicyInputs& inputs) override {
+    Use(inputs);
+    return run_.Evaluate(policy_.findings[prompt][finding], readings_);
+  }
+  ValueResult Due(size_t action, const PolicyInputs& inputs) override {
+    Use(inputs);
+    return run_.EvaluateValue(policy_.due[action]);
+  }
+
+ private:
+  // DecideWith passes one inputs object (PolicyEvaluator); another one
+  // starts afresh.
+  void Use(const PolicyInputs& inputs) {
+    if (run_.inputs() != &inputs) run_.SetInputs(inputs);
+  }
+
+  const CompiledPolicy& policy_;
+  PolicyRun run_;
+  const bool readings_;
+};
 
 }  // namespace
 
@@ -496,95 +639,11 @@ absl::StatusOr<Assessment> DecideWith(const RuleSet& ruleset,
                                       MatchResult match, absl::Time as_of,
                                       PolicyEvaluator& evaluator,
                                       std::vector<RecordedCode>* codes) {
-  absl::Status status;
-  CheckInForce(ruleset, as_of, &status);
-  if (!status.ok()) return status;
-  Assessment a;
-  a.ruleset_id = ruleset.manifest.id;
-  a.ruleset_version = ruleset.manifest.version;
-  a.as_of = as_of;
-  MoveMatch(ruleset, &match, &a);
-  const Policy& policy = ruleset.policy;
-  std::vector<const Rule*> fired, blocked;
-  for (const RuleMatch& m : match.fired)
-    fired.push_back(&ruleset.rules[m.rule]);
-  for (const RuleMatch& m : match.blocked) {
-    blocked.push_back(&ruleset.rules[m.rule]);
-  }
-  for (const ConcernDef& def : policy.concerns) {
-    ConcernOutcome c;
-    c.name = def.name;
-    for (const FiredRule& r : a.fired) {
-      if (r.concern != def.name) continue;
-      c.score += r.score;
-      c.rule_ids.push_back(r.id);
-    }
-    c.level = LevelFor(policy, def, c.score);
-    int64_t ceiling = c.score;
-    for (const Rule* r : blocked) {
-      if (r->concern == def.name) ceiling += std::max<int64_t>(r->score, 0);
-    }
-    c.highest_possible_level = LevelFor(policy, def, ceiling);
-    if (c.highest_possible_level != c.level) {
-      for (const Rule* r : blocked) {
-        if (r->concern == def.name && r->score > 0) {
-          c.raising_rule_ids.push_back(r->id);
-        }
-      }
-      std::sort(c.raising_rule_ids.begin(), c.raising_rule_ids.end());
-    }
-    a.concerns.push_back(std::move(c));
-  }
-  a.grade = GradeFor(policy, fired, blocked);
-  PolicyInputs inputs = InputsFor(ruleset, match, a);
-  ApplyConcernFloors(ruleset, evaluator, &inputs, &a);
-  a.prompts.reserve(policy.prompts.size());
-  for (size_t i = 0; i < policy.prompts.size(); ++i) {
-    a.prompts.push_back(
-        DecidePrompt(evaluator, i, policy.prompts[i], inputs, a));
-  }
-  ApplyPromptFloors(ruleset, &a);
-  DecideActions(ruleset, evaluator, inputs, as_of, match, &a);
-  a.codes = codes != nullptr ? std::move(*codes)
-                             : ScanCatalogueCodes(ruleset, facts).known;
-  return a;
+  absl::StatusOr<PolicyTables> tables = BuildPolicyTables(ruleset);
+  if (!tables.ok()) return tables.status();
+  return DecideWithTables(ruleset, *tables, facts, std::move(match), as_of,
+                          evaluator, codes);
 }
-
-namespace {
-
-// The compiled policy (CompiledRuleSet::policy) run by the atom VM.
-class CompiledPolicyEvaluator : public PolicyEvaluator {
- public:
-  CompiledPolicyEvaluator(const CompiledRuleSet& program,
-                          const FactRecord& facts, absl::Time as_of,
-                          bool readings)
-      : policy_(program.policy),
-        run_(program, facts, as_of),
-        readings_(readings) {}
-
-  // A floor's reasons are not read (ApplyConcernFloors): none are made.
-  ConditionResult Floor(size_t floor, const PolicyInputs& inputs) override {
-    return run_.Evaluate(policy_.concern_floors[floor], inputs,
-                         /*readings=*/false);
-  }
-  ConditionResult Prompt(size_t prompt, const PolicyInputs& inputs) override {
-    return run_.Evaluate(policy_.prompts[prompt], inputs, readings_);
-  }
-  ConditionResult Finding(size_t prompt, size_t finding,
-                          const PolicyInputs& inputs) override {
-    return run_.Evaluate(policy_.findings[prompt][finding], inputs, readings_);
-  }
-  ValueResult Due(size_t action, const PolicyInputs& inputs) override {
-    return run_.EvaluateValue(policy_.due[action], inputs);
-  }
-
- private:
-  const CompiledPolicy& policy_;
-  PolicyRun run_;
-  const bool readings_;
-};
-
-}  // namespace
 
 absl::StatusOr<Assessment> Decide(const CompiledRuleSet& program,
                                   const FactRecord& facts, MatchResult match,
@@ -593,8 +652,8 @@ absl::StatusOr<Assessment> Decide(const CompiledRuleSet& program,
                                   AssessDetail detail) {
   CompiledPolicyEvaluator evaluator(program, facts, as_of,
                                     detail.policy_evidence);
-  return DecideWith(*program.ruleset, facts, std::move(match), as_of, evaluator,
-                    codes);
+  return DecideWithTables(*program.ruleset, program.policy.tables, facts,
+                          std::move(match), as_of, evaluator, codes);
 }
 
 }  // namespace lantern

@@ -29,9 +29,11 @@
 //    facts that would settle it. An action is never in both.
 //
 // Decide evaluates the policy's conditions and due times from the compiled
-// ruleset (CompiledRuleSet::policy, run by the atom VM). DecideWith takes
-// any PolicyEvaluator; the test oracle's (tests/testing/oracle/) is what
-// the compiled one is tested against. Evaluation is a pure
+// ruleset (CompiledRuleSet::policy, run by the atom VM: an atom that several
+// floors, prompts and findings test runs once per request) and looks the
+// policy's names up in its precomputed tables (PolicyTables). DecideWith
+// takes any PolicyEvaluator; the test oracle's (tests/testing/oracle/) is
+// what the compiled one is tested against. Evaluation is a pure
 // function of (ruleset, facts, match, as_of): the clock is never read here.
 //
 // Thread-safety: stateless; the ruleset, program and facts are only read.
@@ -164,10 +166,15 @@ struct Assessment {
 
 // How the policy stage evaluates the policy's conditions and due times,
 // each by its index in the ruleset's Policy, against the PolicyInputs
-// given. Not thread-safe: one per request.
+// given. DecideWith passes one PolicyInputs object to every call, and
+// changes it once: after evaluating the concern floors it raises the
+// concern levels they apply and calls ConcernLevelsRaised(), so an
+// evaluator that remembers results between calls forgets those that read
+// concern_level(). Not thread-safe: one per request.
 class PolicyEvaluator {
  public:
   virtual ~PolicyEvaluator() = default;
+  virtual void ConcernLevelsRaised() {}
   virtual ConditionResult Floor(size_t floor, const PolicyInputs& inputs) = 0;
   virtual ConditionResult Prompt(size_t prompt, const PolicyInputs& inputs) = 0;
   // REQUIRES: the finding has a condition.
@@ -194,7 +201,9 @@ struct AssessDetail {
 // (ScanCatalogueCodes(ruleset, facts).known, as request validation already
 // has them) and move into the Assessment; when null they are scanned here.
 // `detail.policy_evidence` decides whether prompts and findings keep their
-// conditions' evidence. REQUIRES: `match` is of `program`'s rules over
+// conditions' evidence; without it a condition's deciding atoms are re-run
+// traced only when its truth is UNKNOWN or ERROR (for its unknown paths or
+// error). REQUIRES: `match` is of `program`'s rules over
 // `facts` at `as_of`.
 absl::StatusOr<Assessment> Decide(const CompiledRuleSet& program,
                                   const FactRecord& facts, MatchResult match,
@@ -202,7 +211,9 @@ absl::StatusOr<Assessment> Decide(const CompiledRuleSet& program,
                                   std::vector<RecordedCode>* codes = nullptr,
                                   AssessDetail detail = {});
 
-// The same with `evaluator` evaluating the policy's conditions.
+// The same with `evaluator` evaluating the policy's conditions (the
+// policy's tables built for the call). INVALID_ARGUMENT when a rule or
+// prompt names an action the policy does not define.
 absl::StatusOr<Assessment> DecideWith(
     const RuleSet& ruleset, const FactRecord& facts, MatchResult match,
     absl::Time as_of, PolicyEvaluator& evaluator,

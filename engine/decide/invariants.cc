@@ -54,20 +54,19 @@ void Append(ConditionResult* from, InvariantOutcome* out) {
 
 InvariantOutcome CheckOne(PolicyRun& run, const Invariant& inv,
                           const PolicyCondition& when_code,
-                          const PolicyCondition& holds_code,
-                          const PolicyInputs& inputs) {
+                          const PolicyCondition& holds_code) {
   InvariantOutcome out;
   out.invariant = &inv;
   ConditionResult when;
   when.truth = Truth::kTrue;
-  if (inv.when.has_value()) when = run.Evaluate(when_code, inputs);
+  if (inv.when.has_value()) when = run.Evaluate(when_code);
   out.premise = when.truth == Truth::kTrue;
   if (when.truth == Truth::kFalse) {
     out.truth = Truth::kTrue;  // vacuous: the premise's reasons say why
     Append(&when, &out);
     return out;
   }
-  ConditionResult holds = run.Evaluate(holds_code, inputs);
+  ConditionResult holds = run.Evaluate(holds_code);
   out.truth = Or(Not(when.truth), holds.truth);
   if (holds.truth == Truth::kTrue) {
     Append(&holds, &out);
@@ -133,11 +132,12 @@ std::vector<InvariantOutcome> CheckInvariants(const CompiledRuleSet& program,
   if (ruleset.invariants.empty()) return out;
   const PolicyInputs inputs = AnswerInputs(ruleset, answer);
   PolicyRun run(program, facts, answer.as_of);
+  run.SetInputs(inputs);
   out.reserve(ruleset.invariants.size());
   for (size_t i = 0; i < ruleset.invariants.size(); ++i) {
     out.push_back(CheckOne(run, ruleset.invariants[i],
                            program.policy.invariant_when[i],
-                           program.policy.invariant_holds[i], inputs));
+                           program.policy.invariant_holds[i]));
   }
   return out;
 }

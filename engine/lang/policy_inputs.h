@@ -5,6 +5,10 @@
 // policy-stage conditions (the atom VM, the reference evaluator) reads it
 // by the contract below.
 //
+// Ownership: a PolicyRule views its id, unknown paths and error; whoever
+// builds the inputs keeps those strings (the ruleset, the Assessment) alive
+// and unchanged while the inputs are read. Everything else is owned.
+//
 // Thread-safety: plain values.
 #ifndef LANTERN_ENGINE_LANG_POLICY_INPUTS_H_
 #define LANTERN_ENGINE_LANG_POLICY_INPUTS_H_
@@ -15,6 +19,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/string_view.h"
 #include "engine/lang/truth.h"
 
 namespace lantern {
@@ -37,12 +42,39 @@ struct PolicyBound {
   static PolicyBound Known(int64_t value) { return {value, value, {}, ""}; }
 };
 
-// One rule the first stage did not find FALSE.
+// A path list owned elsewhere, read in place: empty by default, else the
+// vector it was made from, which must outlive it.
+class PathsView {
+ public:
+  PathsView() = default;
+  PathsView(const std::vector<std::string>& paths)  // NOLINT: implicit
+      : paths_(&paths) {}
+  operator const std::vector<std::string>&() const {  // NOLINT: implicit
+    return paths_ != nullptr ? *paths_ : Empty();
+  }
+  std::vector<std::string>::const_iterator begin() const {
+    return static_cast<const std::vector<std::string>&>(*this).begin();
+  }
+  std::vector<std::string>::const_iterator end() const {
+    return static_cast<const std::vector<std::string>&>(*this).end();
+  }
+  bool empty() const { return paths_ == nullptr || paths_->empty(); }
+  size_t size() const { return paths_ == nullptr ? 0 : paths_->size(); }
+
+ private:
+  static const std::vector<std::string>& Empty() {
+    static const std::vector<std::string> empty;
+    return empty;
+  }
+  const std::vector<std::string>* paths_ = nullptr;
+};
+
+// One rule the first stage did not find FALSE (views; see Ownership).
 struct PolicyRule {
-  std::string id;
+  absl::string_view id;
   Truth truth = Truth::kTrue;  // kTrue fired, kUnknown blocked, kError errored
-  std::vector<std::string> unknown_paths;  // kUnknown: what it needs
-  std::string error;                       // kError: what went wrong
+  PathsView unknown_paths;     // kUnknown: what it needs
+  absl::string_view error;     // kError: what went wrong
 };
 
 // What the policy-stage functions read: the first stage's outcome, three-

@@ -1,9 +1,11 @@
-// PolicyRun (engine/match/policy_run.h): every atom occurrence of a
-// condition run by the VM in its fast mode, combined over the condition's
-// post-order tree keeping per node the occurrences that decide it (the table
-// of doc/language.md, "Explanations"), as the matcher explains rules
-// (matcher_explain.cc); then only the occurrences that decide it are run
-// again traced, for their readings.
+// PolicyRun (engine/match/policy_run.h): every atom of a condition run by
+// the VM in its fast mode (once per inputs: its truth is remembered for the
+// other conditions that test it), the truths combined over the condition's
+// post-order tree; then, only when the caller needs reasons or an undecided
+// truth needs paths, the occurrences that decide it (the table of
+// doc/language.md, "Explanations", as the matcher explains rules in
+// matcher_explain.cc) are found by a walk down from the root and run again
+// traced, each atom's trace also remembered.
 #include "engine/match/policy_run.h"
 
 #include <algorithm>
@@ -13,19 +15,21 @@
 namespace lantern {
 namespace {
 
-struct Outcome {
-  Truth truth = Truth::kFalse;
-  std::vector<int32_t> reasons;  // occurrences
-};
-
-void Append(std::vector<int32_t>* to, const std::vector<int32_t>& from) {
-  to->insert(to->end(), from.begin(), from.end());
-}
-
 Truth Negate(Truth t) {
   return t == Truth::kTrue    ? Truth::kFalse
          : t == Truth::kFalse ? Truth::kTrue
                               : t;
+}
+
+// `&&` (or `||`) of two truths: the decisive one (FALSE, or TRUE) if either
+// is; the other if both are; else ERROR if either is, else UNKNOWN.
+Truth Combine(bool is_and, Truth a, Truth b) {
+  const Truth decisive = is_and ? Truth::kFalse : Truth::kTrue;
+  const Truth other = is_and ? Truth::kTrue : Truth::kFalse;
+  if (a == decisive || b == decisive) return decisive;
+  if (a == other && b == other) return other;
+  return a == Truth::kError || b == Truth::kError ? Truth::kError
+                                                  : Truth::kUnknown;
 }
 
 // A known scalar as a literal; false for lists and messages.
@@ -63,87 +67,128 @@ PolicyRun::PolicyRun(const CompiledRuleSet& program, const FactRecord& facts,
                      absl::Time as_of)
     : program_(program),
       policy_(program.policy),
-      frame_(policy_.layout.size()) {
+      frame_(policy_.layout.size()),
+      truth_(policy_.code.atom_count(), kNotRun),
+      trace_(policy_.code.atom_count(), -1) {
   DecodeFrame(policy_.layout, *program_.schema, facts, as_of, &strings_,
               frame_.data());
 }
 
-ConditionResult PolicyRun::Evaluate(const PolicyCondition& condition,
-                                    const PolicyInputs& inputs, bool readings) {
-  // Truths first, untraced (the VM's fast mode gives the same truth); only
-  // the occurrences that decide the condition are re-run traced below.
-  const size_t n = condition.occurrences.size();
-  std::vector<Truth> truths(n);
-  for (size_t i = 0; i < n; ++i) {
-    truths[i] =
-        RunAtom(policy_.code, condition.occurrences[i].atom, *program_.schema,
-                frame_.data(), &scratch_, /*trace=*/nullptr, &inputs);
+void PolicyRun::SetInputs(const PolicyInputs& inputs) {
+  inputs_ = &inputs;
+  std::fill(truth_.begin(), truth_.end(), kNotRun);
+  std::fill(trace_.begin(), trace_.end(), -1);
+  traces_used_ = 0;
+}
+
+void PolicyRun::LevelsChanged() {
+  const std::vector<bool>& reads = policy_.atom_reads_levels;
+  for (size_t a = 0; a < truth_.size(); ++a) {
+    if (a < reads.size() && !reads[a]) continue;
+    truth_[a] = kNotRun;
+    trace_[a] = -1;
   }
-  std::vector<Outcome> out(condition.nodes.size());
-  for (size_t i = 0; i < condition.nodes.size(); ++i) {
-    const LogicNode& node = condition.nodes[i];
-    Outcome& o = out[i];
+}
+
+Truth PolicyRun::AtomTruth(int32_t atom) {
+  int8_t& memo = truth_[atom];
+  if (memo == kNotRun) {
+    memo = static_cast<int8_t>(RunAtom(policy_.code, atom, *program_.schema,
+                                       frame_.data(), &scratch_,
+                                       /*trace=*/nullptr, inputs_));
+  }
+  return static_cast<Truth>(memo);
+}
+
+const AtomTrace& PolicyRun::AtomTraced(int32_t atom) {
+  if (trace_[atom] < 0) {
+    if (traces_used_ == traces_.size()) traces_.emplace_back();
+    AtomTrace& trace = traces_[traces_used_];
+    trace.readings.clear();
+    trace.unknown_paths.clear();
+    trace.error.clear();
+    RunAtom(policy_.code, atom, *program_.schema, frame_.data(), &scratch_,
+            &trace, inputs_);
+    trace_[atom] = static_cast<int32_t>(traces_used_++);
+  }
+  return traces_[trace_[atom]];
+}
+
+// The occurrences that decide the root (node truths in `node_truth_`):
+// down from the root, through a `!` to its operand, through `&&` / `||` to
+// the operands that are decisive if any is, both if both are the other
+// value, else those that are not the other value. Sorted by source offset.
+void PolicyRun::CollectReasons(const PolicyCondition& condition) {
+  const std::vector<LogicNode>& nodes = condition.nodes;
+  reasons_.clear();
+  stack_.clear();
+  stack_.push_back(static_cast<int32_t>(nodes.size()) - 1);
+  while (!stack_.empty()) {
+    const LogicNode& node = nodes[stack_.back()];
+    stack_.pop_back();
     if (node.kind == LogicNode::kAtom) {
-      o.truth = truths[node.a];
-      o.reasons = {node.a};
+      reasons_.push_back(node.a);
       continue;
     }
-    const Outcome& a = out[node.a];
     if (node.kind == LogicNode::kNot) {
-      o.truth = Negate(a.truth);
-      o.reasons = a.reasons;
+      stack_.push_back(node.a);
       continue;
     }
-    const Outcome& b = out[node.b];
+    const Truth a = node_truth_[node.a], b = node_truth_[node.b];
     const bool is_and = node.kind == LogicNode::kAnd;
     const Truth decisive = is_and ? Truth::kFalse : Truth::kTrue;
     const Truth other = is_and ? Truth::kTrue : Truth::kFalse;
-    if (a.truth == decisive || b.truth == decisive) {
-      o.truth = decisive;
-      if (a.truth == decisive) Append(&o.reasons, a.reasons);
-      if (b.truth == decisive) Append(&o.reasons, b.reasons);
-    } else if (a.truth == other && b.truth == other) {
-      o.truth = other;
-      Append(&o.reasons, a.reasons);
-      Append(&o.reasons, b.reasons);
-    } else {
-      const bool error = a.truth == Truth::kError || b.truth == Truth::kError;
-      o.truth = error ? Truth::kError : Truth::kUnknown;
-      if (a.truth != other) Append(&o.reasons, a.reasons);
-      if (b.truth != other) Append(&o.reasons, b.reasons);
+    const bool any_decisive = a == decisive || b == decisive;
+    const bool both_other = a == other && b == other;
+    if (any_decisive ? a == decisive : (both_other || a != other)) {
+      stack_.push_back(node.a);
+    }
+    if (any_decisive ? b == decisive : (both_other || b != other)) {
+      stack_.push_back(node.b);
     }
   }
-  const Outcome& root = out.back();
-  ConditionResult result;
-  result.truth = root.truth;
-  const bool undecided =
-      root.truth == Truth::kUnknown || root.truth == Truth::kError;
-  if (!readings && !undecided) return result;
   const Occurrence* occ = condition.occurrences.data();
-  std::vector<int32_t> reasons = root.reasons;
-  std::sort(reasons.begin(), reasons.end(), [occ](int32_t a, int32_t b) {
+  std::sort(reasons_.begin(), reasons_.end(), [occ](int32_t a, int32_t b) {
     return occ[a].offset != occ[b].offset ? occ[a].offset < occ[b].offset
                                           : a < b;
   });
-  reasons.erase(std::unique(reasons.begin(), reasons.end()), reasons.end());
-  for (int32_t i : reasons) {
-    AtomTrace trace;
-    RunAtom(policy_.code, occ[i].atom, *program_.schema, frame_.data(),
-            &scratch_, &trace, &inputs);
+  reasons_.erase(std::unique(reasons_.begin(), reasons_.end()), reasons_.end());
+}
+
+ConditionResult PolicyRun::Evaluate(const PolicyCondition& condition,
+                                    bool readings) {
+  const Occurrence* occ = condition.occurrences.data();
+  const std::vector<LogicNode>& nodes = condition.nodes;
+  node_truth_.resize(nodes.size());
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    const LogicNode& node = nodes[i];
+    node_truth_[i] = node.kind == LogicNode::kAtom ? AtomTruth(occ[node.a].atom)
+                     : node.kind == LogicNode::kNot
+                         ? Negate(node_truth_[node.a])
+                         : Combine(node.kind == LogicNode::kAnd,
+                                   node_truth_[node.a], node_truth_[node.b]);
+  }
+  ConditionResult result;
+  result.truth = node_truth_.back();
+  const bool undecided =
+      result.truth == Truth::kUnknown || result.truth == Truth::kError;
+  if (!readings && !undecided) return result;
+  CollectReasons(condition);
+  for (int32_t i : reasons_) {
+    const AtomTrace& trace = AtomTraced(occ[i].atom);
     if (readings) {
-      AtomEvidence evidence;
+      AtomEvidence& evidence = result.reasons.emplace_back();
       evidence.condition = policy_.texts[occ[i].text];
       evidence.offset = occ[i].offset;
-      evidence.truth = truths[i];
-      evidence.readings = std::move(trace.readings);
-      result.reasons.push_back(std::move(evidence));
+      evidence.truth = AtomTruth(occ[i].atom);
+      evidence.readings = trace.readings;
     }
-    if (root.truth == Truth::kUnknown) {
+    if (result.truth == Truth::kUnknown) {
       result.unknown_paths.insert(result.unknown_paths.end(),
                                   trace.unknown_paths.begin(),
                                   trace.unknown_paths.end());
     }
-    if (root.truth == Truth::kError && result.error.empty()) {
+    if (result.truth == Truth::kError && result.error.empty()) {
       result.error = trace.error;
     }
   }
@@ -154,12 +199,24 @@ ConditionResult PolicyRun::Evaluate(const PolicyCondition& condition,
   return result;
 }
 
-ValueResult PolicyRun::EvaluateValue(int32_t atom, const PolicyInputs& inputs) {
-  AtomTrace trace;
-  const FrameValue value =
-      RunAtomValue(policy_.code, atom, *program_.schema, frame_.data(),
-                   &scratch_, &trace, &inputs);
+ValueResult PolicyRun::EvaluateValue(int32_t atom) {
   ValueResult result;
+  // Untraced first: a known value needs no trace; an unknown or failed one
+  // is run again traced for its paths or message.
+  FrameValue value = RunAtomValue(policy_.code, atom, *program_.schema,
+                                  frame_.data(), &scratch_, nullptr, inputs_);
+  if (value.kind != VKind::kError && value.known()) {
+    if (ToLiteral(value, &result.value)) {
+      result.truth = Truth::kTrue;
+    } else {
+      result.truth = Truth::kError;
+      result.error = "the expression's value is not a scalar";
+    }
+    return result;
+  }
+  AtomTrace trace;
+  value = RunAtomValue(policy_.code, atom, *program_.schema, frame_.data(),
+                       &scratch_, &trace, inputs_);
   if (value.kind == VKind::kError) {
     result.truth = Truth::kError;
     result.error = std::string(value.error);

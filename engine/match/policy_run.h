@@ -35,25 +35,54 @@ class PolicyRun {
   PolicyRun(const CompiledRuleSet& program, const FactRecord& facts,
             absl::Time as_of);
 
-  // REQUIRES: `condition` is one of the program's policy conditions, with
-  // nodes (a present condition). Without `readings` the result has no
-  // reasons (the deciding atoms are not re-run traced unless an UNKNOWN or
-  // ERROR truth needs their paths or error); truth, unknown paths and error
-  // are the same either way.
+  // The inputs every later call reads; forgets every atom result
+  // remembered. REQUIRES: `inputs` outlives the calls that read it, and
+  // changes only as LevelsChanged() declares.
+  void SetInputs(const PolicyInputs& inputs);
+  const PolicyInputs* inputs() const { return inputs_; }
+
+  // Call after raising concern levels in the inputs set (the concern
+  // floors): forgets what the atoms that read concern_level() gave.
+  void LevelsChanged();
+
+  // REQUIRES: SetInputs was called; `condition` is one of the program's
+  // policy conditions, with nodes (a present condition). Each atom runs at
+  // most once untraced and once traced per inputs (conditions sharing an
+  // atom share its results). Without `readings` the result has no reasons
+  // and the deciding atoms are traced only when an UNKNOWN or ERROR truth
+  // needs their paths or error; truth, unknown paths and error are the
+  // same either way.
   ConditionResult Evaluate(const PolicyCondition& condition,
-                           const PolicyInputs& inputs, bool readings = true);
+                           bool readings = true);
 
   // The value of due-time atom `atom` (CompiledPolicy::due). kTrue with the
   // value when known; kUnknown with the unset paths it read (sorted);
-  // kError with the message.
-  ValueResult EvaluateValue(int32_t atom, const PolicyInputs& inputs);
+  // kError with the message. REQUIRES: SetInputs was called.
+  ValueResult EvaluateValue(int32_t atom);
 
  private:
+  Truth AtomTruth(int32_t atom);
+  const AtomTrace& AtomTraced(int32_t atom);
+  void CollectReasons(const PolicyCondition& condition);
+
   const CompiledRuleSet& program_;
   const CompiledPolicy& policy_;
   ScratchStrings strings_;
   std::vector<FrameValue> frame_;
   AtomScratch scratch_;
+  const PolicyInputs* inputs_ = nullptr;
+  // Per atom of the policy's code: its truth as a Truth, or kNotRun; the
+  // index of its trace in `traces_`, or -1.
+  static constexpr int8_t kNotRun = -1;
+  std::vector<int8_t> truth_;
+  std::vector<int32_t> trace_;
+  std::vector<AtomTrace> traces_;
+  size_t traces_used_ = 0;
+  // Per condition, reused: node truths (post-order), the walk's stack, the
+  // deciding occurrences.
+  std::vector<Truth> node_truth_;
+  std::vector<int32_t> stack_;
+  std::vector<int32_t> reasons_;
 };
 
 }  // namespace lantern

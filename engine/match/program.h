@@ -52,6 +52,7 @@
 #include "engine/match/atom_vm.h"
 #include "engine/match/fact_frame.h"
 #include "engine/match/phrase_index.h"
+#include "engine/match/policy_tables.h"
 #include "engine/ruleset/ruleset.h"
 
 namespace lantern {
@@ -189,6 +190,10 @@ struct CompiledPolicy {
   // invariant has none) and the conclusion.
   std::vector<PolicyCondition> invariant_when;
   std::vector<PolicyCondition> invariant_holds;
+  // Per atom of `code`: it calls concern_level(), whose bounds the concern
+  // floors raise (its result before the floors may differ after them).
+  std::vector<bool> atom_reads_levels;
+  PolicyTables tables;  // the policy's names as indices, for Decide
 
   size_t MemoryBytes() const;
 };

@@ -812,7 +812,7 @@ V Atom::Has(const Expr& e) {
   return Bool(set);
 }
 
-bool PatternMatches(const std::string& id, const std::string& pattern) {
+bool PatternMatches(absl::string_view id, absl::string_view pattern) {
   if (absl::EndsWith(pattern, ".*")) {
     return absl::StartsWith(id, pattern.substr(0, pattern.size() - 1));
   }

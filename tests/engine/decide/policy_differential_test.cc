@@ -6,6 +6,10 @@
 // The ruleset's invariants on the answer likewise: CheckInvariants (compiled)
 // against CheckInvariantsWithReference, outcome for outcome.
 //
+// Decide is also run without policy evidence (AssessDetail, as for the
+// DECISION view) and must give the same answer less the prompts' and
+// findings' conditions.
+//
 // Inputs: the shipped ruleset (rules/) over its example episodes, the case
 // library (tests/cases/) and generated episodes (EpisodeGenerator); and
 // random rulesets with random policies (as decide_oracle_test), to which
@@ -162,6 +166,7 @@ class CrossCheck : public PolicyEvaluator {
         run_(program, facts, as_of),
         facts_(facts) {}
 
+  void ConcernLevelsRaised() override { run_.LevelsChanged(); }
   ConditionResult Floor(size_t i, const PolicyInputs& in) override {
     return Both(policy_.concern_floors[i].when, compiled_.concern_floors[i],
                 in);
@@ -184,7 +189,8 @@ class CrossCheck : public PolicyEvaluator {
                        const PolicyInputs& in) {
     ConditionResult want =
         oracle_.EvaluateCondition(*c.expr, c.source, facts_, &in);
-    const ConditionResult got = run_.Evaluate(code, in);
+    if (run_.inputs() != &in) run_.SetInputs(in);
+    const ConditionResult got = run_.Evaluate(code);
     const std::string w = ResultText(want), g = ResultText(got);
     if (difference_.empty() && w != g) {
       difference_ =
@@ -219,6 +225,22 @@ std::string CompareOne(const CompiledRuleSet& program, const FactRecord& facts,
     }
   }
   if (want.ok()) tally->Count(match, *want);
+  if (diff.empty() && want.ok()) {
+    // As the DECISION view decides (no policy evidence: conditions traced
+    // only for undecided truths): the same answer without the prompts' and
+    // findings' conditions.
+    Assessment bare = *want;
+    for (PromptOutcome& p : bare.prompts) {
+      p.conditions.clear();
+      for (FindingOutcome& f : p.findings) f.conditions.clear();
+    }
+    AssessDetail detail;
+    detail.policy_evidence = false;
+    diff = FirstDifference(
+        AssessmentText(bare),
+        AssessmentText(Decide(program, facts, match, as_of, nullptr, detail)));
+    if (!diff.empty()) diff = "without policy evidence: " + diff;
+  }
   if (diff.empty() && want.ok() && got.ok()) {
     const std::vector<InvariantOutcome> oracle =
         CheckInvariantsWithReference(*program.ruleset, facts, *want);
