@@ -11,6 +11,8 @@
 //
 //   build/bench/assess_benchmark [Google Benchmark flags]
 //   (from the repository root, or with LANTERN_RULES=DIR)
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -20,6 +22,8 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "benchmark/benchmark.h"
 #include "engine/decide/assess.h"
@@ -28,9 +32,12 @@
 #include "google/protobuf/util/json_util.h"
 #include "server/app/assessment_proto.h"
 #include "server/app/assessment_view.h"
+#include "server/app/decision_codec.h"
+#include "server/app/decision_recorder.h"
 #include "server/app/facts_validation.h"
 #include "server/app/request_assessor.h"
 #include "server/app/ruleset_registry.h"
+#include "server/ledger/ledger.h"
 
 namespace lantern {
 namespace {
@@ -231,6 +238,77 @@ BENCHMARK(BM_MatchAndDecide)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Assess)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_AssessAndSerialize)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_AssessView)
+    ->Arg(v1::DECISION)
+    ->Arg(v1::EXPLAINED)
+    ->Arg(v1::FULL)
+    ->Unit(benchmark::kMicrosecond);
+
+// BM_AssessView with the audit ledger on, as a server with --ledger does
+// per Assess: RequestAssessor::Assess in the view, DecisionRecorder::Record
+// (a compact record of the answer as sent, appended to a SQLite ledger in a
+// temporary directory, with a client_request_id), waiting for it to be
+// durable, then the answer serialized. CPU time is this thread's only: the
+// ledger's committer and notifier threads do the writing. For instructions
+// per call, profile with --toggle-collect on this function, the committer
+// (Ledger::CommitBatch) and the notifier's callback (DecisionRecorder).
+void BM_AssessViewRecorded(benchmark::State& state) {
+  Setup& s = TheSetup();
+  const auto view = static_cast<v1::View>(state.range(0));
+  state.SetLabel(v1::View_Name(view));
+  std::vector<v1::AssessRequest> requests = s.requests;
+  for (v1::AssessRequest& r : requests) r.set_view(view);
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() /
+      absl::StrCat("assess_benchmark-", getpid(), "-", state.range(0));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  ledger::LedgerOptions options;
+  options.path = (dir / "ledger.db").string();
+  absl::StatusOr<std::unique_ptr<ledger::Ledger>> ledger =
+      ledger::Ledger::Open(options);
+  if (!ledger.ok()) Die(std::string(ledger.status().message()));
+  DecisionCodec codec(
+      [&s](const std::string& digest)
+          -> absl::StatusOr<std::shared_ptr<const RuleSetVersion>> {
+        std::shared_ptr<const RuleSetVersion> v = s.registry.Find(digest);
+        if (v == nullptr) return absl::NotFoundError(digest);
+        return v;
+      });
+  DecisionRecorder recorder(ledger->get(), nullptr, nullptr, &codec);
+  RequestAssessor assessor(&s.registry, RequestLimits(), "bench");
+  assessor.set_answer_views(true);  // as every server
+  size_t i = 0;
+  size_t bytes = 0;
+  std::string wire;
+  for (auto _ : state) {
+    v1::AssessRequest& request = requests[i % requests.size()];
+    request.set_client_request_id(absl::StrCat("bench-", i++));
+    v1::Assessment answer;
+    absl::Status st =
+        assessor.Assess(request, absl::FromUnixSeconds(kAsOf), &answer);
+    if (st.ok()) {
+      absl::Notification done;
+      recorder.Record(request, &answer, [&](absl::Status recorded) {
+        st = recorded;
+        done.Notify();
+      });
+      done.WaitForNotification();
+    }
+    if (!st.ok()) {
+      state.SkipWithError(std::string(st.message()).c_str());
+      break;
+    }
+    answer.SerializeToString(&wire);
+    bytes += wire.size();
+  }
+  Report(state);
+  state.counters["answer_bytes"] = benchmark::Counter(
+      static_cast<double>(bytes) / std::max<int64_t>(1, state.iterations()));
+  ledger->reset();
+  std::filesystem::remove_all(dir);
+}
+
+BENCHMARK(BM_AssessViewRecorded)
     ->Arg(v1::DECISION)
     ->Arg(v1::EXPLAINED)
     ->Arg(v1::FULL)

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <limits>
 #include <optional>
 #include <string>
 #include <utility>
@@ -14,6 +13,7 @@
 #include "engine/version.h"
 #include "google/protobuf/util/time_util.h"
 #include "server/app/assessment_proto.h"
+#include "server/app/assessment_view.h"
 #include "server/app/decision_diff.h"
 #include "server/app/request_assessor.h"
 #include "server/ledger/record_codec.h"
@@ -27,15 +27,6 @@ using google::protobuf::util::TimeUtil;
 constexpr int kBacktestPage = 200;
 constexpr int kBacktestExamples = 3;        // per output, in the summary
 constexpr int kBacktestFailedExamples = 5;  // failed decision ids
-
-// Recorded facts passed the server's limits when they were assessed; a
-// replay must not refuse them under tighter limits set since.
-const RequestLimits& NoLimits() {
-  static const RequestLimits limits{std::numeric_limits<int>::max(),
-                                    std::numeric_limits<int64_t>::max(),
-                                    std::numeric_limits<int64_t>::max()};
-  return limits;
-}
 
 absl::Time TimeOf(const Timestamp& t) {
   return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
@@ -80,26 +71,6 @@ void Count(const v1::ChangeSummary& s, v1::BacktestSummary* totals) {
 }
 
 }  // namespace
-
-absl::StatusOr<v1::Assessment> Auditor::Reevaluate(
-    const v1::DecisionRecord& record, const v1::Assessment& full,
-    const RuleSetVersion& version) {
-  v1::AssessRequest request;
-  *request.mutable_facts() = record.facts();
-  // What Assess derived from the episode index, as it recorded it.
-  if (full.has_derived()) {
-    *request.mutable_facts()->mutable_derived() = full.derived();
-  }
-  const absl::Time as_of =
-      TimeOf(record.has_as_of() ? record.as_of() : full.as_of());
-  const DecisionStamp stamp{record.decision_id(), version.digest,
-                            TimeOf(record.received_at())};
-  v1::Assessment answer;
-  absl::Status status =
-      EvaluateFacts(version, request, NoLimits(), as_of, stamp, &answer);
-  if (!status.ok()) return status;
-  return answer;
-}
 
 absl::StatusOr<ledger::StoredDecision> Auditor::Lookup(
     const std::string& decision_id) {
@@ -305,14 +276,37 @@ absl::StatusOr<v1::ReplayResponse> Auditor::Replay(
   absl::StatusOr<std::shared_ptr<const RuleSetVersion>> version =
       rulesets_.Find(record.ruleset_digest());
   if (!version.ok()) return version.status();
+  v1::ReplayResponse response;
+  response.set_recorded_engine_version(record.engine_version());
+  response.set_engine_version(kEngineVersion);
+  if (KeepsOnlySent(record)) {
+    // The record keeps what was sent: FULL worked out again, cut to the
+    // recorded view, must be those bytes.
+    absl::StatusOr<v1::Assessment> sent = codec_.Sent(record);
+    if (!sent.ok()) return sent.status();
+    absl::StatusOr<v1::Assessment> replayed =
+        Reevaluate(record, *sent, **version);
+    if (!replayed.ok()) return replayed.status();
+    v1::Assessment cut = *replayed;
+    CutToView(record.view(), &cut, record.engine_version());
+    if (ledger::EncodeCanonical(cut) == ledger::EncodeCanonical(*sent)) {
+      *response.mutable_recorded() = *std::move(replayed);
+      response.set_outcome(v1::ReplayResponse::IDENTICAL);
+      return response;
+    }
+    response.set_outcome(v1::ReplayResponse::DIFFERENT);
+    for (v1::FieldDifference& d : DiffAssessments(*sent, cut)) {
+      *response.add_differences() = std::move(d);
+    }
+    *response.mutable_recorded() = *std::move(sent);
+    *response.mutable_replayed() = std::move(cut);
+    return response;
+  }
   absl::StatusOr<v1::Assessment> full = codec_.Full(record);
   if (!full.ok()) return full.status();
   absl::StatusOr<v1::Assessment> replayed =
       Reevaluate(record, *full, **version);
   if (!replayed.ok()) return replayed.status();
-  v1::ReplayResponse response;
-  response.set_recorded_engine_version(record.engine_version());
-  response.set_engine_version(kEngineVersion);
   if (ledger::EncodeCanonical(*replayed) == ledger::EncodeCanonical(*full)) {
     *response.mutable_recorded() = *std::move(full);
     response.set_outcome(v1::ReplayResponse::IDENTICAL);

@@ -3,17 +3,22 @@
 //
 // Replay, WhatIf and Backtest evaluate through EvaluateFacts
 // (request_assessor.h), the code path of Assess itself, with the recorded
-// facts and as_of, stamped with the recorded decision id and time received:
-// an unchanged engine and ruleset give the recorded bytes again. The
-// recorded ruleset comes from the registry by digest, else from the
-// ledger's copy of its files (audit_rulesets.h).
+// facts and as_of, stamped with the recorded decision id and time received
+// (Reevaluate, decision_codec.h): an unchanged engine and ruleset give the
+// recorded bytes again. The recorded ruleset comes from the registry by
+// digest, else from the ledger's copy of its files (audit_rulesets.h).
 //
-// Records keep the FULL answer and the view it was sent in
-// (decision_codec.h): GetDecision and ListDecisions give each record with
-// `assessment` the answer as sent; Replay rebuilds the recorded FULL
-// answer (from a compact record and the ruleset it names) and compares
-// the replayed FULL answer with it; WhatIf and Backtest compare with the
-// recorded FULL answer.
+// A record keeps the answer exactly as sent and the view it was sent in
+// (format 3, decision_codec.h; older records keep the FULL answer):
+// GetDecision and ListDecisions give each record with `assessment` the
+// answer as sent. Replay of such a record works the FULL answer out
+// again, cuts it to the recorded view and compares the bytes with the
+// answer sent: IDENTICAL gives the FULL answer worked out as `recorded`;
+// DIFFERENT gives the answer sent as `recorded` and the replayed answer
+// cut to the same view as `replayed`, with their differences. Replay of an
+// older record compares the replayed FULL answer with the recorded FULL
+// answer, as before. WhatIf and Backtest compare with the recorded FULL
+// answer (worked out again under the recorded ruleset for format 3).
 //
 // Errors (absl codes; status_map.h carries them to gRPC): INVALID_ARGUMENT
 // for a malformed request or a candidate that does not load (with its
@@ -130,12 +135,6 @@ class Auditor {
  private:
   // The stored decision; INVALID_ARGUMENT for an empty id, NOT_FOUND.
   absl::StatusOr<ledger::StoredDecision> Lookup(const std::string& decision_id);
-  // `record` (whose FULL answer is `full`) evaluated under `version` with
-  // its recorded inputs and stamp (the digest is `version`'s).
-  absl::StatusOr<v1::Assessment> Reevaluate(const v1::DecisionRecord& record,
-                                            const v1::Assessment& full,
-                                            const RuleSetVersion& version);
-
   // One decision of a Backtest: counted in `totals` and `outputs`, emitted
   // when it changes. False when `emit` refused.
   bool ReplayOne(const RuleSetVersion& candidate,

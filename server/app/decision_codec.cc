@@ -4,6 +4,8 @@
 #include "server/app/decision_codec.h"
 
 #include <algorithm>
+#include <cstdint>
+#include <limits>
 #include <set>
 #include <utility>
 
@@ -11,7 +13,9 @@
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
 #include "openssl/sha.h"
+#include "server/app/assessment_proto.h"
 #include "server/app/assessment_view.h"
+#include "server/app/request_assessor.h"
 #include "server/ledger/record_codec.h"
 
 namespace lantern {
@@ -91,9 +95,19 @@ bool ForEachString(Message* m, F& f) {
   return true;
 }
 
+absl::Time TimeOf(const google::protobuf::Timestamp& t) {
+  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
+}
+
 absl::Status DataLoss(absl::string_view why) {
   return absl::DataLossError(
       absl::StrCat("the compact assessment cannot be read: ", why));
+}
+
+absl::Status UnknownFormat(const v1::DecisionRecord& record) {
+  return absl::DataLossError(absl::StrCat("decision ", record.decision_id(),
+                                          ": record format ", record.format(),
+                                          " is not one this build reads"));
 }
 
 }  // namespace
@@ -179,9 +193,10 @@ int RecordStrings::Find(absl::string_view s) const {
   return it == index_.end() ? -1 : it->second;
 }
 
-void CompactAssessment(const v1::Assessment& full, const RecordStrings& strings,
+void CompactAssessment(const v1::Assessment& answer,
+                       const RecordStrings& strings,
                        v1::DecisionRecord* record) {
-  v1::Assessment compact = full;
+  v1::Assessment compact = answer;
   auto to_reference = [&strings](const std::string& value, std::string* out) {
     const int i = strings.Find(value);
     if (i >= 0) {
@@ -239,6 +254,30 @@ absl::StatusOr<v1::Assessment> ExpandAssessment(
   return full;
 }
 
+absl::StatusOr<v1::Assessment> Reevaluate(const v1::DecisionRecord& record,
+                                          const v1::Assessment& recorded,
+                                          const RuleSetVersion& version,
+                                          v1::View view) {
+  static const RequestLimits kNoLimits{std::numeric_limits<int>::max(),
+                                       std::numeric_limits<int64_t>::max(),
+                                       std::numeric_limits<int64_t>::max()};
+  v1::AssessRequest request;
+  *request.mutable_facts() = record.facts();
+  // What Assess derived from the episode index, as it recorded it.
+  if (recorded.has_derived()) {
+    *request.mutable_facts()->mutable_derived() = recorded.derived();
+  }
+  const absl::Time as_of =
+      TimeOf(record.has_as_of() ? record.as_of() : recorded.as_of());
+  const DecisionStamp stamp{record.decision_id(), version.digest,
+                            TimeOf(record.received_at())};
+  v1::Assessment answer;
+  absl::Status status =
+      EvaluateFacts(version, request, kNoLimits, as_of, stamp, &answer, view);
+  if (!status.ok()) return status;
+  return answer;
+}
+
 absl::StatusOr<std::shared_ptr<const RecordStrings>> DecisionCodec::StringsFor(
     const std::string& digest) {
   {
@@ -253,6 +292,16 @@ absl::StatusOr<std::shared_ptr<const RecordStrings>> DecisionCodec::StringsFor(
   return strings_.emplace(digest, std::move(strings)).first->second;
 }
 
+absl::Status DecisionCodec::CompactSent(const v1::Assessment& sent,
+                                        v1::DecisionRecord* record) {
+  absl::StatusOr<std::shared_ptr<const RecordStrings>> strings =
+      StringsFor(record->ruleset_digest());
+  if (!strings.ok()) return strings.status();
+  CompactAssessment(sent, **strings, record);
+  record->set_format(kRecordFormatSentCompact);
+  return absl::OkStatus();
+}
+
 absl::Status DecisionCodec::Compact(const v1::Assessment& full,
                                     v1::DecisionRecord* record) {
   absl::StatusOr<std::shared_ptr<const RecordStrings>> strings =
@@ -263,36 +312,68 @@ absl::Status DecisionCodec::Compact(const v1::Assessment& full,
   return absl::OkStatus();
 }
 
-absl::StatusOr<v1::Assessment> DecisionCodec::Full(
+absl::StatusOr<v1::Assessment> DecisionCodec::Expand(
     const v1::DecisionRecord& record) {
-  if (record.format() != kRecordFormatCompact) return record.assessment();
   absl::StatusOr<std::shared_ptr<const RecordStrings>> strings =
       StringsFor(record.ruleset_digest());
   if (!strings.ok()) return strings.status();
   return ExpandAssessment(record, **strings);
 }
 
-absl::Status DecisionCodec::FillSent(v1::DecisionRecord* record) {
-  switch (record->format()) {
+absl::StatusOr<v1::Assessment> DecisionCodec::Full(
+    const v1::DecisionRecord& record) {
+  switch (record.format()) {
     case kRecordFormatSent:
-      return absl::OkStatus();
     case kRecordFormatInline:
-      CutToView(record->view(), record->mutable_assessment(),
-                record->engine_version());
-      return absl::OkStatus();
-    case kRecordFormatCompact: {
-      absl::StatusOr<v1::Assessment> full = Full(*record);
-      if (!full.ok()) return full.status();
-      *record->mutable_assessment() = *std::move(full);
-      CutToView(record->view(), record->mutable_assessment(),
-                record->engine_version());
-      return absl::OkStatus();
+      return record.assessment();
+    case kRecordFormatCompact:
+      return Expand(record);  // format 2 compacts the FULL answer
+    case kRecordFormatSentCompact:
+    case kRecordFormatSentInline: {
+      absl::StatusOr<v1::Assessment> sent = Sent(record);
+      if (!sent.ok()) return sent.status();
+      absl::StatusOr<std::shared_ptr<const RuleSetVersion>> version =
+          find_(record.ruleset_digest());
+      if (!version.ok()) return version.status();
+      return Reevaluate(record, *sent, **version);
     }
     default:
-      return absl::DataLossError(
-          absl::StrCat("decision ", record->decision_id(), ": record format ",
-                       record->format(), " is not one this build reads"));
+      return UnknownFormat(record);
   }
+}
+
+absl::StatusOr<v1::Assessment> DecisionCodec::Sent(
+    const v1::DecisionRecord& record) {
+  switch (record.format()) {
+    case kRecordFormatSent:
+    case kRecordFormatSentInline:
+      return record.assessment();
+    case kRecordFormatInline: {
+      v1::Assessment sent = record.assessment();
+      CutToView(record.view(), &sent, record.engine_version());
+      return sent;
+    }
+    case kRecordFormatCompact: {
+      absl::StatusOr<v1::Assessment> full = Expand(record);
+      if (full.ok()) CutToView(record.view(), &*full, record.engine_version());
+      return full;
+    }
+    case kRecordFormatSentCompact:
+      return Expand(record);
+    default:
+      return UnknownFormat(record);
+  }
+}
+
+absl::Status DecisionCodec::FillSent(v1::DecisionRecord* record) {
+  if (record->format() == kRecordFormatSent ||
+      record->format() == kRecordFormatSentInline) {
+    return absl::OkStatus();
+  }
+  absl::StatusOr<v1::Assessment> sent = Sent(*record);
+  if (!sent.ok()) return sent.status();
+  *record->mutable_assessment() = *std::move(sent);
+  return absl::OkStatus();
 }
 
 }  // namespace lantern

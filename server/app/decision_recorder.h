@@ -3,19 +3,20 @@
 //
 // The record is the request's facts, client_request_id and view, the
 // answer's decision id, as_of, ruleset digest and evaluated_at
-// (= received_at), the engine version (engine/version.h) and the whole
-// (FULL) answer: compact, by reference to the ruleset's strings, when the
-// recorder has a codec (record format 2, decision_codec.h), else inline
-// (format 1). Once recorded, the answer is cut to the request's view
-// (assessment_view.h), which is what the caller sends. The append is
-// asynchronous (ledger group commit): the callback comes once the record
-// is durable, on the ledger's committer thread, and the caller sends the
-// answer from there.
+// (= received_at), the engine version (engine/version.h) and exactly the
+// answer sent, in the request's view: compact, by reference to the
+// ruleset's strings, when the recorder has a codec (record format 3,
+// decision_codec.h), else inline (format 4). The FULL answer is not
+// recorded: it is worked out again on read (DecisionCodec::Full). The
+// append is asynchronous (ledger group commit): the callback comes once
+// the record is durable, on the ledger's committer thread, and the caller
+// sends the answer from there.
 //
 // Idempotency: a request whose client_request_id is already in the ledger
-// gets the stored answer (same decision id), in the view it asks for (a
-// record made before views: the answer as it was sent), and no new
-// record — provided
+// gets the stored answer (same decision id) and no new record: in the
+// recorded view, the answer as sent, byte for byte; in another view, the
+// FULL answer (held by an older record, or worked out again) cut to it; a
+// record made before views: the answer as it was sent — provided
 // it is the same request: the same facts and, when it gives them, the same
 // as_of and a ruleset_version naming the recorded ruleset (its digest or
 // manifest version). A different request under a used id is refused with
@@ -53,8 +54,9 @@ class DecisionRecorder {
 
   // `ledger` null: recording is off (for benchmarks only) and Record
   // answers at once. `index` and `codec` may be null (no codec: records
-  // keep the answer inline, format 1, and a retry of a format-2 record is
-  // INTERNAL). REQUIRES: a ledger, an index and a codec outlive this.
+  // keep the answer sent inline, format 4, and a retry that needs a
+  // compact record read or the FULL answer worked out is INTERNAL).
+  // REQUIRES: a ledger, an index and a codec outlive this.
   explicit DecisionRecorder(ledger::Ledger* ledger,
                             LedgerDown on_ledger_down = nullptr,
                             EpisodeIndex* index = nullptr,
@@ -66,7 +68,7 @@ class DecisionRecorder {
 
   bool recording() const { return ledger_ != nullptr; }
 
-  // Called with each new decision (the FULL answer and the request it
+  // Called with each new decision (the answer as sent and the request it
   // answers) once it is on record (with recording off: once made), before
   // `done`; not for a retry answered from the ledger. On the ledger's
   // notifier thread; keep it short. REQUIRES: before the first Record.
@@ -78,10 +80,11 @@ class DecisionRecorder {
 
   using Done = std::function<void(absl::Status)>;
 
-  // Appends the decision `*answer` (FULL) just made for `request`, then
-  // calls `done` with:
-  //   OK                `*answer` is on record, cut to request.view() (on a
-  //                     retry: replaced by the stored answer), send it;
+  // Cuts `*answer`, the decision just made for `request` (FULL, or already
+  // in request.view(): cutting a cut answer changes nothing), to
+  // request.view(), appends it, then calls `done` with:
+  //   OK                `*answer` is on record as it is (on a retry:
+  //                     replaced by the stored answer), send it;
   //   ALREADY_EXISTS    the client_request_id was used for another request;
   //   UNAVAILABLE       it could not be made durable: do not send `*answer`;
   //   INTERNAL          a bug.

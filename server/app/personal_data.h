@@ -6,7 +6,7 @@
 //     narratives, associates, health, history, ...);
 //   - DecisionRecord.client_request_id (a caller's key, often a case
 //     reference);
-//   - DecisionRecord.compact_assessment (the FULL answer, compressed:
+//   - DecisionRecord.compact_assessment (the answer, compressed:
 //     its evidence quotes fact values; `assessment` beside it, filled in
 //     by the auditor, is what the auditor sees);
 //   - FactValue.value in evidence (the values the rules read; the paths

@@ -91,8 +91,9 @@ class RequestAssessor {
                       v1::Assessment* answer);
 
   // Whether Assess answers in the request's view, working out only what
-  // that view sends, rather than FULL (which a DecisionRecorder whose
-  // ledger keeps the FULL answer needs: it cuts the answer itself).
+  // that view sends (what a server does, with a ledger or without: the
+  // DecisionRecorder records the answer as sent), rather than FULL (for
+  // tests and tools that want the FULL answer whatever the view).
   // Default false. Not thread-safe: set before any Assess.
   void set_answer_views(bool views) { answer_views_ = views; }
 

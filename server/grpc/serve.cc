@@ -535,9 +535,9 @@ int RunServe(const ServeOptions& options, const FactTypes& types,
   StreamIdleWatch idle_streams(options.stream_idle_timeout);
   RequestAssessor assessor(&registry, options.limits, DecisionIdPrefix(),
                            index.get());
-  // A ledger keeps the FULL answer (the recorder cuts it to the view);
-  // without one only what the view sends is worked out.
-  assessor.set_answer_views(ledger == nullptr);
+  // Only what the request's view sends is worked out, ledger or not: the
+  // ledger keeps the answer as sent (decision_codec.h).
+  assessor.set_answer_views(true);
   // Decisions are recorded compact, by reference to their ruleset's
   // strings (decision_codec.h); a retry may name a version the registry no
   // longer holds, which the ledger's copy of its files then gives.

@@ -104,17 +104,19 @@ std::string ColumnMismatch(const StoredRecord& row,
   return "kind";
 }
 
-// A decision's answer in the form its `format` says (ledger.proto): 0 and
-// 1 inline, 2 compact (a whole zlib stream of an Assessment, whose ruleset
-// must be stored: its strings are referenced).
+// A decision's answer in the form its `format` says (ledger.proto): 0, 1
+// and 4 inline, 2 and 3 compact (a whole zlib stream of an Assessment,
+// whose ruleset must be stored: its strings are referenced).
 void CheckDecisionFormat(Context& c, const StoredRecord& row,
                          const v1::DecisionRecord& d) {
   VerifyReport& r = c.report;
   switch (d.format()) {
     case 0:
     case 1:
+    case 4:
       return;
-    case 2: {
+    case 2:
+    case 3: {
       absl::StatusOr<std::string> bytes = Inflate(d.compact_assessment());
       v1::Assessment answer;
       if (!bytes.ok() || !answer.ParseFromString(*bytes)) {

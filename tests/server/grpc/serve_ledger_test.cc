@@ -2,7 +2,8 @@
 // ledger (whole, verifiable) once the server stops; a retry by
 // client_request_id survives a restart; rulesets and their activations are
 // recorded and held again after their files changed or went away; a
-// restart on unchanged rules records no new activation.
+// restart on unchanged rules records no new activation; a DECISION call is
+// recorded as sent and Replay works its FULL answer out again.
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -81,9 +82,9 @@ TEST_F(ServeLedgerTest, EveryAnswerIsInTheLedgerWholeAndVerifiable) {
         ledger->GetDecision(answer.decision_id());
     ASSERT_TRUE(stored.ok()) << stored.status();
     const v1::DecisionRecord& r = stored->record;
-    // The FULL answer, compact (decision_codec_test checks that it expands
-    // to what was sent); the answer went out in the default view.
-    EXPECT_EQ(r.format(), 2u);
+    // The answer as sent, compact (decision_codec_test checks that it
+    // expands to what was sent); it went out in the default view.
+    EXPECT_EQ(r.format(), 3u);
     EXPECT_EQ(r.view(), v1::EXPLAINED);
     EXPECT_FALSE(r.has_assessment());
     EXPECT_FALSE(r.compact_assessment().empty());
@@ -101,6 +102,46 @@ TEST_F(ServeLedgerTest, EveryAnswerIsInTheLedgerWholeAndVerifiable) {
   EXPECT_TRUE(report->ok()) << report->problems.front();
   EXPECT_EQ(report->decisions, 4u);
   EXPECT_EQ(report->activations, 1u);
+}
+
+TEST_F(ServeLedgerTest, ADecisionCallIsRecordedAsSentAndReplaysToFull) {
+  StartServer();
+  v1::AssessRequest request = WithId(GiftsRequest(), "decision-1");
+  request.set_view(v1::DECISION);
+  v1::Assessment sent;
+  ASSERT_TRUE(assess_->Assess(Context().get(), request, &sent).ok());
+  v1::AssessRequest full_request = WithId(GiftsRequest(), "full-1");
+  full_request.set_view(v1::FULL);
+  v1::Assessment full;
+  ASSERT_TRUE(assess_->Assess(Context().get(), full_request, &full).ok());
+  // FULL sends what DECISION does not (evidence, cites).
+  ASSERT_GT(full.ByteSizeLong(), sent.ByteSizeLong());
+
+  std::unique_ptr<v1::Audit::Stub> audit = AuditStub(server_->address());
+  v1::GetDecisionRequest get;
+  get.set_purpose("test");
+  get.set_decision_id(sent.decision_id());
+  v1::GetDecisionResponse got;
+  ASSERT_TRUE(audit->GetDecision(Context().get(), get, &got).ok());
+  EXPECT_EQ(got.decision().format(), 3u);
+  EXPECT_EQ(got.decision().view(), v1::DECISION);
+  // Exactly the bytes sent.
+  EXPECT_EQ(got.decision().assessment().SerializeAsString(),
+            sent.SerializeAsString());
+
+  v1::ReplayRequest replay;
+  replay.set_purpose("test");
+  replay.set_decision_id(sent.decision_id());
+  v1::ReplayResponse replayed;
+  ASSERT_TRUE(audit->Replay(Context().get(), replay, &replayed).ok());
+  EXPECT_EQ(replayed.outcome(), v1::ReplayResponse::IDENTICAL);
+  // The FULL answer worked out again is the FULL call's, but for the
+  // decision's own id and time.
+  v1::Assessment expected = full;
+  expected.set_decision_id(sent.decision_id());
+  *expected.mutable_evaluated_at() = sent.evaluated_at();
+  EXPECT_TRUE(MessageDifferencer::Equals(replayed.recorded(), expected))
+      << replayed.recorded().DebugString();
 }
 
 TEST_F(ServeLedgerTest, ARetryAfterARestartGetsTheRecordedDecision) {
