@@ -15,8 +15,10 @@
 #include <utility>
 #include <variant>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "engine/match/atom_vm.h"
+#include "engine/match/word_scanner.h"
 
 namespace lantern {
 namespace {
@@ -67,6 +69,10 @@ class AtomCompiler {
   void EmitHas(const Expr& e);
   void EmitOperator(const Expr& e);
   void EmitComprehension(const Expr& e);
+  bool ConstantString(const Expr& e, std::string* out) const;
+  bool ConstantList(const Expr& e, FrameValue* out);
+  int32_t AddPhrase(absl::string_view phrase);
+  int32_t AddSet(const FrameValue& list);
   bool RootChain(const Expr& e, std::vector<int32_t>* fields) const;
 
   const SourceText& source_;
@@ -218,11 +224,16 @@ void AtomCompiler::EmitCall(const Expr& e) {
       return Simple(AtomOp::kSize);
     case Function::kHas:
       return EmitHas(e);
-    case Function::kMentions:
+    case Function::kMentions: {
       if (e.args.size() != 2) return Fail("mentions() needs a phrase");
       Emit(*e.args[0]);
+      std::string phrase;
+      if (ConstantString(*e.args[1], &phrase)) {
+        return Simple(AtomOp::kMention, AddPhrase(phrase));
+      }
       Emit(*e.args[1]);
       return Simple(AtomOp::kMentions);
+    }
     case Function::kTimestamp:
     case Function::kDuration: {
       if (e.args.empty()) return Fail("missing argument");
@@ -289,12 +300,117 @@ void AtomCompiler::EmitOperator(const Expr& e) {
   if (e.args.size() < want || (want == 2 && e.args.size() != 2)) {
     return Fail("missing operand");
   }
-  for (size_t i = 0; i < want; ++i) Emit(*e.args[i]);
   AtomInstr in;
   in.code = want == 1 ? AtomOp::kUnary : AtomOp::kBinary;
   in.op = e.op;
+  FrameValue list;
+  if (e.kind == ExprKind::kBinary && e.op == Op::kIn &&
+      ConstantList(*e.args[1], &list)) {
+    // A constant list's evaluation reads nothing and cannot fail.
+    Emit(*e.args[0]);
+    in.code = AtomOp::kInSet;
+    in.a = AddSet(list);
+  } else {
+    for (size_t i = 0; i < want; ++i) Emit(*e.args[i]);
+  }
   in.text = TextOf(e);
   Add(in);
+}
+
+// A string literal, or a ruleset constant holding one.
+bool AtomCompiler::ConstantString(const Expr& e, std::string* out) const {
+  const LiteralValue* value = nullptr;
+  if (e.kind == ExprKind::kLiteral) {
+    value = &e.literal;
+  } else if (e.kind == ExprKind::kIdent &&
+             e.resolution == Resolution::kConstant && e.slot >= 0 &&
+             e.slot < static_cast<int32_t>(constants_.size()) &&
+             !constants_[e.slot].type.is_list &&
+             constants_[e.slot].values.size() == 1) {
+    value = &constants_[e.slot].values[0];
+  }
+  const auto* s = value == nullptr ? nullptr : std::get_if<std::string>(value);
+  if (s == nullptr) return false;
+  *out = *s;
+  return true;
+}
+
+// A list constant, or a list literal of literals: its value, as kConst
+// would push it.
+bool AtomCompiler::ConstantList(const Expr& e, FrameValue* out) {
+  if (e.kind == ExprKind::kIdent && e.resolution == Resolution::kConstant &&
+      e.slot >= 0 && e.slot < static_cast<int32_t>(constants_.size()) &&
+      constants_[e.slot].type.is_list) {
+    const ConstantDef& def = constants_[e.slot];
+    const Type element = def.type.Element();
+    const int32_t n = static_cast<int32_t>(def.values.size());
+    code_.lists.push_back(std::make_unique<FrameValue[]>(n));
+    for (int32_t i = 0; i < n; ++i) {
+      code_.lists.back()[i] = Literal(def.values[i], element);
+    }
+    out->kind = VKind::kList;
+    out->elem = element;
+    out->size = n;
+    out->elems = code_.lists.back().get();
+    return true;
+  }
+  if (e.kind != ExprKind::kList) return false;
+  for (const auto& arg : e.args) {
+    if (arg->kind != ExprKind::kLiteral) return false;
+  }
+  const int32_t n = static_cast<int32_t>(e.args.size());
+  code_.lists.push_back(std::make_unique<FrameValue[]>(n));
+  for (int32_t i = 0; i < n; ++i) {
+    code_.lists.back()[i] = Literal(e.args[i]->literal, e.args[i]->type);
+  }
+  out->kind = VKind::kList;
+  out->size = n;
+  out->elems = code_.lists.back().get();
+  return true;
+}
+
+int32_t AtomCompiler::AddPhrase(absl::string_view phrase) {
+  AtomPhrase p;
+  const char* limit = phrase.data() + phrase.size();
+  word_scanner::ForEachWord(phrase, [&](size_t begin, size_t end) {
+    const absl::string_view word = phrase.substr(begin, end - begin);
+    p.keys.push_back(word_scanner::WordKey(word.data(), word.size(), limit));
+    p.lengths.push_back(static_cast<int32_t>(word.size()));
+    p.offsets.push_back(static_cast<int32_t>(p.folded.size()));
+    p.folded.append(absl::AsciiStrToLower(word));
+  });
+  code_.phrases.push_back(std::move(p));
+  return static_cast<int32_t>(code_.phrases.size() - 1);
+}
+
+// The set of a constant list's elements when they are all strings or all
+// enums (AtomSet).
+int32_t AtomCompiler::AddSet(const FrameValue& list) {
+  AtomSet set;
+  set.list = list;
+  bool strings = list.size > 0, enums = list.size > 0;
+  for (int32_t i = 0; i < list.size; ++i) {
+    strings &= list.elems[i].kind == VKind::kString;
+    enums &= list.elems[i].kind == VKind::kEnum;
+  }
+  if (strings) {
+    set.kind = AtomSet::Kind::kStrings;
+    for (int32_t i = 0; i < list.size; ++i) set.strings.insert(list.elems[i].s);
+  } else if (enums) {
+    set.kind = AtomSet::Kind::kEnums;
+    for (int32_t i = 0; i < list.size; ++i) {
+      const FrameValue& e = list.elems[i];
+      set.numbers.insert(e.i);
+      if (e.ref < 0 || e.ref >= schema_.enum_count()) continue;
+      const std::string* name =
+          schema_.enum_type(e.ref).NameOf(static_cast<int32_t>(e.i));
+      if (name == nullptr) continue;
+      code_.strings.push_back(*name);
+      set.strings.insert(code_.strings.back());
+    }
+  }
+  code_.sets.push_back(std::move(set));
+  return static_cast<int32_t>(code_.sets.size() - 1);
 }
 
 void AtomCompiler::EmitComprehension(const Expr& e) {

@@ -64,13 +64,22 @@ Truth TruthOf(const FrameValue& v) {
 FrameValue ElementAt(const FrameValue& list, int32_t i, const OpContext& ctx) {
   if (list.fact_list == nullptr) return list.elems[i];
   FrameValue e;
-  ScalarToValue(list.fact_list->values[i], list.elem, &e);
+  ElementInto(list, i, ctx, &e);
+  return e;
+}
+
+void ElementInto(const FrameValue& list, int32_t i, const OpContext& ctx,
+                 FrameValue* out) {
+  if (list.fact_list == nullptr) {
+    *out = list.elems[i];
+    return;
+  }
+  ScalarToValue(list.fact_list->values[i], list.elem, out);
   if (ctx.trace) {
     std::string* path = ctx.strings->Next();
     absl::StrAppend(path, list.path, "[", i, "]");
-    e.path = *path;
+    out->path = *path;
   }
-  return e;
 }
 
 namespace {
@@ -102,16 +111,29 @@ Order OrderEnumName(const FrameValue& e, const FrameValue& s,
 
 Order Compare(const FrameValue& a, const FrameValue& b, const OpContext& ctx);
 
+// Calls f(element i of `list`) with a reference into a constant list or a
+// fact element converted (untraced) into `buffer`.
+template <typename F>
+auto WithElement(const FrameValue& list, int32_t i, FrameValue* buffer,
+                 const OpContext& ctx, F&& f) {
+  if (list.fact_list == nullptr) return f(list.elems[i]);
+  OpContext quiet = ctx;
+  quiet.trace = false;
+  ElementInto(list, i, quiet, buffer);
+  return f(static_cast<const FrameValue&>(*buffer));
+}
+
 Order OrderLists(const FrameValue& a, const FrameValue& b,
                  const OpContext& ctx) {
   if (a.size != b.size) return Order::kUnordered;
-  OpContext quiet = ctx;
-  quiet.trace = false;
+  FrameValue ea, eb;
   for (int32_t i = 0; i < a.size; ++i) {
-    if (Compare(ElementAt(a, i, quiet), ElementAt(b, i, quiet), ctx) !=
-        Order::kEqual) {
-      return Order::kUnordered;
-    }
+    const Order order = WithElement(a, i, &ea, ctx, [&](const FrameValue& x) {
+      return WithElement(b, i, &eb, ctx, [&](const FrameValue& y) {
+        return Compare(x, y, ctx);
+      });
+    });
+    if (order != Order::kEqual) return Order::kUnordered;
   }
   return Order::kEqual;
 }
@@ -159,12 +181,13 @@ FrameValue CompareOp(Op op, const FrameValue& a, const FrameValue& b,
 FrameValue InOp(const FrameValue& element, const FrameValue& list,
                 const OpContext& ctx) {
   if (list.kind != VKind::kList) return ErrorValue(ctx, "'in' needs a list");
-  OpContext quiet = ctx;
-  quiet.trace = false;
+  FrameValue buffer;
   for (int32_t i = 0; i < list.size; ++i) {
-    if (Compare(element, ElementAt(list, i, quiet), ctx) == Order::kEqual) {
-      return BoolValue(true);
-    }
+    const bool equal =
+        WithElement(list, i, &buffer, ctx, [&](const FrameValue& e) {
+          return Compare(element, e, ctx) == Order::kEqual;
+        });
+    if (equal) return BoolValue(true);
   }
   return BoolValue(false);
 }
@@ -462,6 +485,20 @@ class WordCursor {
   absl::string_view text_;
   size_t pos_ = 0;
 };
+
+}  // namespace
+
+bool SameLowerWord(absl::string_view a, absl::string_view lower) {
+  if (a.size() != lower.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    char x = a[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+    if (x != lower[i]) return false;
+  }
+  return true;
+}
+
+namespace {
 
 bool SameWord(absl::string_view a, absl::string_view b) {
   if (a.size() != b.size()) return false;

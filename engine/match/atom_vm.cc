@@ -17,6 +17,7 @@
 #include "engine/facts/fact_display.h"
 #include "engine/lang/checker.h"
 #include "engine/match/internal/atom_vm_internal.h"
+#include "engine/match/word_scanner.h"
 
 namespace lantern {
 
@@ -78,6 +79,16 @@ size_t AtomCode::MemoryBytes() const {
                  consts.capacity() * sizeof(FrameValue);
   for (const std::string& t : texts) bytes += sizeof(t) + t.capacity();
   for (const std::string& s : strings) bytes += sizeof(s) + s.capacity();
+  for (const AtomPhrase& p : phrases) {
+    bytes += sizeof(p) + p.keys.capacity() * sizeof(uint64_t) +
+             (p.lengths.capacity() + p.offsets.capacity()) * sizeof(int32_t) +
+             p.folded.capacity();
+  }
+  for (const AtomSet& set : sets) {
+    bytes += sizeof(set) +
+             set.strings.capacity() * (sizeof(absl::string_view) + 1) +
+             set.numbers.capacity() * (sizeof(int64_t) + 1);
+  }
   return bytes;
 }
 
@@ -110,15 +121,13 @@ class Machine {
   FrameValue Run(int32_t begin, int32_t end);
 
  private:
-  FrameValue Pop() {
-    FrameValue v = std::move(s_.stack.back());
-    s_.stack.pop_back();
-    return v;
-  }
-  void Push(FrameValue v) { s_.stack.push_back(std::move(v)); }
+  // The value stack: s_.stack sized for the atom up front (Run), so a push
+  // is a store, and an operator overwrites its first operand in place.
+  FrameValue& Top() { return stack_[sp_ - 1]; }
+  FrameValue Pop() { return stack_[--sp_]; }
+  void Push(const FrameValue& v) { stack_[sp_++] = v; }
   int32_t Step(const AtomInstr& in, int32_t pc);
-  FrameValue Slot(const AtomInstr& in);
-  FrameValue Var(int32_t depth);
+  const FrameValue& Slot(const AtomInstr& in);
   FrameValue Field(const FrameValue& base, const AtomInstr& in);
   FrameValue FieldList(const FrameValue& v, const FactSlot& slot,
                        const FieldDef& def);
@@ -129,6 +138,9 @@ class Machine {
   FrameValue List(int32_t n);
   FrameValue Size(const FrameValue& v);
   FrameValue MentionsOf(const FrameValue& text, const FrameValue& phrase);
+  FrameValue Mention(const FrameValue& text, const AtomPhrase& phrase);
+  const AtomScratch::Text& WordsOf(absl::string_view text);
+  FrameValue InSet(const FrameValue& element, const AtomSet& set);
   FrameValue Parse(const FrameValue& text, const AtomInstr& in);
   FrameValue Policy(const AtomInstr& in);
   FrameValue Answer(const AtomInstr& in);
@@ -153,15 +165,24 @@ class Machine {
   AtomTrace* trace_;
   const PolicyInputs* policy_;
   OpContext ctx_;
+  FrameValue* stack_ = nullptr;
+  int32_t sp_ = 0;
 };
 
+// Every instruction pushes at most one value and a comprehension's body
+// leaves the stack as it found it, so an atom of n instructions never holds
+// more than n values.
 FrameValue Machine::Run(int32_t begin, int32_t end) {
+  const size_t depth = static_cast<size_t>(end - begin) + 1;
+  if (s_.stack.size() < depth) s_.stack.resize(depth);
+  stack_ = s_.stack.data();
+  sp_ = 0;
   for (int32_t pc = begin; pc < end;) {
     const AtomInstr& in = code_.code[pc];
     ctx_.text = in.text >= 0 ? &code_.texts[in.text] : nullptr;
     pc = Step(in, pc);
   }
-  return s_.stack.empty() ? ErrorValue(ctx_, "empty atom") : Pop();
+  return sp_ == 0 ? ErrorValue(ctx_, "empty atom") : Pop();
 }
 
 int32_t Machine::Step(const AtomInstr& in, int32_t pc) {
@@ -173,47 +194,58 @@ int32_t Machine::Step(const AtomInstr& in, int32_t pc) {
     case AtomOp::kPresence:
       Push(Slot(in));
       break;
-    case AtomOp::kVar:
-      Push(Var(in.a));
+    case AtomOp::kVar: {
+      const int32_t n = static_cast<int32_t>(s_.bindings.size());
+      if (in.a < 0 || in.a >= n) {
+        Push(ErrorValue(ctx_, "unbound variable"));
+      } else {
+        Push(s_.bindings[n - 1 - in.a]);
+      }
       break;
+    }
     case AtomOp::kField:
-      Push(Field(Pop(), in));
+      Top() = Field(Top(), in);
       break;
     case AtomOp::kHasField:
-      Push(HasField(Pop(), in));
+      Top() = HasField(Top(), in);
       break;
     case AtomOp::kList:
       Push(List(in.a));
       break;
     case AtomOp::kUnary: {
-      const FrameValue operand = Pop();
-      Push(operand.bounded
-               ? atom_vm_internal::OpenResult(operand, ctx_)
-               : atom_vm_internal::ApplyUnary(in.op, operand, ctx_));
+      FrameValue& operand = Top();
+      operand = operand.bounded
+                    ? atom_vm_internal::OpenResult(operand, ctx_)
+                    : atom_vm_internal::ApplyUnary(in.op, operand, ctx_);
       break;
     }
     case AtomOp::kBinary: {
-      const FrameValue right = Pop();
-      const FrameValue left = Pop();
-      Push(left.bounded || right.bounded
-               ? atom_vm_internal::ApplyBounded(in.op, left, right, ctx_)
-               : atom_vm_internal::ApplyBinary(in.op, left, right, ctx_));
+      const FrameValue& right = stack_[--sp_];
+      FrameValue& left = Top();
+      left = left.bounded || right.bounded
+                 ? atom_vm_internal::ApplyBounded(in.op, left, right, ctx_)
+                 : atom_vm_internal::ApplyBinary(in.op, left, right, ctx_);
       break;
     }
+    case AtomOp::kInSet:
+      Top() = InSet(Top(), code_.sets[in.a]);
+      break;
     case AtomOp::kPolicy:
       Push(Policy(in));
       break;
     case AtomOp::kSize:
-      Push(Size(Pop()));
+      Top() = Size(Top());
       break;
     case AtomOp::kMentions: {
-      const FrameValue phrase = Pop();
-      const FrameValue text = Pop();
-      Push(MentionsOf(text, phrase));
+      const FrameValue& phrase = stack_[--sp_];
+      Top() = MentionsOf(Top(), phrase);
       break;
     }
+    case AtomOp::kMention:
+      Top() = Mention(Top(), code_.phrases[in.a]);
+      break;
     case AtomOp::kParse:
-      Push(Parse(Pop(), in));
+      Top() = Parse(Top(), in);
       break;
     case AtomOp::kFail:
       Push(ErrorValue(ctx_, *ctx_.text));
@@ -226,7 +258,7 @@ int32_t Machine::Step(const AtomInstr& in, int32_t pc) {
   return pc + 1;
 }
 
-FrameValue Machine::Slot(const AtomInstr& in) {
+const FrameValue& Machine::Slot(const AtomInstr& in) {
   const FrameValue& v = frame_[in.a];
   if (trace_ == nullptr || v.kind == VKind::kError) return v;
   if (in.code == AtomOp::kPresence) {
@@ -237,12 +269,6 @@ FrameValue Machine::Slot(const AtomInstr& in) {
     Read(v.path, v);
   }
   return v;
-}
-
-FrameValue Machine::Var(int32_t depth) {
-  const int32_t n = static_cast<int32_t>(s_.bindings.size());
-  if (depth < 0 || depth >= n) return ErrorValue(ctx_, "unbound variable");
-  return s_.bindings[n - 1 - depth];
 }
 
 absl::string_view Machine::PathOf(absl::string_view base,
@@ -365,9 +391,8 @@ FrameValue Machine::HasField(const FrameValue& base, const AtomInstr& in) {
 
 FrameValue Machine::List(int32_t n) {
   FrameValue* elems = s_.arena.Allocate(n);
-  const size_t first = s_.stack.size() - n;
-  for (int32_t i = 0; i < n; ++i) elems[i] = std::move(s_.stack[first + i]);
-  s_.stack.resize(first);
+  sp_ -= n;
+  for (int32_t i = 0; i < n; ++i) elems[i] = stack_[sp_ + i];
   bool unknown = false;
   for (int32_t i = 0; i < n; ++i) {
     if (elems[i].kind == VKind::kError) return elems[i];
@@ -402,6 +427,90 @@ FrameValue Machine::MentionsOf(const FrameValue& text,
     return ErrorValue(ctx_, "mentions() needs strings");
   }
   return BoolValue(atom_vm_internal::Mentions(text.s, phrase.s));
+}
+
+// mentions() of a constant phrase: the text is split into words once per
+// run (WordsOf), and the phrase's word keys are sought in that sequence.
+FrameValue Machine::Mention(const FrameValue& text, const AtomPhrase& phrase) {
+  if (text.kind == VKind::kError) return text;
+  if (IsUnknown(text)) return FrameValue();
+  if (text.kind != VKind::kString) {
+    return ErrorValue(ctx_, "mentions() needs strings");
+  }
+  const int32_t n = static_cast<int32_t>(phrase.keys.size());
+  if (n == 0) return BoolValue(false);
+  const AtomScratch::Text& words = WordsOf(text.s);
+  const AtomScratch::Word* w = s_.words.data() + words.first;
+  for (int32_t i = 0; i + n <= words.count; ++i) {
+    int32_t k = 0;
+    while (k < n && w[i + k].key == phrase.keys[k] &&
+           static_cast<int32_t>(w[i + k].length) == phrase.lengths[k] &&
+           (phrase.lengths[k] <= 8 ||
+            atom_vm_internal::SameLowerWord(
+                text.s.substr(w[i + k].begin, w[i + k].length),
+                absl::string_view(phrase.folded)
+                    .substr(phrase.offsets[k], phrase.lengths[k])))) {
+      ++k;
+    }
+    if (k == n) return BoolValue(true);
+  }
+  return BoolValue(false);
+}
+
+// The words of `text` as mentions() splits them, computed on the first
+// mentions() of that text in this run. Texts are told apart by where they
+// are: within one run a text's bytes do not move or change.
+const AtomScratch::Text& Machine::WordsOf(absl::string_view text) {
+  for (const AtomScratch::Text& t : s_.texts) {
+    if (t.data == text.data() && t.size == text.size()) return t;
+  }
+  AtomScratch::Text t;
+  t.data = text.data();
+  t.size = text.size();
+  t.first = static_cast<int32_t>(s_.words.size());
+  const char* limit = text.data() + text.size();
+  word_scanner::ForEachWord(text, [&](size_t begin, size_t end) {
+    AtomScratch::Word w;
+    w.key = word_scanner::WordKey(text.data() + begin, end - begin, limit);
+    w.begin = static_cast<uint32_t>(begin);
+    w.length = static_cast<uint32_t>(end - begin);
+    s_.words.push_back(w);
+  });
+  t.count = static_cast<int32_t>(s_.words.size()) - t.first;
+  s_.texts.push_back(t);
+  return s_.texts.back();
+}
+
+// `element in <constant list>`: ApplyBinary's answer, with a string or enum
+// operand looked up in the prepared set rather than compared with each
+// element (an enum equals a string that is its value's name; enums compare
+// by number).
+FrameValue Machine::InSet(const FrameValue& element, const AtomSet& set) {
+  if (element.bounded || set.kind == AtomSet::Kind::kOther) {
+    return element.bounded ? atom_vm_internal::ApplyBounded(Op::kIn, element,
+                                                            set.list, ctx_)
+                           : atom_vm_internal::ApplyBinary(Op::kIn, element,
+                                                           set.list, ctx_);
+  }
+  if (element.kind == VKind::kError) {
+    FrameValue out = element;
+    out.path = {};
+    return out;
+  }
+  if (IsUnknown(element)) return FrameValue();
+  if (element.kind == VKind::kString) {
+    return BoolValue(set.strings.contains(element.s));
+  }
+  if (element.kind != VKind::kEnum) return BoolValue(false);
+  if (set.kind == AtomSet::Kind::kEnums) {
+    return BoolValue(set.numbers.contains(element.i));
+  }
+  if (element.ref < 0 || element.ref >= schema_.enum_count()) {
+    return BoolValue(false);
+  }
+  const std::string* name =
+      schema_.enum_type(element.ref).NameOf(static_cast<int32_t>(element.i));
+  return BoolValue(name != nullptr && set.strings.contains(*name));
 }
 
 FrameValue Machine::Parse(const FrameValue& text, const AtomInstr& in) {
@@ -567,28 +676,27 @@ FrameValue Machine::Bound(const AtomInstr& in, const PolicyBound& bound,
 }
 
 int32_t Machine::BeginLoop(const AtomInstr& in, int32_t pc) {
-  FrameValue list = Pop();
-  if (!list.known()) {
-    Push(std::move(list));
-    return in.a;
-  }
+  FrameValue& list = Top();
+  if (!list.known()) return in.a;  // stays on the stack as the answer
   if (list.kind != VKind::kList) {
-    Push(ErrorValue(ctx_, "comprehension over a non-list"));
+    list = ErrorValue(ctx_, "comprehension over a non-list");
     return in.a;
   }
-  AtomScratch::Loop loop;
-  loop.list = std::move(list);
-  if (loop.list.size == 0) {
-    Push(Combine(in.function, loop));
+  if (list.size == 0) {
+    static const AtomScratch::Loop kNoElements;
+    list = Combine(in.function, kNoElements);
     return in.a;
   }
-  s_.bindings.push_back(atom_vm_internal::ElementAt(loop.list, 0, ctx_));
-  s_.loops.push_back(std::move(loop));
+  s_.loops.emplace_back();
+  AtomScratch::Loop& loop = s_.loops.back();
+  loop.list = Pop();
+  s_.bindings.emplace_back();
+  atom_vm_internal::ElementInto(loop.list, 0, ctx_, &s_.bindings.back());
   return pc + 1;
 }
 
 int32_t Machine::EndLoop(const AtomInstr& in, int32_t pc) {
-  const FrameValue result = Pop();
+  const FrameValue& result = stack_[--sp_];
   AtomScratch::Loop& loop = s_.loops.back();
   const Truth truth = TruthOf(result);
   if (truth == Truth::kError && loop.error.kind == VKind::kUnknown) {
@@ -600,15 +708,14 @@ int32_t Machine::EndLoop(const AtomInstr& in, int32_t pc) {
   loop.any_true |= truth == Truth::kTrue;
   loop.any_false |= truth == Truth::kFalse;
   loop.trues += truth == Truth::kTrue;
-  s_.bindings.pop_back();
   if (++loop.index < loop.list.size) {
-    s_.bindings.push_back(
-        atom_vm_internal::ElementAt(loop.list, loop.index, ctx_));
+    atom_vm_internal::ElementInto(loop.list, loop.index, ctx_,
+                                  &s_.bindings.back());
     return in.a;
   }
-  FrameValue combined = Combine(in.function, loop);
+  s_.bindings.pop_back();
+  Push(Combine(in.function, loop));
   s_.loops.pop_back();
-  Push(std::move(combined));
   return pc + 1;
 }
 
@@ -631,9 +738,10 @@ FrameValue RunAtomValue(const AtomCode& code, int32_t atom,
                         const FactSchema& schema, const FrameValue* frame,
                         AtomScratch* scratch, AtomTrace* trace,
                         const PolicyInputs* policy) {
-  scratch->stack.clear();
   scratch->bindings.clear();
   scratch->loops.clear();
+  scratch->texts.clear();
+  scratch->words.clear();
   scratch->arena.Reset();
   scratch->strings.Reset();
   Machine machine(code, schema, frame, scratch, trace, policy);

@@ -12,6 +12,11 @@
 // executes it with the reference evaluator's semantics — three-valued, ERROR
 // above UNKNOWN, every element of a comprehension evaluated.
 //
+// Two constant operands are prepared at compile time: a mentions() phrase
+// (its words' keys, so a text is split into words once per run and each
+// phrase is a search over word keys) and the list on the right of `in`
+// (a hash set of its strings or enum numbers).
+//
 // Two modes. Without a trace, RunAtom computes the truth only and does not
 // allocate once its scratch is warm. With an AtomTrace it also records the
 // readings, the unknown paths and the exact error message, identical to the
@@ -28,6 +33,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/string_view.h"
 #include "engine/facts/schema.h"
 #include "engine/lang/ast.h"
 #include "engine/lang/checker.h"
@@ -49,8 +56,10 @@ enum class AtomOp : uint8_t {
   kList,       // pop `a` values, push them as a list literal
   kUnary,      // pop 1, push `op` of it
   kBinary,     // pop 2, push `op` of them (&& and || as Kleene logic)
+  kInSet,      // pop 1, push `it in sets[a]` (a constant list)
   kSize,       // pop 1, push size()
   kMentions,   // pop phrase and text, push mentions()
+  kMention,    // pop text, push mentions(text, phrases[a]) (a constant)
   kParse,      // pop text, push timestamp()/duration() of it (`function`)
   kFail,       // push ERROR texts[text]
   kCompBegin,  // pop a list; run the body per element, else jump to `a`
@@ -69,12 +78,40 @@ struct AtomInstr {
   const FieldDef* field = nullptr;  // kField, kHasField (in the schema)
 };
 
+// A constant mentions() phrase, prepared at compile time: its words as
+// mentions() splits them, each as word_scanner::WordKey and length; words
+// longer than 8 bytes (whose key is a hash) also lower-cased in `folded`
+// at `offsets`, to confirm a key match byte by byte.
+struct AtomPhrase {
+  std::vector<uint64_t> keys;
+  std::vector<int32_t> lengths;
+  std::vector<int32_t> offsets;  // into `folded`, by word
+  std::string folded;            // every word, lower-cased, concatenated
+};
+
+// A constant list on the right of `in`, prepared at compile time. `list` is
+// the list value itself (the general path). When every element is a string
+// (kStrings) or every element an enum (kEnums), `strings` holds the strings
+// or the enum values' names and `numbers` the enum numbers, so that a
+// string or enum operand is looked up instead of compared element by
+// element — with the same answer: `in` holds when some element compares
+// equal (engine/match/internal/atom_vm_internal.h, Compare).
+struct AtomSet {
+  enum class Kind : uint8_t { kOther, kStrings, kEnums };
+  Kind kind = Kind::kOther;
+  FrameValue list;
+  absl::flat_hash_set<absl::string_view> strings;  // into AtomCode::strings
+  absl::flat_hash_set<int64_t> numbers;
+};
+
 // The code of every compiled atom of a ruleset.
 struct AtomCode {
   std::vector<AtomInstr> code;
   std::vector<int32_t> begin;  // atom i is code[begin[i], begin[i + 1])
   std::vector<FrameValue> consts;
   std::vector<std::string> texts;
+  std::vector<AtomPhrase> phrases;  // kMention
+  std::vector<AtomSet> sets;        // kInSet
   // Storage the constants point into; stable addresses.
   std::deque<std::string> strings;
   std::vector<std::unique_ptr<FrameValue[]>> lists;
@@ -121,7 +158,8 @@ class ValueArena {
   int32_t used_ = 0;
 };
 
-// Per-thread working memory of RunAtom.
+// Per-thread working memory of RunAtom. Every buffer keeps its size between
+// runs: a run grows them only past the largest atom run before.
 struct AtomScratch {
   struct Loop {
     FrameValue list;
@@ -130,9 +168,25 @@ struct AtomScratch {
     bool any_true = false, any_false = false, any_unknown = false;
     FrameValue error;  // first ERROR element, kind kUnknown if none
   };
-  std::vector<FrameValue> stack;
-  std::vector<FrameValue> bindings;
-  std::vector<Loop> loops;
+  // One word of a text mentions() searched: its WordKey, where it starts in
+  // the text and its length.
+  struct Word {
+    uint64_t key = 0;
+    uint32_t begin = 0;
+    uint32_t length = 0;
+  };
+  // A text split into words during this run: words[first, first + count).
+  struct Text {
+    const char* data = nullptr;
+    size_t size = 0;
+    int32_t first = 0;
+    int32_t count = 0;
+  };
+  std::vector<FrameValue> stack;     // used up to the machine's depth
+  std::vector<FrameValue> bindings;  // one per open comprehension
+  std::vector<Loop> loops;           // one per open comprehension
+  std::vector<Text> texts;           // cleared per run
+  std::vector<Word> words;           // cleared per run
   ValueArena arena;
   ScratchStrings strings;
 };

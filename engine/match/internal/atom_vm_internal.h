@@ -48,6 +48,11 @@ Truth TruthOf(const FrameValue& v);
 // Element `i` of a list value; a fact element's path is "<list>[i]" when
 // tracing.
 FrameValue ElementAt(const FrameValue& list, int32_t i, const OpContext& ctx);
+// ElementAt into `out`, which holds a default FrameValue or an earlier
+// element of the same list (a fact list's elements share a type, so
+// converting one sets the same members every time).
+void ElementInto(const FrameValue& list, int32_t i, const OpContext& ctx,
+                 FrameValue* out);
 
 FrameValue ApplyUnary(Op op, const FrameValue& operand, const OpContext& ctx);
 FrameValue ApplyBinary(Op op, const FrameValue& left, const FrameValue& right,
@@ -68,6 +73,9 @@ FrameValue ApplyBounded(Op op, const FrameValue& left, const FrameValue& right,
 
 // TextMentions (doc/language.md) without allocating.
 bool Mentions(absl::string_view text, absl::string_view phrase);
+// Whether word `a` (ASCII letters and digits) is `lower`, a lower-cased
+// word, ignoring ASCII case.
+bool SameLowerWord(absl::string_view a, absl::string_view lower);
 
 // Unicode code points in UTF-8 text.
 int64_t CodePoints(absl::string_view s);
