@@ -683,7 +683,7 @@ int32_t Machine::BeginLoop(const AtomInstr& in, int32_t pc) {
     return in.a;
   }
   if (list.size == 0) {
-    static const AtomScratch::Loop kNoElements;
+    static const AtomScratch::Loop kNoElements{};
     list = Combine(in.function, kNoElements);
     return in.a;
   }
