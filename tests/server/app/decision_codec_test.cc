@@ -490,8 +490,10 @@ TEST_P(DecisionCodecTest, AnEngine080DecisionRecordIsReadAsItWasSent) {
   // Today's DECISION of the same facts.
   v1::AssessRequest again = request;
   again.set_client_request_id("engine-now");
-  v1::Assessment now = Answer(assessor_, again);
-  ASSERT_TRUE(Record(*recorder_, again, &now).ok());
+  // (retry_assessor_: assessor_'s decision ids are full_assessor_'s.)
+  v1::Assessment now = Answer(retry_assessor_, again);
+  const absl::Status recorded = Record(*recorder_, again, &now);
+  ASSERT_TRUE(recorded.ok()) << recorded;
   EXPECT_EQ(now.nrm().prompt().title(), "");
   EXPECT_EQ(now.nrm().consent_basis(), "");
   EXPECT_EQ(now.actions(0).owner_agency(), "");
