@@ -104,6 +104,24 @@ void Report(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 
+// Report, and the mean size of the `bytes` serialized over the iterations.
+void ReportWithAnswerBytes(benchmark::State& state, size_t bytes) {
+  Report(state);
+  state.counters["answer_bytes"] = benchmark::Counter(
+      static_cast<double>(bytes) / std::max<int64_t>(1, state.iterations()));
+}
+
+// The view named by the benchmark's argument (a v1::View number), set as
+// its label, and the examples' requests in that view.
+std::vector<v1::AssessRequest> RequestsInView(benchmark::State& state,
+                                              v1::View* view) {
+  *view = static_cast<v1::View>(state.range(0));
+  state.SetLabel(v1::View_Name(*view));
+  std::vector<v1::AssessRequest> requests = TheSetup().requests;
+  for (v1::AssessRequest& r : requests) r.set_view(*view);
+  return requests;
+}
+
 // Validate and decode the facts (size limits, impossible values, decode,
 // catalogue codes).
 void BM_Validate(benchmark::State& state) {
@@ -194,9 +212,7 @@ void BM_AssessAndSerialize(benchmark::State& state) {
     answer.SerializeToString(&wire);
     bytes += wire.size();
   }
-  Report(state);
-  state.counters["answer_bytes"] = benchmark::Counter(
-      static_cast<double>(bytes) / std::max<int64_t>(1, state.iterations()));
+  ReportWithAnswerBytes(state, bytes);
 }
 
 // What a server without a ledger does per Assess in one view
@@ -205,10 +221,8 @@ void BM_AssessAndSerialize(benchmark::State& state) {
 // the answer serialized and destroyed.
 void BM_AssessView(benchmark::State& state) {
   Setup& s = TheSetup();
-  const auto view = static_cast<v1::View>(state.range(0));
-  state.SetLabel(v1::View_Name(view));
-  std::vector<v1::AssessRequest> requests = s.requests;
-  for (v1::AssessRequest& r : requests) r.set_view(view);
+  v1::View view;
+  std::vector<v1::AssessRequest> requests = RequestsInView(state, &view);
   RequestAssessor assessor(&s.registry, RequestLimits(), "bench");
   assessor.set_answer_views(true);  // as a server without a ledger
   size_t i = 0;
@@ -226,9 +240,7 @@ void BM_AssessView(benchmark::State& state) {
     answer.SerializeToString(&wire);
     bytes += wire.size();
   }
-  Report(state);
-  state.counters["answer_bytes"] = benchmark::Counter(
-      static_cast<double>(bytes) / std::max<int64_t>(1, state.iterations()));
+  ReportWithAnswerBytes(state, bytes);
 }
 
 BENCHMARK(BM_Validate)->Unit(benchmark::kMicrosecond);
@@ -253,10 +265,8 @@ BENCHMARK(BM_AssessView)
 // (Ledger::CommitBatch) and the notifier's callback (DecisionRecorder).
 void BM_AssessViewRecorded(benchmark::State& state) {
   Setup& s = TheSetup();
-  const auto view = static_cast<v1::View>(state.range(0));
-  state.SetLabel(v1::View_Name(view));
-  std::vector<v1::AssessRequest> requests = s.requests;
-  for (v1::AssessRequest& r : requests) r.set_view(view);
+  v1::View view;
+  std::vector<v1::AssessRequest> requests = RequestsInView(state, &view);
   const std::filesystem::path dir =
       std::filesystem::temp_directory_path() /
       absl::StrCat("assess_benchmark-", getpid(), "-", state.range(0));
@@ -301,9 +311,7 @@ void BM_AssessViewRecorded(benchmark::State& state) {
     answer.SerializeToString(&wire);
     bytes += wire.size();
   }
-  Report(state);
-  state.counters["answer_bytes"] = benchmark::Counter(
-      static_cast<double>(bytes) / std::max<int64_t>(1, state.iterations()));
+  ReportWithAnswerBytes(state, bytes);
   ledger->reset();
   std::filesystem::remove_all(dir);
 }
@@ -313,6 +321,7 @@ BENCHMARK(BM_AssessViewRecorded)
     ->Arg(v1::EXPLAINED)
     ->Arg(v1::FULL)
     ->Unit(benchmark::kMicrosecond);
+
 // Match (warm scratch) over every example in turn: one iteration is one
 // round of all of them, so that an instruction count per iteration
 // (callgrind's total over the iterations) does not depend on which examples

@@ -14,7 +14,6 @@
 //   cmp /tmp/before.txt /tmp/after.txt
 #include <algorithm>
 #include <cstdlib>
-#include <filesystem>
 #include <fstream>
 #include <string>
 #include <utility>
@@ -22,72 +21,18 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
-#include "google/protobuf/io/coded_stream.h"
-#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
-#include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "lantern/v1/assessment.pb.h"
 #include "lantern/v1/service.pb.h"
-#include "tests/testing/case_file.h"
+#include "server/ledger/record_codec.h"
+#include "tests/testing/answer_corpus.h"
 #include "tests/testing/shipped_rules_assessor.h"
-#include "tests/testing/test_data.h"
 
 namespace lantern {
 namespace {
 
-struct NamedRequest {
-  std::string name;
-  std::string request_json;  // lantern.v1.AssessRequest in protobuf JSON
-};
-
-std::vector<std::filesystem::path> Files(const std::string& relative_dir,
-                                         const std::string& extension) {
-  std::vector<std::filesystem::path> paths;
-  for (const auto& entry :
-       std::filesystem::directory_iterator(testing::SourcePath(relative_dir))) {
-    if (entry.path().extension() == extension) paths.push_back(entry.path());
-  }
-  std::sort(paths.begin(), paths.end());
-  return paths;
-}
-
-std::string ReadAll(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-// The examples at the times rules/tests/scenarios.yaml uses, then the cases.
-std::vector<NamedRequest> AllRequests() {
-  std::vector<NamedRequest> out;
-  for (const auto& path : Files("rules/examples", ".json")) {
-    const std::string stem = path.stem().string();
-    const std::string as_of = stem == "young_child_missing"
-                                  ? "2024-01-12T19:00:00Z"
-                                  : "2024-05-04T12:00:00Z";
-    out.push_back(
-        {"example/" + stem, absl::StrCat("{\"facts\":", ReadAll(path),
-                                         ",\"asOf\":\"", as_of, "\"}")});
-  }
-  for (const auto& path : Files("tests/cases", ".yaml")) {
-    absl::StatusOr<testing::CaseFile> c = testing::ReadCaseFile(path.string());
-    if (!c.ok()) {
-      ADD_FAILURE() << c.status();
-      continue;
-    }
-    out.push_back({"case/" + path.stem().string(), c->request_json});
-  }
-  return out;
-}
-
-std::string Deterministic(const v1::Assessment& answer) {
-  std::string bytes;
-  google::protobuf::io::StringOutputStream stream(&bytes);
-  google::protobuf::io::CodedOutputStream out(&stream);
-  out.SetSerializationDeterministic(true);
-  answer.SerializeToCodedStream(&out);
-  out.Trim();
-  return bytes;
-}
+using testing::AnswerCorpus;
+using testing::NamedRequest;
 
 // name → serialized answer, from a fresh assessor (ids from 1).
 std::vector<std::pair<std::string, std::string>> AnswerAll(
@@ -97,25 +42,18 @@ std::vector<std::pair<std::string, std::string>> AnswerAll(
   EXPECT_TRUE(activated.ok()) << activated;
   std::vector<std::pair<std::string, std::string>> out;
   for (const NamedRequest& r : requests) {
-    v1::AssessRequest request;
-    const auto parsed =
-        google::protobuf::util::JsonStringToMessage(r.request_json, &request);
-    if (!parsed.ok()) {
-      ADD_FAILURE() << r.name << ": " << parsed.ToString();
-      continue;
-    }
-    absl::StatusOr<v1::Assessment> answer = service.Assess(request);
+    absl::StatusOr<v1::Assessment> answer = service.Assess(r.request);
     if (!answer.ok()) {
       ADD_FAILURE() << r.name << ": " << answer.status();
       continue;
     }
-    out.emplace_back(r.name, Deterministic(*answer));
+    out.emplace_back(r.name, ledger::EncodeCanonical(*answer));
   }
   return out;
 }
 
 TEST(AnswerBytes, EveryExampleAndCaseAnsweredAlikeTwice) {
-  const std::vector<NamedRequest> requests = AllRequests();
+  const std::vector<NamedRequest> requests = AnswerCorpus();
   ASSERT_GT(requests.size(), 60u);
   const auto first = AnswerAll(requests);
   const auto second = AnswerAll(requests);

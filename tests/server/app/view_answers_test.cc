@@ -1,100 +1,40 @@
 // The answer in each view (AssessRequest.view), which RequestAssessor
 // builds without working out what the view leaves out, is exactly the FULL
 // answer cut to that view (assessment_view.h CutToView), byte for byte,
-// for every example episode (rules/examples/*.json) and every case of the
-// library (tests/cases/*.yaml) through the service's own path with rules/
-// active; and the answers of the views differ as the views say (so the
-// comparison is not of empty answers).
+// for every request of the answer corpus (tests/testing/answer_corpus.h:
+// the example episodes and the case library) through the service's own
+// path with rules/ active; and the answers of the views differ as the views say
+// (so the comparison is not of empty answers).
 #include <algorithm>
-#include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "google/protobuf/io/coded_stream.h"
-#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
-#include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "lantern/v1/assessment.pb.h"
 #include "lantern/v1/service.pb.h"
 #include "server/app/assessment_view.h"
-#include "tests/testing/case_file.h"
+#include "server/ledger/record_codec.h"
+#include "tests/testing/answer_corpus.h"
 #include "tests/testing/shipped_rules_assessor.h"
-#include "tests/testing/test_data.h"
 
 namespace lantern {
 namespace {
 
-std::vector<std::filesystem::path> Files(const std::string& relative_dir,
-                                         const std::string& extension) {
-  std::vector<std::filesystem::path> paths;
-  for (const auto& entry :
-       std::filesystem::directory_iterator(testing::SourcePath(relative_dir))) {
-    if (entry.path().extension() == extension) paths.push_back(entry.path());
-  }
-  std::sort(paths.begin(), paths.end());
-  return paths;
-}
-
-struct Named {
-  std::string name;
-  v1::AssessRequest request;
-};
-
-// Every example (at 2024-05-04T12:00:00Z) and every case.
-std::vector<Named> AllRequests() {
-  std::vector<std::pair<std::string, std::string>> json;
-  for (const auto& path : Files("rules/examples", ".json")) {
-    std::ifstream in(path, std::ios::binary);
-    const std::string facts((std::istreambuf_iterator<char>(in)), {});
-    json.emplace_back("example/" + path.stem().string(),
-                      absl::StrCat("{\"facts\":", facts,
-                                   ",\"asOf\":\"2024-05-04T12:00:00Z\"}"));
-  }
-  for (const auto& path : Files("tests/cases", ".yaml")) {
-    absl::StatusOr<testing::CaseFile> c = testing::ReadCaseFile(path.string());
-    if (!c.ok()) {
-      ADD_FAILURE() << c.status();
-      continue;
-    }
-    json.emplace_back("case/" + path.stem().string(), c->request_json);
-  }
-  std::vector<Named> out;
-  for (const auto& [name, text] : json) {
-    Named n{name, {}};
-    const auto parsed =
-        google::protobuf::util::JsonStringToMessage(text, &n.request);
-    if (!parsed.ok()) {
-      ADD_FAILURE() << name << ": " << parsed.ToString();
-      continue;
-    }
-    out.push_back(std::move(n));
-  }
-  return out;
-}
-
-std::string Deterministic(const v1::Assessment& answer) {
-  std::string bytes;
-  google::protobuf::io::StringOutputStream stream(&bytes);
-  google::protobuf::io::CodedOutputStream out(&stream);
-  out.SetSerializationDeterministic(true);
-  answer.SerializeToCodedStream(&out);
-  out.Trim();
-  return bytes;
-}
+using testing::AnswerCorpus;
+using testing::NamedRequest;
 
 // Every request's answer in `view` from a fresh assessor (decision ids
 // from 1): built in the view, or built FULL and cut.
-std::vector<std::string> AnswerAll(const std::vector<Named>& requests,
+std::vector<std::string> AnswerAll(const std::vector<NamedRequest>& requests,
                                    v1::View view, bool cut_from_full) {
   testing::ShippedRulesAssessor service("views", /*views=*/true);
   const absl::Status activated = service.Activate();
   EXPECT_TRUE(activated.ok()) << activated;
   std::vector<std::string> out;
-  for (const Named& n : requests) {
+  for (const NamedRequest& n : requests) {
     v1::AssessRequest request = n.request;
     request.set_view(cut_from_full ? v1::FULL : view);
     absl::StatusOr<v1::Assessment> answer = service.Assess(request);
@@ -104,13 +44,13 @@ std::vector<std::string> AnswerAll(const std::vector<Named>& requests,
       continue;
     }
     if (cut_from_full) CutToView(view, &*answer);
-    out.push_back(Deterministic(*answer));
+    out.push_back(ledger::EncodeCanonical(*answer));
   }
   return out;
 }
 
 TEST(ViewAnswers, EachViewIsTheFullAnswerCut) {
-  const std::vector<Named> requests = AllRequests();
+  const std::vector<NamedRequest> requests = AnswerCorpus();
   ASSERT_GT(requests.size(), 60u);
   std::vector<std::vector<std::string>> by_view;
   for (v1::View view : {v1::DECISION, v1::EXPLAINED, v1::FULL}) {
@@ -141,7 +81,7 @@ TEST(ViewAnswers, EachViewIsTheFullAnswerCut) {
 // What a caller acting on the decision needs, and not the prose: checked
 // field by field against the FULL answer of the same request.
 TEST(ViewAnswers, TheDecisionIsLean) {
-  const std::vector<Named> requests = AllRequests();
+  const std::vector<NamedRequest> requests = AnswerCorpus();
   ASSERT_GT(requests.size(), 60u);
   const std::vector<std::string> full = AnswerAll(requests, v1::FULL, false);
   const std::vector<std::string> decision =
